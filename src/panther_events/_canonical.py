@@ -1,0 +1,173 @@
+"""The canonical encoding of event content, and the signatures and ids derived from it.
+
+One fixed encoder (the stdlib ``json`` C encoder with sorted keys) turns event data into text, so
+an event gets the same content id in every process, on every machine, whatever the dict order,
+``PYTHONHASHSEED`` or which optional JSON libraries are installed. Values that JSON cannot hold
+natively are written as tagged objects (``{"$type": "datetime", "value": ...}``) so they never make
+construction fail and never collide with a plain string of the same text.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import enum
+import json
+import math
+import uuid
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from hashlib import sha1
+from pathlib import PurePath
+from typing import Any
+
+__all__ = [
+    "canonical_data",
+    "create_content_based_uuid",
+    "create_event_signature",
+    "jsonable",
+]
+
+_NAMESPACE_OID_BYTES = uuid.NAMESPACE_OID.bytes
+
+
+def _tag(value: object) -> object:
+    """Encode one non-JSON-native value as a tagged, deterministic JSON object."""
+    if isinstance(value, enum.Enum):
+        return {"$type": "enum", "class": type(value).__qualname__, "value": value.value}
+    if isinstance(value, datetime | date | time):
+        return {"$type": type(value).__name__, "value": value.isoformat()}
+    if isinstance(value, timedelta):
+        return {"$type": "timedelta", "value": value.total_seconds()}
+    if isinstance(value, PurePath):
+        return {"$type": "path", "value": str(value)}
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"$type": "bytes", "value": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, set | frozenset):
+        # Sets have no order: sort members by their own canonical text.
+        return {"$type": "set", "value": sorted(value, key=_ENCODER.encode)}
+    if isinstance(value, Decimal):
+        return {"$type": "decimal", "value": str(value)}
+    if isinstance(value, uuid.UUID):
+        return {"$type": "uuid", "value": str(value)}
+    if isinstance(value, BaseException):
+        return {"$type": "exception", "class": type(value).__qualname__, "value": str(value)}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"$type": type(value).__qualname__, "value": dataclasses.asdict(value)}
+    if isinstance(value, Mapping):
+        return {"$type": "mapping", "value": _stringify_keys(value)}
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return {"$type": type(value).__qualname__, "value": to_dict()}
+    return {"$type": type(value).__qualname__, "value": repr(value)}
+
+
+def _stringify_keys(mapping: Mapping[Any, Any]) -> dict[str, Any]:
+    """Give a mapping string keys so it can be sorted; non-string keys keep their JSON text."""
+    return {
+        k if isinstance(k, str) else _ENCODER.encode(_normalize(k)): v for k, v in mapping.items()
+    }
+
+
+def _normalize(value: Any) -> Any:
+    """Recursively make ``value`` encodable by the C encoder (slow path, rarely taken)."""
+    if isinstance(value, Mapping):
+        return {k: _normalize(v) for k, v in _stringify_keys(value).items()}
+    if isinstance(value, list | tuple):
+        return [_normalize(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return _normalize(_tag(value))
+
+
+# A single pre-built encoder: json.dumps(**kwargs) would build a new one on every call.
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True, default=_tag
+)
+
+
+def canonical_data(data: Mapping[str, Any] | None) -> str:
+    """Return the canonical JSON text of ``data``: sorted recursively, types kept apart.
+
+    ``1`` and ``"1"`` encode differently; so do ``True`` and ``1``. Non-native values are tagged.
+    """
+    if not data:
+        return "{}"
+    try:
+        return _ENCODER.encode(data)
+    except (TypeError, ValueError):
+        # Mixed-type keys cannot be sorted, or a circular structure: normalise first.
+        return _ENCODER.encode(_normalize(data))
+
+
+def create_event_signature(
+    name: str, entity_type: str, entity_id: str, data: Mapping[str, Any] | None = None
+) -> str:
+    """Create the deterministic signature used for duplicate detection.
+
+    Returns ``"{entity_type}:{name}:{entity_id}:{canonical data}"``; timestamps are excluded so
+    that identical events created at different moments have the same signature.
+    """
+    return f"{entity_type}:{name}:{entity_id}:{canonical_data(data)}"
+
+
+def create_content_based_uuid(content: str) -> str:
+    """Return the UUID5 of ``content`` under ``uuid.NAMESPACE_OID``, as a string.
+
+    Equal to ``str(uuid.uuid5(uuid.NAMESPACE_OID, content))`` but about three times faster, as
+    it runs once per event created.
+    """
+    digest = bytearray(sha1(_NAMESPACE_OID_BYTES + content.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _plain(value: object) -> object:
+    """Encode one non-JSON-native value for the wire: readable, untagged."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=_ENCODER.encode)
+    if isinstance(value, PurePath | Decimal | uuid.UUID | BaseException):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, Mapping):
+        return dict(_stringify_keys(value))
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    return repr(value)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, str | int | bool) or value is None:
+        return value
+    if isinstance(value, float):
+        # NaN and infinities are not JSON; keep them readable rather than failing.
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Mapping):
+        return {
+            (k if isinstance(k, str) else str(_jsonable(k))): _jsonable(v) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return _jsonable(_plain(value))
+
+
+def jsonable(value: Any) -> Any:
+    """Return ``value`` made of JSON-native types only (str, int, float, bool, None, list, dict).
+
+    Used for the wire form of events: datetimes become ISO 8601 strings, enums their values,
+    sets sorted lists, unknown objects their ``repr``. Never raises for ordinary data.
+    """
+    return _jsonable(value)

@@ -1,0 +1,242 @@
+"""BaseEvent, the EventType enum, and the registry of concrete event classes by type string."""
+
+from __future__ import annotations
+
+import enum
+import os
+from abc import ABC
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from random import getrandbits
+from typing import Any, ClassVar
+
+from .._canonical import canonical_data, create_content_based_uuid, jsonable
+from ..exceptions import EventValidationError
+
+__all__ = ["BaseEvent", "EventType", "GenericEvent", "event_class_for", "registered_event_types"]
+
+
+class EventType(enum.Enum):
+    """The kind of entity an event is about; the first segment of every type string."""
+
+    EXPERIMENT = "experiment"
+    TEST = "test"
+    SERVICE = "service"
+    ENVIRONMENT = "environment"
+    SYSTEM = "system"
+    METRICS = "metrics"
+    STEP = "step"
+    ASSERTION = "assertion"
+    PLUGIN = "plugin"
+
+
+# type string -> concrete class; filled by BaseEvent.__init_subclass__.
+_EVENT_CLASSES: dict[str, type[BaseEvent]] = {}
+
+# Random ids come from a PRNG seeded per process: uuid4() reads os.urandom each call, which costs
+# more than the rest of building an event, and these ids only need to be unique, not secret.
+_pid = os.getpid()
+
+
+def _random_uuid() -> str:
+    bits = getrandbits(128)
+    bits = (bits & ~(0xF000 << 64)) | (0x4000 << 64)  # version 4
+    bits = (bits & ~(0xC000 << 48)) | (0x8000 << 48)  # RFC 4122 variant
+    h = f"{bits:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+class BaseEvent(ABC):
+    """Foundation class for all events.
+
+    An event names what happened (``name``) to which entity (``entity_type``, ``entity_id``),
+    when (``timestamp``, timezone-aware UTC unless given), with ``data``. Its ``id`` is the UUID5
+    of its content signature (so equal content gives equal ids, for deduplication), or a random
+    UUID4 when ``use_content_uuid`` is false. Events are mutable only through ``add_data``, which
+    regenerates the content id.
+
+    Data keys are readable as attributes: ``event.test_name`` is ``event.data["test_name"]``.
+
+    Raises:
+        EventValidationError: (a ``ValueError``) for an empty ``name`` or ``entity_id``.
+        TypeError: when ``entity_type`` is not an ``EventType`` or ``data`` is not a mapping.
+    """
+
+    __slots__ = (
+        "_type",
+        "_use_content_uuid",
+        "content_signature",
+        "data",
+        "entity_id",
+        "entity_type",
+        "id",
+        "name",
+        "timestamp",
+    )
+
+    #: The type string of a concrete class (``"test.created"``); empty on generic classes.
+    EVENT_TYPE: ClassVar[str] = ""
+    #: The domain's id parameter (``"test_id"``); reads as ``entity_id``.
+    ID_FIELD: ClassVar[str] = ""
+    #: Measurement events are never content duplicates of one another (see metrics).
+    CONTENT_IDS: ClassVar[bool] = True
+    # Stop pytest from collecting Test*Event classes as test classes.
+    __test__: ClassVar[bool] = False
+
+    id: str
+    name: str
+    entity_type: EventType
+    entity_id: str
+    timestamp: datetime
+    data: dict[str, Any]
+    content_signature: str | None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        event_type = cls.__dict__.get("EVENT_TYPE")
+        if event_type:
+            other = _EVENT_CLASSES.get(event_type)
+            if other is not None and other.__qualname__ != cls.__qualname__:
+                raise TypeError(
+                    f"{cls.__qualname__} and {other.__qualname__} both claim type {event_type!r}; "
+                    "every event class needs its own type string"
+                )
+            _EVENT_CLASSES[event_type] = cls
+
+    def __init__(
+        self,
+        name: str,
+        entity_type: EventType,
+        entity_id: str,
+        data: Mapping[str, Any] | None = None,
+        use_content_uuid: bool = True,
+        *,
+        timestamp: datetime | None = None,
+    ) -> None:
+        if type(entity_type) is not EventType:
+            raise TypeError(
+                f"{type(self).__name__}: entity_type must be an EventType member, got "
+                f"{entity_type!r}; use e.g. EventType.TEST"
+            )
+        if not name or type(name) is not str:
+            raise EventValidationError(
+                f"{type(self).__name__}: name must be a non-empty string, got {name!r}"
+            )
+        if not entity_id or type(entity_id) is not str:
+            raise EventValidationError(
+                f"{type(self).__name__}: entity id must be a non-empty string, got {entity_id!r}"
+                + (f" (parameter {self.ID_FIELD!r})" if self.ID_FIELD else "")
+            )
+        if data is None:
+            data = {}
+        elif not isinstance(data, Mapping):
+            raise TypeError(
+                f"{type(self).__name__}: data must be a mapping, got {type(data).__name__}"
+            )
+        self.name = name
+        self.entity_type = entity_type
+        self.entity_id = entity_id
+        self.data = dict(data)
+        self.timestamp = timestamp if timestamp is not None else datetime.now(UTC)
+        self._type = f"{entity_type.value}.{name}"
+        self._use_content_uuid = use_content_uuid and self.CONTENT_IDS
+        self._regenerate_id()
+
+    def _regenerate_id(self) -> None:
+        signature = (
+            f"{self.entity_type.value}:{self.name}:{self.entity_id}:{canonical_data(self.data)}"
+        )
+        self.content_signature = signature
+        self.id = create_content_based_uuid(signature) if self._use_content_uuid else _random_uuid()
+
+    def __getattr__(self, item: str) -> Any:
+        # Only reached when normal lookup fails: expose data keys and the domain id field.
+        if item.startswith("_"):
+            raise AttributeError(item)
+        try:
+            data = object.__getattribute__(self, "data")
+        except AttributeError:
+            raise AttributeError(item) from None
+        if item in data:
+            return data[item]
+        if item == type(self).ID_FIELD:
+            return self.entity_id
+        raise AttributeError(
+            f"{type(self).__name__} has no attribute or data key {item!r}; "
+            f"data keys: {sorted(data)}"
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._type} entity_id={self.entity_id!r} id={self.id[:8]}>"
+
+    def get_type(self) -> str:
+        """Return the type string ``"<entity_type>.<name>"``, e.g. ``"test.execution_started"``."""
+        return self._type
+
+    def get_entity_id(self) -> str:
+        """Return the identifier of the entity this event relates to."""
+        return self.entity_id
+
+    def get_timestamp(self) -> datetime:
+        """Return when the event was created."""
+        return self.timestamp
+
+    def get_data(self) -> dict[str, Any]:
+        """Return a shallow copy of the event data; changing it does not change the event."""
+        return dict(self.data)
+
+    def add_data(self, key: str, value: Any) -> None:
+        """Set ``data[key] = value`` and regenerate the content signature and content id."""
+        self.data[key] = value
+        self._regenerate_id()
+
+    def is_duplicate_of(self, other_event: BaseEvent) -> bool:
+        """Return True when both events have the same content signature (timestamps ignored)."""
+        sig = self.content_signature
+        return sig is not None and sig == other_event.get_content_signature()
+
+    def get_content_signature(self) -> str | None:
+        """Return the deterministic content signature used for duplicate detection."""
+        return self.content_signature
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the wire form: id, name, type, entity_type, entity_id, timestamp, data.
+
+        The timestamp is ISO 8601 and data is converted to JSON-native values, so the result
+        always passes through ``json.dumps``.
+        """
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": self._type,
+            "entity_type": self.entity_type.value,
+            "entity_id": self.entity_id,
+            "timestamp": self.timestamp.isoformat(),
+            "data": jsonable(self.data),
+        }
+
+    def validate(self) -> bool:
+        """Return True when name, entity_type, entity_id and timestamp are all set."""
+        return (
+            bool(self.name)
+            and self.entity_type is not None
+            and bool(self.entity_id)
+            and self.timestamp is not None
+        )
+
+
+class GenericEvent(BaseEvent):
+    """An event of a type that has no registered class: built directly, or read back from a
+    store or transport written by a newer version."""
+
+    __slots__ = ()
+
+
+def event_class_for(event_type: str) -> type[BaseEvent] | None:
+    """Return the concrete class registered for ``event_type``, or None."""
+    return _EVENT_CLASSES.get(event_type)
+
+
+def registered_event_types() -> dict[str, type[BaseEvent]]:
+    """Return a copy of the registry: type string -> concrete class."""
+    return dict(_EVENT_CLASSES)

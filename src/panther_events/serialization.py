@@ -1,0 +1,132 @@
+"""The wire form of events, shared by everything that stores or sends them.
+
+``event_to_dict`` gives the spec's seven keys (id, name, type, entity_type, entity_id,
+timestamp, data) for any published object; ``event_from_dict`` rebuilds the registered concrete
+class for the type, keeping id, timestamp and data exactly, without re-running its constructor.
+A type with no registered class comes back as a ``GenericEvent`` rather than an error, so a store
+written by a newer version can still be read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from ._canonical import canonical_data, create_content_based_uuid, jsonable
+from ._naming import type_of
+from .events.base import BaseEvent, EventType, GenericEvent, event_class_for
+from .exceptions import EventValidationError
+
+__all__ = [
+    "WIRE_KEYS",
+    "event_from_dict",
+    "event_from_json",
+    "event_to_dict",
+    "event_to_json",
+]
+
+#: The keys of the wire form, in order.
+WIRE_KEYS = ("id", "name", "type", "entity_type", "entity_id", "timestamp", "data")
+_ENTITY_TYPES = {e.value: e for e in EventType}
+
+
+def _plain_object_dict(obj: object) -> dict[str, Any]:
+    """Wire form of an object that is not a BaseEvent (the guide's ``@dataclass`` events)."""
+    event_type = type_of(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        data = dataclasses.asdict(obj)
+    else:
+        data = {k: v for k, v in getattr(obj, "__dict__", {}).items() if not k.startswith("_")}
+    timestamp = data.pop("timestamp", None)
+    if not isinstance(timestamp, datetime):
+        timestamp = datetime.now(UTC)
+    head = event_type.split(".", 1)[0]
+    entity_type = head if head in _ENTITY_TYPES else EventType.SYSTEM.value
+    name = (
+        event_type.split(".", 1)[1] if head in _ENTITY_TYPES and "." in event_type else event_type
+    )
+    entity_id = str(getattr(obj, "entity_id", None) or event_type)
+    signature = f"{entity_type}:{name}:{entity_id}:{canonical_data(data)}"
+    return {
+        "id": str(getattr(obj, "id", None) or create_content_based_uuid(signature)),
+        "name": name,
+        "type": event_type,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "timestamp": timestamp.isoformat(),
+        "data": jsonable(data),
+    }
+
+
+def event_to_dict(event: object) -> dict[str, Any]:
+    """Return the wire form of any published object; the result always passes ``json.dumps``."""
+    if isinstance(event, BaseEvent):
+        return event.to_dict()
+    return _plain_object_dict(event)
+
+
+def event_to_json(event: object) -> str:
+    """Return the wire form as compact JSON text."""
+    return json.dumps(event_to_dict(event), separators=(",", ":"), ensure_ascii=False)
+
+
+def event_from_dict(payload: Mapping[str, Any]) -> BaseEvent:
+    """Rebuild an event from its wire form.
+
+    The concrete class registered for ``payload["type"]`` is instantiated without calling its
+    constructor, and id, name, entity, timestamp and data are restored as stored; the content
+    signature is recomputed from the data.
+
+    Raises:
+        EventValidationError: when a key is missing or has the wrong type; the message names it.
+    """
+    if not isinstance(payload, Mapping):
+        raise EventValidationError(
+            f"an event's wire form must be a mapping, got {type(payload).__name__}"
+        )
+    missing = [k for k in WIRE_KEYS if k not in payload]
+    if missing:
+        raise EventValidationError(
+            f"event dict is missing {missing}; expected keys {list(WIRE_KEYS)}"
+        )
+    event_type = payload["type"]
+    if not isinstance(event_type, str) or not event_type:
+        raise EventValidationError(f"event 'type' must be a non-empty string, got {event_type!r}")
+    data = payload["data"]
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise EventValidationError(f"event 'data' must be an object, got {type(data).__name__}")
+    raw_ts = payload["timestamp"]
+    try:
+        timestamp = raw_ts if isinstance(raw_ts, datetime) else datetime.fromisoformat(raw_ts)
+    except (TypeError, ValueError) as exc:
+        raise EventValidationError(
+            f"event 'timestamp' must be ISO 8601 text, got {raw_ts!r}"
+        ) from exc
+    cls = event_class_for(event_type) or GenericEvent
+    event = cls.__new__(cls)
+    event.name = str(payload["name"])
+    event.entity_type = _ENTITY_TYPES.get(str(payload["entity_type"]), EventType.SYSTEM)
+    event.entity_id = str(payload["entity_id"])
+    event.timestamp = timestamp
+    event.data = dict(data)
+    event._type = event_type
+    event._use_content_uuid = cls.CONTENT_IDS
+    event.content_signature = (
+        f"{event.entity_type.value}:{event.name}:{event.entity_id}:{canonical_data(event.data)}"
+    )
+    event.id = str(payload["id"])
+    return event
+
+
+def event_from_json(text: str | bytes) -> BaseEvent:
+    """Rebuild an event from ``event_to_json`` text."""
+    try:
+        payload = json.loads(text)
+    except ValueError as exc:
+        raise EventValidationError(f"not valid event JSON: {exc}") from exc
+    return event_from_dict(payload)
