@@ -8,6 +8,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from ._canonical import create_content_based_uuid, create_event_signature
+from ._patterns import Pattern
 from .events.assertion import (
     AssertionErrorEvent,
     AssertionEvent,
@@ -159,6 +160,16 @@ from .exceptions import (
     StoreError,
     TransportError,
 )
+from .guide import (
+    ExperimentFinishedEvent,
+    ExperimentStartedEvent,
+    TestCaseErrorEvent,
+    TestCaseFinishedEvent,
+    TestCaseStartedEvent,
+)
+from .manager import EventManager
+from .observer import Observer
+from .observers.logger import LoggerObserver
 from .serialization import event_from_dict, event_from_json, event_to_dict, event_to_json
 
 try:
@@ -196,6 +207,7 @@ __all__ = [
     "EnvironmentTeardownCompletedEvent",
     "EnvironmentTeardownFailedEvent",
     "EnvironmentTeardownStartedEvent",
+    "EventManager",
     "EventType",
     "EventValidationError",
     "ExperimentCompletedEvent",
@@ -206,14 +218,17 @@ __all__ = [
     "ExperimentExecutionStartedEvent",
     "ExperimentFailedEvent",
     "ExperimentFinishedEarlyEvent",
+    "ExperimentFinishedEvent",
     "ExperimentInitializedEvent",
     "ExperimentPluginLoadingCompletedEvent",
     "ExperimentPluginLoadingFailedEvent",
     "ExperimentPluginLoadingStartedEvent",
     "ExperimentServiceFailureEvent",
+    "ExperimentStartedEvent",
     "ExperimentTestCasesInitializedEvent",
     "GenericEvent",
     "InvalidTransitionError",
+    "LoggerObserver",
     "ManagerClosedError",
     "MetricCollectedEvent",
     "MetricsEvent",
@@ -225,8 +240,10 @@ __all__ = [
     "NetworkSetupStartedEvent",
     "NetworkTeardownCompletedEvent",
     "NetworkTeardownStartedEvent",
+    "Observer",
     "ObserverFailedEvent",
     "PantherEventsError",
+    "Pattern",
     "PatternError",
     "PluginErrorEvent",
     "PluginEvent",
@@ -277,6 +294,9 @@ __all__ = [
     "TestAssertionsCompletedEvent",
     "TestAssertionsFailedEvent",
     "TestAssertionsStartedEvent",
+    "TestCaseErrorEvent",
+    "TestCaseFinishedEvent",
+    "TestCaseStartedEvent",
     "TestCompletedEvent",
     "TestCreatedEvent",
     "TestDeploymentCompletedEvent",

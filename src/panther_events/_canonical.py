@@ -15,7 +15,7 @@ import enum
 import json
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from hashlib import sha1
@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 _NAMESPACE_OID_BYTES = uuid.NAMESPACE_OID.bytes
+_VARIANT = {f"{i:x}": f"{(i & 0x3) | 0x8:x}" for i in range(16)}
 
 
 def _tag(value: object) -> object:
@@ -87,6 +88,32 @@ _ENCODER = json.JSONEncoder(
 )
 
 
+def _make_fast_encode() -> Callable[[Any], str]:
+    """Build the C encoder once; JSONEncoder.encode rebuilds it (and a closure) on every call,
+    which costs more than encoding a small dict. Falls back to ``_ENCODER.encode``."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython always has the accelerator
+        return _ENCODER.encode
+    try:
+        # markers=None: no cycle check; a cycle ends in RecursionError, handled by the caller.
+        c_encode = make(
+            None, _tag, json.encoder.encode_basestring, None, ":", ",", True, False, True
+        )
+        probe = {"b": [1.5, float("nan"), None, True], "a": "\u00e9"}
+        if "".join(c_encode(probe, 0)) != _ENCODER.encode(probe):  # pragma: no cover
+            return _ENCODER.encode
+    except TypeError:  # pragma: no cover - a different C signature on a future Python
+        return _ENCODER.encode
+
+    def encode(data: Any) -> str:
+        return "".join(c_encode(data, 0))
+
+    return encode
+
+
+_encode = _make_fast_encode()
+
+
 def canonical_data(data: Mapping[str, Any] | None) -> str:
     """Return the canonical JSON text of ``data``: sorted recursively, types kept apart.
 
@@ -95,10 +122,13 @@ def canonical_data(data: Mapping[str, Any] | None) -> str:
     if not data:
         return "{}"
     try:
-        return _ENCODER.encode(data)
-    except (TypeError, ValueError):
-        # Mixed-type keys cannot be sorted, or a circular structure: normalise first.
+        return _encode(data)
+    except TypeError:
+        # Keys of mixed types cannot be sorted: give them string form first.
         return _ENCODER.encode(_normalize(data))
+    except (RecursionError, ValueError):
+        # A reference cycle: no canonical form exists, so fall back to the text of its repr.
+        return _ENCODER.encode({"$type": "cyclic", "value": repr(data)})
 
 
 def create_event_signature(
@@ -118,11 +148,9 @@ def create_content_based_uuid(content: str) -> str:
     Equal to ``str(uuid.uuid5(uuid.NAMESPACE_OID, content))`` but about three times faster, as
     it runs once per event created.
     """
-    digest = bytearray(sha1(_NAMESPACE_OID_BYTES + content.encode("utf-8")).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = sha1(_NAMESPACE_OID_BYTES + content.encode("utf-8", "surrogatepass")).hexdigest()
+    # Version nibble 5 at position 12; RFC 4122 variant bits (10xx) on the nibble at 16.
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 def _plain(value: object) -> object:

@@ -1,0 +1,127 @@
+"""Subscriptions, and the resolution of an observer into the one handler it has for a type."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable
+from typing import Any, final
+
+from ._aliases import aliases_of
+from ._background import Worker
+from ._patterns import Pattern
+from .observer import Observer
+
+__all__ = ["Handler", "Subscription", "observer_name", "resolve_handler", "validate_observer"]
+
+Handler = Callable[[Any], object]
+
+_BASE_ON_EVENT = Observer.on_event
+
+
+def observer_name(observer: object) -> str:
+    """A readable name for logs and failure events: the function's or the class's name."""
+    name = getattr(observer, "__qualname__", None)
+    if isinstance(name, str):
+        return name
+    return type(observer).__qualname__
+
+
+def _method_names(event_type: str) -> list[str]:
+    names = ["on_" + event_type.replace(".", "_").replace("-", "_")]
+    names.extend("on_" + alias.replace(".", "_") for alias in aliases_of(event_type))
+    return names
+
+
+def resolve_handler(observer: object, event_type: str) -> tuple[Handler, bool] | None:
+    """Return the handler ``observer`` has for ``event_type`` and whether it is a coroutine
+    function, or None when it has none (the event is then skipped for that observer).
+
+    Order: ``on_<type>``, ``on_<guide alias>``, ``on_event`` (unless it is the no-op inherited
+    from ``Observer``), then the observer itself if it is callable.
+    """
+    for name in _method_names(event_type):
+        method = getattr(observer, name, None)
+        if callable(method):
+            return method, inspect.iscoroutinefunction(method)
+    on_event = getattr(observer, "on_event", None)
+    if callable(on_event) and getattr(on_event, "__func__", None) is not _BASE_ON_EVENT:
+        return on_event, inspect.iscoroutinefunction(on_event)
+    if callable(observer) and not isinstance(observer, Observer):
+        return observer, inspect.iscoroutinefunction(observer)
+    return None
+
+
+def validate_observer(observer: object) -> None:
+    """Refuse an object that can never handle anything, naming what is expected.
+
+    Raises:
+        TypeError: when ``observer`` is not callable and has no ``on_event``/``on_*`` method.
+    """
+    if callable(observer) or isinstance(observer, Observer):
+        return
+    if any(
+        name.startswith("on_") and callable(getattr(observer, name, None)) for name in dir(observer)
+    ):
+        return
+    raise TypeError(
+        f"observer {observer!r} is not callable and has no on_event or on_<type> method; "
+        "pass a function, an object with on_event(event), or an Observer subclass"
+    )
+
+
+def run_coroutine_sync(handler: Handler) -> Handler:
+    """Adapt an ``async def`` handler for synchronous ``publish``.
+
+    With an event loop running in this thread the coroutine is scheduled on it as a task (and
+    kept referenced until done); otherwise it is run to completion on a fresh loop.
+    """
+    tasks: set[asyncio.Task[object]] = set()
+
+    def call(event: Any) -> None:
+        coroutine = handler(event)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(coroutine)  # type: ignore[arg-type]
+            return
+        task = loop.create_task(coroutine)  # type: ignore[arg-type]
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    call.__qualname__ = getattr(handler, "__qualname__", "async handler")
+    return call
+
+
+@final
+class Subscription:
+    """One observer's registration: its patterns, priority, order and delivery mode.
+
+    An observer has at most one Subscription per manager (found by identity, so observers need
+    not be hashable); registering it again adds patterns to it.
+    """
+
+    __slots__ = ("name", "observer", "patterns", "priority", "seq", "worker")
+
+    def __init__(
+        self,
+        observer: object,
+        patterns: list[Pattern],
+        priority: int,
+        seq: int,
+        worker: Worker | None,
+    ) -> None:
+        self.observer = observer
+        self.patterns = patterns
+        self.priority = priority
+        self.seq = seq
+        self.worker = worker
+        self.name = observer_name(observer)
+
+    def matches(self, event_type: str) -> bool:
+        """Return True when any of the observer's patterns selects ``event_type``."""
+        return any(p.matches(event_type) for p in self.patterns)
+
+    def sort_key(self) -> tuple[int, int]:
+        """Higher priority first, then registration order."""
+        return (-self.priority, self.seq)

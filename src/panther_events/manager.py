@@ -1,0 +1,633 @@
+"""EventManager: routing of published events to the observers whose patterns match them.
+
+The dispatch contract
+---------------------
+- **Matching.** An observer registered with several patterns receives an event once when any of
+  them matches (see ``_patterns`` for the language). Routes are resolved once per distinct event
+  type and cached until the subscriptions change, so publishing costs the same with 1 or 1,000
+  registered patterns.
+- **Order.** Higher ``priority`` first, then registration order.
+- **Failures.** An observer that raises never stops delivery to the others and never raises into
+  the publisher: the exception is logged (logger ``panther_events.manager``, with traceback),
+  counted, and published as ``system.observer_failed`` (``ObserverFailedEvent``). A failure of an
+  observer of ``system.observer_failed`` itself is logged and counted, not published again.
+  ``BaseException``s that are not ``Exception`` (KeyboardInterrupt, SystemExit) propagate.
+- **References.** Observers are held strongly until unregistered; they need not be hashable.
+- **Re-entrancy.** An observer may publish from inside a callback. The nested event is delivered
+  at once, depth-first, before the outer event reaches the observers after the current one (as a
+  function call would). Nesting deeper than ``max_depth`` raises ``RecursionLimitError`` inside
+  the publishing observer, which is then reported as that observer's failure.
+- **Deduplication.** A ``BaseEvent`` whose ``id`` was delivered within the last ``dedup_window``
+  events (and, with ``dedup_ttl``, within that many seconds) is dropped and counted as a
+  duplicate. Ids are content ids, so events that differ in any data value are never dropped;
+  measurement events (metrics) have random ids and are never dropped. Switch it off with
+  ``dedup=False``.
+- **Validation.** An event whose ``validate()`` returns False is refused with
+  ``EventValidationError`` before it reaches the dedup window or any observer.
+- **Threads.** ``publish`` may be called from any thread without locks: it reads an immutable
+  snapshot of the routes, and counters are kept per thread, so totals are exact. Registration
+  takes a lock and replaces the snapshot; a publish already under way keeps the snapshot it
+  started with.
+- **Background observers.** ``background=True`` gives an observer its own bounded queue and
+  worker thread (see ``_background.Worker`` for the overflow policy). ``flush()`` waits until
+  every queue is drained; ``close()`` drains, stops the workers and calls each observer's
+  ``close()``. Nothing accepted into a queue is lost under the default ``"block"`` policy.
+- **asyncio.** ``await publish_async(event)`` awaits ``async def`` handlers in order and calls
+  sync ones. Under plain ``publish`` an ``async def`` handler is scheduled as a task when a loop
+  runs in the calling thread, and otherwise run to completion.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import itertools
+import logging
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar, final
+
+from ._background import OverflowPolicy, Worker
+from ._naming import type_of
+from ._patterns import Pattern, compile_pattern
+from ._routing import (
+    Handler,
+    Subscription,
+    observer_name,
+    resolve_handler,
+    run_coroutine_sync,
+    validate_observer,
+)
+from .events.base import BaseEvent
+from .events.system import ObserverFailedEvent
+from .exceptions import EventValidationError, ManagerClosedError, RecursionLimitError
+
+__all__ = ["EventManager"]
+
+logger = logging.getLogger("panther_events.manager")
+
+_BASE_VALIDATE = BaseEvent.validate
+_OBSERVER_FAILED = ObserverFailedEvent.EVENT_TYPE
+
+
+@final
+class _ThreadState:
+    """Per-thread counters and nesting depth: no lock on the publish path, exact totals."""
+
+    __slots__ = ("by_type", "delivered", "depth", "duplicates", "errors", "invalid")
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.delivered = 0
+        self.duplicates = 0
+        self.errors = 0
+        self.invalid = 0
+        self.by_type: dict[str, int] = {}
+
+
+class EventManager:
+    """Central event coordination and distribution.
+
+    Args:
+        dedup: drop content duplicates delivered within the window (see the module docstring).
+        dedup_window: how many recent event ids the duplicate check remembers (oldest first out).
+        dedup_ttl: if set, also forget ids older than this many seconds.
+        history_limit: how many recent events ``get_event_history`` keeps; 0 keeps none.
+        max_depth: how deeply observers may publish from inside callbacks.
+        publish_failures: publish ``system.observer_failed`` events for observer exceptions.
+    """
+
+    _default: ClassVar[EventManager | None] = None
+    _default_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(
+        self,
+        *,
+        dedup: bool = True,
+        dedup_window: int = 10_000,
+        dedup_ttl: float | None = None,
+        history_limit: int = 1000,
+        max_depth: int = 32,
+        publish_failures: bool = True,
+    ) -> None:
+        if dedup_window < 1:
+            raise ValueError(f"dedup_window must be at least 1, got {dedup_window!r}")
+        if dedup_ttl is not None and dedup_ttl <= 0:
+            raise ValueError(f"dedup_ttl must be positive seconds or None, got {dedup_ttl!r}")
+        if history_limit < 0:
+            raise ValueError(f"history_limit must be 0 or more, got {history_limit!r}")
+        if max_depth < 1:
+            raise ValueError(f"max_depth must be at least 1, got {max_depth!r}")
+        self._lock = threading.RLock()
+        self._subscriptions: list[Subscription] = []
+        self._seq = itertools.count()
+        # Immutable snapshots, replaced (never mutated in place) when subscriptions change.
+        self._routes: dict[str, tuple[Handler, ...]] = {}
+        self._async_routes: dict[str, tuple[tuple[Handler, bool], ...]] = {}
+        self._owners: dict[int, Subscription] = {}
+        self._dedup = dedup
+        self._dedup_window = dedup_window
+        self._dedup_ttl = dedup_ttl
+        self._seen: dict[str, object] = {}
+        self._seen_order: deque[str] = deque()
+        self._seen_times: deque[float] = deque()
+        self._history: deque[object] | None = deque(maxlen=history_limit) if history_limit else None
+        self._max_depth = max_depth
+        self._publish_failures = publish_failures
+        self._tls = threading.local()
+        self._thread_states: list[_ThreadState] = []
+        self._failures_by_observer: dict[str, int] = {}
+        self._closed = False
+
+    # -- the default instance ------------------------------------------------------------------
+
+    @classmethod
+    def get_instance(cls) -> EventManager:
+        """Return the process-wide default manager, creating it once (thread-safe)."""
+        instance = cls._default
+        if instance is None:
+            with cls._default_lock:
+                instance = cls._default
+                if instance is None:
+                    instance = cls._default = cls()
+        return instance
+
+    @classmethod
+    def reset_instance(cls) -> None:
+        """Close and forget the default manager; the next ``get_instance`` makes a new one."""
+        with cls._default_lock:
+            instance, cls._default = cls._default, None
+        if instance is not None:
+            instance.close()
+
+    # -- registration --------------------------------------------------------------------------
+
+    def register_observer(
+        self,
+        pattern_or_observer: object,
+        observer: object = None,
+        *,
+        priority: int | None = None,
+        background: bool = False,
+        queue_size: int = 10_000,
+        overflow: OverflowPolicy = "block",
+    ) -> None:
+        """Register an observer for the event types its patterns match.
+
+        Accepted forms: ``register_observer("test.*", obs)`` (the guide's order),
+        ``register_observer(obs, ["test.created", "service.*"])`` (the reference
+        implementation's order), ``register_observer(obs)`` and ``register_observer(None, obs)``
+        (every event). A bare string is always one pattern.
+
+        Registering an observer that is already registered adds the patterns to it; it is still
+        called once per event. ``priority`` (default 0) sets the observer's priority when given.
+
+        Args:
+            priority: higher runs first; ties run in registration order.
+            background: deliver through the observer's own bounded queue and worker thread.
+            queue_size: the bound of that queue.
+            overflow: ``"block"``, ``"drop_oldest"`` or ``"drop_newest"`` when the queue is full.
+
+        Raises:
+            PatternError: a pattern is malformed (the message says why).
+            TypeError: the observer can handle nothing.
+            ValueError: the observer is registered already with the other delivery mode.
+        """
+        target, patterns = self._parse_registration(pattern_or_observer, observer)
+        validate_observer(target)
+        compiled = [compile_pattern(p) for p in patterns]
+        with self._lock:
+            sub = self._find(target)
+            if sub is None:
+                worker = None
+                if background:
+                    worker = self._make_worker(observer_name(target), queue_size, overflow)
+                sub = Subscription(target, [], priority or 0, next(self._seq), worker)
+                self._subscriptions.append(sub)
+            else:
+                if background != (sub.worker is not None):
+                    mode = "background" if sub.worker is not None else "foreground"
+                    raise ValueError(
+                        f"observer {sub.name!r} is already registered for {mode} delivery; "
+                        "unregister it first to change the mode"
+                    )
+                if priority is not None:
+                    sub.priority = priority
+            for p in compiled:
+                if p not in sub.patterns:
+                    sub.patterns.append(p)
+            self._subscriptions.sort(key=Subscription.sort_key)
+            self._invalidate()
+
+    def unregister_observer(self, pattern_or_observer: object, observer: object = None) -> None:
+        """Remove a registration: ``(pattern, obs)`` removes one pattern, ``(obs)`` all of them.
+
+        Unknown observers and patterns are ignored. A background observer's queue is drained
+        before its worker stops.
+        """
+        if observer is None and not isinstance(pattern_or_observer, str | list | tuple | set):
+            target, patterns = pattern_or_observer, None
+        else:
+            target, patterns = self._parse_registration(pattern_or_observer, observer)
+        stopped: Worker | None = None
+        with self._lock:
+            sub = self._find(target)
+            if sub is None:
+                return
+            if patterns is not None:
+                removed = {compile_pattern(p) for p in patterns}
+                sub.patterns = [p for p in sub.patterns if p not in removed]
+            if patterns is None or not sub.patterns:
+                self._subscriptions.remove(sub)
+                stopped = sub.worker
+            self._invalidate()
+        if stopped is not None:
+            stopped.stop(None)
+
+    @contextlib.contextmanager
+    def observing(
+        self, pattern: str, observer: object, *, priority: int | None = None
+    ) -> Iterator[None]:
+        """Register ``observer`` for ``pattern`` inside a ``with`` block only (a test hook)."""
+        self.register_observer(pattern, observer, priority=priority)
+        try:
+            yield
+        finally:
+            self.unregister_observer(pattern, observer)
+
+    def _parse_registration(self, first: object, second: object) -> tuple[object, list[str]]:
+        if isinstance(first, str):
+            if second is None:
+                raise TypeError(f"register_observer({first!r}) needs an observer after the pattern")
+            return second, [first]
+        if first is None:
+            if second is None:
+                raise TypeError("register_observer(None) needs an observer")
+            return second, ["*"]
+        if isinstance(first, list | tuple | set | frozenset):
+            if second is None:
+                raise TypeError("a list of patterns must be followed by the observer")
+            return second, list(first)
+        if second is None:
+            return first, ["*"]
+        if isinstance(second, str):
+            return first, [second]
+        if isinstance(second, Iterable):
+            return first, list(second)
+        raise TypeError(
+            f"cannot read patterns from {second!r}; pass a pattern string, a list of them, or None"
+        )
+
+    def _find(self, observer: object) -> Subscription | None:
+        for sub in self._subscriptions:
+            if sub.observer is observer:
+                return sub
+        return None
+
+    def _make_worker(self, name: str, queue_size: int, overflow: OverflowPolicy) -> Worker:
+        def on_error(handler: Handler, event: object, exc: Exception) -> None:
+            self._report_failure(name, event, exc, self._state())
+
+        return Worker(name, queue_size, overflow, on_error)
+
+    def _invalidate(self) -> None:
+        self._routes = {}
+        self._async_routes = {}
+        self._owners = {}
+
+    def _resolve(self, event_type: str) -> tuple[Handler, ...]:
+        """Compute and cache the handlers for one event type (under the registration lock)."""
+        with self._lock:
+            handlers: list[Handler] = []
+            for sub in self._subscriptions:
+                if not sub.matches(event_type):
+                    continue
+                resolved = resolve_handler(sub.observer, event_type)
+                if resolved is None:
+                    continue
+                handler, is_async = resolved
+                if is_async:
+                    handler = run_coroutine_sync(handler)
+                if sub.worker is not None:
+                    handler = functools.partial(sub.worker.submit, handler)
+                self._owners[id(handler)] = sub
+                handlers.append(handler)
+            routes = tuple(handlers)
+            self._routes[event_type] = routes
+            return routes
+
+    def _resolve_async(self, event_type: str) -> tuple[tuple[Handler, bool], ...]:
+        with self._lock:
+            handlers: list[tuple[Handler, bool]] = []
+            for sub in self._subscriptions:
+                if not sub.matches(event_type):
+                    continue
+                resolved = resolve_handler(sub.observer, event_type)
+                if resolved is None:
+                    continue
+                handler, is_async = resolved
+                if sub.worker is not None:
+                    sync = run_coroutine_sync(handler) if is_async else handler
+                    handler, is_async = functools.partial(sub.worker.submit, sync), False
+                self._owners[id(handler)] = sub
+                handlers.append((handler, is_async))
+            routes = tuple(handlers)
+            self._async_routes[event_type] = routes
+            return routes
+
+    # -- publishing ----------------------------------------------------------------------------
+
+    def _state(self) -> _ThreadState:
+        try:
+            state: _ThreadState = self._tls.state
+        except AttributeError:
+            state = self._tls.state = _ThreadState()
+            with self._lock:
+                self._thread_states.append(state)
+        return state
+
+    def _admit(self, event: object, state: _ThreadState) -> str | None:
+        """Validate and deduplicate; return the event type, or None for a dropped duplicate."""
+        if isinstance(event, BaseEvent):
+            if type(event).validate is _BASE_VALIDATE:
+                valid = bool(event.name and event.entity_id) and event.timestamp is not None
+            else:
+                valid = event.validate()
+            if not valid:
+                state.invalid += 1
+                raise EventValidationError(
+                    f"refused {event!r}: validate() failed (name={event.name!r}, "
+                    f"entity_id={event.entity_id!r}, timestamp={event.timestamp!r}); "
+                    "every event needs a name, an entity id and a timestamp"
+                )
+            if self._dedup:
+                key = event.id
+                mark = object()
+                # setdefault is one atomic step, so two threads cannot both admit the same id.
+                if self._seen.setdefault(key, mark) is not mark:
+                    state.duplicates += 1
+                    return None
+                order = self._seen_order
+                order.append(key)
+                if self._dedup_ttl is not None:
+                    self._expire(time.monotonic())
+                if len(order) > self._dedup_window:
+                    # try/except, not contextlib.suppress: this is the publish hot path.
+                    try:  # noqa: SIM105
+                        self._seen.pop(order.popleft(), None)
+                    except IndexError:
+                        pass
+            event_type: str = event._type
+        else:
+            event_type = type_of(event)
+        by_type = state.by_type
+        by_type[event_type] = by_type.get(event_type, 0) + 1
+        if self._history is not None:
+            self._history.append(event)
+        return event_type
+
+    def _expire(self, now: float) -> None:
+        times = self._seen_times
+        times.append(now)
+        horizon = now - (self._dedup_ttl or 0.0)
+        order = self._seen_order
+        try:
+            while times[0] < horizon:
+                times.popleft()
+                self._seen.pop(order.popleft(), None)
+        except IndexError:
+            pass
+
+    def publish(self, event: object) -> None:
+        """Publish ``event`` to every observer whose patterns match its type.
+
+        Any object can be published: a ``BaseEvent``, or a plain object (such as a
+        ``@dataclass``) whose type comes from ``get_type()``, an ``event_type`` attribute or its
+        class name (see ``type_for_class``). See the module docstring for the full contract.
+
+        Raises:
+            EventValidationError: the event's ``validate()`` failed.
+            ManagerClosedError: the manager was closed.
+            RecursionLimitError: observers nested publishes deeper than ``max_depth``.
+        """
+        if self._closed:
+            raise ManagerClosedError(f"cannot publish {event!r}: this EventManager is closed")
+        try:
+            state: _ThreadState = self._tls.state
+        except AttributeError:
+            state = self._state()
+        event_type = self._admit(event, state)
+        if event_type is None:
+            return
+        handlers = self._routes.get(event_type)
+        if handlers is None:
+            handlers = self._resolve(event_type)
+        if not handlers:
+            return
+        if state.depth >= self._max_depth:
+            raise RecursionLimitError(
+                f"publishing {event_type!r} would nest observer callbacks {state.depth + 1} deep "
+                f"(max_depth={self._max_depth}); an observer probably re-publishes what it "
+                "receives. Break the cycle or raise max_depth"
+            )
+        state.depth += 1
+        try:
+            for handler in handlers:
+                try:
+                    handler(event)
+                except Exception as exc:
+                    self._handler_failed(handler, event, exc, state)
+        finally:
+            state.depth -= 1
+        state.delivered += len(handlers)
+
+    publish_event = publish
+    notify = publish
+
+    async def publish_async(self, event: object) -> None:
+        """Publish ``event``, awaiting ``async def`` handlers in delivery order.
+
+        Sync handlers are called as in ``publish``; background observers are queued. The same
+        failure isolation, deduplication and validation apply.
+        """
+        if self._closed:
+            raise ManagerClosedError(f"cannot publish {event!r}: this EventManager is closed")
+        state = self._state()
+        event_type = self._admit(event, state)
+        if event_type is None:
+            return
+        handlers = self._async_routes.get(event_type)
+        if handlers is None:
+            handlers = self._resolve_async(event_type)
+        if state.depth >= self._max_depth:
+            raise RecursionLimitError(
+                f"publishing {event_type!r} would nest observer callbacks {state.depth + 1} deep "
+                f"(max_depth={self._max_depth})"
+            )
+        state.depth += 1
+        try:
+            for handler, is_async in handlers:
+                try:
+                    result = handler(event)
+                    if is_async or inspect.isawaitable(result):
+                        await result  # type: ignore[misc]
+                except Exception as exc:
+                    self._handler_failed(handler, event, exc, state)
+        finally:
+            state.depth -= 1
+        state.delivered += len(handlers)
+
+    # -- failures ------------------------------------------------------------------------------
+
+    def _handler_failed(
+        self, handler: Handler, event: object, exc: Exception, state: _ThreadState
+    ) -> None:
+        sub = self._owners.get(id(handler))
+        name = sub.name if sub is not None else observer_name(handler)
+        self._report_failure(name, event, exc, state)
+
+    def _report_failure(
+        self, name: str, event: object, exc: Exception, state: _ThreadState
+    ) -> None:
+        state.errors += 1
+        with self._lock:
+            self._failures_by_observer[name] = self._failures_by_observer.get(name, 0) + 1
+        event_type = type_of(event)
+        event_id = str(getattr(event, "id", "") or "")
+        logger.error(
+            "observer %s failed on %s %s: %s: %s",
+            name,
+            event_type,
+            event_id,
+            type(exc).__name__,
+            exc,
+            exc_info=exc,
+        )
+        if (
+            not self._publish_failures
+            or self._closed
+            or event_type == _OBSERVER_FAILED
+            or isinstance(exc, RecursionLimitError)
+        ):
+            return
+        failure = ObserverFailedEvent(
+            observer=name,
+            event_type=event_type,
+            event_id=event_id,
+            error_type=type(exc).__name__,
+            error_message=str(exc),
+            traceback="".join(traceback.format_exception(exc)),
+        )
+        try:
+            self.publish(failure)
+        except Exception:  # a failure report must never turn into a publisher failure
+            logger.exception("could not publish the failure report of observer %s", name)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every background observer has handled everything queued so far.
+
+        Returns:
+            True when drained, False when ``timeout`` seconds passed first.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            workers = [s.worker for s in self._subscriptions if s.worker is not None]
+        return all(w.wait_idle(deadline) for w in workers)
+
+    def close(self, timeout: float | None = None) -> None:
+        """Drain and stop background observers, then call each observer's ``close()``.
+
+        Idempotent. Later ``publish`` calls raise ``ManagerClosedError``. An observer whose
+        ``close()`` raises is logged; the others are still closed.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            subscriptions = list(self._subscriptions)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for sub in subscriptions:
+            if sub.worker is not None:
+                remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+                sub.worker.stop(remaining)
+        self._closed = True
+        for sub in subscriptions:
+            close = getattr(sub.observer, "close", None)
+            if callable(close) and not isinstance(sub.observer, type):
+                try:
+                    close()
+                except Exception:
+                    logger.exception("observer %s failed to close", sub.name)
+
+    def __enter__(self) -> EventManager:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- introspection -------------------------------------------------------------------------
+
+    def get_event_history(
+        self, event_type: str | None = None, limit: int | None = None
+    ) -> list[Any]:
+        """Return recent events, oldest first (a snapshot).
+
+        Args:
+            event_type: a pattern (``"test.*"``, an exact type...) to filter by; None for all.
+            limit: return at most the last ``limit`` matching events.
+        """
+        events = list(self._history) if self._history is not None else []
+        if event_type is not None:
+            pattern: Pattern = compile_pattern(event_type)
+            events = [e for e in events if pattern.matches(type_of(e))]
+        if limit is not None:
+            events = events[-limit:] if limit > 0 else []
+        return events
+
+    def clear_history(self) -> None:
+        """Forget the recorded history (the dedup window is kept)."""
+        if self._history is not None:
+            self._history.clear()
+
+    def get_metrics(self) -> dict[str, Any]:
+        """Return a snapshot of the counters.
+
+        Keys: ``processed`` (admitted events), ``delivered`` (observer calls and queue
+        submissions), ``duplicates``, ``errors`` (observer exceptions), ``invalid`` (refused
+        events), ``dropped`` (background overflow), ``by_type``, ``failures_by_observer``,
+        ``observers``, ``queued`` (per background observer).
+        """
+        with self._lock:
+            states = list(self._thread_states)
+            subscriptions = list(self._subscriptions)
+            failures = dict(self._failures_by_observer)
+        by_type: dict[str, int] = {}
+        for state in states:
+            for key, count in list(state.by_type.items()):
+                by_type[key] = by_type.get(key, 0) + count
+        workers = [s for s in subscriptions if s.worker is not None]
+        return {
+            "processed": sum(by_type.values()),
+            "delivered": sum(s.delivered for s in states),
+            "duplicates": sum(s.duplicates for s in states),
+            "errors": sum(s.errors for s in states),
+            "invalid": sum(s.invalid for s in states),
+            "dropped": sum(s.worker.dropped for s in workers if s.worker is not None),
+            "by_type": by_type,
+            "failures_by_observer": failures,
+            "observers": len(subscriptions),
+            "queued": {s.name: s.worker.pending() for s in workers if s.worker is not None},
+        }
+
+    def get_observers(self, event_type: str | None = None) -> list[object]:
+        """Return the registered observers in delivery order; only those for a type if given."""
+        with self._lock:
+            subs = list(self._subscriptions)
+        if event_type is None:
+            return [s.observer for s in subs]
+        return [s.observer for s in subs if s.matches(event_type)]
