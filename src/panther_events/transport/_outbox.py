@@ -1,0 +1,200 @@
+"""The publisher's waiting room: a bounded in-memory queue that spills to a spool file.
+
+Producers (any thread) ``put`` serialised messages and never wait for the network; the
+sender (one thread) ``take``\\ s them in FIFO order and ``requeue``\\ s the ones whose
+publish failed. The policy, in order:
+
+1. up to ``max_items`` messages wait in memory;
+2. beyond that, and for as long as the spool file still holds unsent messages (so that
+   order is kept), new messages are appended to the spool file, up to ``max_spool_bytes``;
+3. when the spool is full too, the new message is **dropped** and counted in ``dropped``
+   (dropping the newest keeps what was already accepted; a publisher that must never drop
+   gives a larger spool).
+
+The spool file is a buffer for outages, not a crash journal: it is not fsync'ed. At
+``close`` anything still unsent is written to the spool file so a later publisher given the
+same ``spool_path`` sends it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO, Final, final
+
+__all__ = ["Item", "Outbox"]
+
+#: ``(dedup message id, subject, run id, JSON payload)``.
+Item = tuple[str, str, str, bytes]
+
+_REFILL: Final = 1000  # spool records read back into memory at a time
+
+
+def _encode(item: Item) -> bytes:
+    msg_id, subject, run_id, payload = item
+    line = json.dumps([msg_id, subject, run_id, payload.decode()], ensure_ascii=False)
+    return line.encode() + b"\n"
+
+
+def _decode(line: bytes) -> Item:
+    msg_id, subject, run_id, payload = json.loads(line)
+    return (str(msg_id), str(subject), str(run_id), str(payload).encode())
+
+
+@final
+class Outbox:
+    """A thread-safe FIFO of outgoing messages, bounded in memory, spilling to a file.
+
+    Args:
+        max_items: messages kept in memory before spilling.
+        spool_path: the spool file; existing content is sent first.
+        max_spool_bytes: size bound of the spool file; 0 disables spilling.
+    """
+
+    def __init__(self, max_items: int, spool_path: Path, max_spool_bytes: int) -> None:
+        self.max_items = max_items
+        self.spool_path = spool_path
+        self.max_spool_bytes = max_spool_bytes
+        self.accepted = 0
+        self.spooled = 0
+        self.dropped = 0
+        self._lock = threading.Lock()
+        self._retry: deque[Item] = deque()
+        self._memory: deque[Item] = deque()
+        self._file: BinaryIO | None = None
+        self._read = 0  # offset of the first unsent spool record
+        self._size = 0  # end of the spool file
+        self._records = 0  # unsent records in the spool file
+        self._armed = False
+        self._on_empty: threading.Event = threading.Event()
+        self._on_empty.set()
+        if spool_path.exists() and spool_path.stat().st_size > 0:
+            self._open()
+            with spool_path.open("rb") as f:
+                self._records = sum(1 for _ in f)
+            self._on_empty.clear()
+
+    def _open(self) -> BinaryIO:
+        if self._file is None:
+            self.spool_path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.spool_path.open("a+b")
+            self._size = self._file.seek(0, os.SEEK_END)
+        return self._file
+
+    def __len__(self) -> int:
+        """Messages waiting: requeued, in memory and in the spool file."""
+        with self._lock:
+            return len(self._retry) + len(self._memory) + self._records
+
+    @property
+    def spool_records(self) -> int:
+        """Unsent messages currently in the spool file."""
+        return self._records
+
+    def put(self, item: Item) -> bool:
+        """Queue ``item``; returns True when the sender is idle and must be woken.
+
+        Never blocks on the network; writes to the spool file only when memory is full.
+        """
+        with self._lock:
+            self.accepted += 1
+            if self._records == 0 and len(self._memory) < self.max_items:
+                self._memory.append(item)
+            else:
+                line = _encode(item)
+                if self._size + len(line) > self.max_spool_bytes:
+                    self.dropped += 1
+                    return False
+                f = self._open()
+                f.write(line)
+                self._size += len(line)
+                self._records += 1
+                self.spooled += 1
+            self._on_empty.clear()
+            wake, self._armed = self._armed, False
+            return wake
+
+    def take(self, limit: int) -> list[Item]:
+        """Remove and return up to ``limit`` messages, oldest first (requeued ones first).
+
+        When it returns nothing, the next ``put`` reports that the sender must be woken.
+        """
+        with self._lock:
+            out: list[Item] = []
+            while self._retry and len(out) < limit:
+                out.append(self._retry.popleft())
+            if not self._memory and self._records:
+                self._refill()
+            while self._memory and len(out) < limit:
+                out.append(self._memory.popleft())
+            if not out:
+                self._armed = True
+            return out
+
+    def _refill(self) -> None:
+        """Move up to ``_REFILL`` spool records back into memory; caller holds the lock."""
+        f = self._open()
+        f.flush()
+        f.seek(self._read)
+        for _ in range(min(_REFILL, self._records)):
+            line = f.readline()
+            if not line.endswith(b"\n"):
+                break
+            self._memory.append(_decode(line))
+            self._records -= 1
+        self._read = f.tell()
+        if self._records == 0:
+            # Everything spooled has been read back: start the file afresh.
+            f.truncate(0)
+            self._read = self._size = 0
+
+    def requeue(self, items: Iterable[Item]) -> None:
+        """Put messages whose publish failed back at the front, to be sent next."""
+        with self._lock:
+            self._retry.extendleft(reversed(list(items)))
+            self._on_empty.clear()
+
+    def mark_empty_if_idle(self, in_flight: int) -> None:
+        """Signal ``wait_empty`` waiters when nothing is queued and nothing is in flight."""
+        with self._lock:
+            if in_flight == 0 and not self._retry and not self._memory and not self._records:
+                self._on_empty.set()
+
+    def wait_empty(self, timeout: float | None) -> bool:
+        """Wait until ``mark_empty_if_idle`` saw everything sent and acknowledged."""
+        return self._on_empty.wait(timeout)
+
+    def close(self, unsent: Iterable[Item] = ()) -> int:
+        """Write ``unsent`` and everything still queued to the spool file, in order.
+
+        Returns:
+            how many messages the spool file now holds (0 removes the file).
+        """
+        with self._lock:
+            head = [*unsent, *self._retry, *self._memory]
+            self._retry.clear()
+            self._memory.clear()
+            tail = b""
+            if self._records:
+                f = self._open()
+                f.flush()
+                f.seek(self._read)
+                tail = f.read()
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+            total = len(head) + self._records
+            if total == 0:
+                self.spool_path.unlink(missing_ok=True)
+                return 0
+            self.spool_path.parent.mkdir(parents=True, exist_ok=True)
+            with self.spool_path.open("wb") as f:
+                f.writelines(_encode(item) for item in head)
+                f.write(tail)
+            self._records = total
+            self._read = 0
+            return total

@@ -1,0 +1,152 @@
+"""The transport contract: publish a run's events, fetch them elsewhere, acknowledge explicitly.
+
+A transport carries events between processes or hosts. Every event travels with the id of
+the run that produced it; the pair ``(run_id, event.id)`` is its identity, so publishing the
+same event twice in one run delivers it once (the same rule as the event store's
+``UNIQUE(run_id, id)``), while identical events of two runs both arrive.
+
+Receiving is at-least-once with explicit acknowledgement: :meth:`Transport.fetch` hands out
+:class:`Delivery` values and a delivery that is never acknowledged (the consumer crashed, or
+called :meth:`Transport.nak`) is handed out again. A consumer therefore acknowledges only after
+it has durably handled an event, and handles redeliveries idempotently.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from ..events.base import BaseEvent
+
+__all__ = [
+    "DEFAULT_CONSUMER",
+    "DEFAULT_SUBJECT_PREFIX",
+    "RUN_ID_HEADER",
+    "Delivery",
+    "Transport",
+    "message_id",
+    "new_run_id",
+    "subject_for",
+]
+
+#: Subjects are ``<prefix>.<run token>.<event type>``.
+DEFAULT_SUBJECT_PREFIX = "panther.events"
+#: Durable consumer name used by the central collector unless told otherwise.
+DEFAULT_CONSUMER = "panther-collector"
+#: Header that carries the exact run id (the subject carries a sanitised token of it).
+RUN_ID_HEADER = "Panther-Run-Id"
+
+# Subject tokens may not contain '.', wildcards or whitespace; anything else outside this
+# conservative set is replaced too, so every host's run id maps to one valid token.
+_UNSAFE_TOKEN = re.compile(r"[^A-Za-z0-9_\-]")
+
+
+def new_run_id() -> str:
+    """Return a run id that is distinct across hosts and processes.
+
+    The id is ``<host>-<pid>-<8 random hex digits>``: the host name and process id tell a
+    reader where the run came from, and the random part keeps two runs of one process (or two
+    hosts with the same name) apart.
+    """
+    host = _UNSAFE_TOKEN.sub("-", socket.gethostname().split(".")[0]) or "host"
+    return f"{host}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def subject_for(run_id: str, event_type: str, prefix: str = DEFAULT_SUBJECT_PREFIX) -> str:
+    """Return the subject an event of ``event_type`` in run ``run_id`` is published on.
+
+    Args:
+        run_id: the run; characters that are not valid in a subject token become ``_``
+            (the exact id travels in the :data:`RUN_ID_HEADER` header).
+        event_type: the dotted type string, e.g. ``test.execution_started``.
+        prefix: the subject prefix, by default ``panther.events``.
+
+    Returns:
+        e.g. ``panther.events.host-42-1a2b3c4d.test.execution_started``.
+    """
+    run_token = _UNSAFE_TOKEN.sub("_", run_id) or "_"
+    type_tokens = ".".join(_UNSAFE_TOKEN.sub("_", part) or "_" for part in event_type.split("."))
+    return f"{prefix}.{run_token}.{type_tokens}"
+
+
+def message_id(run_id: str, event_id: str) -> str:
+    """Return the deduplication id of an event in a run.
+
+    Content-based event ids are equal for equal content, and two hosts can well emit the same
+    content; scoping the id by run keeps JetStream's duplicate window from dropping the second
+    host's event while still storing a retried publish of one run only once.
+    """
+    return f"{run_id}:{event_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One received event, waiting to be acknowledged.
+
+    Attributes:
+        run_id: the run that published the event.
+        event: the event, rebuilt from its wire form (id and timestamp preserved).
+        delivery_count: 1 the first time, more when it is redelivered.
+        token: transport-specific handle used by ``ack``/``nak``; opaque to callers.
+    """
+
+    run_id: str
+    event: BaseEvent
+    delivery_count: int = 1
+    token: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def redelivered(self) -> bool:
+        """Whether this event was handed out before without being acknowledged."""
+        return self.delivery_count > 1
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """What every transport offers; :class:`InMemoryTransport` and ``NatsTransport`` agree.
+
+    Thread safety: ``publish`` may be called from any thread; ``fetch``/``ack``/``nak`` from
+    one consumer thread at a time.
+    """
+
+    def publish(self, event: object, *, run_id: str) -> None:
+        """Hand ``event`` of run ``run_id`` to the transport without waiting for the network.
+
+        Raises:
+            TransportError: the transport is closed.
+        """
+        ...
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every published event is stored by the other side.
+
+        Returns:
+            True when nothing is left to send, False if ``timeout`` seconds passed first.
+        """
+        ...
+
+    def fetch(self, max_events: int = 100, timeout: float = 1.0) -> list[Delivery]:
+        """Return up to ``max_events`` deliveries from this transport's durable consumer.
+
+        Waits at most about ``timeout`` seconds for the first one and returns an empty list
+        when none arrived. Deliveries not acknowledged in time are handed out again.
+        """
+        ...
+
+    def ack(self, deliveries: Sequence[Delivery]) -> None:
+        """Acknowledge deliveries: they are never handed out again to this consumer."""
+        ...
+
+    def nak(self, deliveries: Sequence[Delivery]) -> None:
+        """Refuse deliveries: they are handed out again, promptly."""
+        ...
+
+    def close(self) -> None:
+        """Flush what can be flushed and release connections; unacknowledged deliveries stay
+        pending and are redelivered to the next consumer with the same name."""
+        ...

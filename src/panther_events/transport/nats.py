@@ -1,0 +1,691 @@
+"""Events over NATS JetStream: the transport, a publishing observer and a subscriber.
+
+This is the only module that imports ``nats`` (extra ``nats``). The design:
+
+* Every event is one JetStream message on ``panther.events.<run>.<type>`` with the header
+  ``Nats-Msg-Id: <run id>:<event id>`` (see :func:`~panther_events.transport.base.message_id`)
+  and the exact run id in ``Panther-Run-Id``. Within the stream's duplicate window the
+  server stores a re-sent message once, so retrying is always safe.
+* Publishing never waits for the network: :meth:`NatsTransport.publish` serialises the event
+  and puts it in an :class:`~panther_events.transport._outbox.Outbox` (memory, then a spool
+  file, then counted drops). A private thread runs an asyncio loop that sends with
+  asynchronous acknowledged publishes, keeps at most ``max_in_flight`` unacknowledged, and
+  re-queues a message whose acknowledgement failed or did not come in ``ack_timeout``
+  seconds, with exponential backoff. While the server is unreachable nothing is lost; the
+  client reconnects forever and the queue drains when the server is back.
+* Receiving uses a durable pull consumer with explicit acknowledgement. A
+  :class:`NatsSubscriber` acknowledges a batch only after its target (an ``EventManager``, an
+  event store or a callback) has handled it, so a crash means redelivery, never loss.
+* The stream is created if absent (file storage) and its settings are checked when it exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import Future as ThreadFuture
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar, final
+
+from ..exceptions import MissingExtraError, TransportError
+
+try:
+    import nats
+    import nats.errors
+    import nats.js.errors
+    from nats.aio.client import Client as NatsClient
+    from nats.aio.msg import Msg
+    from nats.js import JetStreamContext
+    from nats.js import api as js_api
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise MissingExtraError("NatsTransport", "nats-py", "nats") from exc
+
+from .._naming import type_of
+from .._patterns import compile_pattern
+from ..serialization import event_from_json, event_to_dict
+from ._consume import Target, consume, sink_for
+from ._outbox import Item, Outbox
+from .base import (
+    DEFAULT_CONSUMER,
+    DEFAULT_SUBJECT_PREFIX,
+    RUN_ID_HEADER,
+    Delivery,
+    message_id,
+    new_run_id,
+    subject_for,
+)
+
+__all__ = ["NatsPublisher", "NatsSubscriber", "NatsTransport", "StreamSettings"]
+
+logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_DEFAULT_URL = "nats://127.0.0.1:4222"
+_MAX_BACKOFF = 2.0
+_subject = functools.lru_cache(maxsize=4096)(subject_for)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class StreamSettings:
+    """The JetStream stream events are stored in.
+
+    Attributes:
+        name: stream name.
+        subject_prefix: the stream holds ``<subject_prefix>.>``.
+        retention: ``limits`` (keep until ``max_age``/``max_bytes``), ``interest`` (keep
+            until every consumer acknowledged) or ``workqueue`` (one consumer).
+        duplicate_window: seconds during which a re-sent message id is stored once; a worker
+            re-sending a run must do so within this window.
+        max_age: seconds to keep messages; 0 keeps them forever.
+        max_bytes: size bound of the stream; -1 is unbounded.
+        replicas: copies kept in a NATS cluster (1 for a single server).
+    """
+
+    name: str = "PANTHER_EVENTS"
+    subject_prefix: str = DEFAULT_SUBJECT_PREFIX
+    retention: Literal["limits", "interest", "workqueue"] = "limits"
+    duplicate_window: float = 120.0
+    max_age: float = 0.0
+    max_bytes: int = -1
+    replicas: int = 1
+
+    def config(self) -> js_api.StreamConfig:
+        """Return the JetStream configuration that creates this stream."""
+        return js_api.StreamConfig(
+            name=self.name,
+            subjects=[f"{self.subject_prefix}.>"],
+            retention=js_api.RetentionPolicy(self.retention),
+            storage=js_api.StorageType.FILE,
+            duplicate_window=self.duplicate_window,
+            max_age=self.max_age,
+            max_bytes=self.max_bytes,
+            num_replicas=self.replicas,
+        )
+
+    def check(self, found: js_api.StreamConfig) -> None:
+        """Raise ``TransportError`` naming every setting of an existing stream that differs."""
+        wanted = f"{self.subject_prefix}.>"
+        problems = []
+        if wanted not in (found.subjects or []):
+            problems.append(f"subjects {found.subjects!r} do not include {wanted!r}")
+        if found.storage != js_api.StorageType.FILE:
+            problems.append(f"storage is {_value(found.storage)!r}, expected 'file'")
+        if _value(found.retention) != self.retention:
+            problems.append(
+                f"retention is {_value(found.retention)!r}, expected {self.retention!r}"
+            )
+        if abs((found.duplicate_window or 0) - self.duplicate_window) > 1e-6:
+            problems.append(
+                f"duplicate_window is {found.duplicate_window!r}s, "
+                f"expected {self.duplicate_window!r}s"
+            )
+        if problems:
+            raise TransportError(
+                f"JetStream stream {self.name!r} exists with other settings: "
+                + "; ".join(problems)
+                + ". Pass StreamSettings matching the stream, or edit/delete it "
+                f"(nats stream edit {self.name})."
+            )
+
+
+def _value(enum_or_str: object) -> object:
+    return getattr(enum_or_str, "value", enum_or_str)
+
+
+@final
+class NatsTransport:
+    """The :class:`~panther_events.transport.Transport` over NATS JetStream.
+
+    The constructor returns at once; connecting happens in the background and is retried
+    forever, so a publisher may start before the server does.
+
+    Args:
+        url: server URL(s), e.g. ``nats://127.0.0.1:4222``.
+        consumer: durable consumer name used by ``fetch``.
+        stream: the stream; created if absent, checked if present.
+        max_buffer: messages kept in memory while they cannot be sent.
+        spool_path: spool file for messages beyond ``max_buffer``; a private temporary file
+            by default. If the file exists, its messages are sent first.
+        max_spool_bytes: size bound of the spool; past it new messages are dropped (counted
+            in ``stats()["dropped"]``).
+        max_in_flight: unacknowledged asynchronous publishes at a time.
+        ack_timeout: seconds to wait for a publish acknowledgement before re-sending.
+        ack_wait: seconds the server waits for a consumer's ack before redelivering.
+        max_ack_pending: deliveries a consumer may hold unacknowledged.
+        name: connection name shown by the server.
+    """
+
+    def __init__(
+        self,
+        url: str | Sequence[str] = _DEFAULT_URL,
+        *,
+        consumer: str = DEFAULT_CONSUMER,
+        stream: StreamSettings | None = None,
+        max_buffer: int = 100_000,
+        spool_path: str | Path | None = None,
+        max_spool_bytes: int = 1 << 30,
+        max_in_flight: int = 2_000,
+        ack_timeout: float = 5.0,
+        ack_wait: float = 30.0,
+        max_ack_pending: int = 20_000,
+        name: str | None = None,
+    ) -> None:
+        self.servers = [url] if isinstance(url, str) else list(url)
+        self.consumer = consumer
+        self.stream = stream if stream is not None else StreamSettings()
+        self.max_in_flight = max_in_flight
+        self.ack_timeout = ack_timeout
+        self.ack_wait = ack_wait
+        self.max_ack_pending = max_ack_pending
+        self.name = name or f"panther-events-{new_run_id()}"
+        self._private_spool = spool_path is None
+        spool = (
+            Path(spool_path)
+            if spool_path is not None
+            else Path(tempfile.gettempdir()) / f"{self.name}.spool.jsonl"
+        )
+        self._outbox = Outbox(max_buffer, spool, max_spool_bytes)
+        self._closed = False
+        self._error: TransportError | None = None
+        self._sent = 0
+        self._retried = 0
+        # State below is touched only on the loop thread.
+        self._nc: NatsClient | None = None
+        self._js: JetStreamContext | None = None
+        self._psub: JetStreamContext.PullSubscription | None = None
+        self._connected = threading.Event()
+        self._in_flight: dict[int, tuple[Item, float, asyncio.Future[Any]]] = {}
+        self._seq = 0
+        self._failures = 0
+        self._stopping = False
+        self._loop = asyncio.new_event_loop()
+        self._wake = asyncio.Event()
+        self._thread = threading.Thread(target=self._run_loop, name=self.name, daemon=True)
+        self._thread.start()
+        self._sender = self._submit(self._send_forever())
+
+    # ----------------------------------------------------------------- loop plumbing
+    def _run_loop(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+
+    def _submit(self, coro: Coroutine[Any, Any, _T]) -> ThreadFuture[_T]:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    def _call(self, coro: Coroutine[Any, Any, _T], timeout: float | None = None) -> _T:
+        """Run ``coro`` on the loop thread and return its result to this thread."""
+        return self._submit(coro).result(timeout)
+
+    # ----------------------------------------------------------------- publishing
+    def publish(self, event: object, *, run_id: str) -> None:
+        """Queue ``event`` of run ``run_id``; returns without waiting for the network.
+
+        Raises:
+            TransportError: the transport is closed.
+        """
+        if self._closed:
+            raise TransportError(
+                f"cannot publish {type(event).__name__} for run {run_id!r}: this NatsTransport "
+                "is closed; create a new one"
+            )
+        wire = event_to_dict(event)
+        payload = json.dumps(wire, separators=(",", ":"), ensure_ascii=False).encode()
+        item = (
+            message_id(run_id, wire["id"]),
+            _subject(run_id, wire["type"], self.stream.subject_prefix),
+            run_id,
+            payload,
+        )
+        if self._outbox.put(item):
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every queued event is stored by the server; see ``Transport.flush``.
+
+        Raises:
+            TransportError: the stream exists with incompatible settings.
+        """
+        done = self._outbox.wait_empty(timeout)
+        if self._error is not None:
+            raise self._error
+        return done
+
+    async def _send_forever(self) -> None:
+        """The sender: connect, move queued messages into flight, re-send failures."""
+        last_sweep = time.monotonic()
+        while not (self._stopping and not self._in_flight and not len(self._outbox)):
+            if self._error is not None:
+                await asyncio.sleep(0.5)
+                continue
+            if self._nc is None or not self._nc.is_connected or self._js is None:
+                self._sweep(time.monotonic())
+                await self._connect_once()
+                continue
+            now = time.monotonic()
+            if now - last_sweep > 0.2:
+                self._sweep(now)
+                last_sweep = now
+            room = self.max_in_flight - len(self._in_flight)
+            items = self._outbox.take(room) if room > 0 else []
+            if not items:
+                self._outbox.mark_empty_if_idle(len(self._in_flight))
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), 0.2)
+                continue
+            if self._failures:
+                await asyncio.sleep(min(0.05 * 2 ** (self._failures - 1), _MAX_BACKOFF))
+            await self._send(items)
+
+    async def _send(self, items: list[Item]) -> None:
+        js = self._js
+        assert js is not None
+        deadline = time.monotonic() + self.ack_timeout
+        for index, item in enumerate(items):
+            msg_id, subject, run_id, payload = item
+            try:
+                future = await js.publish_async(
+                    subject, payload, headers={"Nats-Msg-Id": msg_id, RUN_ID_HEADER: run_id}
+                )
+            except Exception as exc:  # connection lost mid-batch: keep the rest for later
+                logger.debug("publish of %d messages failed: %r", len(items) - index, exc)
+                self._failures += 1
+                self._retried += len(items) - index
+                self._outbox.requeue(items[index:])
+                return
+            self._seq += 1
+            key = self._seq
+            self._in_flight[key] = (item, deadline, future)
+            future.add_done_callback(functools.partial(self._settled, key))
+
+    def _settled(self, key: int, future: asyncio.Future[Any]) -> None:
+        """Acknowledgement callback: count success, or re-queue the message."""
+        entry = self._in_flight.pop(key, None)
+        if entry is None:
+            return
+        if future.cancelled() or future.exception() is not None:
+            self._failures += 1
+            self._retried += 1
+            self._outbox.requeue([entry[0]])
+        else:
+            self._failures = 0
+            self._sent += 1
+        if not self._in_flight:
+            self._outbox.mark_empty_if_idle(0)
+        self._wake.set()
+
+    def _sweep(self, now: float) -> None:
+        """Give up waiting for acknowledgements that are overdue; they will be re-sent."""
+        overdue = [f for _, deadline, f in self._in_flight.values() if deadline <= now]
+        for future in overdue:
+            future.cancel()
+
+    async def _connect_once(self) -> None:
+        """Connect (or wait for the client's own reconnection) and make sure of the stream."""
+        if self._nc is not None and not self._nc.is_closed:
+            # The client reconnects by itself; wait for it.
+            await asyncio.sleep(0.05)
+            return
+        try:
+            nc = await nats.connect(
+                servers=self.servers,
+                name=self.name,
+                connect_timeout=2,
+                reconnect_time_wait=0.25,  # the client accepts floats
+                max_reconnect_attempts=-1,
+                error_cb=self._on_error,
+                disconnected_cb=self._on_disconnected,
+                reconnected_cb=self._on_reconnected,
+            )
+        except Exception as exc:
+            self._failures += 1
+            delay = min(0.05 * 2 ** min(self._failures, 8), _MAX_BACKOFF)
+            logger.debug("cannot connect to %s (%r); retrying in %.2fs", self.servers, exc, delay)
+            await asyncio.sleep(delay)
+            return
+        self._nc = nc
+        self._js = nc.jetstream(publish_async_max_pending=max(self.max_in_flight, 1))
+        try:
+            await self._ensure_stream()
+        except TransportError as exc:
+            self._error = exc
+            self._outbox.mark_empty_if_idle(0)
+            logger.error("%s", exc)
+            return
+        except Exception as exc:
+            logger.debug("stream check failed (%r); retrying", exc)
+            await asyncio.sleep(0.2)
+            return
+        self._connected.set()
+
+    async def _ensure_stream(self) -> None:
+        js = self._js
+        assert js is not None
+        try:
+            info = await js.stream_info(self.stream.name)
+        except nats.js.errors.NotFoundError:
+            try:
+                info = await js.add_stream(self.stream.config())
+            except nats.js.errors.BadRequestError:
+                # Another host created it between our two requests: check theirs.
+                info = await js.stream_info(self.stream.name)
+        self.stream.check(info.config)
+
+    async def _on_error(self, exc: Exception) -> None:
+        logger.debug("NATS client error: %r", exc)
+
+    async def _on_disconnected(self) -> None:
+        self._connected.clear()
+        logger.info("disconnected from NATS %s; events are kept until it is back", self.servers)
+
+    async def _on_reconnected(self) -> None:
+        logger.info("reconnected to NATS %s", self.servers)
+        with contextlib.suppress(Exception):
+            await self._ensure_stream()
+        self._connected.set()
+        self._wake.set()
+
+    # ----------------------------------------------------------------- consuming
+    def fetch(self, max_events: int = 100, timeout: float = 1.0) -> list[Delivery]:
+        """Return up to ``max_events`` deliveries from the durable consumer.
+
+        Returns an empty list after about ``timeout`` seconds without any, including while
+        the server is unreachable (the caller simply polls again).
+
+        Raises:
+            TransportError: the transport is closed, or the stream is incompatible.
+        """
+        if self._closed:
+            raise TransportError("cannot fetch: this NatsTransport is closed")
+        if not self._connected.wait(timeout):
+            if self._error is not None:
+                raise self._error
+            return []
+        return self._call(self._fetch(max_events, timeout), timeout + 30)
+
+    async def _fetch(self, max_events: int, timeout: float) -> list[Delivery]:
+        try:
+            if self._psub is None:
+                self._psub = await self._subscribe()
+            msgs = await self._psub.fetch(max_events, timeout=timeout)
+        except (TimeoutError, nats.errors.TimeoutError):
+            return []
+        except (nats.errors.Error, nats.js.errors.Error, OSError) as exc:
+            logger.debug("fetch failed (%r); will retry", exc)
+            await asyncio.sleep(min(timeout, 0.2))
+            return []
+        out: list[Delivery] = []
+        for msg in msgs:
+            try:
+                event = event_from_json(msg.data.decode())
+                run_id = (msg.headers or {}).get(RUN_ID_HEADER) or msg.subject.split(".")[2]
+                out.append(Delivery(run_id, event, msg.metadata.num_delivered, msg))
+            except Exception:
+                # A message that is not an event would be redelivered forever: drop it loudly.
+                logger.exception("dropping undecodable message on %r", msg.subject)
+                await msg.term()
+        return out
+
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
+        js = self._js
+        assert js is not None
+        config = js_api.ConsumerConfig(
+            durable_name=self.consumer,
+            ack_policy=js_api.AckPolicy.EXPLICIT,
+            ack_wait=self.ack_wait,
+            max_ack_pending=self.max_ack_pending,
+            filter_subject=f"{self.stream.subject_prefix}.>",
+        )
+        await js.add_consumer(self.stream.name, config)
+        return await js.pull_subscribe_bind(durable=self.consumer, stream=self.stream.name)
+
+    def ack(self, deliveries: Sequence[Delivery]) -> None:
+        """Acknowledge deliveries; see ``Transport.ack``."""
+        self._settle(deliveries, ack=True)
+
+    def nak(self, deliveries: Sequence[Delivery]) -> None:
+        """Ask for prompt redelivery; see ``Transport.nak``."""
+        self._settle(deliveries, ack=False)
+
+    def _settle(self, deliveries: Sequence[Delivery], *, ack: bool) -> None:
+        msgs = [d.token for d in deliveries if isinstance(d.token, Msg)]
+        if msgs:
+            self._call(self._settle_async(msgs, ack=ack), 30)
+
+    async def _settle_async(self, msgs: list[Msg], *, ack: bool) -> None:
+        for msg in msgs:
+            # A lost ack only means a redelivery, which consumers handle idempotently.
+            with contextlib.suppress(Exception):
+                await (msg.ack() if ack else msg.nak())
+
+    # ----------------------------------------------------------------- lifecycle
+    def stats(self) -> dict[str, object]:
+        """Counters: accepted, sent (acknowledged by the server), retried, spooled,
+        dropped (spool full), pending (still queued or in flight), connected, error."""
+        return {
+            "accepted": self._outbox.accepted,
+            "sent": self._sent,
+            "retried": self._retried,
+            "spooled": self._outbox.spooled,
+            "dropped": self._outbox.dropped,
+            "pending": len(self._outbox) + len(self._in_flight),
+            "connected": self._connected.is_set(),
+            "error": None if self._error is None else str(self._error),
+        }
+
+    def close(self, timeout: float | None = 30.0) -> None:
+        """Send what is queued (waiting up to ``timeout`` seconds), then disconnect.
+
+        Messages still unsent after ``timeout`` are written to the spool file, which is kept
+        (and logged) so that a publisher given the same ``spool_path`` sends them later.
+        Unacknowledged deliveries are redelivered to the next consumer of the same name.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(TransportError):
+            self.flush(timeout)
+        try:
+            left = self._call(self._shutdown(), 60)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._loop.close()
+        if left:
+            logger.warning(
+                "%d events could not be sent to NATS %s; they are kept in %s",
+                left,
+                self.servers,
+                self._outbox.spool_path,
+            )
+
+    async def _shutdown(self) -> int:
+        self._stopping = True
+        self._sender.cancel()
+        unsent = [item for item, _, _ in self._in_flight.values()]
+        for _, _, future in list(self._in_flight.values()):
+            future.cancel()
+        self._in_flight.clear()
+        left = self._outbox.close(unsent)
+        if self._nc is not None and not self._nc.is_closed:
+            with contextlib.suppress(Exception):
+                await self._nc.flush(timeout=2)
+            await self._nc.close()
+        # Let cancelled tasks finish before the loop stops.
+        current = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not current]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return left
+
+    def __enter__(self) -> NatsTransport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+@final
+class NatsPublisher:
+    """An observer that forwards a run's matching events to NATS JetStream.
+
+    Register it on a manager (``manager.register_observer(NatsPublisher(url, run_id=...))``);
+    ``on_event`` returns at once, whatever the state of the server (see the module docstring
+    for buffering, spooling and the counted drop policy), and ``close()`` (called by
+    ``EventManager.close()``) waits up to ``close_timeout`` for everything to be stored.
+
+    Args:
+        url: NATS server URL(s).
+        run_id: the run the events belong to; a host-unique id from ``new_run_id()`` if
+            omitted.
+        pattern: only events whose type matches are forwarded (default: all).
+        stream: the JetStream stream settings.
+        close_timeout: seconds ``close()`` waits for unsent events before spooling them.
+        max_buffer, spool_path, max_spool_bytes, max_in_flight, ack_timeout: see
+            :class:`NatsTransport`.
+    """
+
+    def __init__(
+        self,
+        url: str | Sequence[str] = _DEFAULT_URL,
+        run_id: str | None = None,
+        *,
+        pattern: str = "*",
+        stream: StreamSettings | None = None,
+        close_timeout: float = 30.0,
+        max_buffer: int = 100_000,
+        spool_path: str | Path | None = None,
+        max_spool_bytes: int = 1 << 30,
+        max_in_flight: int = 2_000,
+        ack_timeout: float = 5.0,
+    ) -> None:
+        self.run_id = run_id or new_run_id()
+        self.close_timeout = close_timeout
+        self._match_all = pattern == "*"
+        self._pattern = compile_pattern(pattern)
+        self.transport = NatsTransport(
+            url,
+            stream=stream,
+            max_buffer=max_buffer,
+            spool_path=spool_path,
+            max_spool_bytes=max_spool_bytes,
+            max_in_flight=max_in_flight,
+            ack_timeout=ack_timeout,
+            name=f"panther-events-publisher-{self.run_id}",
+        )
+
+    def on_event(self, event: object) -> None:
+        """Queue ``event`` for NATS if its type matches; never waits for the network."""
+        if self._match_all or self._pattern.matches(type_of(event)):
+            self.transport.publish(event, run_id=self.run_id)
+
+    __call__ = on_event
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every forwarded event is stored by the server."""
+        return self.transport.flush(timeout)
+
+    def stats(self) -> dict[str, object]:
+        """The transport's counters (see :meth:`NatsTransport.stats`)."""
+        return self.transport.stats()
+
+    def close(self) -> None:
+        """Send what is left (up to ``close_timeout`` seconds), then disconnect."""
+        self.transport.close(self.close_timeout)
+
+
+@final
+class NatsSubscriber:
+    """Feeds events from a durable JetStream consumer to a local target, acking after.
+
+    The target is an ``EventManager`` (events are published to it, and acknowledged after
+    ``flush()`` saw every observer run), an event store (``append_many`` per run, then
+    ``flush()``), or a callable taking one event. When the target raises, the batch is
+    refused (redelivered) and the error propagates.
+
+    Args:
+        url: NATS server URL(s).
+        target: where events go.
+        consumer: durable consumer name; a restarted subscriber with the same name resumes
+            where the previous one stopped acknowledging.
+        stream: the JetStream stream settings.
+        batch: deliveries fetched and acknowledged together.
+        ack_wait: seconds before the server redelivers an unacknowledged event.
+    """
+
+    def __init__(
+        self,
+        url: str | Sequence[str],
+        target: Target,
+        *,
+        consumer: str = DEFAULT_CONSUMER,
+        stream: StreamSettings | None = None,
+        batch: int = 500,
+        ack_wait: float = 30.0,
+    ) -> None:
+        self.batch = batch
+        self._sink = sink_for(target)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.handled = 0
+        self.transport = NatsTransport(
+            url,
+            consumer=consumer,
+            stream=stream,
+            ack_wait=ack_wait,
+            max_ack_pending=max(batch * 4, 1000),
+            name=f"panther-events-subscriber-{consumer}-{new_run_id()}",
+        )
+
+    def run(
+        self,
+        *,
+        max_events: int | None = None,
+        idle_timeout: float | None = None,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> int:
+        """Deliver events until ``stop()``, ``max_events`` deliveries or ``idle_timeout``
+        seconds without any; returns how many deliveries were handled."""
+        handled = consume(
+            self.transport,
+            self._sink,
+            batch=self.batch,
+            stop=self._stop,
+            max_events=max_events,
+            idle_timeout=idle_timeout,
+            on_batch=on_batch,
+        )
+        self.handled += handled
+        return handled
+
+    def start(self) -> None:
+        """Run in a background thread until ``stop()``/``close()``."""
+        self._thread = threading.Thread(target=self.run, name="panther-nats-subscriber")
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Ask ``run`` to return after the batch in hand is handled and acknowledged."""
+        self._stop.set()
+
+    def close(self) -> None:
+        """Stop, wait for the running batch, and disconnect."""
+        self.stop()
+        if self._thread is not None:
+            self._thread.join()
+        self.transport.close()
+
+    def __enter__(self) -> NatsSubscriber:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
