@@ -63,6 +63,9 @@ from .events.metrics import (
     TimingMetricEvent,
 )
 from .events.plugin import (
+    PluginEnvironmentCreatedEvent,
+    PluginEnvironmentDestroyedEvent,
+    PluginEnvironmentReadyEvent,
     PluginErrorEvent,
     PluginEvent,
     PluginEventType,
@@ -102,6 +105,7 @@ from .events.service import (
     ServiceReadyEvent,
     ServiceStartedEvent,
     ServiceStoppedEvent,
+    ServiceStoppingEvent,
     ServiceTestResultsEvent,
     TesterAnalysisCompletedEvent,
     TesterAnalysisStartedEvent,
@@ -245,6 +249,9 @@ __all__ = [
     "PantherEventsError",
     "Pattern",
     "PatternError",
+    "PluginEnvironmentCreatedEvent",
+    "PluginEnvironmentDestroyedEvent",
+    "PluginEnvironmentReadyEvent",
     "PluginErrorEvent",
     "PluginEvent",
     "PluginEventType",

@@ -9,6 +9,9 @@ from typing import Any, ClassVar
 from .base import BaseEvent, EventType
 
 __all__ = [
+    "PluginEnvironmentCreatedEvent",
+    "PluginEnvironmentDestroyedEvent",
+    "PluginEnvironmentReadyEvent",
     "PluginErrorEvent",
     "PluginEvent",
     "PluginEventType",
@@ -394,5 +397,94 @@ class ServiceManagerCreatedEvent(PluginEvent):
                 "implementation": implementation,
                 "protocol": protocol,
                 "service_config": service_config,
+            },
+        )
+
+
+class PluginEnvironmentCreatedEvent(PluginEvent):
+    """``plugin.environment_created``: a plugin created an environment.
+
+    ``PluginEventType.ENVIRONMENT_CREATED`` has no class in the reference's table; this is it.
+    """
+
+    __slots__ = ()
+    EVENT_TYPE: ClassVar[str] = "plugin.environment_created"
+
+    def __init__(
+        self,
+        plugin_id: str,
+        plugin_name: str,
+        plugin_type: str,
+        environment_id: str,
+        environment_name: str,
+        environment_type: str | None = None,
+        environment_config: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            PluginEventType.ENVIRONMENT_CREATED,
+            plugin_id,
+            {
+                "plugin_name": plugin_name,
+                "plugin_type": plugin_type,
+                "environment_id": environment_id,
+                "environment_name": environment_name,
+                "environment_type": environment_type,
+                "environment_config": environment_config,
+            },
+        )
+
+
+class PluginEnvironmentReadyEvent(PluginEvent):
+    """``plugin.environment_ready``: an environment a plugin created is ready for use."""
+
+    __slots__ = ()
+    EVENT_TYPE: ClassVar[str] = "plugin.environment_ready"
+
+    def __init__(
+        self,
+        plugin_id: str,
+        plugin_name: str,
+        plugin_type: str,
+        environment_id: str,
+        environment_name: str,
+        setup_duration: float | None = None,
+    ) -> None:
+        super().__init__(
+            PluginEventType.ENVIRONMENT_READY,
+            plugin_id,
+            {
+                "plugin_name": plugin_name,
+                "plugin_type": plugin_type,
+                "environment_id": environment_id,
+                "environment_name": environment_name,
+                "setup_duration": setup_duration,
+            },
+        )
+
+
+class PluginEnvironmentDestroyedEvent(PluginEvent):
+    """``plugin.environment_destroyed``: an environment a plugin created was torn down."""
+
+    __slots__ = ()
+    EVENT_TYPE: ClassVar[str] = "plugin.environment_destroyed"
+
+    def __init__(
+        self,
+        plugin_id: str,
+        plugin_name: str,
+        plugin_type: str,
+        environment_id: str,
+        environment_name: str,
+        reason: str = "normal_shutdown",
+    ) -> None:
+        super().__init__(
+            PluginEventType.ENVIRONMENT_DESTROYED,
+            plugin_id,
+            {
+                "plugin_name": plugin_name,
+                "plugin_type": plugin_type,
+                "environment_id": environment_id,
+                "environment_name": environment_name,
+                "reason": reason,
             },
         )
