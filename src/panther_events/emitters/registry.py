@@ -1,0 +1,541 @@
+"""EmitterRegistry: every domain emitter plus per-entity state machines that validate emits.
+
+A framework can drive a whole experiment through one registry. Each ``*_with_validation``
+method checks the entity's state machine, moves it, emits the event and returns True; when the
+lifecycle forbids the event (a test completed that never started, a service created twice) it
+emits nothing, logs why on the ``panther_events.registry`` logger and returns False (the reason
+is also kept in ``last_refusal``).
+
+Memory: state machines and test emitters are created on demand and live until a ``cleanup_*``
+method removes them; ``cleanup_test`` drops a test's emitter, machine and the machines of the
+steps and assertions emitted for it, so a long experiment that cleans up after each test keeps
+no per-test state.
+
+Thread-safety: the machines are checked and moved under one lock; the event is emitted after
+the lock is released (so observers may call back into the registry from any thread). If
+emitting raises (a closed manager), the move is undone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ..events.base import BaseEvent
+from ..events.service import ServiceCreatedEvent
+from ..events.test import (
+    TestCompletedEvent,
+    TestCreatedEvent,
+    TestExecutionCompletedEvent,
+    TestExecutionStartedEvent,
+    TestFailedEvent,
+)
+from ..manager import EventManager
+from ..states.assertion import AssertionStateManager
+from ..states.base import BaseState, EntityStateManager, StateTransition
+from ..states.environment import EnvironmentStateManager
+from ..states.experiment import ExperimentStateManager
+from ..states.mapping import EVENT_TRANSITIONS, MACHINES, PHASE_EVENTS, check_event, state_enum
+from ..states.plugin import PluginStateManager
+from ..states.service import ServiceStateManager
+from ..states.step import StepStateManager
+from ..states.test import TestState, TestStateManager
+from ._validated import ValidatedLifecycleEmits
+from .assertion import AssertionEventEmitter
+from .base import EventEmitterBase
+from .environment import EnvironmentEventEmitter
+from .experiment import ExperimentEventEmitter
+from .metrics import MetricsEventEmitter
+from .plugin import PluginEventEmitter
+from .service import ServiceEventEmitter
+from .step import StepEventEmitter
+from .test import TestEventEmitter
+
+__all__ = ["EmitterRegistry"]
+
+logger = logging.getLogger("panther_events.registry")
+
+M = TypeVar("M", bound=EntityStateManager)
+
+#: The emitter types ``get_emitter`` accepts.
+EMITTER_TYPES = (
+    "experiment",
+    "service",
+    "environment",
+    "step",
+    "plugin",
+    "assertion",
+    "metrics",
+    "test",
+)
+
+# States in which a test has started executing: emit_test_completed_with_validation refuses
+# the others ("a test completed that never started").
+_TEST_STARTED = frozenset(
+    {
+        TestState.EXECUTING,
+        TestState.VALIDATING,
+        TestState.VALIDATED,
+        TestState.EXECUTED,
+        TestState.TEARING_DOWN,
+        TestState.TORN_DOWN,
+    }
+)
+
+
+class EmitterRegistry(ValidatedLifecycleEmits):
+    """Centralized registry of the event emitters, with state validation.
+
+    Attributes:
+        event_manager: the manager every emitter emits through.
+        experiment_emitter, service_emitter, environment_emitter, step_emitter,
+        plugin_emitter, assertion_emitter, metrics_emitter: one emitter per domain.
+        test_emitters: test name -> its ``TestEventEmitter``, created on demand.
+        experiment_state: the machine of the experiment most recently asked for (None before).
+        experiment_states: experiment id -> its machine (one per id).
+        plugin_state: the machine of the plugin most recently asked for (initially that of
+            plugin id ``"default"``).
+        plugin_states, environment_states, service_states, test_states, step_states,
+        assertion_states: entity id -> its machine, created on demand.
+        last_refusal: why the most recent validated emit was refused (None when none was).
+    """
+
+    def __init__(self, event_manager: EventManager | None = None) -> None:
+        """Create every domain emitter on ``event_manager`` (default: the process-wide one)."""
+        if event_manager is None:
+            event_manager = EventManager.get_instance()
+        self.event_manager = event_manager
+        self.experiment_emitter = ExperimentEventEmitter(event_manager)
+        self.service_emitter = ServiceEventEmitter(event_manager)
+        self.environment_emitter = EnvironmentEventEmitter(event_manager)
+        self.step_emitter = StepEventEmitter(event_manager)
+        self.plugin_emitter = PluginEventEmitter(event_manager)
+        self.assertion_emitter = AssertionEventEmitter(event_manager)
+        self.metrics_emitter = MetricsEventEmitter(event_manager)
+        self.test_emitters: dict[str, TestEventEmitter] = {}
+
+        self.experiment_state: ExperimentStateManager | None = None
+        self.experiment_states: dict[str, ExperimentStateManager] = {}
+        self.plugin_state = PluginStateManager("default")
+        self.plugin_states: dict[str, PluginStateManager] = {"default": self.plugin_state}
+        self.environment_states: dict[str, EnvironmentStateManager] = {}
+        self.service_states: dict[str, ServiceStateManager] = {}
+        self.test_states: dict[str, TestStateManager] = {}
+        self.step_states: dict[str, StepStateManager] = {}
+        self.assertion_states: dict[str, AssertionStateManager] = {}
+        self.last_refusal: str | None = None
+
+        self._lock = threading.RLock()
+        # test id -> the (kind, id) of the steps and assertions emitted for it, and back.
+        self._children: dict[str, set[tuple[str, str]]] = {}
+        self._parent: dict[tuple[str, str], str] = {}
+        self._getters: dict[str, Callable[[str], EntityStateManager]] = {
+            "experiment": self.get_experiment_state,
+            "test": self.get_test_state,
+            "service": self.get_service_state,
+            "environment": self.get_environment_state,
+            "plugin": self.get_plugin_state,
+            "step": self.get_step_state,
+            "assertion": self.get_assertion_state,
+        }
+
+    def __repr__(self) -> str:
+        with self._lock:
+            counts = {kind: len(self._table(kind)) for kind in MACHINES}
+        return f"<EmitterRegistry machines={counts} test_emitters={len(self.test_emitters)}>"
+
+    # -- emitters ------------------------------------------------------------------------------
+
+    def get_emitter(self, emitter_type: str, test_name: str = "default_test") -> EventEmitterBase:
+        """Return the emitter of ``emitter_type``; for ``"test"``, the one of ``test_name``.
+
+        Raises:
+            ValueError: for an unknown type; the message lists the valid ones.
+        """
+        emitters: dict[str, EventEmitterBase] = {
+            "experiment": self.experiment_emitter,
+            "service": self.service_emitter,
+            "environment": self.environment_emitter,
+            "step": self.step_emitter,
+            "plugin": self.plugin_emitter,
+            "assertion": self.assertion_emitter,
+            "metrics": self.metrics_emitter,
+        }
+        if emitter_type == "test":
+            return self.get_test_emitter(test_name)
+        try:
+            return emitters[emitter_type]
+        except KeyError:
+            raise ValueError(
+                f"unknown emitter type {emitter_type!r}; valid types: {', '.join(EMITTER_TYPES)}"
+            ) from None
+
+    def get_test_emitter(self, test_name: str) -> TestEventEmitter:
+        """Return the emitter of test ``test_name`` (its test id), creating it on first use."""
+        with self._lock:
+            emitter = self.test_emitters.get(test_name)
+            if emitter is None:
+                emitter = self.test_emitters[test_name] = TestEventEmitter(
+                    self.event_manager, test_name
+                )
+            return emitter
+
+    def get_all_emitters(self) -> dict[str, object]:
+        """Return every emitter, for debugging: domain name -> emitter, ``test:<name>`` -> one."""
+        with self._lock:
+            emitters: dict[str, object] = {
+                "experiment": self.experiment_emitter,
+                "service": self.service_emitter,
+                "environment": self.environment_emitter,
+                "step": self.step_emitter,
+                "plugin": self.plugin_emitter,
+                "assertion": self.assertion_emitter,
+                "metrics": self.metrics_emitter,
+            }
+            emitters.update({f"test:{name}": e for name, e in self.test_emitters.items()})
+            return emitters
+
+    # -- state machines ------------------------------------------------------------------------
+
+    def _table(self, kind: str) -> dict[str, Any]:
+        tables: dict[str, dict[str, Any]] = {
+            "experiment": self.experiment_states,
+            "test": self.test_states,
+            "service": self.service_states,
+            "environment": self.environment_states,
+            "plugin": self.plugin_states,
+            "step": self.step_states,
+            "assertion": self.assertion_states,
+        }
+        return tables[kind]
+
+    def _get_or_create(self, table: dict[str, M], cls: type[M], entity_id: str) -> M:
+        with self._lock:
+            machine = table.get(entity_id)
+            if machine is None:
+                machine = table[entity_id] = cls(entity_id)
+            return machine
+
+    def get_experiment_state(self, experiment_id: str) -> ExperimentStateManager:
+        """Return the machine of ``experiment_id`` (one per id), creating it on first use.
+
+        It also becomes ``experiment_state``, the registry's current experiment.
+        """
+        with self._lock:
+            machine = self._get_or_create(
+                self.experiment_states, ExperimentStateManager, experiment_id
+            )
+            self.experiment_state = machine
+            return machine
+
+    def get_plugin_state(self, plugin_id: str = "default") -> PluginStateManager:
+        """Return the machine of ``plugin_id``, creating it on first use; it becomes
+        ``plugin_state``."""
+        with self._lock:
+            machine = self._get_or_create(self.plugin_states, PluginStateManager, plugin_id)
+            self.plugin_state = machine
+            return machine
+
+    def get_service_state(self, service_id: str) -> ServiceStateManager:
+        """Return the machine of ``service_id``, creating it on first use."""
+        return self._get_or_create(self.service_states, ServiceStateManager, service_id)
+
+    def get_test_state(self, test_id: str) -> TestStateManager:
+        """Return the machine of ``test_id``, creating it on first use."""
+        return self._get_or_create(self.test_states, TestStateManager, test_id)
+
+    def get_environment_state(self, env_id: str) -> EnvironmentStateManager:
+        """Return the machine of environment ``env_id``, creating it on first use."""
+        return self._get_or_create(self.environment_states, EnvironmentStateManager, env_id)
+
+    def get_step_state(self, step_id: str) -> StepStateManager:
+        """Return the machine of ``step_id``, creating it on first use."""
+        return self._get_or_create(self.step_states, StepStateManager, step_id)
+
+    def get_assertion_state(self, assertion_id: str) -> AssertionStateManager:
+        """Return the machine of ``assertion_id``, creating it on first use."""
+        return self._get_or_create(self.assertion_states, AssertionStateManager, assertion_id)
+
+    def get_state(self, kind: str, entity_id: str) -> EntityStateManager:
+        """Return the machine of any entity kind (``"service"``, ``"step"``...) and id.
+
+        Raises:
+            ValueError: for an unknown kind; the message lists the known ones.
+        """
+        getter = self._getters.get(kind)
+        if getter is None:
+            raise ValueError(f"unknown entity kind {kind!r}; expected one of {sorted(MACHINES)}")
+        return getter(entity_id)
+
+    def get_all_state_managers(self) -> dict[str, object]:
+        """Return every machine, for debugging: ``"<kind>:<entity id>"`` -> machine."""
+        with self._lock:
+            return {
+                f"{kind}:{entity_id}": machine
+                for kind in MACHINES
+                for entity_id, machine in self._table(kind).items()
+            }
+
+    # -- validated emits -----------------------------------------------------------------------
+
+    def can_emit(self, event: BaseEvent) -> bool:
+        """Return True when the lifecycle allows ``event`` now; changes nothing."""
+        with self._lock:
+            return self._check(event)[0] is None
+
+    def emit_with_validation(self, event: BaseEvent) -> bool:
+        """Check the machine ``event`` concerns, move it, emit the event; True on success.
+
+        Events that concern no machine (metrics, build details...) are always emitted. When the
+        lifecycle forbids the event nothing is emitted, the reason is logged (warning, logger
+        ``panther_events.registry``) and kept in ``last_refusal``, and False is returned.
+        """
+        return self._emit_all([event])
+
+    def _check(self, event: BaseEvent) -> tuple[str | None, EntityStateManager | None]:
+        """Return (refusal reason or None, the machine concerned or None)."""
+        event_type = event.get_type()
+        route = EVENT_TRANSITIONS.get(event_type) or PHASE_EVENTS.get(event_type)
+        if route is None:
+            return None, None
+        machine = self.get_state(route[0], event.entity_id)
+        check = check_event(event_type, machine)
+        return (None if check is None or check.ok else check.reason), machine
+
+    def _emit_all(self, events: list[BaseEvent]) -> bool:
+        """Validate every event in order as if the earlier ones had happened, then move and emit
+        them all; refuse them all (emitting nothing) when any one is forbidden."""
+        moved: list[tuple[EntityStateManager, StateTransition]] = []
+        with self._lock:
+            # Plan on the real machines, undoing the moves if a later event is refused.
+            for event in events:
+                reason, machine = self._check(event)
+                if reason is not None:
+                    self._undo(moved)
+                    self._refuse(reason)
+                    return False
+                target = self._target(event)
+                if machine is not None and target is not None:
+                    machine.transition_to(
+                        target, trigger=event.get_type(), metadata={"event_id": event.id}
+                    )
+                    moved.append((machine, machine.state_history[-1]))
+                self._adopt(event)
+            self.last_refusal = None
+        for index, event in enumerate(events):
+            try:
+                self.event_manager.publish(event)
+            except BaseException:
+                with self._lock:
+                    self._undo(moved[self._moves_before(events, index) :])
+                raise
+        return True
+
+    @staticmethod
+    def _target(event: BaseEvent) -> BaseState | None:
+        move = EVENT_TRANSITIONS.get(event.get_type())
+        return None if move is None else state_enum(move[0])(move[1])
+
+    @staticmethod
+    def _moves_before(events: list[BaseEvent], index: int) -> int:
+        return sum(1 for e in events[:index] if e.get_type() in EVENT_TRANSITIONS)
+
+    @staticmethod
+    def _undo(moved: list[tuple[EntityStateManager, StateTransition]]) -> None:
+        # Undo newest first, and only moves still on top of their machine's history (another
+        # thread may have moved the machine since).
+        for machine, transition in reversed(moved):
+            if machine.state_history and machine.state_history[-1] is transition:
+                machine.state_history.pop()
+                machine.current_state = transition.from_state
+
+    def _refuse(self, reason: str) -> None:
+        self.last_refusal = reason
+        logger.warning("refused: %s", reason)
+
+    def _adopt(self, event: BaseEvent) -> None:
+        """Remember which test a step or assertion belongs to, for ``cleanup_test``."""
+        kind = event.entity_type.value
+        if kind not in ("step", "assertion"):
+            return
+        test_id = event.data.get("test_case_id")
+        if not test_id:
+            return
+        key = (kind, event.entity_id)
+        if self._parent.get(key) != test_id:
+            self._forget_child(key)
+            self._parent[key] = str(test_id)
+            self._children.setdefault(str(test_id), set()).add(key)
+
+    def _forget_child(self, key: tuple[str, str]) -> None:
+        parent = self._parent.pop(key, None)
+        if parent is not None:
+            siblings = self._children.get(parent)
+            if siblings is not None:
+                siblings.discard(key)
+                if not siblings:
+                    del self._children[parent]
+
+    def emit_service_created_with_validation(
+        self,
+        service_id: str,
+        service_name: str,
+        service_type: str,
+        implementation: str,
+        config: dict[str, Any] | None = None,
+    ) -> bool:
+        """Emit ``service.created`` if the service does not exist yet; False for a second one."""
+        return self.emit_with_validation(
+            ServiceCreatedEvent(
+                service_id=service_id,
+                service_name=service_name,
+                service_type=service_type,
+                implementation=implementation,
+                config=config,
+            )
+        )
+
+    def emit_test_started_with_validation(
+        self,
+        test_id: str,
+        test_name: str,
+        test_description: str | None = None,
+        expected_duration: float | None = None,
+    ) -> bool:
+        """Start executing test ``test_id``: emit ``test.execution_started``.
+
+        A test not created yet is created first (``test.created`` with ``test_name`` and
+        ``test_description``), in the same validated step. Refused (False, nothing emitted)
+        when the test cannot start executing now: already started, or finished.
+        """
+        events: list[BaseEvent] = []
+        if self.get_test_state(test_id).is_in_state(TestState.PENDING):
+            events.append(TestCreatedEvent(test_id, test_name, description=test_description))
+        events.append(TestExecutionStartedEvent(test_id, expected_duration=expected_duration))
+        # _emit_all validates the whole sequence again under the lock, so a concurrent move
+        # between here and there can only make it refuse, never emit something impossible.
+        return self._emit_all(events)
+
+    def emit_test_completed_with_validation(
+        self,
+        test_id: str,
+        test_name: str,
+        success: bool,
+        duration: float | None = None,
+        results: dict[str, Any] | None = None,
+    ) -> bool:
+        """Finish test ``test_id`` with its verdict: ``test.completed`` or ``test.failed``.
+
+        A test still executing first gets ``test.execution_completed`` (with ``duration``). The
+        verdict carries ``results`` as its summary; a failure's message is
+        ``results["error_message"]`` when given. Refused (False, nothing emitted) for a test
+        that never started executing, or that already has its verdict.
+        """
+        with self._lock:
+            machine = self.get_test_state(test_id)
+            state = machine.current_state
+            if state not in _TEST_STARTED:
+                self._refuse(
+                    f"test.completed needs test {test_id!r} to have started executing, but it "
+                    f"is {state.value!r}"
+                )
+                return False
+        events: list[BaseEvent] = []
+        if state in (TestState.EXECUTING, TestState.VALIDATED):
+            events.append(TestExecutionCompletedEvent(test_id, duration_seconds=duration))
+        if success:
+            events.append(
+                TestCompletedEvent(
+                    test_id, test_name, total_duration_seconds=duration, summary=results
+                )
+            )
+        else:
+            message = str((results or {}).get("error_message") or "test failed")
+            events.append(
+                TestFailedEvent(test_id, test_name, error_message=message, summary=results)
+            )
+        return self._emit_all(events)
+
+    # -- cleanup -------------------------------------------------------------------------------
+
+    def cleanup_test_emitter(self, test_name: str) -> None:
+        """Remove the emitter of ``test_name`` (no-op when absent)."""
+        with self._lock:
+            self.test_emitters.pop(test_name, None)
+
+    def cleanup_test_state(self, test_id: str) -> None:
+        """Remove the machine of ``test_id`` and of the steps and assertions emitted for it."""
+        with self._lock:
+            self.test_states.pop(test_id, None)
+            for kind, child in self._children.pop(test_id, set()):
+                self._table(kind).pop(child, None)
+                self._parent.pop((kind, child), None)
+
+    def cleanup_test(self, test_id: str, test_name: str | None = None) -> None:
+        """Remove everything kept for a test: its emitter (by ``test_name``, default the id),
+        its machine and its steps' and assertions' machines."""
+        with self._lock:
+            self.cleanup_test_emitter(test_id if test_name is None else test_name)
+            self.cleanup_test_state(test_id)
+
+    def cleanup_service_state(self, service_id: str) -> None:
+        """Remove the machine of ``service_id`` (no-op when absent)."""
+        with self._lock:
+            self.service_states.pop(service_id, None)
+
+    def cleanup_environment_state(self, env_id: str) -> None:
+        """Remove the machine of environment ``env_id`` (no-op when absent)."""
+        with self._lock:
+            self.environment_states.pop(env_id, None)
+
+    def cleanup_experiment_state(self, experiment_id: str) -> None:
+        """Remove the machine of ``experiment_id``; ``experiment_state`` too if it was that one."""
+        with self._lock:
+            machine = self.experiment_states.pop(experiment_id, None)
+            if machine is not None and machine is self.experiment_state:
+                self.experiment_state = None
+
+    def cleanup_plugin_state(self, plugin_id: str) -> None:
+        """Remove the machine of ``plugin_id``; if it was ``plugin_state``, that falls back to
+        the machine of plugin ``"default"``."""
+        with self._lock:
+            machine = self.plugin_states.pop(plugin_id, None)
+            if machine is not None and machine is self.plugin_state:
+                self.get_plugin_state("default")
+
+    def cleanup_step_state(self, step_id: str) -> None:
+        """Remove the machine of ``step_id`` (no-op when absent)."""
+        with self._lock:
+            self.step_states.pop(step_id, None)
+            self._forget_child(("step", step_id))
+
+    def cleanup_assertion_state(self, assertion_id: str) -> None:
+        """Remove the machine of ``assertion_id`` (no-op when absent)."""
+        with self._lock:
+            self.assertion_states.pop(assertion_id, None)
+            self._forget_child(("assertion", assertion_id))
+
+    def cleanup_finished(self) -> int:
+        """Remove every machine in a terminal state, and the emitters of finished tests.
+
+        Returns:
+            How many machines were removed.
+        """
+        removed = 0
+        with self._lock:
+            for kind in MACHINES:
+                table = self._table(kind)
+                for entity_id in [i for i, m in table.items() if m.is_terminal()]:
+                    if kind == "test":
+                        self.cleanup_test(entity_id)
+                    elif kind == "experiment":
+                        self.cleanup_experiment_state(entity_id)
+                    elif kind == "plugin":
+                        self.cleanup_plugin_state(entity_id)
+                    else:
+                        table.pop(entity_id, None)
+                        self._forget_child((kind, entity_id))
+                    removed += 1
+        return removed
