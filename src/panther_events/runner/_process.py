@@ -1,0 +1,156 @@
+"""Child processes in sessions of their own: starting them, measuring them, killing every one."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+import psutil
+
+__all__ = ["ResourceSampler", "kill_tree", "spawn", "terminate_tree"]
+
+
+def spawn(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    stdout: IO[bytes] | int,
+    stderr: IO[bytes] | int,
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` as the leader of a new session (and so of a new process group).
+
+    Its own group lets teardown signal the process and everything it forked at once, and keeps
+    a Ctrl-C at the terminal from reaching it before the runner has decided what to do.
+
+    Raises:
+        OSError: the program cannot be executed (not found, not executable).
+    """
+    return subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=stderr,
+        start_new_session=True,
+    )
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def terminate_tree(proc: subprocess.Popen[bytes], grace: float) -> tuple[int | None, str]:
+    """Stop ``proc``, its process group and its descendants: SIGTERM, then SIGKILL after grace.
+
+    Args:
+        proc: a process started by :func:`spawn`.
+        grace: seconds to wait after SIGTERM before SIGKILL.
+
+    Returns:
+        The exit status (negative: killed by that signal) and how it ended (``exited``,
+        ``terminated`` or ``killed``).
+    """
+    if proc.poll() is not None:
+        # Its own exit may have left children behind in the group.
+        kill_tree(proc)
+        return proc.returncode, "exited"
+    # Descendants are listed first: once the leader dies, its orphans are re-parented away.
+    family = _descendants(proc.pid)
+    _signal_group(proc.pid, signal.SIGTERM)
+    how = "terminated"
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        how = "killed"
+        _signal_group(proc.pid, signal.SIGKILL)
+        proc.wait()
+    _kill_all(family)
+    _signal_group(proc.pid, signal.SIGKILL)
+    return proc.returncode, how
+
+
+def kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL ``proc``, its process group and its descendants at once, and reap it."""
+    family = _descendants(proc.pid)
+    _signal_group(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
+    proc.wait()
+    _kill_all(family)
+
+
+def _kill_all(processes: list[psutil.Process]) -> None:
+    for p in processes:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+    psutil.wait_procs(processes, timeout=2)
+
+
+class ResourceSampler:
+    """CPU time and peak memory of one process and its children, sampled while it lives.
+
+    Values survive the process: call :meth:`sample` before stopping it to get final figures.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.cpu_seconds = 0.0
+        self.peak_memory_bytes = 0
+        self._started = time.monotonic()
+        try:
+            self._proc: psutil.Process | None = psutil.Process(pid)
+        except psutil.Error:
+            self._proc = None
+
+    def sample(self) -> None:
+        """Read the current figures; silently keeps the last ones once the process is gone."""
+        if self._proc is None:
+            return
+        try:
+            with self._proc.oneshot():
+                times = self._proc.cpu_times()
+                rss = self._proc.memory_info().rss
+            children = self._proc.children(recursive=True)
+        except psutil.Error:
+            return
+        cpu = times.user + times.system + times.children_user + times.children_system
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                ct = child.cpu_times()
+                cpu += ct.user + ct.system
+                rss += child.memory_info().rss
+        self.cpu_seconds = max(self.cpu_seconds, cpu)
+        self.peak_memory_bytes = max(self.peak_memory_bytes, rss, _high_water_mark(self.pid))
+
+    @property
+    def uptime(self) -> float:
+        """Seconds since the sampler was created (the process start, near enough)."""
+        return time.monotonic() - self._started
+
+
+def _high_water_mark(pid: int) -> int:
+    # Linux records the peak resident set size itself; sampling alone would miss short spikes.
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0

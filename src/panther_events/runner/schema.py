@@ -1,0 +1,232 @@
+"""The experiment file's schema: pydantic models of experiments, tests, services, steps, checks.
+
+Step and assertion parameters are not described here: each kind is a plugin whose own
+``Params`` model validates them (see :mod:`panther_events.runner.plugins`); these models keep
+them as the extra keys of :class:`StepSpec` and :class:`AssertionSpec`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "AssertionSpec",
+    "EnvironmentSpec",
+    "ExperimentSpec",
+    "HealthCheckSpec",
+    "ReadinessSpec",
+    "ServiceSpec",
+    "StepSpec",
+    "TestSpec",
+]
+
+# Names become parts of entity ids, file names and ``${...}`` variables.
+_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class _Strict(BaseModel):
+    """Base of the fixed-shape sections: a misspelt key is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReadinessSpec(_Strict):
+    """When a started service counts as ready: exactly one of ``tcp``, ``log`` or ``delay``.
+
+    Attributes:
+        tcp: a port that must accept connections on 127.0.0.1; ``true`` means the service's
+            own ``port``.
+        log: a regular expression a line of the service's stdout or stderr must match.
+        delay: seconds to wait, for services that give no better signal.
+        timeout: seconds to wait for ``tcp`` or ``log`` before the deployment fails.
+    """
+
+    tcp: int | bool | None = None
+    log: str | None = None
+    delay: float | None = Field(default=None, ge=0)
+    timeout: float = Field(default=10.0, gt=0)
+
+    @field_validator("log")
+    @classmethod
+    def _log_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"expected a regular expression; {value!r}: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ReadinessSpec:
+        given = [k for k in ("tcp", "log", "delay") if getattr(self, k) not in (None, False)]
+        if len(given) != 1:
+            raise ValueError(
+                f"expected exactly one of 'tcp', 'log' or 'delay', got {given or 'none'}"
+            )
+        return self
+
+
+class HealthCheckSpec(_Strict):
+    """Checks made while the test runs: the process is alive and, with ``tcp``, accepts.
+
+    Attributes:
+        interval: seconds between checks.
+        tcp: also connect to this port (``true``: the service's ``port``).
+        enabled: ``false`` turns health checks off for this service.
+    """
+
+    interval: float = Field(default=1.0, gt=0)
+    tcp: int | bool = False
+    enabled: bool = True
+
+
+class ServiceSpec(_Strict):
+    """A process the test needs running while its steps execute.
+
+    Attributes:
+        name: unique within the test; used in ids, log file names and ``${service.NAME.port}``.
+        command: argv list, or a string split like a shell would (no shell runs it).
+        port: a fixed port, ``auto`` for a free one picked at setup, or none.
+        env: extra environment variables for this service.
+        ready: the readiness check; without one the service is ready once started.
+        health: health checks while the test runs.
+        stop_grace: seconds between SIGTERM and SIGKILL at teardown.
+    """
+
+    name: str = Field(pattern=_NAME)
+    command: list[str] = Field(min_length=1)
+    port: int | Literal["auto"] | None = None
+    env: dict[str, str] = Field(default_factory=dict)
+    ready: ReadinessSpec | None = None
+    health: HealthCheckSpec = Field(default_factory=HealthCheckSpec)
+    stop_grace: float = Field(default=3.0, ge=0)
+
+    @field_validator("command", mode="before")
+    @classmethod
+    def _split_command(cls, value: Any) -> Any:
+        return shlex.split(value) if isinstance(value, str) else value
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def _env_strings(cls, value: Any) -> Any:
+        return _stringify_env(value)
+
+
+class EnvironmentSpec(_Strict):
+    """Where a test's services and commands run.
+
+    Attributes:
+        type: ``local`` (a fresh temporary working directory) or ``netns`` (that, plus a
+            network namespace of its own; needs root on Linux).
+        env: environment variables for every service and command of the test.
+        inherit_env: start from the runner's own environment (``false``: only ``PATH``).
+    """
+
+    type: Literal["local", "netns"] = "local"
+    env: dict[str, str] = Field(default_factory=dict)
+    inherit_env: bool = True
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def _env_strings(cls, value: Any) -> Any:
+        return _stringify_env(value)
+
+
+class _Plugged(BaseModel):
+    """Base of steps and assertions: fixed keys plus the plugin's own parameters as extras."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    kind: str = Field(min_length=1)
+    name: str | None = Field(default=None, pattern=_NAME)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The keys that belong to the plugin (everything but the fixed ones)."""
+        return dict(self.model_extra or {})
+
+
+class StepSpec(_Plugged):
+    """One action of a test; ``kind`` names a step plugin, the other keys are its parameters.
+
+    Attributes:
+        kind: the step plugin (``command``, ``wait``, ``tcp_send``, ``udp_send``, ``http_get``
+            or a third-party one).
+        name: unique within the test; defaults to ``<kind>-<position>``.
+        timeout: seconds the step may take before it is stopped and failed.
+    """
+
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class AssertionSpec(_Plugged):
+    """One check after the steps; ``kind`` names an assertion plugin.
+
+    Attributes:
+        kind: the assertion plugin (``exit_code``, ``output_contains``, ``output_matches``,
+            ``service_running``, ``duration_under``, ``metric_within`` or a third-party one).
+        name: unique within the test; defaults to ``<kind>-<position>``.
+    """
+
+
+class TestSpec(_Strict):
+    """One test: an environment, the services it needs, its steps and its assertions."""
+
+    __test__ = False  # not a pytest class, despite the name
+
+    name: str = Field(pattern=_NAME)
+    description: str | None = None
+    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
+    services: list[ServiceSpec] = Field(default_factory=list)
+    steps: list[StepSpec] = Field(default_factory=list)
+    assertions: list[AssertionSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> TestSpec:
+        _check_unique("service", [s.name for s in self.services])
+        _check_unique("step", self.step_names())
+        _check_unique("assertion", self.assertion_names())
+        return self
+
+    def step_names(self) -> list[str]:
+        """The steps' names, defaults filled in, in order."""
+        return [s.name or f"{s.kind}-{i + 1}" for i, s in enumerate(self.steps)]
+
+    def assertion_names(self) -> list[str]:
+        """The assertions' names, defaults filled in, in order."""
+        return [a.name or f"{a.kind}-{i + 1}" for i, a in enumerate(self.assertions)]
+
+
+class ExperimentSpec(_Strict):
+    """The whole experiment file."""
+
+    name: str = Field(pattern=_NAME)
+    description: str | None = None
+    tests: list[TestSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_tests(self) -> ExperimentSpec:
+        _check_unique("test", [t.name for t in self.tests])
+        return self
+
+
+def _check_unique(what: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"expected unique {what} names; {name!r} appears twice")
+        seen.add(name)
+
+
+def _stringify_env(value: Any) -> Any:
+    # YAML reads `PORT: 8080` as an int and `DEBUG: yes` as a bool; environment values are text.
+    if isinstance(value, dict):
+        return {
+            k: (str(v).lower() if isinstance(v, bool) else str(v)) if v is not None else ""
+            for k, v in value.items()
+        }
+    return value

@@ -1,0 +1,234 @@
+"""A service of a test: its process, readiness, health, captured output, resources and stop."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+
+from ._process import ResourceSampler, spawn, terminate_tree
+from .environments import LocalEnvironment
+from .plugins import ServiceView
+from .schema import ServiceSpec
+
+__all__ = ["HealthReport", "ManagedService", "ServiceNotReady"]
+
+# How often readiness is polled; short, since tests wait for it.
+_POLL = 0.02
+
+
+class ServiceNotReady(RuntimeError):
+    """The service exited or timed out before its readiness check passed."""
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """One health check: passed or not, of what kind, against what, how fast."""
+
+    passed: bool
+    check_type: str
+    endpoint: str | None
+    response_time_ms: float
+    error: str | None = None
+
+
+class ManagedService:
+    """One service process, from start to stop, owned by the engine.
+
+    Args:
+        spec: the service as the experiment file describes it.
+        argv: its command with variables substituted.
+        env: its full environment.
+        environment: the test's environment (working directory, network).
+        port: its port, resolved (``auto`` already replaced).
+    """
+
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        argv: list[str],
+        env: dict[str, str],
+        environment: LocalEnvironment,
+        port: int | None,
+    ) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.argv = argv
+        self.env = env
+        self.environment = environment
+        self.port = port
+        self.stdout_path = environment.workdir / f"{spec.name}.stdout.log"
+        self.stderr_path = environment.workdir / f"{spec.name}.stderr.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.sampler: ResourceSampler | None = None
+        self.exit_code: int | None = None
+        self.stop_reason: str | None = None
+        self._started_at = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def pid(self) -> int | None:
+        """The process id once started."""
+        return self.proc.pid if self.proc is not None else None
+
+    @property
+    def uptime(self) -> float:
+        """Seconds since start (0 before)."""
+        return time.monotonic() - self._started_at if self._started_at else 0.0
+
+    def start(self) -> int:
+        """Start the process with stdout and stderr captured to files in the working dir.
+
+        Returns:
+            Its pid.
+
+        Raises:
+            OSError: the command cannot be executed.
+        """
+        argv = self.environment.wrap_command(self.argv)
+        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
+            # The child keeps its own copies of the descriptors; ours can close right away.
+            self.proc = spawn(
+                argv, cwd=self.environment.workdir, env=self.env, stdout=out, stderr=err
+            )
+        self._started_at = time.monotonic()
+        self.sampler = ResourceSampler(self.proc.pid)
+        return self.proc.pid
+
+    def is_running(self) -> bool:
+        """Return whether the process is alive."""
+        return self.proc is not None and self.proc.poll() is None
+
+    def read_output(self) -> str:
+        """Return what the service wrote so far, stdout then stderr."""
+        parts = []
+        for path in (self.stdout_path, self.stderr_path):
+            try:
+                parts.append(path.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                parts.append("")
+        return "".join(parts)
+
+    def output_tail(self, lines: int = 10) -> str:
+        """Return the last ``lines`` lines of the service's output, for error messages."""
+        return "\n".join(self.read_output().splitlines()[-lines:])
+
+    def view(self) -> ServiceView:
+        """Return the read-only face steps and assertions see."""
+        return ServiceView(self.name, self.port, self.is_running, self.read_output)
+
+    def wait_ready(self, stop: threading.Event) -> list[str]:
+        """Block until the readiness check passes.
+
+        Args:
+            stop: set by the engine to abandon the wait (interrupt).
+
+        Returns:
+            The checks that passed, described (``tcp:127.0.0.1:8080``...).
+
+        Raises:
+            ServiceNotReady: the process exited, the check timed out, or ``stop`` was set.
+        """
+        ready = self.spec.ready
+        if ready is None:
+            self._require_alive("before it was ready")
+            return ["started"]
+        if ready.delay is not None:
+            if stop.wait(ready.delay):
+                raise ServiceNotReady(f"service {self.name!r}: interrupted while waiting")
+            self._require_alive(f"during its {ready.delay}s readiness delay")
+            return [f"delay:{ready.delay}"]
+        deadline = time.monotonic() + ready.timeout
+        if ready.log is not None:
+            pattern = re.compile(ready.log)
+            what = f"log:{ready.log}"
+
+            def check() -> bool:
+                return pattern.search(self.read_output()) is not None
+        else:
+            port = self._port_for(ready.tcp)
+            what = f"tcp:127.0.0.1:{port}"
+
+            def check() -> bool:
+                return self._tcp_accepts(port, 0.2) is None
+
+        while True:
+            if check():
+                return [what]
+            self._require_alive(f"before {what} passed")
+            if time.monotonic() >= deadline:
+                raise ServiceNotReady(
+                    f"service {self.name!r} not ready after {ready.timeout}s: {what} never "
+                    f"passed; raise ready.timeout or check the service's output:\n"
+                    f"{self.output_tail()}"
+                )
+            if stop.wait(_POLL):
+                raise ServiceNotReady(f"service {self.name!r}: interrupted while waiting")
+
+    def check_health(self) -> HealthReport:
+        """Check once that the process lives and, if configured, accepts TCP connections."""
+        began = time.monotonic()
+        self.sample()
+        if not self.is_running():
+            code = self.proc.returncode if self.proc is not None else None
+            return HealthReport(
+                False,
+                "process",
+                f"pid:{self.pid}",
+                (time.monotonic() - began) * 1000,
+                f"service {self.name!r} exited unexpectedly with status {code}",
+            )
+        if self.spec.health.tcp is not False:
+            port = self._port_for(self.spec.health.tcp)
+            error = self._tcp_accepts(port, 1.0)
+            return HealthReport(
+                error is None,
+                "tcp",
+                f"127.0.0.1:{port}",
+                (time.monotonic() - began) * 1000,
+                error,
+            )
+        return HealthReport(True, "process", f"pid:{self.pid}", (time.monotonic() - began) * 1000)
+
+    def sample(self) -> None:
+        """Refresh the CPU time and peak memory figures while the process lives."""
+        if self.sampler is not None:
+            with self._lock:
+                self.sampler.sample()
+
+    def stop(self) -> tuple[int | None, str]:
+        """SIGTERM the process group, SIGKILL after ``stop_grace``; return (status, how)."""
+        if self.proc is None:
+            return None, "never started"
+        self.sample()
+        code, how = terminate_tree(self.proc, self.spec.stop_grace)
+        self.exit_code = code
+        self.stop_reason = self.stop_reason or how
+        return code, how
+
+    def _require_alive(self, when: str) -> None:
+        if not self.is_running():
+            code = self.proc.returncode if self.proc is not None else None
+            raise ServiceNotReady(
+                f"service {self.name!r} exited with status {code} {when}; its output:\n"
+                f"{self.output_tail()}"
+            )
+
+    def _port_for(self, value: int | bool | None) -> int:
+        if isinstance(value, bool) or value is None:
+            if self.port is None:
+                raise ServiceNotReady(
+                    f"service {self.name!r}: a tcp check of its own port needs 'port' set"
+                )
+            return self.port
+        return value
+
+    def _tcp_accepts(self, port: int, timeout: float) -> str | None:
+        try:
+            conn = self.environment.create_connection(("127.0.0.1", port), timeout)
+        except OSError as exc:
+            return f"127.0.0.1:{port} refused or timed out: {exc}"
+        conn.close()
+        return None

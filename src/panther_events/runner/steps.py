@@ -1,0 +1,332 @@
+"""The built-in step kinds: ``command``, ``wait``, ``tcp_send``, ``udp_send`` and ``http_get``.
+
+They are registered as entry points of ``panther_events.steps`` in ``pyproject.toml``, exactly
+as a third-party package would register its own.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import shlex
+import socket
+import subprocess
+import threading
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+
+from ._process import kill_tree
+from .plugins import Step, StepContext, StepFailed, StepResult, StrictParams
+
+__all__ = ["CommandStep", "HttpGetStep", "TcpSendStep", "UdpSendStep", "WaitStep"]
+
+
+class CommandParams(StrictParams):
+    """``command``: run a program in the test's working directory.
+
+    Attributes:
+        run: argv list, or a string split like a shell would.
+        shell: run ``run`` (a string) with ``/bin/sh -c`` instead.
+        check: fail the step when the exit status is not 0 (``false``: let an ``exit_code``
+            assertion judge it).
+        env: extra environment variables.
+        input: text written to its stdin.
+    """
+
+    run: list[str] | str
+    shell: bool = False
+    check: bool = True
+    env: dict[str, str] = Field(default_factory=dict)
+    input: str | None = None
+
+    def argv(self) -> list[str]:
+        """The argv to execute."""
+        if self.shell:
+            return [
+                "/bin/sh",
+                "-c",
+                self.run if isinstance(self.run, str) else shlex.join(self.run),
+            ]
+        return shlex.split(self.run) if isinstance(self.run, str) else list(self.run)
+
+
+class CommandStep(Step):
+    """Run a command in its own process group; a timeout kills the whole group."""
+
+    Params = CommandParams
+
+    def __init__(self, params: CommandParams) -> None:
+        super().__init__(params)
+        self.params: CommandParams = params
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+
+    def run(self, context: StepContext, timeout: float) -> StepResult:
+        """Run the command to completion or until ``timeout``; capture stdout and stderr."""
+        argv = context.wrap_command(self.params.argv())
+        with self._lock:
+            if context.cancelled.is_set():
+                raise StepFailed("cancelled before it started")
+            try:
+                self._proc = subprocess.Popen(
+                    argv,
+                    cwd=context.workdir,
+                    env={**context.env, **self.params.env},
+                    stdin=subprocess.PIPE if self.params.input is not None else subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                raise StepFailed(f"cannot run {argv[0]!r}: {exc}") from exc
+        proc = self._proc
+        data = self.params.input.encode() if self.params.input is not None else None
+        try:
+            out, err = proc.communicate(data, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            kill_tree(proc)
+            proc.communicate()
+            raise StepFailed(
+                f"command {shlex.join(argv)!r} still running after {timeout}s; killed"
+            ) from exc
+        finally:
+            kill_tree(proc)  # anything it left running in its group goes with it
+        result = StepResult(
+            output=out.decode(errors="replace"),
+            stderr=err.decode(errors="replace"),
+            exit_code=proc.returncode,
+            details={"argv": argv},
+        )
+        if context.cancelled.is_set():
+            raise StepFailed("cancelled")
+        if self.params.check and proc.returncode != 0:
+            raise StepFailed(
+                f"command {shlex.join(argv)!r} exited with status {proc.returncode} "
+                f"(set check: false to let an exit_code assertion judge it); stderr: "
+                f"{result.stderr.strip()[-500:]!r}"
+            )
+        return result
+
+    def cancel(self) -> None:
+        """Kill the command's process group."""
+        with self._lock:
+            if self._proc is not None:
+                kill_tree(self._proc)
+
+
+class WaitParams(StrictParams):
+    """``wait``: pause for ``seconds``."""
+
+    seconds: float = Field(ge=0)
+
+
+class WaitStep(Step):
+    """Pause; ends early (failed) when the step is cancelled."""
+
+    Params = WaitParams
+
+    def __init__(self, params: WaitParams) -> None:
+        super().__init__(params)
+        self.params: WaitParams = params
+
+    def run(self, context: StepContext, timeout: float) -> StepResult:
+        """Wait ``seconds`` unless cancelled."""
+        if context.cancelled.wait(min(self.params.seconds, timeout + 1)):
+            raise StepFailed(f"cancelled during a {self.params.seconds}s wait")
+        return StepResult(details={"seconds": self.params.seconds})
+
+
+class _SendParams(StrictParams):
+    """Where to send: a service of the test (its port) or an explicit host and port."""
+
+    service: str | None = None
+    host: str = "127.0.0.1"
+    port: int | None = Field(default=None, ge=1, le=65535)
+    data: str
+    expect: str | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> _SendParams:
+        if (self.service is None) == (self.port is None):
+            raise ValueError("expected exactly one of 'service' or 'port'")
+        return self
+
+    def address(self, context: StepContext) -> tuple[str, int]:
+        """The (host, port) to send to."""
+        if self.port is not None:
+            return self.host, self.port
+        assert self.service is not None  # guaranteed by the validator
+        port = context.service(self.service).port
+        if port is None:
+            raise StepFailed(f"service {self.service!r} has no 'port' to send to")
+        return self.host, port
+
+
+class TcpSendParams(_SendParams):
+    """``tcp_send``: connect, send ``data``, and read until the reply contains ``expect``."""
+
+
+class TcpSendStep(Step):
+    """Send over TCP and check the reply."""
+
+    Params = TcpSendParams
+
+    def __init__(self, params: TcpSendParams) -> None:
+        super().__init__(params)
+        self.params: TcpSendParams = params
+
+    def run(self, context: StepContext, timeout: float) -> StepResult:
+        """Send ``data``; with ``expect``, read until it appears, the peer closes, or timeout."""
+        address = self.params.address(context)
+        deadline = time.monotonic() + timeout
+        try:
+            conn = context.create_connection(address, timeout)
+        except OSError as exc:
+            raise StepFailed(f"cannot connect to {address[0]}:{address[1]}: {exc}") from exc
+        with conn:
+            conn.sendall(self.params.data.encode())
+            reply = b""
+            expect = self.params.expect
+            if expect is not None:
+                wanted = expect.encode()
+                while wanted not in reply and not context.cancelled.is_set():
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    conn.settimeout(min(remaining, 0.2))
+                    try:
+                        chunk = conn.recv(65536)
+                    except TimeoutError:
+                        continue
+                    if not chunk:
+                        break
+                    reply += chunk
+        text = reply.decode(errors="replace")
+        if expect is not None and expect.encode() not in reply:
+            raise StepFailed(f"expected a reply containing {expect!r}, got {text!r}")
+        return StepResult(output=text, details={"sent_bytes": len(self.params.data.encode())})
+
+
+class UdpSendParams(_SendParams):
+    """``udp_send``: send one datagram and, with ``expect``, wait for a reply containing it."""
+
+
+class UdpSendStep(Step):
+    """Send a UDP datagram and check the reply."""
+
+    Params = UdpSendParams
+
+    def __init__(self, params: UdpSendParams) -> None:
+        super().__init__(params)
+        self.params: UdpSendParams = params
+
+    def run(self, context: StepContext, timeout: float) -> StepResult:
+        """Send ``data``; with ``expect``, receive datagrams until one contains it or timeout."""
+        address = self.params.address(context)
+        deadline = time.monotonic() + timeout
+        reply = b""
+        with context.create_socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.sendto(self.params.data.encode(), address)
+            expect = self.params.expect
+            if expect is not None:
+                while expect.encode() not in reply and not context.cancelled.is_set():
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    sock.settimeout(min(remaining, 0.2))
+                    try:
+                        reply, _ = sock.recvfrom(65536)
+                    except TimeoutError:
+                        continue
+                    except OSError as exc:  # ICMP port unreachable surfaces here
+                        raise StepFailed(f"no reply from {address[0]}:{address[1]}: {exc}") from exc
+        text = reply.decode(errors="replace")
+        if expect is not None and expect.encode() not in reply:
+            raise StepFailed(f"expected a datagram containing {expect!r}, got {text!r}")
+        return StepResult(output=text, details={"sent_bytes": len(self.params.data.encode())})
+
+
+class HttpGetParams(StrictParams):
+    """``http_get``: GET a URL (or ``path`` on a service's port) and check the response.
+
+    Attributes:
+        url: a full ``http://`` URL; or give ``service`` (and ``path``) instead.
+        service: a service of the test whose ``port`` serves HTTP on 127.0.0.1.
+        path: the path on ``service``.
+        expect_status: the status the response must have (``null``: any).
+        expect_body: text the body must contain.
+        headers: request headers.
+    """
+
+    url: str | None = None
+    service: str | None = None
+    path: str = "/"
+    expect_status: int | None = 200
+    expect_body: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^http://", value):
+            raise ValueError(f"expected an http:// URL, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _target(self) -> HttpGetParams:
+        if (self.url is None) == (self.service is None):
+            raise ValueError("expected exactly one of 'url' or 'service'")
+        return self
+
+
+class HttpGetStep(Step):
+    """GET over HTTP/1.1 with http.client, through the test's network."""
+
+    Params = HttpGetParams
+
+    def __init__(self, params: HttpGetParams) -> None:
+        super().__init__(params)
+        self.params: HttpGetParams = params
+
+    def run(self, context: StepContext, timeout: float) -> StepResult:
+        """Fetch, then check status and body."""
+        host, port, target = self._target(context)
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        try:
+            # A socket made by the environment: inside its network namespace, if it has one.
+            conn.sock = context.create_connection((host, port), timeout)
+            conn.request("GET", target, headers=self.params.headers)
+            response = conn.getresponse()
+            body = response.read().decode(errors="replace")
+            status = response.status
+        except (OSError, http.client.HTTPException) as exc:
+            raise StepFailed(f"GET http://{host}:{port}{target} failed: {exc}") from exc
+        finally:
+            conn.close()
+        details: dict[str, Any] = {"status": status, "url": f"http://{host}:{port}{target}"}
+        if self.params.expect_status is not None and status != self.params.expect_status:
+            raise StepFailed(
+                f"GET {details['url']} answered {status}, expected {self.params.expect_status}"
+            )
+        if self.params.expect_body is not None and self.params.expect_body not in body:
+            raise StepFailed(
+                f"GET {details['url']}: body does not contain {self.params.expect_body!r}; "
+                f"it starts {body[:200]!r}"
+            )
+        return StepResult(output=body, details=details)
+
+    def _target(self, context: StepContext) -> tuple[str, int, str]:
+        if self.params.url is not None:
+            parts = urlsplit(self.params.url)
+            target = parts.path or "/"
+            if parts.query:
+                target += f"?{parts.query}"
+            return parts.hostname or "127.0.0.1", parts.port or 80, target
+        assert self.params.service is not None  # guaranteed by the validator
+        port = context.service(self.params.service).port
+        if port is None:
+            raise StepFailed(f"service {self.params.service!r} has no 'port' to GET from")
+        return "127.0.0.1", port, self.params.path
