@@ -15,7 +15,8 @@ from panther_events._canonical import canonical_data, jsonable
 
 _SCRIPT = """
 import panther_events as p
-e = p.TestCreatedEvent(test_id="t1", test_name="n", config={"z": {1, 2, 3}, "a": {"y": 1.5, "b": [None, True]}, "s": frozenset({"q", "r", "p"})})
+config = {"z": {1, 2, 3}, "a": {"y": 1.5, "b": [None, True]}, "s": frozenset({"q", "r"})}
+e = p.TestCreatedEvent(test_id="t1", test_name="n", config=config)
 print(e.id, e.content_signature)
 """
 

@@ -161,7 +161,7 @@ def test_enum_type_names_come_from_the_enums() -> None:
         "NetworkSetupStartedEvent": "environment.network.setup_started",
     }
     for name, type_string in expected.items():
-        assert getattr(panther_events, name).EVENT_TYPE == type_string
+        assert type_string == getattr(panther_events, name).EVENT_TYPE
     types = registered_event_types()
     for domain, enum_name in domain_enum.items():
         values = {v for _, v in enums[enum_name]}
