@@ -12,6 +12,7 @@ The hierarchy::
     │   ├── RunNotFoundError (LookupError)     no run matches an id or prefix
     │   └── CorruptStoreError                  the database file is unreadable
     ├── TransportError                         a transport could not send or receive
+    ├── ExperimentFileError (ValueError)       an experiment file is invalid (file, line, key)
     └── MissingExtraError (ImportError)        an optional dependency is not installed
 
 Subclasses also derive from the matching builtin, so ``except ValueError`` still catches a
@@ -23,6 +24,7 @@ from __future__ import annotations
 __all__ = [
     "CorruptStoreError",
     "EventValidationError",
+    "ExperimentFileError",
     "InvalidTransitionError",
     "ManagerClosedError",
     "MissingExtraError",
@@ -91,6 +93,24 @@ class CorruptStoreError(StoreError):
 
 class TransportError(PantherEventsError):
     """A transport could not deliver or receive events."""
+
+
+class ExperimentFileError(PantherEventsError, ValueError):
+    """An experiment file cannot be run; one line per problem: file, line, key, what was expected.
+
+    Attributes:
+        path: the experiment file.
+        problems: ``(line or None, dotted key, message)`` for every problem found.
+    """
+
+    def __init__(self, path: str, problems: list[tuple[int | None, str, str]]):
+        self.path = path
+        self.problems = problems
+        lines = [
+            f"{path}:{line if line is not None else '?'}: {key or '<document>'}: {message}"
+            for line, key, message in problems
+        ]
+        super().__init__("\n".join(lines))
 
 
 class MissingExtraError(PantherEventsError, ImportError):
