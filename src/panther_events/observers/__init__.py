@@ -7,5 +7,6 @@ stays stdlib-only.
 from __future__ import annotations
 
 from .logger import LoggerObserver
+from .state_tracking import StateTrackingObserver, StateViolation
 
-__all__ = ["LoggerObserver"]
+__all__ = ["LoggerObserver", "StateTrackingObserver", "StateViolation"]

@@ -187,6 +187,9 @@ PHASE_EVENTS: Mapping[str, tuple[str, frozenset[str]]] = MappingProxyType(
 
 _SERVICE_DETAIL = "a detail of preparation or analysis; the lifecycle events carry the state"
 _PLUGIN_SERVICE = "about a service the plugin manages; that service's own events carry its state"
+_PLUGIN_ENVIRONMENT = (
+    "about an environment the plugin manages; that environment's own events carry its state"
+)
 _METRIC = "a measurement, not a lifecycle step"
 
 #: event type -> why it changes no state machine.
@@ -207,6 +210,9 @@ STATELESS_EVENTS: Mapping[str, str] = MappingProxyType(
         "plugin.service_started": _PLUGIN_SERVICE,
         "plugin.service_stopped": _PLUGIN_SERVICE,
         "plugin.service_manager_created": _PLUGIN_SERVICE,
+        "plugin.environment_created": _PLUGIN_ENVIRONMENT,
+        "plugin.environment_ready": _PLUGIN_ENVIRONMENT,
+        "plugin.environment_destroyed": _PLUGIN_ENVIRONMENT,
         "test.result": "keyed by test name, not test id; a result, not a lifecycle step",
         "test.enhanced_result": "keyed by test name, not test id; a result, not a lifecycle step",
         "metrics.collected": _METRIC,
