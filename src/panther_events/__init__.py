@@ -9,6 +9,16 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._canonical import create_content_based_uuid, create_event_signature
 from ._patterns import Pattern
+from .emitters.assertion import AssertionEventEmitter
+from .emitters.base import EntityEventEmitterBase, EventEmitter, EventEmitterBase, EventSink
+from .emitters.environment import EnvironmentEventEmitter
+from .emitters.experiment import ExperimentEventEmitter
+from .emitters.metrics import MetricsEventEmitter
+from .emitters.plugin import PluginEventEmitter
+from .emitters.registry import EmitterRegistry
+from .emitters.service import ServiceEventEmitter
+from .emitters.step import StepEventEmitter
+from .emitters.test import TestEventEmitter
 from .events.assertion import (
     AssertionErrorEvent,
     AssertionEvent,
@@ -174,7 +184,25 @@ from .guide import (
 from .manager import EventManager
 from .observer import Observer
 from .observers.logger import LoggerObserver
+from .observers.state_tracking import StateTrackingObserver, StateViolation
 from .serialization import event_from_dict, event_from_json, event_to_dict, event_to_json
+from .states.assertion import AssertionState, AssertionStateManager
+from .states.base import BaseState, EntityStateManager, StateManager, StateTransition
+from .states.environment import EnvironmentState, EnvironmentStateManager
+from .states.experiment import ExperimentState, ExperimentStateManager
+from .states.mapping import (
+    EventCheck,
+    check_event,
+    derive_state,
+    derive_states,
+    new_machine,
+    state_enum,
+    state_for_event,
+)
+from .states.plugin import PluginState, PluginStateManager
+from .states.service import ServiceState, ServiceStateManager
+from .states.step import StepState, StepStateManager
+from .states.test import TestState, TestStateManager
 
 try:
     __version__ = version("panther-events")
@@ -184,13 +212,17 @@ except PackageNotFoundError:  # running from a source tree without installing
 __all__ = [
     "AssertionErrorEvent",
     "AssertionEvent",
+    "AssertionEventEmitter",
     "AssertionEventType",
     "AssertionProgressEvent",
     "AssertionResultEvent",
+    "AssertionState",
+    "AssertionStateManager",
     "AssertionUnknownEvent",
     "AssertionsValidationCompletedEvent",
     "AssertionsValidationStartedEvent",
     "BaseEvent",
+    "BaseState",
     "CommandGeneratedEvent",
     "CommandGenerationStartedEvent",
     "CommandModifiedEvent",
@@ -200,22 +232,33 @@ __all__ = [
     "DockerBuildCompletedEvent",
     "DockerBuildFailedEvent",
     "DockerBuildStartedEvent",
+    "EmitterRegistry",
     "EnhancedResultEvent",
+    "EntityEventEmitterBase",
+    "EntityStateManager",
     "EnvironmentCreatedEvent",
     "EnvironmentErrorEvent",
     "EnvironmentEvent",
+    "EnvironmentEventEmitter",
     "EnvironmentEventType",
     "EnvironmentSetupCompletedEvent",
     "EnvironmentSetupFailedEvent",
     "EnvironmentSetupStartedEvent",
+    "EnvironmentState",
+    "EnvironmentStateManager",
     "EnvironmentTeardownCompletedEvent",
     "EnvironmentTeardownFailedEvent",
     "EnvironmentTeardownStartedEvent",
+    "EventCheck",
+    "EventEmitter",
+    "EventEmitterBase",
     "EventManager",
+    "EventSink",
     "EventType",
     "EventValidationError",
     "ExperimentCompletedEvent",
     "ExperimentEvent",
+    "ExperimentEventEmitter",
     "ExperimentEventType",
     "ExperimentExecutionCompletedEvent",
     "ExperimentExecutionFailedEvent",
@@ -229,6 +272,8 @@ __all__ = [
     "ExperimentPluginLoadingStartedEvent",
     "ExperimentServiceFailureEvent",
     "ExperimentStartedEvent",
+    "ExperimentState",
+    "ExperimentStateManager",
     "ExperimentTestCasesInitializedEvent",
     "GenericEvent",
     "InvalidTransitionError",
@@ -236,6 +281,7 @@ __all__ = [
     "ManagerClosedError",
     "MetricCollectedEvent",
     "MetricsEvent",
+    "MetricsEventEmitter",
     "MetricsEventType",
     "MetricsSummaryEvent",
     "MissingExtraError",
@@ -254,6 +300,7 @@ __all__ = [
     "PluginEnvironmentReadyEvent",
     "PluginErrorEvent",
     "PluginEvent",
+    "PluginEventEmitter",
     "PluginEventType",
     "PluginInitializedEvent",
     "PluginLoadedEvent",
@@ -264,6 +311,8 @@ __all__ = [
     "PluginServiceStartedEvent",
     "PluginServiceStoppedEvent",
     "PluginStartedEvent",
+    "PluginState",
+    "PluginStateManager",
     "PluginStoppedEvent",
     "RecursionLimitError",
     "ResourceMetricEvent",
@@ -275,6 +324,7 @@ __all__ = [
     "ServiceDestroyedEvent",
     "ServiceErrorEvent",
     "ServiceEvent",
+    "ServiceEventEmitter",
     "ServiceEventType",
     "ServiceHealthCheckFailedEvent",
     "ServiceHealthCheckPassedEvent",
@@ -284,16 +334,25 @@ __all__ = [
     "ServicePreparationStartedEvent",
     "ServiceReadyEvent",
     "ServiceStartedEvent",
+    "ServiceState",
+    "ServiceStateManager",
     "ServiceStoppedEvent",
     "ServiceStoppingEvent",
     "ServiceTestResultsEvent",
+    "StateManager",
+    "StateTrackingObserver",
+    "StateTransition",
+    "StateViolation",
     "StepEvent",
+    "StepEventEmitter",
     "StepEventType",
     "StepExecutionCompletedEvent",
     "StepExecutionFailedEvent",
     "StepExecutionStartedEvent",
     "StepProgressEvent",
     "StepSkippedEvent",
+    "StepState",
+    "StepStateManager",
     "StepUnsupportedEvent",
     "StoreError",
     "SystemEvent",
@@ -313,6 +372,7 @@ __all__ = [
     "TestEnvironmentSetupFailedEvent",
     "TestEnvironmentSetupStartedEvent",
     "TestEvent",
+    "TestEventEmitter",
     "TestEventType",
     "TestExecutionCompletedEvent",
     "TestExecutionFailedEvent",
@@ -322,6 +382,8 @@ __all__ = [
     "TestSetupCompletedEvent",
     "TestSetupFailedEvent",
     "TestSetupStartedEvent",
+    "TestState",
+    "TestStateManager",
     "TestStepCompletedEvent",
     "TestStepFailedEvent",
     "TestStepStartedEvent",
@@ -331,12 +393,18 @@ __all__ = [
     "TesterAnalysisStartedEvent",
     "TimingMetricEvent",
     "TransportError",
+    "check_event",
     "create_content_based_uuid",
     "create_event_signature",
+    "derive_state",
+    "derive_states",
     "event_class_for",
     "event_from_dict",
     "event_from_json",
     "event_to_dict",
     "event_to_json",
+    "new_machine",
     "registered_event_types",
+    "state_enum",
+    "state_for_event",
 ]
