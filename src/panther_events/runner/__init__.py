@@ -14,7 +14,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
     raise MissingExtraError("the experiment runner", exc.name or "pyyaml", "cli") from exc
 
-from .engine import AssertionRecord, ExperimentResult, ExperimentRunner, TestOutcome
+from .engine import ExperimentRunner
 from .loading import ExperimentFile, load_experiment, parse_experiment
 from .plugins import (
     Assertion,
@@ -29,6 +29,7 @@ from .plugins import (
     StepResult,
     StrictParams,
 )
+from .results import AssertionRecord, ExperimentResult, TestOutcome
 from .schema import ExperimentSpec
 
 __all__ = [

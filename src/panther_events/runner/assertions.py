@@ -70,7 +70,7 @@ class _OutputParams(StrictParams):
     def source_text(self, context: AssertionContext) -> tuple[str, str]:
         """Return (what, text): a label for messages and the text to examine."""
         if self.service is not None:
-            return f"service {self.service!r}", context.service(self.service).read_output()
+            return f"service {self.service!r} output", context.service(self.service).read_output()
         assert self.step is not None  # guaranteed by the validator
         record = context.step(self.step)
         if record.result is None:

@@ -1,7 +1,8 @@
 """The experiment engine: plugins, then per test environment, services, steps, checks, teardown.
 
-Every phase emits the spec's events through :class:`~panther_events.runner._lifecycle.Lifecycle`
-(validated against each entity's state machine). The order, for one test::
+Every phase emits the spec's events through the run's ``EmitterRegistry``
+(``emit_with_validation``: checked against the entity's state machine, which it moves).
+The order, for one test::
 
     test.created ... test.setup_started
       test.environment_setup_started  environment.created/setup_started/.../setup_completed
@@ -31,12 +32,12 @@ import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 
+from ..emitters import EmitterRegistry
 from ..events.assertion import (
     AssertionErrorEvent,
     AssertionResultEvent,
@@ -126,14 +127,13 @@ from ..events.test import (
     TestTeardownCompletedEvent,
     TestTeardownStartedEvent,
 )
-from ._lifecycle import Lifecycle
+from ..manager import EventManager
 from ._template import TemplateError, substitute
 from .environments import LocalEnvironment, create_environment
 from .loading import ExperimentFile
 from .plugins import (
     Assertion,
     AssertionContext,
-    AssertionOutcome,
     PluginCatalog,
     PluginKind,
     PluginLoadError,
@@ -143,10 +143,11 @@ from .plugins import (
     StepRecord,
     StepResult,
 )
+from .results import AssertionRecord, ExperimentResult, TestOutcome
 from .schema import TestSpec
 from .services import ManagedService, ServiceNotReady
 
-__all__ = ["AssertionRecord", "ExperimentResult", "ExperimentRunner", "TestOutcome"]
+__all__ = ["ExperimentRunner"]
 
 logger = logging.getLogger("panther_events.runner")
 
@@ -154,102 +155,6 @@ logger = logging.getLogger("panther_events.runner")
 _STEP_GRACE = 0.5
 # How long a cancelled step's thread is awaited before the engine moves on without it.
 _CANCEL_WAIT = 2.0
-
-
-@dataclass
-class AssertionRecord:
-    """One assertion's verdict, or the error that kept it from giving one."""
-
-    name: str
-    kind: str
-    outcome: AssertionOutcome | None
-    error: str | None = None
-
-    @property
-    def passed(self) -> bool:
-        """Whether the assertion held."""
-        return self.outcome is not None and self.outcome.passed
-
-
-@dataclass
-class TestOutcome:
-    """How one test went.
-
-    Attributes:
-        name: the test's name in the experiment file.
-        test_id: its entity id in the events.
-        passed: the verdict.
-        reason: why it failed (None when it passed).
-        phase: the phase that failed (``environment``, ``deployment``, ``steps``,
-            ``assertions``, ``interrupted``, ``not_run``).
-        duration: seconds from creation to verdict.
-        steps: every step that ran.
-        assertions: every assertion checked.
-    """
-
-    __test__ = False  # not a pytest class, despite the name
-
-    name: str
-    test_id: str
-    passed: bool = False
-    reason: str | None = None
-    phase: str | None = None
-    duration: float = 0.0
-    steps: list[StepRecord] = field(default_factory=list)
-    assertions: list[AssertionRecord] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able summary."""
-        return {
-            "name": self.name,
-            "test_id": self.test_id,
-            "passed": self.passed,
-            "reason": self.reason,
-            "phase": self.phase,
-            "duration_seconds": round(self.duration, 6),
-            "steps": [
-                {"name": s.name, "kind": s.kind, "duration_seconds": round(s.duration, 6),
-                 "passed": s.error is None, "error": s.error}
-                for s in self.steps
-            ],
-            "assertions": [
-                {"name": a.name, "kind": a.kind, "passed": a.passed,
-                 "message": a.outcome.message if a.outcome else a.error}
-                for a in self.assertions
-            ],
-        }  # fmt: skip
-
-
-@dataclass
-class ExperimentResult:
-    """How the whole experiment went."""
-
-    experiment_id: str
-    name: str
-    tests: list[TestOutcome]
-    duration: float
-    finished_early: bool = False
-    reason: str | None = None
-
-    @property
-    def passed(self) -> bool:
-        """True when it ran to the end and every test passed."""
-        return not self.finished_early and all(t.passed for t in self.tests)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able summary."""
-        return {
-            "experiment_id": self.experiment_id,
-            "name": self.name,
-            "passed": self.passed,
-            "finished_early": self.finished_early,
-            "reason": self.reason,
-            "duration_seconds": round(self.duration, 6),
-            "total": len(self.tests),
-            "passed_count": sum(t.passed for t in self.tests),
-            "failed_count": sum(not t.passed for t in self.tests),
-            "tests": [t.to_dict() for t in self.tests],
-        }
 
 
 class _Interrupted(Exception):
@@ -261,7 +166,7 @@ class ExperimentRunner:
 
     Args:
         experiment: the file, as :func:`~panther_events.runner.load_experiment` returned it.
-        manager: where events are published (an ``EventManager``).
+        manager: the ``EventManager`` events are published on.
         registry: the ``EmitterRegistry`` whose state managers follow the run (default: a new
             one on ``manager``).
         catalog: the plugins (default: the installed entry points).
@@ -273,8 +178,8 @@ class ExperimentRunner:
         self,
         experiment: ExperimentFile,
         *,
-        manager: Any,
-        registry: Any = None,
+        manager: EventManager,
+        registry: EmitterRegistry | None = None,
         catalog: PluginCatalog | None = None,
         keep_workdirs: bool = False,
         experiment_id: str | None = None,
@@ -286,8 +191,11 @@ class ExperimentRunner:
         self.keep_workdirs = keep_workdirs
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         self.experiment_id = experiment_id or f"{self.spec.name}-{stamp}-{uuid.uuid4().hex[:6]}"
-        self.registry = registry
-        self.lifecycle = Lifecycle(registry, manager.publish)
+        self.registry: EmitterRegistry = (
+            registry if registry is not None else EmitterRegistry(manager)
+        )
+        #: Why each refused emit was refused (empty on a correct run).
+        self.refused: list[str] = []
         self._stop = threading.Event()
         self._interrupt_reason: str | None = None
         self._plugins: dict[tuple[PluginKind, str], type[Step] | type[Assertion]] = {}
@@ -309,7 +217,11 @@ class ExperimentRunner:
         return self._stop.is_set()
 
     def _emit(self, event: BaseEvent) -> bool:
-        return self.lifecycle.emit(event)
+        """Emit through the registry; a refusal (a bug in the engine) is kept in ``refused``."""
+        if self.registry.emit_with_validation(event):
+            return True
+        self.refused.append(self.registry.last_refusal or event.get_type())
+        return False
 
     # -- the experiment --------------------------------------------------------------------
 
@@ -491,7 +403,7 @@ class _TestRun:
         self._dead: set[str] = set()
 
     def emit(self, event: BaseEvent) -> bool:
-        return self.runner.lifecycle.emit(event)
+        return self.runner._emit(event)
 
     def _check_interrupt(self) -> None:
         if self.runner.interrupted:
@@ -521,6 +433,12 @@ class _TestRun:
             self._teardown()
             self.outcome.duration = time.monotonic() - began
             self._verdict()
+            # Long experiments keep no per-test state in the registry.
+            registry = self.runner.registry
+            registry.cleanup_test(self.test_id, self.spec.name)
+            for sid in self.service_ids.values():
+                registry.cleanup_service_state(sid)
+            registry.cleanup_environment_state(self.env_id)
 
     def _fail(self, reason: str, phase: str) -> None:
         if self.outcome.reason is None:  # the first failure is the reason

@@ -1,0 +1,218 @@
+"""``panther-events run EXPERIMENT.yaml``: run an experiment and record every event it emits.
+
+Default observers: terminal progress (unless ``--quiet``), the SQLite store (``--db``, default
+``./panther-events.db``; written on a background observer), and a log file beside the store
+(``panther-events.log`` for ``panther-events.db``). Exit status: 0 when every test passed, 1
+when any failed or the run was interrupted, 2 when the experiment file is invalid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from ..emitters import EmitterRegistry
+from ..exceptions import ExperimentFileError
+from ..manager import EventManager
+from ..observers.logger import LoggerObserver
+from ..runner import ExperimentResult, ExperimentRunner, load_experiment
+from ..store.sqlite import SQLiteEventStore
+from ._app import DbOption, JsonOption, app, get_state
+
+__all__ = ["run"]
+
+#: Exit status for an experiment file that cannot be run.
+EXIT_INVALID = 2
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    experiment: Annotated[
+        Path, typer.Argument(help="The experiment file (YAML; see docs/runner.md).")
+    ],
+    db: DbOption = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress output, only the verdict.")
+    ] = False,
+    json_output: JsonOption = False,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Also write the results as JUnit XML here.")
+    ] = None,
+    nats: Annotated[
+        str | None,
+        typer.Option("--nats", help="Also publish every event to this NATS server URL."),
+    ] = None,
+    keep_workdirs: Annotated[
+        bool,
+        typer.Option("--keep-workdirs", help="Keep each test's working directory and logs."),
+    ] = False,
+) -> None:
+    """Run EXPERIMENT's tests on real local processes, recording every event in the store."""
+    state = get_state(ctx, db=db, json=json_output)
+    try:
+        loaded = load_experiment(experiment)
+    except ExperimentFileError as exc:
+        typer.echo(f"invalid experiment file:\n{exc}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+
+    manager = EventManager()
+    runner = ExperimentRunner(
+        loaded,
+        manager=manager,
+        registry=EmitterRegistry(manager),
+        keep_workdirs=keep_workdirs,
+    )
+    run_id = runner.experiment_id
+    db_path = state.db
+    log_path = db_path.with_name(f"{db_path.stem}.log")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+
+    store = SQLiteEventStore(db_path)
+    with contextlib.ExitStack() as stack:
+        stack.callback(store.close)
+        manager.register_observer(
+            "*", _store_observer(store, run_id), background=True, priority=100
+        )
+        stack.enter_context(_log_file(manager, log_path, run_id))
+        if not quiet:
+            # With --json, stdout carries only the JSON: progress goes to stderr.
+            manager.register_observer("*", _progress_observer(to_stderr=state.json))
+        if nats is not None:
+            _attach_nats(manager, nats, run_id)
+        # Closing the manager drains the background store observer; the stack then closes
+        # the store, which commits what remains.
+        stack.callback(manager.close)
+        with _interrupts(runner):
+            result = runner.run()
+
+    if junit is not None:
+        junit.write_text(result.to_junit_xml(), encoding="utf-8")
+    if state.json:
+        typer.echo(json.dumps({**result.to_dict(), "db": str(db_path)}, indent=2))
+    else:
+        _print_summary(result, db_path, log_path)
+    raise typer.Exit(0 if result.passed else 1)
+
+
+@contextlib.contextmanager
+def _interrupts(runner: ExperimentRunner) -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into ``runner.interrupt`` for the run's duration."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        runner.interrupt(f"received {signal.Signals(signum).name}")
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _store_observer(store: SQLiteEventStore, run_id: str) -> Any:
+    """The store's observer: issue 5's ``EventStoreObserver`` if present, else a plain append."""
+    try:
+        from ..observers.store import (  # type: ignore[import-not-found]  # noqa: PLC0415
+            EventStoreObserver,
+        )
+    except ImportError:
+
+        def append(event: object) -> None:
+            store.append(event, run_id=run_id)
+
+        return append
+    return EventStoreObserver(store, run_id=run_id)
+
+
+@contextlib.contextmanager
+def _log_file(manager: EventManager, path: Path, run_id: str) -> Iterator[None]:
+    """Log every event, one line each, to ``path`` (appended to) for the run's duration."""
+    logger = logging.getLogger(f"panther_events.run.{run_id}")
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
+    logger.addHandler(handler)
+    observer = LoggerObserver(logger)
+    manager.register_observer("*", observer)
+    try:
+        yield
+    finally:
+        # The manager is closed before this exits (ExitStack order), so no event is lost.
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def _progress_observer(*, to_stderr: bool) -> Any:
+    """Terminal progress: issue 5's ``ProgressObserver`` if present, else one line per verdict."""
+    try:
+        from ..observers.progress import (  # type: ignore[import-not-found]  # noqa: PLC0415
+            ProgressObserver,
+        )
+    except ImportError:
+        return _LineProgress(to_stderr=to_stderr)
+    try:
+        return ProgressObserver(console=Console(stderr=to_stderr))
+    except TypeError:
+        return ProgressObserver()
+
+
+class _LineProgress:
+    """Minimal progress: a line per test start, failed step, service error and verdict."""
+
+    def __init__(self, *, to_stderr: bool) -> None:
+        self.err = to_stderr
+
+    def on_event(self, event: Any) -> None:
+        """Print the events a person watching the run cares about."""
+        kind = event.get_type()
+        data = event.data
+        line = None
+        if kind == "test.execution_started":
+            line = f"  running {event.entity_id.rsplit('/', 1)[-1]} ..."
+        elif kind == "test.step_failed":
+            line = f"    step {data['step_name']} failed: {data['error_message']}"
+        elif kind == "service.error":
+            line = f"    service {data['service_name']}: {data['error_message']}"
+        elif kind == "test.completed":
+            line = f"  PASS {data['test_name']} ({data['total_duration_seconds']:.2f}s)"
+        elif kind == "test.failed":
+            line = f"  FAIL {data['test_name']}: {data['error_message']}"
+        if line is not None:
+            typer.echo(line, err=self.err)
+
+
+def _attach_nats(manager: EventManager, url: str, run_id: str) -> None:
+    """Publish every event to NATS too (``manager.close()`` closes the publisher)."""
+    # Imported here: the NATS extra is optional and only this option needs it.
+    from ..transport.nats import NatsPublisher  # noqa: PLC0415
+
+    # on_event only queues (the transport sends from its own thread): no background worker.
+    manager.register_observer("*", NatsPublisher(url, run_id=run_id))
+
+
+def _print_summary(result: ExperimentResult, db_path: Path, log_path: Path) -> None:
+    passed = sum(t.passed for t in result.tests)
+    verdict = "PASSED" if result.passed else "FAILED"
+    if result.finished_early:
+        verdict = f"FINISHED EARLY ({result.reason})"
+    typer.echo(
+        f"{result.name}: {verdict}: {passed}/{len(result.tests)} tests passed "
+        f"in {result.duration:.2f}s"
+    )
+    for test in result.tests:
+        if not test.passed:
+            typer.echo(f"  {test.name}: {test.reason}")
+    typer.echo(f"events: {db_path} (run {result.experiment_id}); log: {log_path}")
+    sys.stdout.flush()
