@@ -37,7 +37,9 @@ def sample_value(name: str, annotation: str) -> Any:
 
 def sample_kwargs(event_class: type[BaseEvent], **overrides: Any) -> dict[str, Any]:
     """Return keyword arguments for every parameter of ``event_class`` (overrides win)."""
-    kwargs = {p.name: sample_value(p.name, str(p.annotation)) for p in constructor_params(event_class)}
+    kwargs = {
+        p.name: sample_value(p.name, str(p.annotation)) for p in constructor_params(event_class)
+    }
     kwargs.update(overrides)
     return kwargs
 
