@@ -82,6 +82,9 @@ class BaseEvent(ABC):
     CONTENT_IDS: ClassVar[bool] = True
     # Stop pytest from collecting Test*Event classes as test classes.
     __test__: ClassVar[bool] = False
+    #: True when the class overrides ``validate`` (the manager then calls it on publish;
+    #: otherwise it checks the base rule inline, which is cheaper than a method call).
+    _custom_validate: ClassVar[bool] = False
 
     id: str
     name: str
@@ -93,6 +96,7 @@ class BaseEvent(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls._custom_validate = cls.validate is not BaseEvent.validate
         event_type = cls.__dict__.get("EVENT_TYPE")
         if event_type:
             other = _EVENT_CLASSES.get(event_type)
