@@ -39,3 +39,13 @@ def test_python_examples_run(
     """Each Python example in the docs runs without error (in a scratch directory)."""
     monkeypatch.chdir(tmp_path)
     exec(compile(code, where, "exec"), {"__name__": "__doc_example__"})
+
+
+def test_alias_table_is_documented() -> None:
+    """docs/concepts.md lists every guide name with exactly its canonical types."""
+    from panther_events._aliases import GUIDE_ALIASES
+
+    text = (ROOT / "docs" / "concepts.md").read_text(encoding="utf-8")
+    for alias, types in GUIDE_ALIASES.items():
+        row = f"| `{alias}` | " + ", ".join(f"`{t}`" for t in types) + " |"
+        assert row in text, row
