@@ -191,7 +191,8 @@ class NatsTransport:
         spool = (
             Path(spool_path)
             if spool_path is not None
-            else Path(tempfile.gettempdir()) / f"{self.name}.spool.jsonl"
+            # A private spool must never be picked up by another process: unique name.
+            else Path(tempfile.gettempdir()) / f"panther-events-{new_run_id()}.spool.jsonl"
         )
         self._outbox = Outbox(max_buffer, spool, max_spool_bytes)
         self._closed = False
@@ -203,7 +204,9 @@ class NatsTransport:
         self._js: JetStreamContext | None = None
         self._psub: JetStreamContext.PullSubscription | None = None
         self._connected = threading.Event()
-        self._in_flight: dict[int, tuple[Item, float, asyncio.Future[Any]]] = {}
+        self._in_flight: dict[str, tuple[Item, float]] = {}  # ack token -> (item, deadline)
+        self._ack_prefix = ""
+        self._need_check = True
         self._seq = 0
         self._failures = 0
         self._stopping = False
@@ -266,35 +269,43 @@ class NatsTransport:
             if self._error is not None:
                 await asyncio.sleep(0.5)
                 continue
-            if self._nc is None or not self._nc.is_connected or self._js is None:
-                self._sweep(time.monotonic())
-                await self._connect_once()
-                continue
             now = time.monotonic()
-            if now - last_sweep > 0.2:
+            if now - last_sweep > 0.1:
                 self._sweep(now)
                 last_sweep = now
+            nc = self._nc
+            if nc is None or not nc.is_connected or self._need_check:
+                await self._connect_once()
+                continue
             room = self.max_in_flight - len(self._in_flight)
             items = self._outbox.take(room) if room > 0 else []
             if not items:
                 self._outbox.mark_empty_if_idle(len(self._in_flight))
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), 0.2)
+                    await asyncio.wait_for(self._wake.wait(), 0.1)
                 continue
             if self._failures:
-                await asyncio.sleep(min(0.05 * 2 ** (self._failures - 1), _MAX_BACKOFF))
-            await self._send(items)
+                await asyncio.sleep(min(0.05 * 2 ** min(self._failures - 1, 6), _MAX_BACKOFF))
+            await self._send(nc, items)
 
-    async def _send(self, items: list[Item]) -> None:
-        js = self._js
-        assert js is not None
+    async def _send(self, nc: NatsClient, items: list[Item]) -> None:
+        """Publish ``items``, each with a reply subject of our acknowledgement inbox.
+
+        nats-py's ``publish_async`` is not used: a publish that fails while the connection
+        drops leaks its in-flight permit there, which would eventually stall the sender.
+        """
         deadline = time.monotonic() + self.ack_timeout
         for index, item in enumerate(items):
             msg_id, subject, run_id, payload = item
+            self._seq += 1
+            token = str(self._seq)
             try:
-                future = await js.publish_async(
-                    subject, payload, headers={"Nats-Msg-Id": msg_id, RUN_ID_HEADER: run_id}
+                await nc.publish(
+                    subject,
+                    payload,
+                    reply=self._ack_prefix + token,
+                    headers={"Nats-Msg-Id": msg_id, RUN_ID_HEADER: run_id},
                 )
             except Exception as exc:  # connection lost mid-batch: keep the rest for later
                 logger.debug("publish of %d messages failed: %r", len(items) - index, exc)
@@ -302,58 +313,72 @@ class NatsTransport:
                 self._retried += len(items) - index
                 self._outbox.requeue(items[index:])
                 return
-            self._seq += 1
-            key = self._seq
-            self._in_flight[key] = (item, deadline, future)
-            future.add_done_callback(functools.partial(self._settled, key))
+            self._in_flight[token] = (item, deadline)
 
-    def _settled(self, key: int, future: asyncio.Future[Any]) -> None:
-        """Acknowledgement callback: count success, or re-queue the message."""
-        entry = self._in_flight.pop(key, None)
+    async def _on_ack(self, msg: Msg) -> None:
+        """A publish acknowledgement (or error) from JetStream: count it or re-queue."""
+        entry = self._in_flight.pop(msg.subject[len(self._ack_prefix) :], None)
         if entry is None:
-            return
-        if future.cancelled() or future.exception() is not None:
+            return  # late: it was already re-queued, and the server deduplicates the resend
+        error = None
+        if msg.headers and msg.headers.get("Status") == "503":
+            error = "no stream listens on the subject"
+            self._need_check = True
+        else:
+            try:
+                reply = json.loads(msg.data)
+                error = reply.get("error")
+            except ValueError as exc:
+                error = repr(exc)
+        if error:
+            logger.debug("publish of %s refused: %s", entry[0][0], error)
             self._failures += 1
             self._retried += 1
             self._outbox.requeue([entry[0]])
         else:
             self._failures = 0
             self._sent += 1
-        if not self._in_flight:
-            self._outbox.mark_empty_if_idle(0)
+            if not self._in_flight:
+                self._outbox.mark_empty_if_idle(0)
         self._wake.set()
 
     def _sweep(self, now: float) -> None:
-        """Give up waiting for acknowledgements that are overdue; they will be re-sent."""
-        overdue = [f for _, deadline, f in self._in_flight.values() if deadline <= now]
-        for future in overdue:
-            future.cancel()
+        """Give up waiting for overdue acknowledgements: re-queue those messages."""
+        overdue = [token for token, (_, deadline) in self._in_flight.items() if deadline <= now]
+        if overdue:
+            self._failures += 1
+            self._retried += len(overdue)
+            self._outbox.requeue([self._in_flight.pop(token)[0] for token in overdue])
 
     async def _connect_once(self) -> None:
         """Connect (or wait for the client's own reconnection) and make sure of the stream."""
-        if self._nc is not None and not self._nc.is_closed:
-            # The client reconnects by itself; wait for it.
-            await asyncio.sleep(0.05)
+        nc = self._nc
+        if nc is not None and not nc.is_closed and not nc.is_connected:
+            await asyncio.sleep(0.05)  # the client reconnects by itself
             return
-        try:
-            nc = await nats.connect(
-                servers=self.servers,
-                name=self.name,
-                connect_timeout=2,
-                reconnect_time_wait=0.25,  # the client accepts floats
-                max_reconnect_attempts=-1,
-                error_cb=self._on_error,
-                disconnected_cb=self._on_disconnected,
-                reconnected_cb=self._on_reconnected,
-            )
-        except Exception as exc:
-            self._failures += 1
-            delay = min(0.05 * 2 ** min(self._failures, 8), _MAX_BACKOFF)
-            logger.debug("cannot connect to %s (%r); retrying in %.2fs", self.servers, exc, delay)
-            await asyncio.sleep(delay)
-            return
-        self._nc = nc
-        self._js = nc.jetstream(publish_async_max_pending=max(self.max_in_flight, 1))
+        if nc is None or nc.is_closed:
+            try:
+                nc = await nats.connect(
+                    servers=self.servers,
+                    name=self.name,
+                    connect_timeout=2,
+                    reconnect_time_wait=0.25,  # the client accepts floats
+                    max_reconnect_attempts=-1,
+                    error_cb=self._on_error,
+                    disconnected_cb=self._on_disconnected,
+                    reconnected_cb=self._on_reconnected,
+                )
+            except Exception as exc:
+                self._failures += 1
+                delay = min(0.05 * 2 ** min(self._failures, 8), _MAX_BACKOFF)
+                logger.debug("cannot connect to %s (%r); retry in %.2fs", self.servers, exc, delay)
+                await asyncio.sleep(delay)
+                return
+            self._nc = nc
+            self._js = nc.jetstream()
+            self._ack_prefix = nc.new_inbox() + "."
+            await nc.subscribe(self._ack_prefix + "*", cb=self._on_ack)
+            self._need_check = True
         try:
             await self._ensure_stream()
         except TransportError as exc:
@@ -365,6 +390,7 @@ class NatsTransport:
             logger.debug("stream check failed (%r); retrying", exc)
             await asyncio.sleep(0.2)
             return
+        self._need_check = False
         self._connected.set()
 
     async def _ensure_stream(self) -> None:
@@ -388,10 +414,10 @@ class NatsTransport:
         logger.info("disconnected from NATS %s; events are kept until it is back", self.servers)
 
     async def _on_reconnected(self) -> None:
+        # Not checked here: a request from inside this callback could wait on the very
+        # connection that is being restored. The sender checks before sending again.
         logger.info("reconnected to NATS %s", self.servers)
-        with contextlib.suppress(Exception):
-            await self._ensure_stream()
-        self._connected.set()
+        self._need_check = True
         self._wake.set()
 
     # ----------------------------------------------------------------- consuming
@@ -511,9 +537,7 @@ class NatsTransport:
     async def _shutdown(self) -> int:
         self._stopping = True
         self._sender.cancel()
-        unsent = [item for item, _, _ in self._in_flight.values()]
-        for _, _, future in list(self._in_flight.values()):
-            future.cancel()
+        unsent = [item for item, _ in self._in_flight.values()]
         self._in_flight.clear()
         left = self._outbox.close(unsent)
         if self._nc is not None and not self._nc.is_closed:
