@@ -99,7 +99,21 @@ def _kill_all(processes: list[psutil.Process]) -> None:
     for p in processes:
         with contextlib.suppress(psutil.Error):
             p.kill()
-    psutil.wait_procs(processes, timeout=2)
+    # Orphans are reaped by init, not by us, and an init that does not reap (some containers)
+    # leaves zombies forever: wait until each is gone *or a zombie*, never for the reaping.
+    deadline = time.monotonic() + 1.0
+    pending = list(processes)
+    while pending and time.monotonic() < deadline:
+        pending = [p for p in pending if _alive(p)]
+        if pending:
+            time.sleep(0.01)
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 class ResourceSampler:

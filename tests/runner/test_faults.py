@@ -1,0 +1,181 @@
+"""Faults: a service crashing mid-test, a hanging step, and the runner being interrupted.
+
+Each test also checks the process table: no process the run started may survive it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .helpers import (
+    CLI,
+    EXAMPLES,
+    check_lifecycles,
+    cli_env,
+    leftovers,
+    run_cli,
+    stored_events,
+)
+
+pytestmark = pytest.mark.slow
+
+ECHO = EXAMPLES / "echo_server.py"
+
+CRASH = f"""
+name: crash
+tests:
+  - name: crashes
+    services:
+      - name: flaky
+        # The shell leaves a grandchild in the group: teardown must kill it too.
+        command: ["/bin/sh", "-c", "sleep 300 & exec \\"$0\\" \\"$@\\"",
+                  "${{python}}", "{ECHO}", "--port", "${{port}}", "--exit-after", "0.3"]
+        port: auto
+        ready: {{tcp: true}}
+        health: {{interval: 0.1}}
+    steps:
+      - {{name: outlive-it, kind: wait, seconds: 30}}
+      - {{name: never-runs, kind: wait, seconds: 0}}
+  - name: still-runs
+    steps:
+      - {{kind: command, run: ["${{python}}", "-c", "print('ok')"]}}
+    assertions:
+      - {{kind: output_contains, step: command-1, text: ok}}
+"""
+
+HANG = f"""
+name: hang
+tests:
+  - name: hangs
+    services:
+      - name: echo
+        command: ["${{python}}", "{ECHO}", "--port", "${{port}}"]
+        port: auto
+        ready: {{tcp: true}}
+    steps:
+      - name: stuck
+        kind: command
+        run: "sleep 300 & sleep 300"
+        shell: true
+        timeout: 0.5
+      - {{name: after, kind: wait, seconds: 0}}
+"""
+
+INTERRUPT = f"""
+name: interrupt
+tests:
+  - name: long
+    services:
+      - name: echo
+        command: ["${{python}}", "{ECHO}", "--port", "${{port}}"]
+        port: auto
+        ready: {{tcp: true}}
+      - name: sleeper
+        command: ["/bin/sh", "-c", "sleep 300 & sleep 300"]
+    steps:
+      - {{name: long-wait, kind: wait, seconds: 60}}
+  - name: never
+    steps:
+      - {{kind: wait, seconds: 0}}
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "experiment.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class TestServiceCrash:
+    """A service that dies while its test runs."""
+
+    def test_crash_fails_the_test_and_the_next_test_runs(self, tmp_path: Path) -> None:
+        """The crash is a service error, the test fails with it, the next test still passes."""
+        run = run_cli(_write(tmp_path, CRASH), tmp_path)
+        assert run.returncode == 1, run.stderr
+        tests = {t["name"]: t for t in run.json()["tests"]}
+        assert tests["crashes"]["reason"] == "service 'flaky' exited unexpectedly with status 3"
+        assert tests["crashes"]["phase"] == "service"
+        assert tests["still-runs"]["passed"]
+        assert not leftovers(run.marker)
+
+        events = stored_events(run.db)
+        finals = check_lifecycles(events)
+        errors = [e for e in events if e.type == "service.error"]
+        assert [e.data["error_type"] for e in errors] == ["ServiceCrashed"]
+        assert [e.type for e in events].count("experiment.service_failure") == 1
+        steps = {k.rsplit("/", 1)[-1]: v for k, v in finals["step"].items()}
+        assert steps == {"outlive-it": "failed", "never-runs": "skipped", "command-1": "completed"}
+
+
+class TestHangingStep:
+    """A step that never finishes by itself."""
+
+    def test_timeout_fails_the_step_and_teardown_happens(self, tmp_path: Path) -> None:
+        """The step's timeout kills it and its children; the service is still torn down."""
+        run = run_cli(_write(tmp_path, HANG), tmp_path)
+        assert run.returncode == 1, run.stderr
+        (test,) = run.json()["tests"]
+        assert "still running after 0.5s; killed" in test["reason"]
+        assert not leftovers(run.marker)
+
+        events = stored_events(run.db)
+        finals = check_lifecycles(events)
+        assert set(finals["service"].values()) == {"destroyed"}
+        assert set(finals["environment"].values()) == {"torn_down"}
+        types = [e.type for e in events]
+        assert types.index("test.teardown_completed") < types.index("test.failed")
+
+
+class TestInterrupt:
+    """SIGINT or SIGTERM to the runner while a test runs."""
+
+    @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+    def test_signal_tears_down_and_finishes_early(
+        self, sig: signal.Signals, tmp_path: Path
+    ) -> None:
+        """Every service is stopped, the experiment is finished early, the store is flushed."""
+        marker = uuid.uuid4().hex
+        db = tmp_path / "events.db"
+        log = tmp_path / "events.log"
+        # A session of its own, like a shell job: the signal goes to the whole group, as
+        # Ctrl-C at a terminal would send it.
+        proc = subprocess.Popen(
+            [str(CLI), "run", str(_write(tmp_path, INTERRUPT)), "--db", str(db), "--quiet"],
+            cwd=tmp_path,
+            env=cli_env(marker),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while "step.execution_started" not in (log.read_text() if log.exists() else ""):
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "the step never started"
+                time.sleep(0.05)
+            os.killpg(proc.pid, sig)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        assert proc.returncode == 1, err
+        assert b"FINISHED EARLY" in out
+        assert not leftovers(marker)
+
+        events = stored_events(db)
+        finals = check_lifecycles(events)
+        finished = [e for e in events if e.type == "experiment.finished_early"]
+        assert [e.data["reason"] for e in finished] == [f"received {sig.name}"]
+        assert set(finals["service"].values()) == {"destroyed"}
+        assert set(finals["test"].values()) == {"failed"}
+        not_run = [e for e in events if e.type == "test.failed" and e.data["phase"] == "not_run"]
+        assert [e.entity_id.rsplit("/", 1)[-1] for e in not_run] == ["never"]
