@@ -75,6 +75,21 @@ def leftovers(marker: str) -> list[psutil.Process]:
     return found
 
 
+def alive_service_pids(events: list[Any]) -> list[int]:
+    """Pids of the services a run started (``service.started``) that are still alive."""
+    alive = []
+    for event in events:
+        if _kind_and_type(event)[1] != "service.started":
+            continue
+        pid = event.data["pid"]
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.append(pid)
+        except psutil.NoSuchProcess:
+            continue
+    return alive
+
+
 def stored_events(db: Path, run: str = "latest") -> list[StoredEvent]:
     """Every event of one stored run, in order."""
     with SQLiteEventStore(db) as store:
@@ -93,24 +108,34 @@ FINAL_STATES = {
 }
 
 
-def check_lifecycles(events: list[StoredEvent]) -> dict[str, dict[str, str]]:
+def _kind_and_type(event: Any) -> tuple[str, str]:
+    """(entity kind, type string) of a stored or a live event."""
+    if isinstance(event, StoredEvent):
+        return event.entity_type, event.type
+    return event.entity_type.value, event.get_type()
+
+
+def check_lifecycles(events: list[Any]) -> dict[str, dict[str, str]]:
     """Assert each entity's events form a valid path of its machine ending in a final state.
+
+    Args:
+        events: stored events (``StoredEvent``) or published ones, in order.
 
     Returns:
         kind -> entity id -> final state value.
     """
     machines: dict[tuple[str, str], Any] = {}
-    for event in events:
-        kind = event.entity_type
+    for index, event in enumerate(events):
+        kind, event_type = _kind_and_type(event)
         if kind not in MACHINES:
             continue
         key = (kind, event.entity_id)
         machine = machines.get(key)
         if machine is None:
             machine = machines[key] = new_machine(kind, event.entity_id)
-        check = check_event(event.type, machine)
-        assert check is not None, f"{event.type} is not a lifecycle event of {kind}"
-        assert check.ok, f"seq {event.seq}: {check.reason}"
+        check = check_event(event_type, machine)
+        assert check is not None, f"{event_type} is not a lifecycle event of {kind}"
+        assert check.ok, f"event {index}: {check.reason}"
         if check.target is not None:
             assert machine.transition_to(check.target)
     finals: dict[str, dict[str, str]] = defaultdict(dict)
@@ -121,10 +146,15 @@ def check_lifecycles(events: list[StoredEvent]) -> dict[str, dict[str, str]]:
     return dict(finals)
 
 
-def entities(events: list[StoredEvent], kind: str) -> set[str]:
+def entities(events: list[Any], kind: str) -> set[str]:
     """The ids of every entity of ``kind`` that has a lifecycle event."""
     return {
         e.entity_id
         for e in events
-        if e.entity_type == kind and (e.type in EVENT_TRANSITIONS or kind == "step")
+        if _kind_and_type(e)[0] == kind and _kind_and_type(e)[1] in EVENT_TRANSITIONS
     }
+
+
+def types_of(events: list[Any]) -> list[str]:
+    """The type strings of ``events``, in order."""
+    return [_kind_and_type(e)[1] for e in events]

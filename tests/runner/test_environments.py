@@ -1,0 +1,121 @@
+"""Environments: a fresh working directory and variables (local), a network namespace (netns)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from panther_events.runner import PluginCatalog, Step, StepContext, StepResult, StrictParams
+
+from .helpers import EXAMPLES, alive_service_pids, check_lifecycles, types_of
+from .inprocess import run_text
+
+pytestmark = pytest.mark.slow
+
+PY = sys.executable
+ECHO = EXAMPLES / "echo_server.py"
+
+
+def _netns_works() -> bool:
+    if not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("ip"):
+        return False
+    name = f"panther-probe-{os.getpid()}"
+    made = subprocess.run(["ip", "netns", "add", name], capture_output=True, check=False)
+    if made.returncode != 0:
+        return False
+    subprocess.run(["ip", "netns", "delete", name], capture_output=True, check=False)
+    return True
+
+
+class _HostProbeParams(StrictParams):
+    service: str
+
+
+class HostProbeStep(Step):
+    """Connects to a service's port from the runner's own network, not the test's."""
+
+    Params = _HostProbeParams
+
+    def run(self, context: StepContext, timeout: float) -> StepResult:
+        port = context.service(self.params.service).port
+        try:
+            with socket.create_connection(("127.0.0.1", port or 0), timeout=timeout):
+                return StepResult(output="reachable")
+        except OSError:
+            return StepResult(output="unreachable")
+
+
+class TestLocal:
+    """The local environment."""
+
+    def test_workdir_and_variables(self, tmp_path: Path) -> None:
+        """Commands run in a fresh working directory with the test's variables, removed after."""
+        run = run_text(
+            "name: x\ntests:\n  - name: t\n    environment: {env: {ANSWER: 42}}\n    steps:\n"
+            f"      - {{kind: command, run: [{PY}, -c, "
+            "'import os; print(os.getcwd(), os.environ[\"ANSWER\"])']}\n",
+            tmp_path,
+        )
+        assert run.result.passed, run.result.to_dict()
+        (done,) = run.of_type("step.execution_completed")
+        workdir, answer = done.output.split()
+        assert answer == "42" and Path(workdir).name.startswith("panther-t-")
+        assert not Path(workdir).exists()
+        (ready,) = run.of_type("environment.setup_completed")
+        assert ready.resources_allocated["workdir"] == workdir
+
+    def test_netns_without_root_fails_setup_clearly(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Not root: the test fails in its environment phase saying how to fix it."""
+        monkeypatch.setattr(os, "geteuid", lambda: 1000)
+        run = run_text(
+            "name: x\ntests:\n  - name: t\n    environment: {type: netns}\n"
+            "    steps:\n      - {kind: wait, seconds: 0}\n",
+            tmp_path,
+        )
+        (test,) = run.result.tests
+        assert test.phase == "environment"
+        assert "needs root" in (test.reason or "") and "use type: local" in (test.reason or "")
+        finals = check_lifecycles(run.events)
+        assert set(finals["environment"].values()) == {"torn_down"}
+
+
+@pytest.mark.skipif(not _netns_works(), reason="needs root and a working `ip netns`")
+class TestNetns:
+    """The netns environment (root on Linux only)."""
+
+    def test_services_are_isolated_in_their_namespace(self, tmp_path: Path) -> None:
+        """Steps reach the service inside the namespace; the host cannot reach its port."""
+        catalog = PluginCatalog.discover()
+        catalog.register("step", "host_probe", HostProbeStep)
+        run = run_text(
+            "name: x\ntests:\n  - name: t\n    environment: {type: netns}\n    services:\n"
+            f"      - {{name: echo, command: [{PY}, {ECHO}, --port, '${{port}}'], port: auto, "
+            "ready: {tcp: true}, health: {interval: 0.05, tcp: true}}\n"
+            "    steps:\n"
+            '      - {name: inside, kind: tcp_send, service: echo, data: "hi\\n", expect: hi}\n'
+            "      - {name: outside, kind: host_probe, service: echo}\n"
+            "      - {name: ns-cmd, kind: command, run: [ip, -o, link]}\n"
+            "    assertions:\n"
+            "      - {kind: output_contains, step: outside, text: unreachable}\n"
+            "      - {kind: output_contains, step: ns-cmd, text: 'lo:'}\n",
+            tmp_path,
+            catalog,
+        )
+        assert run.result.passed, run.result.to_dict()
+        types = types_of(run.events)
+        assert "environment.network.setup_completed" in types
+        assert "environment.network.teardown_completed" in types
+        check_lifecycles(run.events)
+        assert alive_service_pids(run.events) == []
+        (net,) = run.of_type("environment.network.setup_completed")
+        namespace = net.allocated_resources["namespace"]
+        listed = subprocess.run(["ip", "netns", "list"], check=True, capture_output=True, text=True)
+        assert namespace not in listed.stdout

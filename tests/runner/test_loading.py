@@ -1,0 +1,149 @@
+"""Experiment files are validated before anything runs; errors name file, line, key, expectation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from panther_events.exceptions import ExperimentFileError
+from panther_events.runner import load_experiment, parse_experiment
+
+from .helpers import EXAMPLES
+
+
+def _problems(text: str) -> list[tuple[int | None, str, str]]:
+    with pytest.raises(ExperimentFileError) as info:
+        parse_experiment(text, "exp.yaml")
+    return info.value.problems
+
+
+class TestLoadExperiment:
+    """load_experiment and parse_experiment."""
+
+    @pytest.mark.parametrize("name", ["echo.yaml", "http.yaml", "failing.yaml"])
+    def test_examples_are_valid(self, name: str) -> None:
+        """Every shipped example validates, plugin parameters included."""
+        loaded = load_experiment(EXAMPLES / name)
+        assert [len(p) for p in loaded.step_params] == [len(t.steps) for t in loaded.spec.tests]
+
+    def test_wrong_type_names_line_key_and_expectation(self) -> None:
+        """A value of the wrong type is reported at its own line, with its dotted key."""
+        text = (
+            "name: x\ntests:\n  - name: t\n    services:\n      - name: s\n"
+            "        command: [a]\n        port: eighty\n"
+        )
+        ((line, key, message),) = _problems(text)
+        assert (line, key) == (7, "tests[0].services[0].port")
+        assert "valid integer" in message and "'eighty'" in message
+
+    def test_message_starts_with_file_and_line(self) -> None:
+        """str(error) reads file:line: key: message."""
+        with pytest.raises(
+            ExperimentFileError, match=r"^exp\.yaml:3: tests\[0\]\.colour: unknown key"
+        ):
+            parse_experiment("name: x\ntests:\n  - colour: blue\n    name: t\n", "exp.yaml")
+
+    def test_missing_key_points_at_its_parent(self) -> None:
+        """A missing required key is named, at the line of the mapping that lacks it."""
+        ((line, key, message),) = _problems("name: x\ntests:\n  - description: no name\n")
+        assert (line, key, message) == (3, "tests[0].name", "required key is missing")
+
+    def test_two_readiness_checks_are_refused(self) -> None:
+        """ready takes exactly one of tcp, log and delay."""
+        text = (
+            "name: x\ntests:\n  - name: t\n    services:\n      - name: s\n"
+            "        command: a\n        ready: {tcp: 80, delay: 1}\n"
+        )
+        ((line, key, message),) = _problems(text)
+        assert (line, key) == (7, "tests[0].services[0].ready")
+        assert "exactly one of 'tcp', 'log' or 'delay'" in message
+
+    def test_unknown_step_kind_lists_known_kinds(self) -> None:
+        """An unknown kind is reported at its line with the kinds that exist."""
+        text = "name: x\ntests:\n  - name: t\n    steps:\n      - kind: teleport\n"
+        ((line, key, message),) = _problems(text)
+        assert (line, key) == (5, "tests[0].steps[0].kind")
+        assert "'teleport'" in message and "'tcp_send'" in message
+
+    def test_plugin_parameter_error_is_located(self) -> None:
+        """A step plugin's own parameters are validated, at their own line."""
+        text = (
+            "name: x\ntests:\n  - name: t\n    steps:\n      - kind: wait\n        seconds: soon\n"
+        )
+        ((line, key, message),) = _problems(text)
+        assert (line, key) == (6, "tests[0].steps[0].seconds")
+        assert "valid number" in message
+
+    def test_unknown_variable_is_refused(self) -> None:
+        """${...} must name a known variable; a service's port only when it has one."""
+        text = (
+            "name: x\ntests:\n  - name: t\n    services:\n      - name: s\n"
+            "        command: [run, '${service.s.port}']\n"
+        )
+        ((line, key, message),) = _problems(text)
+        assert (line, key) == (6, "tests[0].services[0].command")
+        assert "${service.s.port}" in message
+
+    def test_duplicate_names_are_refused(self) -> None:
+        """Two steps with one name would share an entity id: refused."""
+        text = (
+            "name: x\ntests:\n  - name: t\n    steps:\n      - {kind: wait, seconds: 0, name: a}\n"
+            "      - {kind: wait, seconds: 0, name: a}\n"
+        )
+        ((line, key, message),) = _problems(text)
+        assert (line, key) == (3, "tests[0]")
+        assert "'a' appears twice" in message
+
+    def test_yaml_syntax_error_has_a_line(self) -> None:
+        """Malformed YAML is reported with the line the parser stopped at."""
+        ((line, key, message),) = _problems("name: x\ntests:\n  - name: [unclosed\n")
+        assert line == 4 and key == "" and message.startswith("not valid YAML")
+
+    def test_empty_file_needs_name_and_tests(self) -> None:
+        """An empty document reports both required top-level keys."""
+        keys = {key for _, key, _ in _problems("")}
+        assert keys == {"name", "tests"}
+
+    def test_unreadable_file(self, tmp_path: Path) -> None:
+        """A path that cannot be read is an ExperimentFileError naming it."""
+        with pytest.raises(ExperimentFileError, match="cannot read the file"):
+            load_experiment(tmp_path / "absent.yaml")
+
+
+class TestErrorLines:
+    """The reported line is where the bad value is written, wherever that is."""
+
+    @settings(max_examples=40, deadline=None)
+    @given(
+        steps=st.lists(st.integers(min_value=1, max_value=3), min_size=1, max_size=4),
+        data=st.data(),
+    )
+    def test_bad_timeout_is_reported_at_its_line(
+        self, steps: list[int], data: st.DataObject
+    ) -> None:
+        """A bad step timeout in any test and step is reported at the line it is on."""
+        bad_test = data.draw(st.integers(0, len(steps) - 1))
+        bad_step = data.draw(st.integers(0, steps[bad_test] - 1))
+        doc = {
+            "name": "x",
+            "tests": [
+                {
+                    "name": f"t{i}",
+                    "steps": [
+                        {"kind": "wait", "seconds": 0, "timeout": 1.0}
+                        | ({"timeout": "BAD"} if (i, j) == (bad_test, bad_step) else {})
+                        for j in range(n)
+                    ],
+                }
+                for i, n in enumerate(steps)
+            ],
+        }
+        text = yaml.safe_dump(doc, sort_keys=False)
+        expected = next(i for i, ln in enumerate(text.splitlines(), 1) if "BAD" in ln)
+        ((line, key, _),) = _problems(text)
+        assert line == expected
+        assert key == f"tests[{bad_test}].steps[{bad_step}].timeout"

@@ -1,0 +1,125 @@
+"""Services: readiness checks, deployment failures, stop escalation, resources, health checks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from .helpers import EXAMPLES, alive_service_pids, check_lifecycles
+from .inprocess import run_text
+
+pytestmark = pytest.mark.slow
+
+PY = sys.executable
+ECHO = EXAMPLES / "echo_server.py"
+IGNORES_TERM = (
+    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    "print('up', flush=True); time.sleep(300)"
+)
+
+
+def _one_service(service: str, steps: str = "      - {kind: wait, seconds: 0}\n") -> str:
+    return (
+        "name: x\ntests:\n  - name: t\n    services:\n"
+        f"      - {service}\n    steps:\n{steps}"
+        "  - name: after\n    steps:\n      - {kind: wait, seconds: 0}\n"
+    )
+
+
+class TestReadiness:
+    """The three readiness checks, and what happens when one never passes."""
+
+    @pytest.mark.parametrize("ready", ["{tcp: true}", "{log: 'listening on 127'}", "{delay: 0.05}"])
+    def test_each_check_lets_the_test_run(self, ready: str, tmp_path: Path) -> None:
+        """tcp, log and delay readiness all lead to a ready service and a passing test."""
+        service = (
+            f"{{name: echo, command: [{PY}, {ECHO}, --port, '${{port}}'], port: auto, "
+            f"ready: {ready}}}"
+        )
+        run = run_text(_one_service(service), tmp_path)
+        assert run.result.passed, run.result.to_dict()
+        (ready_event,) = run.of_type("service.ready")
+        assert ready_event.readiness_checks[0].split(":")[0] in ready
+        check_lifecycles(run.events)
+        assert run.refused == []
+
+    def test_never_ready_fails_deployment_and_next_test_runs(self, tmp_path: Path) -> None:
+        """A readiness timeout fails the test in deployment; the next test still runs."""
+        service = "{name: mute, command: [sleep, '300'], port: 1, ready: {tcp: true, timeout: 0.2}}"
+        run = run_text(_one_service(service), tmp_path)
+        first, after = run.result.tests
+        assert first.phase == "deployment"
+        assert "not ready after 0.2s" in (first.reason or "")
+        assert after.passed
+        (error,) = run.of_type("service.error")
+        assert error.error_type == "ServiceNotReady"
+        finals = check_lifecycles(run.events)
+        assert set(finals["service"].values()) == {"destroyed"}
+        assert alive_service_pids(run.events) == []
+
+    def test_exit_before_ready_is_reported_with_output(self, tmp_path: Path) -> None:
+        """A service that exits while starting fails with its status and output."""
+        service = (
+            f"{{name: dies, command: [{PY}, -c, 'print(\"bad config\"); raise SystemExit(4)'], "
+            "ready: {log: never, timeout: 5}}"
+        )
+        run = run_text(_one_service(service), tmp_path)
+        reason = run.result.tests[0].reason or ""
+        assert "exited with status 4" in reason and "bad config" in reason
+        check_lifecycles(run.events)
+
+    def test_missing_program_fails_deployment(self, tmp_path: Path) -> None:
+        """A command that cannot be executed is a deployment failure, not a crash."""
+        run = run_text(_one_service("{name: ghost, command: [/no/such/program]}"), tmp_path)
+        assert "could not start '/no/such/program'" in (run.result.tests[0].reason or "")
+        assert run.of_type("service.deployment_failed")
+        finals = check_lifecycles(run.events)
+        assert set(finals["service"].values()) == {"destroyed"}
+
+
+class TestStop:
+    """Teardown: SIGTERM, then SIGKILL after the grace period."""
+
+    def test_sigterm_is_enough_for_a_well_behaved_service(self, tmp_path: Path) -> None:
+        """The echo server exits on SIGTERM: stopped as terminated, its output kept to the end."""
+        service = (
+            f"{{name: echo, command: [{PY}, {ECHO}, --port, '${{port}}'], port: auto, "
+            "ready: {tcp: true}}"
+        )
+        run = run_text(_one_service(service), tmp_path)
+        (stopped,) = run.of_type("service.stopped")
+        assert (stopped.exit_code, stopped.reason) == (0, "terminated")
+
+    def test_sigkill_after_grace_for_a_service_ignoring_sigterm(self, tmp_path: Path) -> None:
+        """A service that ignores SIGTERM is killed once stop_grace has passed."""
+        service = (
+            f'{{name: stubborn, command: [{PY}, -c, "{IGNORES_TERM}"], ready: {{log: up}}, '
+            "stop_grace: 0.2}"
+        )
+        run = run_text(_one_service(service), tmp_path)
+        (stopping,) = run.of_type("service.stopping")
+        (stopped,) = run.of_type("service.stopped")
+        assert stopping.grace_period_seconds == 0.2
+        assert (stopped.exit_code, stopped.reason) == (-9, "killed")
+        assert alive_service_pids(run.events) == []
+
+
+class TestMonitoring:
+    """Health checks and resource figures while the test runs."""
+
+    def test_health_checks_and_resources_are_emitted(self, tmp_path: Path) -> None:
+        """TCP health checks pass while the service runs; CPU and peak memory are measured."""
+        service = (
+            f"{{name: echo, command: [{PY}, {ECHO}, --port, '${{port}}'], port: auto, "
+            "ready: {tcp: true}, health: {interval: 0.05, tcp: true}}"
+        )
+        run = run_text(_one_service(service, "      - {kind: wait, seconds: 0.3}\n"), tmp_path)
+        checks = run.of_type("service.health_check_passed")
+        assert checks and {c.check_type for c in checks} == {"tcp"}
+        resources = {e.resource_type: e.usage_value for e in run.of_type("metrics.resource")}
+        assert set(resources) == {"cpu_seconds", "peak_memory_bytes"}
+        assert resources["peak_memory_bytes"] > 0
+        (summary, _) = run.of_type("metrics.summary")
+        assert "service.echo.cpu_seconds" in summary.metrics
