@@ -1,0 +1,22 @@
+"""Event stores: the protocol, the embedded SQLite store, its in-memory twin, export formats."""
+
+from __future__ import annotations
+
+from .base import EventStore, RunInfo, StateInterval, StoredEvent, new_run_id
+from .formats import ImportResult, export_run, import_events
+from .memory import InMemoryEventStore
+from .sqlite import SCHEMA_VERSION, SQLiteEventStore
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "EventStore",
+    "ImportResult",
+    "InMemoryEventStore",
+    "RunInfo",
+    "SQLiteEventStore",
+    "StateInterval",
+    "StoredEvent",
+    "export_run",
+    "import_events",
+    "new_run_id",
+]

@@ -1,0 +1,395 @@
+"""The event store protocol, the values stores return, and the queries every store shares.
+
+A *run* is one execution of an experiment: every stored event belongs to exactly one run and has
+a sequence number ``seq`` (1, 2, 3... within its run, in the order appended) and a ``position``
+(increasing across the whole store, for following new events as they arrive). Within a run an
+event id is stored once: appending it again is a no-op, so retries and replays never duplicate.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol, Self, runtime_checkable
+
+from .._patterns import compile_pattern
+from ..events.base import BaseEvent
+from ..exceptions import RunNotFoundError
+from ..serialization import event_from_dict
+from ..states.mapping import state_for_event
+
+__all__ = [
+    "RUN_STATUSES",
+    "EventStore",
+    "EventStoreBase",
+    "Order",
+    "RunInfo",
+    "StateInterval",
+    "StoredEvent",
+    "new_run_id",
+]
+
+Order = Literal["asc", "desc"]
+
+#: Status of a run, from its last terminal experiment event; ``running`` when it has none
+#: (the run is still going, or it was interrupted before it could say how it ended).
+RUN_STATUSES = ("running", "completed", "failed", "finished_early")
+
+#: Terminal experiment event type -> run status.
+TERMINAL_STATUS: dict[str, str] = {
+    "experiment.completed": "completed",
+    "experiment.failed": "failed",
+    "experiment.execution_failed": "failed",
+    "experiment.finished_early": "finished_early",
+}
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Return a fresh run id: UTC start time then six random hex digits, e.g.
+    ``20261123T221500Z-3fa2c1``; ids sort by start time."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One event as a store holds it.
+
+    Attributes:
+        run_id: the run the event belongs to.
+        seq: its sequence number within the run, from 1, without gaps.
+        id: the event's own (content) id.
+        type: the type string, e.g. ``test.execution_started``.
+        entity_type: the first segment of the type, e.g. ``test``.
+        entity_id: the id of the entity the event is about.
+        timestamp: when the event was created, as published (not when stored).
+        data: the event data in its JSON wire form.
+        name: the event name (the type without the entity type).
+        position: the event's place in the whole store; increases with every stored event.
+    """
+
+    run_id: str
+    seq: int
+    id: str
+    type: str
+    entity_type: str
+    entity_id: str
+    timestamp: datetime
+    data: dict[str, Any]
+    name: str = ""
+    position: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the event's wire form (the seven keys of ``event_to_dict``)."""
+        return {
+            "id": self.id,
+            "name": self.name or self.type.split(".", 1)[-1],
+            "type": self.type,
+            "entity_type": self.entity_type,
+            "entity_id": self.entity_id,
+            "timestamp": self.timestamp.isoformat(),
+            "data": self.data,
+        }
+
+    def to_event(self) -> BaseEvent:
+        """Rebuild the event, as its registered class, with its original id and timestamp."""
+        return event_from_dict(self.to_dict())
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """A summary of one stored run.
+
+    Attributes:
+        run_id: the run's id.
+        status: one of ``RUN_STATUSES``.
+        event_count: how many events the run holds.
+        first_time: timestamp of its earliest event.
+        last_time: timestamp of its latest event.
+        experiment_id: the entity id of its experiment events, when it has any.
+        tests_passed: tests that ended with ``test.completed``.
+        tests_failed: tests that ended with ``test.failed``.
+    """
+
+    run_id: str
+    status: str
+    event_count: int
+    first_time: datetime | None
+    last_time: datetime | None
+    experiment_id: str | None = None
+    tests_passed: int = 0
+    tests_failed: int = 0
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """Seconds from the first to the last event, or None for an empty run."""
+        if self.first_time is None or self.last_time is None:
+            return None
+        return (self.last_time - self.first_time).total_seconds()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict of every field plus ``duration_seconds``."""
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "event_count": self.event_count,
+            "first_time": self.first_time.isoformat() if self.first_time else None,
+            "last_time": self.last_time.isoformat() if self.last_time else None,
+            "duration_seconds": self.duration_seconds,
+            "experiment_id": self.experiment_id,
+            "tests_passed": self.tests_passed,
+            "tests_failed": self.tests_failed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StateInterval:
+    """One state an entity was in during a run, from ``start`` until ``end``.
+
+    Attributes:
+        kind: the state machine kind (``test``, ``service``, ``experiment``...).
+        entity_id: the entity.
+        state: the state's name, e.g. ``running``.
+        start: timestamp of the event that entered the state.
+        end: timestamp of the event that left it; None when the run ended in this state.
+        event_type: the type of the event that entered the state.
+    """
+
+    kind: str
+    entity_id: str
+    state: str
+    start: datetime
+    end: datetime | None
+    event_type: str = ""
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """Seconds spent in the state, or None while it is the entity's last state."""
+        return None if self.end is None else (self.end - self.start).total_seconds()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict of the interval."""
+        return {
+            "kind": self.kind,
+            "entity_id": self.entity_id,
+            "state": self.state,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat() if self.end else None,
+            "duration_seconds": self.duration_seconds,
+            "event_type": self.event_type,
+        }
+
+
+@runtime_checkable
+class EventStore(Protocol):
+    """What every event store offers: appends that never duplicate, and the queries over runs.
+
+    Appends may be buffered; ``flush()`` returns once everything appended before it is stored
+    (for SQLite: committed, so it survives the process being killed). Queries see every event
+    appended before them through the same store object.
+    """
+
+    def append(self, event: object, *, run_id: str) -> None:
+        """Store ``event`` in run ``run_id``; a no-op when the run already holds its id."""
+        ...
+
+    def append_many(self, events: Iterable[object], *, run_id: str) -> None:
+        """Store each of ``events`` in run ``run_id``, in order, as ``append`` would."""
+        ...
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Store every event appended before the call; False if ``timeout`` passed first."""
+        ...
+
+    def close(self) -> None:
+        """Flush, then release the store's resources; closing twice is harmless."""
+        ...
+
+    def runs(self) -> list[RunInfo]:
+        """Return every run, the earliest first."""
+        ...
+
+    def resolve_run(self, ref: str) -> str:
+        """Return the run id that ``ref`` (an id, a unique prefix or ``latest``) names."""
+        ...
+
+    def events(
+        self,
+        run_id: str,
+        *,
+        type_pattern: str | None = None,
+        entity_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+        order: Order = "asc",
+    ) -> list[StoredEvent]:
+        """Return the run's events that pass every given filter, ordered by ``seq``."""
+        ...
+
+    def events_after(self, position: int, *, limit: int | None = None) -> list[StoredEvent]:
+        """Return events of any run stored after ``position``, by position (for following)."""
+        ...
+
+    def state_intervals(self, run_id: str) -> list[StateInterval]:
+        """Return the state intervals of every entity of the run."""
+        ...
+
+    def replay(self, run_id: str, manager: Any) -> int:
+        """Publish the run's events into ``manager`` with original ids and timestamps."""
+        ...
+
+
+def _check_events_args(limit: int | None, order: str) -> None:
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must be a non-negative integer or None, got {limit!r}")
+    if order not in ("asc", "desc"):
+        raise ValueError(f"order must be 'asc' or 'desc', got {order!r}")
+
+
+def _check_run_id(run_id: object) -> str:
+    if not isinstance(run_id, str) or not run_id:
+        raise ValueError(f"run_id must be a non-empty string, got {run_id!r}")
+    return run_id
+
+
+class EventStoreBase:
+    """The queries that only need ``runs()`` and ``events()``, shared by every store.
+
+    Subclasses implement ``append_many``, ``flush``, ``close``, ``runs``, ``_run_ids``,
+    ``events`` and ``events_after``; stores are context managers that close on exit.
+    """
+
+    def append(self, event: object, *, run_id: str) -> None:
+        """Store ``event`` in run ``run_id``; a no-op when the run already holds its id."""
+        self.append_many((event,), run_id=run_id)
+
+    def append_many(self, events: Iterable[object], *, run_id: str) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def flush(self, timeout: float | None = None) -> bool:  # pragma: no cover
+        raise NotImplementedError
+
+    def close(self) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def runs(self) -> list[RunInfo]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _run_ids(self) -> list[str]:  # pragma: no cover
+        """Every run id, the earliest-started first."""
+        raise NotImplementedError
+
+    def _describe(self) -> str:
+        return type(self).__name__
+
+    def events(  # pragma: no cover
+        self,
+        run_id: str,
+        *,
+        type_pattern: str | None = None,
+        entity_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+        order: Order = "asc",
+    ) -> list[StoredEvent]:
+        raise NotImplementedError
+
+    def resolve_run(self, ref: str) -> str:
+        """Return the run id that ``ref`` names: an exact id, a unique prefix, or ``latest``.
+
+        ``latest`` is the run that started last.
+
+        Raises:
+            RunNotFoundError: (a ``LookupError``) when the store has no run, nothing matches,
+                or the prefix matches several runs; the message lists candidates.
+        """
+        if not isinstance(ref, str) or not ref:
+            raise RunNotFoundError(f"a run reference must be a non-empty string, got {ref!r}")
+        run_ids = self._run_ids()
+        if not run_ids:
+            raise RunNotFoundError(f"{self._describe()} holds no runs yet, so {ref!r} matches none")
+        if ref == "latest":
+            return run_ids[-1]
+        if ref in run_ids:
+            return ref
+        matches = [r for r in run_ids if r.startswith(ref)]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            shown = ", ".join(matches[:5]) + (" ..." if len(matches) > 5 else "")
+            raise RunNotFoundError(
+                f"run prefix {ref!r} is ambiguous: it matches {len(matches)} runs ({shown}); "
+                "give more characters"
+            )
+        recent = ", ".join(reversed(run_ids[-3:]))
+        raise RunNotFoundError(
+            f"no run matches {ref!r} in {self._describe()}; most recent runs: {recent} "
+            "(use a unique prefix, a full id or 'latest')"
+        )
+
+    def state_intervals(self, run_id: str) -> list[StateInterval]:
+        """Return every entity's state intervals in the run, ordered by entity then time.
+
+        States come from ``panther_events.states.mapping.state_for_event``: each event whose
+        type maps to a state ends the entity's current interval (if the state changes) and
+        opens the next. An event mapping to the state the entity is already in changes nothing.
+        Entities are keyed by (kind, entity id), in the order they first appear.
+        """
+        opened: dict[tuple[str, str], list[StateInterval]] = {}
+        for stored in self.events(run_id):
+            mapped = state_for_event(stored.type)
+            if mapped is None:
+                continue
+            kind, state = str(mapped[0]), str(getattr(mapped[1], "value", mapped[1]))
+            key = (kind, stored.entity_id)
+            intervals = opened.setdefault(key, [])
+            if intervals and intervals[-1].end is None:
+                current = intervals[-1]
+                if current.state == state:
+                    continue
+                intervals[-1] = StateInterval(
+                    current.kind,
+                    current.entity_id,
+                    current.state,
+                    current.start,
+                    stored.timestamp,
+                    current.event_type,
+                )
+            intervals.append(
+                StateInterval(kind, stored.entity_id, state, stored.timestamp, None, stored.type)
+            )
+        return [interval for intervals in opened.values() for interval in intervals]
+
+    def replay(self, run_id: str, manager: Any) -> int:
+        """Publish every event of the run, in order, into ``manager``; return how many.
+
+        Events are rebuilt as their registered classes with their original ids, timestamps and
+        data, so an observer registered on ``manager`` sees the run as it happened. Background
+        observers may still be working when this returns: call ``manager.flush()`` to wait.
+        """
+        count = 0
+        for stored in self.events(run_id):
+            manager.publish(stored.to_event())
+            count += 1
+        return count
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def matching_types(pattern: str, types: Iterable[str]) -> list[str]:
+    """Return the members of ``types`` that the subscription ``pattern`` selects."""
+    compiled = compile_pattern(pattern)
+    return [t for t in types if compiled.matches(t)]
+
+
+def status_of(terminal_types: Sequence[str]) -> str:
+    """Return the run status given its terminal experiment event types, in seq order."""
+    return TERMINAL_STATUS[terminal_types[-1]] if terminal_types else "running"

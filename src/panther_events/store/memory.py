@@ -1,0 +1,170 @@
+"""An event store held in memory: the SQLite store's twin for tests and single-process runs."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+
+from .._patterns import compile_pattern
+from ..exceptions import StoreError
+from ._rows import as_utc, event_row
+from .base import (
+    TERMINAL_STATUS,
+    EventStoreBase,
+    Order,
+    RunInfo,
+    StoredEvent,
+    _check_events_args,
+    _check_run_id,
+)
+
+__all__ = ["InMemoryEventStore"]
+
+
+class InMemoryEventStore(EventStoreBase):
+    """An event store in a dict: same contract as ``SQLiteEventStore``, nothing on disk.
+
+    Appends are stored at once (``flush`` has nothing to wait for). Thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._runs: dict[str, list[StoredEvent]] = {}
+        self._ids: dict[str, set[str]] = {}
+        self._position = 0
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return "InMemoryEventStore()"
+
+    def _describe(self) -> str:
+        return "the in-memory event store"
+
+    def append_many(self, events: Iterable[object], *, run_id: str) -> None:
+        """Store ``events`` in run ``run_id``, skipping ids the run already holds."""
+        _check_run_id(run_id)
+        rows = [event_row(event) for event in events]
+        with self._lock:
+            if self._closed:
+                raise StoreError(f"{self!r} is closed; open a new store to append")
+            stored = self._runs.setdefault(run_id, [])
+            ids = self._ids.setdefault(run_id, set())
+            for row in rows:
+                if row.id in ids:
+                    continue
+                ids.add(row.id)
+                self._position += 1
+                stored.append(
+                    StoredEvent(
+                        run_id=run_id,
+                        seq=len(stored) + 1,
+                        id=row.id,
+                        type=row.type,
+                        entity_type=row.entity_type,
+                        entity_id=row.entity_id,
+                        timestamp=datetime.fromisoformat(row.timestamp),
+                        # Round-tripping through JSON gives exactly what SQLite would return.
+                        data=json.loads(row.data),
+                        name=row.name,
+                        position=self._position,
+                    )
+                )
+            if not stored:
+                del self._runs[run_id]
+                del self._ids[run_id]
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Return True: appends are stored immediately."""
+        return True
+
+    def close(self) -> None:
+        """Refuse further appends and reads; closing twice is harmless."""
+        with self._lock:
+            self._closed = True
+
+    def _snapshot(self, run_id: str | None = None) -> list[StoredEvent]:
+        with self._lock:
+            if self._closed:
+                raise StoreError(f"{self!r} is closed; open a new store to read")
+            if run_id is not None:
+                return list(self._runs.get(run_id, ()))
+            return [e for events in self._runs.values() for e in events]
+
+    def _ordered_runs(self) -> list[tuple[str, list[StoredEvent]]]:
+        with self._lock:
+            if self._closed:
+                raise StoreError(f"{self!r} is closed; open a new store to read")
+            runs = [(run_id, list(events)) for run_id, events in self._runs.items()]
+        return sorted(runs, key=lambda item: (min(e.timestamp for e in item[1]), item[0]))
+
+    def _run_ids(self) -> list[str]:
+        return [run_id for run_id, _ in self._ordered_runs()]
+
+    def runs(self) -> list[RunInfo]:
+        """Return every run, the earliest-started first, with status and test counts."""
+        infos = []
+        for run_id, events in self._ordered_runs():
+            ends = [e.type for e in events if e.type in TERMINAL_STATUS]
+            experiments = [e.entity_id for e in events if e.type.startswith("experiment.")]
+            infos.append(
+                RunInfo(
+                    run_id=run_id,
+                    status=TERMINAL_STATUS[ends[-1]] if ends else "running",
+                    event_count=len(events),
+                    first_time=min(events, key=lambda e: e.timestamp).timestamp,
+                    last_time=max(reversed(events), key=lambda e: e.timestamp).timestamp,
+                    experiment_id=experiments[0] if experiments else None,
+                    tests_passed=len({e.entity_id for e in events if e.type == "test.completed"}),
+                    tests_failed=len({e.entity_id for e in events if e.type == "test.failed"}),
+                )
+            )
+        return infos
+
+    def event_types(self, run_id: str) -> list[str]:
+        """Return the distinct event types the run holds, sorted."""
+        return sorted({e.type for e in self._snapshot(run_id)})
+
+    def events(
+        self,
+        run_id: str,
+        *,
+        type_pattern: str | None = None,
+        entity_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+        order: Order = "asc",
+    ) -> list[StoredEvent]:
+        """Return the run's events that pass every given filter (see ``EventStore.events``)."""
+        _check_events_args(limit, order)
+        pattern = compile_pattern(type_pattern) if type_pattern is not None else None
+        since_ts = as_utc(since).timestamp() if since is not None else None
+        until_ts = as_utc(until).timestamp() if until is not None else None
+        events = self._snapshot(run_id)
+        if order == "desc":
+            events.reverse()
+        selected: list[StoredEvent] = []
+        for event in events:
+            if limit is not None and len(selected) >= limit:
+                break
+            if pattern is not None and not pattern.matches(event.type):
+                continue
+            if entity_id is not None and event.entity_id != entity_id:
+                continue
+            ts = event.timestamp.timestamp()
+            if since_ts is not None and ts < since_ts:
+                continue
+            if until_ts is not None and ts >= until_ts:
+                continue
+            selected.append(event)
+        return selected
+
+    def events_after(self, position: int, *, limit: int | None = None) -> list[StoredEvent]:
+        """Return events of every run stored after ``position``, in storage order."""
+        _check_events_args(limit, "asc")
+        events = sorted(
+            (e for e in self._snapshot() if e.position > position), key=lambda e: e.position
+        )
+        return events if limit is None else events[:limit]
