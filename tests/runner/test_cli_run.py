@@ -72,8 +72,8 @@ class TestRunCommand:
         assert "bye" in (failure.get("message") or "")
 
     def test_invalid_file_exits_2_naming_file_line_and_key(self, tmp_path: Path) -> None:
-        """Nothing runs and nothing is stored for an invalid file (line 6: the text opens
-        with a blank line)."""
+        """Nothing runs and nothing is stored for an invalid file."""
+        # Line 6: the experiment text opens with a blank line.
         path = _write(tmp_path, PASSING.replace("kind: command", "kind: comand"))
         db = tmp_path / "e.db"
         result = CliRunner().invoke(app, ["run", str(path), "--db", str(db)])
