@@ -14,8 +14,15 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Runs examples/echo.yaml (a Python TCP/UDP echo service and its clients) end to end on the
+# embedded SQLite store, then says where the events are and how to look at them.
 demo: $(STAMP)
-	$(BIN)/python examples/demo.py
+	$(BIN)/panther-events run examples/echo.yaml --db panther-events.db
+	@echo
+	@echo "Event log: $(CURDIR)/panther-events.db (one line per event: $(CURDIR)/panther-events.log)"
+	@echo "Look at the run with:"
+	@echo "  $(BIN)/panther-events show latest"
+	@echo "  $(BIN)/panther-events timeline latest"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
