@@ -198,6 +198,7 @@ from .states.mapping import (
     new_machine,
     state_enum,
     state_for_event,
+    target_state,
 )
 from .states.plugin import PluginState, PluginStateManager
 from .states.service import ServiceState, ServiceStateManager
@@ -407,4 +408,5 @@ __all__ = [
     "registered_event_types",
     "state_enum",
     "state_for_event",
+    "target_state",
 ]

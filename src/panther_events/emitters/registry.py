@@ -37,7 +37,7 @@ from ..states.assertion import AssertionStateManager
 from ..states.base import BaseState, EntityStateManager, StateTransition
 from ..states.environment import EnvironmentStateManager
 from ..states.experiment import ExperimentStateManager
-from ..states.mapping import EVENT_TRANSITIONS, MACHINES, PHASE_EVENTS, check_event, state_enum
+from ..states.mapping import EVENT_TRANSITIONS, MACHINES, PHASE_EVENTS, check_event, target_state
 from ..states.plugin import PluginStateManager
 from ..states.service import ServiceStateManager
 from ..states.step import StepStateManager
@@ -335,8 +335,7 @@ class EmitterRegistry(ValidatedLifecycleEmits):
 
     @staticmethod
     def _target(event: BaseEvent) -> BaseState | None:
-        move = EVENT_TRANSITIONS.get(event.get_type())
-        return None if move is None else state_enum(move[0])(move[1])
+        return target_state(event.get_type())
 
     @staticmethod
     def _moves_before(events: list[BaseEvent], index: int) -> int:

@@ -18,6 +18,7 @@ from .mapping import (
     new_machine,
     state_enum,
     state_for_event,
+    target_state,
 )
 from .plugin import PluginState, PluginStateManager
 from .service import ServiceState, ServiceStateManager
@@ -54,4 +55,5 @@ __all__ = [
     "new_machine",
     "state_enum",
     "state_for_event",
+    "target_state",
 ]

@@ -24,6 +24,46 @@ and so can anyone replaying stored events with `panther_events.states.state_for_
 
 The failure state is reachable from every state that is not terminal. Terminal states (drawn
 with an arrow to `[*]`) allow no move at all.
+
+## Using them
+
+```python
+from panther_events import (
+    EmitterRegistry,
+    EventManager,
+    ServiceState,
+    StateTrackingObserver,
+    state_for_event,
+)
+
+manager = EventManager()
+tracker = StateTrackingObserver()  # follows every entity from the events, whoever emits them
+manager.register_observer(tracker)
+registry = EmitterRegistry(manager)
+
+assert registry.emit_service_created_with_validation("srv", "quic-server", "server", "quic-go")
+# A service created twice: nothing is emitted, the refusal is logged and kept.
+assert not registry.emit_service_created_with_validation("srv", "quic-server", "server", "x")
+assert "'created'" in registry.last_refusal
+assert registry.get_service_state("srv").current_state is ServiceState.CREATED
+
+# A test completed that never started is refused; started then completed is not.
+assert not registry.emit_test_completed_with_validation("t1", "handshake", success=True)
+assert registry.emit_test_started_with_validation("t1", "handshake")
+assert registry.emit_test_completed_with_validation("t1", "handshake", success=True)
+assert tracker.states()[("test", "t1")] == "completed"
+assert tracker.violations == []
+
+# Anyone holding only stored events derives the same states with the mapping below.
+assert state_for_event("service.deployment_started") == ("service", "deploying")
+```
+
+Every lifecycle event has a validated emit named after its class:
+`registry.emit_service_ready_with_validation(service_id, service_name)`,
+`registry.emit_step_execution_started_with_validation(step_id, step_name, test_case_id)`, and
+so on; `registry.emit_with_validation(event)` takes any event. After each test,
+`registry.cleanup_test(test_id)` drops the test's emitter and machines (with its steps' and
+assertions'), so long experiments keep no per-test state.
 """
 
 _MAPPING_INTRO = """\

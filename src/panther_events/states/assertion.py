@@ -37,6 +37,7 @@ _TRANSITIONS: dict[BaseState, frozenset[BaseState]] = {
 class AssertionStateManager(EntityStateManager):
     """State machine of one assertion group; starts in ``pending`` until validation starts."""
 
+    __slots__ = ()
     KIND: ClassVar[str] = "assertion"
     INITIAL_STATE: ClassVar[BaseState] = AssertionState.PENDING
     TRANSITIONS: ClassVar[Mapping[BaseState, frozenset[BaseState]]] = _TRANSITIONS

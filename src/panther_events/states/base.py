@@ -68,6 +68,19 @@ class StateManager(ABC):
     their calls (the registry and the tracking observer do).
     """
 
+    # Machines are built per entity (thousands per run): slots keep each one small. Subclasses
+    # that declare no __slots__ of their own still get a __dict__ and work as usual.
+    __slots__ = (
+        "__weakref__",
+        "_entered_at",
+        "allowed_transitions",
+        "current_state",
+        "entity_id",
+        "initial_state",
+        "state_history",
+        "strict",
+    )
+
     #: Logger shared by all machines of a class; set per subclass by ``__init_subclass__``.
     logger: ClassVar[logging.Logger] = logging.getLogger("panther_events.states")
 
@@ -240,6 +253,8 @@ class EntityStateManager(StateManager):
     drive generic code. Each instance still gets its own copy of the table in
     ``allowed_transitions``, so changing one machine's table never affects another.
     """
+
+    __slots__ = ()
 
     #: The entity kind, the first segment of its event types (``"service"``).
     KIND: ClassVar[str] = ""

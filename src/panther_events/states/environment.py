@@ -50,6 +50,7 @@ _TRANSITIONS: dict[BaseState, frozenset[BaseState]] = {
 class EnvironmentStateManager(EntityStateManager):
     """State machine of one environment; starts in ``pending`` until ``environment.created``."""
 
+    __slots__ = ()
     KIND: ClassVar[str] = "environment"
     INITIAL_STATE: ClassVar[BaseState] = EnvironmentState.PENDING
     TRANSITIONS: ClassVar[Mapping[BaseState, frozenset[BaseState]]] = _TRANSITIONS

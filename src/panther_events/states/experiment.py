@@ -46,6 +46,7 @@ _TRANSITIONS: dict[BaseState, frozenset[BaseState]] = {
 class ExperimentStateManager(EntityStateManager):
     """State machine of one experiment; starts in ``pending`` until ``experiment.initialized``."""
 
+    __slots__ = ()
     KIND: ClassVar[str] = "experiment"
     INITIAL_STATE: ClassVar[BaseState] = ExperimentState.PENDING
     TRANSITIONS: ClassVar[Mapping[BaseState, frozenset[BaseState]]] = _TRANSITIONS

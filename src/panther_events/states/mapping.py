@@ -52,6 +52,7 @@ __all__ = [
     "new_machine",
     "state_enum",
     "state_for_event",
+    "target_state",
 ]
 
 #: entity kind -> its machine class (initial state: ``INITIAL_STATE``; table: ``TRANSITIONS``).
@@ -224,8 +225,17 @@ STATELESS_EVENTS: Mapping[str, str] = MappingProxyType(
     }
 )
 
-# state enum class, looked up per kind once: values -> members on the hot path.
+# Looked up once: the tracking observer and the registry check events on every publish, and
+# turning a value into an enum member (Enum.__call__) costs more than the rest of the check.
 _ENUMS: dict[str, type[BaseState]] = {k: type(m.INITIAL_STATE) for k, m in MACHINES.items()}
+_TARGETS: dict[str, BaseState] = {
+    event_type: _ENUMS[kind](value) for event_type, (kind, value) in EVENT_TRANSITIONS.items()
+}
+
+
+def target_state(event_type: str) -> BaseState | None:
+    """Return the enum member an event type moves its machine to, or None (see state_for_event)."""
+    return _TARGETS.get(event_type)
 
 
 def state_for_event(event_type: str) -> tuple[str, str] | None:
@@ -294,11 +304,10 @@ def check_event(event_type: str, machine: StateManager) -> EventCheck | None:
         None when the event concerns no machine; otherwise an ``EventCheck``. For a
         transition event ``target`` is the member to pass to ``transition_to``.
     """
-    move = EVENT_TRANSITIONS.get(event_type)
+    target = _TARGETS.get(event_type)
     current = machine.current_state
-    if move is not None:
-        kind, value = move
-        target = _ENUMS[kind](value)
+    if target is not None:
+        kind, value = EVENT_TRANSITIONS[event_type]
         allowed = machine.allowed_transitions.get(current)
         if allowed is not None and target in allowed:
             return EventCheck(kind, target, True, "")
@@ -348,7 +357,7 @@ def derive_states(events: Iterable[Any]) -> dict[tuple[str, str], str]:
         machine = machines.get(key)
         if machine is None:
             machine = machines[key] = MACHINES[move[0]](key[1])
-        machine.transition_to(_ENUMS[move[0]](move[1]))
+        machine.transition_to(_TARGETS[get_type()])
     return {key: str(m.current_state.value) for key, m in machines.items()}
 
 
@@ -361,9 +370,8 @@ def derive_state(kind: str, event_types: Iterable[str]) -> str:
         ValueError: for an unknown kind.
     """
     machine = new_machine(kind, "replay")
-    enum = _ENUMS[kind]
     for event_type in event_types:
         move = EVENT_TRANSITIONS.get(event_type)
         if move is not None and move[0] == kind:
-            machine.transition_to(enum(move[1]))
+            machine.transition_to(_TARGETS[event_type])
     return str(machine.current_state.value)

@@ -40,6 +40,7 @@ _TRANSITIONS: dict[BaseState, frozenset[BaseState]] = {
 class PluginStateManager(EntityStateManager):
     """State machine of one plugin; starts in ``pending`` until it starts loading."""
 
+    __slots__ = ()
     KIND: ClassVar[str] = "plugin"
     INITIAL_STATE: ClassVar[BaseState] = PluginState.PENDING
     TRANSITIONS: ClassVar[Mapping[BaseState, frozenset[BaseState]]] = _TRANSITIONS

@@ -50,6 +50,7 @@ _TRANSITIONS: dict[BaseState, frozenset[BaseState]] = {
 class ServiceStateManager(EntityStateManager):
     """State machine of one service; starts in ``pending`` until ``service.created``."""
 
+    __slots__ = ()
     KIND: ClassVar[str] = "service"
     INITIAL_STATE: ClassVar[BaseState] = ServiceState.PENDING
     TRANSITIONS: ClassVar[Mapping[BaseState, frozenset[BaseState]]] = _TRANSITIONS

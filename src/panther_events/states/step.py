@@ -38,6 +38,7 @@ _TRANSITIONS: dict[BaseState, frozenset[BaseState]] = {
 class StepStateManager(EntityStateManager):
     """State machine of one step; starts in ``pending`` until it starts, is skipped or refused."""
 
+    __slots__ = ()
     KIND: ClassVar[str] = "step"
     INITIAL_STATE: ClassVar[BaseState] = StepState.PENDING
     TRANSITIONS: ClassVar[Mapping[BaseState, frozenset[BaseState]]] = _TRANSITIONS

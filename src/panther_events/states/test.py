@@ -67,6 +67,7 @@ _TRANSITIONS: dict[BaseState, frozenset[BaseState]] = {
 class TestStateManager(EntityStateManager):
     """State machine of one test; starts in ``pending`` until ``test.created``."""
 
+    __slots__ = ()
     __test__ = False  # not a pytest test class
 
     KIND: ClassVar[str] = "test"
