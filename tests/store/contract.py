@@ -1,0 +1,345 @@
+"""The contract every event store honours; each backend's test module subclasses it."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from panther_events import (
+    EventManager,
+    ExperimentCompletedEvent,
+    ExperimentExecutionStartedEvent,
+    MetricCollectedEvent,
+    PatternError,
+    RunNotFoundError,
+    ServiceCreatedEvent,
+    ServiceStartedEvent,
+    StoreError,
+    TestCompletedEvent,
+    TestCreatedEvent,
+    TestExecutionStartedEvent,
+    TestFailedEvent,
+    TestSetupStartedEvent,
+    TestStepStartedEvent,
+)
+from panther_events.events.base import BaseEvent
+from panther_events.store import EventStore, export_run, import_events
+from panther_events.store.base import StoredEvent
+
+T0 = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
+
+
+def at(seconds: float, event: BaseEvent) -> BaseEvent:
+    """Give ``event`` the timestamp T0 + seconds (ids do not depend on timestamps)."""
+    event.timestamp = T0 + timedelta(seconds=seconds)
+    return event
+
+
+def sample_run() -> list[BaseEvent]:
+    """A small experiment: one passing and one failing test, a service and a metric."""
+    return [
+        at(0, ExperimentExecutionStartedEvent(experiment_id="exp-1", test_count=2)),
+        at(1, TestCreatedEvent(test_id="t1", test_name="handshake")),
+        at(2, TestSetupStartedEvent(test_id="t1")),
+        at(3, ServiceCreatedEvent("svc-a", "quic-server", "server", "picoquic")),
+        at(4, ServiceStartedEvent("svc-a", "quic-server", pid=42)),
+        at(5, TestExecutionStartedEvent(test_id="t1")),
+        at(6, TestStepStartedEvent(test_id="t1", step_name="connect")),
+        at(7, MetricCollectedEvent("rtt_ms", "gauge", 12.5, labels={"peer": "b"})),
+        at(8, TestCompletedEvent(test_id="t1", test_name="handshake")),
+        at(9, TestCreatedEvent(test_id="t2", test_name="migration")),
+        at(10, TestFailedEvent(test_id="t2", test_name="migration", error_message="timeout")),
+        at(11, ExperimentCompletedEvent(experiment_id="exp-1")),
+    ]
+
+
+class StoreContract:
+    """Behaviour every ``EventStore`` implementation must show; subclasses provide ``store``."""
+
+    @pytest.fixture
+    def store(self) -> Iterator[EventStore]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def reopen(self, store: EventStore) -> EventStore:
+        """Return a store over the same data (a new connection where the backend has one)."""
+        return store
+
+    def test_satisfies_protocol(self, store: EventStore) -> None:
+        """The store is an ``EventStore`` by the runtime-checkable protocol."""
+        assert isinstance(store, EventStore)
+
+    def test_round_trip_keeps_every_field(self, store: EventStore) -> None:
+        """A stored event comes back with its id, type, entity, timestamp and data."""
+        event = at(1, MetricCollectedEvent("rtt_ms", "gauge", 12.5, labels={"peer": "b"}))
+        store.append(event, run_id="r1")
+        (got,) = store.events("r1")
+        assert isinstance(got, StoredEvent)
+        assert (got.run_id, got.seq, got.id, got.type) == ("r1", 1, event.id, "metrics.collected")
+        assert (got.entity_type, got.entity_id, got.name) == ("metrics", "rtt_ms", "collected")
+        assert got.timestamp == event.timestamp
+        assert got.data == event.to_dict()["data"]
+        rebuilt = got.to_event()
+        assert type(rebuilt) is MetricCollectedEvent
+        assert rebuilt.to_dict() == event.to_dict()
+
+    def test_seq_counts_from_one_per_run(self, store: EventStore) -> None:
+        """Sequence numbers are 1..n within each run, in append order."""
+        store.append_many(sample_run()[:3], run_id="a")
+        store.append_many(sample_run()[:2], run_id="b")
+        store.append(sample_run()[5], run_id="a")
+        assert [e.seq for e in store.events("a")] == [1, 2, 3, 4]
+        assert [e.seq for e in store.events("b")] == [1, 2]
+
+    def test_reappending_a_stored_id_is_a_no_op(self, store: EventStore) -> None:
+        """Appending the same events again changes nothing and leaves no seq gap."""
+        events = sample_run()
+        store.append_many(events, run_id="r1")
+        store.append_many(events, run_id="r1")
+        store.append(events[0], run_id="r1")
+        store.flush()
+        stored = store.events("r1")
+        assert [e.id for e in stored] == [e.id for e in events]
+        assert [e.seq for e in stored] == list(range(1, len(events) + 1))
+        assert store.runs()[0].event_count == len(events)
+
+    def test_same_id_in_two_runs_is_stored_twice(self, store: EventStore) -> None:
+        """Deduplication is per run: another run may hold the same event."""
+        event = sample_run()[1]
+        store.append(event, run_id="a")
+        store.append(event, run_id="b")
+        assert len(store.events("a")) == len(store.events("b")) == 1
+
+    def test_runs_summarise_status_counts_and_times(self, store: EventStore) -> None:
+        """runs() gives status, event count, first/last time, experiment id, test outcomes."""
+        store.append_many(sample_run(), run_id="done")
+        store.append_many(sample_run()[:3], run_id="open")
+        infos = {info.run_id: info for info in store.runs()}
+        done = infos["done"]
+        assert done.status == "completed"
+        assert done.event_count == 12
+        assert done.first_time == T0
+        assert done.last_time == T0 + timedelta(seconds=11)
+        assert done.duration_seconds == 11
+        assert done.experiment_id == "exp-1"
+        assert (done.tests_passed, done.tests_failed) == (1, 1)
+        assert infos["open"].status == "running"
+        assert json.loads(json.dumps(done.to_dict()))["status"] == "completed"
+
+    def test_runs_are_ordered_by_start(self, store: EventStore) -> None:
+        """The earliest-started run comes first whatever the append order."""
+        late = [at(100, TestCreatedEvent(test_id="x", test_name="x"))]
+        store.append_many(late, run_id="zz-late")
+        store.append_many(sample_run(), run_id="aa-early")
+        assert [r.run_id for r in store.runs()] == ["aa-early", "zz-late"]
+
+    def test_filter_by_type_pattern_uses_subscription_language(self, store: EventStore) -> None:
+        """Type patterns select as subscriptions do: exact, domain, globs, guide aliases."""
+        store.append_many(sample_run(), run_id="r1")
+
+        def types(pattern: str) -> list[str]:
+            return [e.type for e in store.events("r1", type_pattern=pattern)]
+
+        assert types("test.created") == ["test.created", "test.created"]
+        assert types("service") == ["service.created", "service.started"]
+        assert types("test.*_started") == [
+            "test.setup_started",
+            "test.execution_started",
+            "test.step_started",
+        ]
+        assert types("*.completed") == ["test.completed", "experiment.completed"]
+        assert types("test_case.finished") == ["test.completed", "test.failed"]
+        assert types("nothing.here") == []
+        assert len(types("*")) == 12
+
+    def test_bad_pattern_raises_pattern_error(self, store: EventStore) -> None:
+        """A malformed pattern is a PatternError, not an empty result."""
+        store.append_many(sample_run(), run_id="r1")
+        with pytest.raises(PatternError):
+            store.events("r1", type_pattern="test..x")
+
+    def test_filter_by_entity_time_limit_and_order(self, store: EventStore) -> None:
+        """Entity, half-open time range, limit and descending order combine."""
+        store.append_many(sample_run(), run_id="r1")
+        assert [e.type for e in store.events("r1", entity_id="svc-a")] == [
+            "service.created",
+            "service.started",
+        ]
+        since, until = T0 + timedelta(seconds=2), T0 + timedelta(seconds=5)
+        window = store.events("r1", since=since, until=until)
+        assert [e.seq for e in window] == [3, 4, 5]
+        assert [e.seq for e in store.events("r1", limit=2, order="desc")] == [12, 11]
+        assert [e.seq for e in store.events("r1", type_pattern="test", limit=2)] == [2, 3]
+        naive = (T0 + timedelta(seconds=10)).replace(tzinfo=None)
+        assert [e.seq for e in store.events("r1", since=naive)] == [11, 12]
+
+    def test_unknown_run_has_no_events(self, store: EventStore) -> None:
+        """Querying a run that does not exist gives nothing rather than an error."""
+        assert store.events("nope") == []
+        assert store.state_intervals("nope") == []
+
+    def test_bad_limit_or_order_is_refused(self, store: EventStore) -> None:
+        """limit must be non-negative and order 'asc' or 'desc'."""
+        with pytest.raises(ValueError, match="limit"):
+            store.events("r1", limit=-1)
+        with pytest.raises(ValueError, match="order"):
+            store.events("r1", order="up")  # type: ignore[arg-type]
+
+    def test_resolve_run_by_prefix_latest_and_errors(self, store: EventStore) -> None:
+        """A unique prefix or 'latest' names a run; others raise RunNotFoundError."""
+        with pytest.raises(RunNotFoundError, match="no runs"):
+            store.resolve_run("latest")
+        store.append_many(sample_run(), run_id="20260102T030405Z-aaaaaa")
+        store.append(at(50, TestCreatedEvent("t", "t")), run_id="20260102T030455Z-bbbbbb")
+        store.append(at(60, TestCreatedEvent("u", "u")), run_id="20260102T030505Z-cccccc")
+        assert store.resolve_run("latest") == "20260102T030505Z-cccccc"
+        assert store.resolve_run("20260102T030455") == "20260102T030455Z-bbbbbb"
+        assert store.resolve_run("20260102T030405Z-aaaaaa") == "20260102T030405Z-aaaaaa"
+        with pytest.raises(RunNotFoundError, match="ambiguous"):
+            store.resolve_run("20260102T0304")
+        with pytest.raises(RunNotFoundError, match="no run matches 'zzz'"):
+            store.resolve_run("zzz")
+
+    def test_events_after_follows_every_run_in_storage_order(self, store: EventStore) -> None:
+        """events_after(position) returns what was stored later, across runs."""
+        store.append_many(sample_run()[:2], run_id="a")
+        first = store.events_after(0)
+        assert len(first) == 2
+        store.append(sample_run()[5], run_id="b")
+        later = store.events_after(first[-1].position)
+        assert [(e.run_id, e.type) for e in later] == [("b", "test.execution_started")]
+        assert store.events_after(later[-1].position) == []
+        assert len(store.events_after(0, limit=1)) == 1
+
+    def test_state_intervals_follow_each_entity(self, store: EventStore) -> None:
+        """Each entity's states come out as consecutive intervals; the last one is open."""
+        store.append_many(sample_run(), run_id="r1")
+        intervals = store.state_intervals("r1")
+        t1 = [i for i in intervals if i.entity_id == "t1"]
+        assert [i.state for i in t1] == ["created", "setting_up", "executing", "completed"]
+        assert t1[0].start == T0 + timedelta(seconds=1)
+        assert t1[0].end == t1[1].start == T0 + timedelta(seconds=2)
+        assert t1[-1].end is None
+        assert all(i.kind == "test" for i in t1)
+        svc = [i.state for i in intervals if i.entity_id == "svc-a"]
+        assert svc[0] == "created"
+        assert t1[0].duration_seconds == 1
+        assert json.loads(json.dumps(t1[0].to_dict()))["state"] == "created"
+
+    def test_replay_republishes_with_original_ids_and_timestamps(self, store: EventStore) -> None:
+        """replay() feeds a manager the run's events, rebuilt as their classes, in order."""
+        events = sample_run()
+        store.append_many(events, run_id="r1")
+        manager = EventManager()
+        seen: list[BaseEvent] = []
+        manager.register_observer("*", seen.append)
+        try:
+            assert store.replay("r1", manager) == len(events)
+        finally:
+            manager.close()
+        assert [(e.id, e.timestamp, type(e)) for e in seen] == [
+            (e.id, e.timestamp, type(e)) for e in events
+        ]
+
+    def test_jsonl_export_import_round_trip(self, store: EventStore) -> None:
+        """Exporting a run as JSON Lines and importing it restores the same events."""
+        store.append_many(sample_run(), run_id="r1")
+        out = io.StringIO()
+        assert export_run(store, "r1", out, format="jsonl") == 12
+        lines = out.getvalue().splitlines()
+        assert json.loads(lines[0])["run_id"] == "r1"
+        result = import_events(store, out.getvalue(), run_id="copy")
+        assert (result.records, result.added, result.runs) == (12, 12, {"copy": 12})
+        assert [e.to_dict() for e in store.events("copy")] == [
+            e.to_dict() for e in store.events("r1")
+        ]
+        again = import_events(store, out.getvalue())
+        assert (again.records, again.added) == (12, 0)
+
+    def test_cloudevents_export_import_round_trip(self, store: EventStore) -> None:
+        """CloudEvents export is a JSON array of 1.0 events that imports back exactly."""
+        store.append_many(sample_run(), run_id="r1")
+        out = io.StringIO()
+        export_run(store, "r1", out, format="cloudevents")
+        batch = json.loads(out.getvalue())
+        assert batch[0]["specversion"] == "1.0"
+        assert batch[0]["source"] == "/panther-events/runs/r1"
+        assert batch[0]["type"] == "experiment.execution_started"
+        assert batch[0]["subject"] == "exp-1"
+        import_events(store, out.getvalue(), run_id="copy")
+        assert [e.to_dict() for e in store.events("copy")] == [
+            e.to_dict() for e in store.events("r1")
+        ]
+
+    def test_malformed_import_stores_nothing(self, store: EventStore) -> None:
+        """A bad record anywhere rejects the whole input, naming the line."""
+        store.append_many(sample_run()[:2], run_id="r1")
+        out = io.StringIO()
+        export_run(store, "r1", out)
+        text = out.getvalue() + '{"id": "x"}\n'
+        with pytest.raises(ValueError, match=r"line 3.*missing"):
+            import_events(store, text, run_id="other")
+        with pytest.raises(ValueError, match="line 1: not valid JSON"):
+            import_events(store, "{nope\n", run_id="other")
+        assert store.events("other") == []
+
+    def test_concurrent_appends_keep_every_event_once(self, store: EventStore) -> None:
+        """Appends from several threads lose nothing and number the run without gaps."""
+
+        def work(k: int) -> None:
+            for i in range(50):
+                store.append(TestCreatedEvent(test_id=f"t{k}-{i}", test_name="x"), run_id="r")
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        store.flush()
+        stored = store.events("r")
+        assert len({e.id for e in stored}) == 200
+        assert [e.seq for e in stored] == list(range(1, 201))
+
+    def test_closed_store_refuses_appends(self, store: EventStore) -> None:
+        """After close() an append raises StoreError; closing again is harmless."""
+        store.close()
+        store.close()
+        with pytest.raises(StoreError, match="closed"):
+            store.append(sample_run()[0], run_id="r1")
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        # One example database serves both backends: the data, not the store, varies.
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.differing_executors,
+        ],
+    )
+    @given(
+        data=st.dictionaries(
+            st.text(min_size=1, max_size=8),
+            st.one_of(
+                st.none(),
+                st.booleans(),
+                st.integers(min_value=-(2**53), max_value=2**53),
+                st.floats(allow_nan=False, allow_infinity=False),
+                st.text(max_size=20),
+                st.lists(st.integers(), max_size=3),
+            ),
+            max_size=5,
+        )
+    )
+    def test_any_json_data_round_trips(self, store: EventStore, data: dict[str, object]) -> None:
+        """Whatever JSON data an event holds comes back equal to its wire form."""
+        event = TestCreatedEvent(test_id="t", test_name="n", config=data)
+        run = f"h-{event.id}"
+        store.append(event, run_id=run)
+        (got,) = store.events(run)
+        assert got.data == event.to_dict()["data"]

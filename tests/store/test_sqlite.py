@@ -1,0 +1,201 @@
+"""The SQLite store: the shared contract plus durability, migrations and file errors."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from panther_events import CorruptStoreError, StoreError, TestCreatedEvent
+from panther_events.store import SCHEMA_VERSION, SQLiteEventStore
+from panther_events.store.sqlite import _migrate_1
+
+from .contract import StoreContract, sample_run
+
+
+class TestSQLiteEventStore(StoreContract):
+    """SQLiteEventStore honours the store contract."""
+
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[SQLiteEventStore]:
+        s = SQLiteEventStore(tmp_path / "events.db", flush_interval=0.05)
+        yield s
+        s.close()
+
+
+class TestSQLiteFiles:
+    """Opening, reopening and refusing files."""
+
+    def test_events_survive_reopening(self, tmp_path: Path) -> None:
+        """What one store object wrote, a new one over the same file reads."""
+        path = tmp_path / "e.db"
+        with SQLiteEventStore(path) as store:
+            store.append_many(sample_run(), run_id="r1")
+        with SQLiteEventStore(path, create=False) as again:
+            assert len(again.events("r1")) == 12
+            assert again.runs()[0].status == "completed"
+            assert again.integrity_check() == ["ok"]
+
+    def test_uses_wal_and_records_schema_version(self, tmp_path: Path) -> None:
+        """The file is in WAL mode and holds the current schema version."""
+        path = tmp_path / "e.db"
+        SQLiteEventStore(path).close()
+        conn = sqlite3.connect(path)
+        try:
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert conn.execute("SELECT version FROM schema_version").fetchall() == [
+                (SCHEMA_VERSION,)
+            ]
+        finally:
+            conn.close()
+
+    def test_missing_file_without_create_names_the_path(self, tmp_path: Path) -> None:
+        """create=False on a missing file raises StoreError naming it, creating nothing."""
+        path = tmp_path / "absent.db"
+        with pytest.raises(StoreError, match=r"no event store at .*absent\.db"):
+            SQLiteEventStore(path, create=False)
+        assert not path.exists()
+
+    def test_garbage_file_is_corrupt(self, tmp_path: Path) -> None:
+        """A file that is not SQLite raises CorruptStoreError, not sqlite3's error."""
+        path = tmp_path / "junk.db"
+        path.write_bytes(b"this is not a database at all" * 100)
+        with pytest.raises(CorruptStoreError, match=r"junk\.db"):
+            SQLiteEventStore(path)
+
+    def test_foreign_sqlite_database_is_refused(self, tmp_path: Path) -> None:
+        """An SQLite file of another application is not taken over."""
+        path = tmp_path / "other.db"
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TABLE users (name TEXT)")
+        conn.commit()
+        conn.close()
+        with pytest.raises(CorruptStoreError, match="not a panther-events event store"):
+            SQLiteEventStore(path)
+
+    def test_newer_schema_is_refused(self, tmp_path: Path) -> None:
+        """A file written by a newer version asks for an upgrade instead of guessing."""
+        path = tmp_path / "e.db"
+        SQLiteEventStore(path).close()
+        conn = sqlite3.connect(path)
+        conn.execute("UPDATE schema_version SET version = 99")
+        conn.commit()
+        conn.close()
+        with pytest.raises(StoreError, match=r"schema version 99.*upgrade"):
+            SQLiteEventStore(path)
+
+    def test_version_1_file_is_migrated_with_run_summaries_backfilled(self, tmp_path: Path) -> None:
+        """Opening a schema-1 file migrates it and fills the run summaries from its events."""
+        path = tmp_path / "old.db"
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        conn.execute("INSERT INTO schema_version VALUES (1)")
+        _migrate_1(conn)
+        conn.execute("INSERT INTO runs (run_key, run_id) VALUES (1, 'old-run')")
+        for seq, stamp in ((1, "2026-01-01T00:00:01+00:00"), (2, "2026-01-01T00:00:09+00:00")):
+            conn.execute(
+                "INSERT INTO events (run_key, seq, id_key, id, type, name, entity_type, "
+                "entity_id, timestamp, ts, data) VALUES (1, ?, ?, ?, 'test.created', 'created', "
+                "'test', 't', ?, ?, '{}')",
+                (seq, seq, f"id-{seq}", stamp, 1767225600 + (1 if seq == 1 else 9)),
+            )
+        conn.close()
+        with SQLiteEventStore(path) as store:
+            (info,) = store.runs()
+            assert (info.run_id, info.event_count) == ("old-run", 2)
+            assert info.first_time is not None and info.first_time.second == 1
+            assert info.last_time is not None and info.last_time.second == 9
+            store.append(TestCreatedEvent("t2", "x"), run_id="old-run")
+            assert [e.seq for e in store.events("old-run")] == [1, 2, 3]
+
+    def test_memory_path_is_refused(self) -> None:
+        """':memory:' cannot be shared by a reader and a writer: use InMemoryEventStore."""
+        with pytest.raises(ValueError, match="InMemoryEventStore"):
+            SQLiteEventStore(":memory:")
+
+    def test_flush_commits_for_other_connections(self, tmp_path: Path) -> None:
+        """After flush() another process's connection sees the events."""
+        path = tmp_path / "e.db"
+        with SQLiteEventStore(path, flush_interval=60) as store:
+            store.append_many(sample_run(), run_id="r1")
+            assert store.flush(timeout=30)
+            conn = sqlite3.connect(path)
+            try:
+                assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 12
+            finally:
+                conn.close()
+
+    def test_flush_interval_commits_without_flush(self, tmp_path: Path) -> None:
+        """A buffered event is committed by the writer thread on its own."""
+        path = tmp_path / "e.db"
+        with SQLiteEventStore(path, flush_interval=0.05) as store, SQLiteEventStore(path) as reader:
+            store.append(sample_run()[0], run_id="r1")
+            deadline = time.monotonic() + 30
+            while not reader.events("r1") and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert len(reader.events("r1")) == 1
+
+
+_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from panther_events import TestCreatedEvent
+    from panther_events.store import SQLiteEventStore
+
+    store = SQLiteEventStore(sys.argv[1], flush_interval=0.05, batch_size=200)
+    i = 0
+    while True:
+        store.append_many(
+            [TestCreatedEvent(test_id=f"t{i}-{k}", test_name="x") for k in range(100)],
+            run_id="killed",
+        )
+        i += 1
+        if i % 5 == 0:
+            store.flush()
+            print(i * 100, flush=True)  # every event up to here is committed
+    """
+)
+
+
+@pytest.mark.slow
+class TestSQLiteDurability:
+    """A writer killed with SIGKILL leaves a sound file holding everything it flushed."""
+
+    def test_sigkill_keeps_every_flushed_event(self, tmp_path: Path) -> None:
+        """Kill a real writing process; the file passes integrity_check and lost no flush."""
+        path = tmp_path / "kill.db"
+        child = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, str(path)], stdout=subprocess.PIPE, text=True
+        )
+        assert child.stdout is not None
+        flushed = 0
+        try:
+            with SQLiteEventStore(path, create=True) as reader:
+                # Read while the child writes: WAL readers do not block the writer.
+                while flushed < 3000:
+                    line = child.stdout.readline()
+                    assert line, "the writer exited early"
+                    flushed = int(line)
+                    assert len(reader.events("killed")) >= flushed
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            child.stdout.close()
+        assert child.returncode == -signal.SIGKILL
+        conn = sqlite3.connect(path)
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        finally:
+            conn.close()
+        with SQLiteEventStore(path, create=False) as store:
+            stored = store.events("killed")
+            assert len(stored) >= flushed
+            assert [e.seq for e in stored] == list(range(1, len(stored) + 1))
+            assert store.runs()[0].event_count == len(stored)
