@@ -268,8 +268,22 @@ class TestSpecValidatedEmits:
         with caplog.at_level(logging.WARNING, REGISTRY_LOGGER):
             assert not registry.emit_test_completed_with_validation("t1", "t", success=True)
         assert recorder.events == []
-        assert "never" not in caplog.text or "started" in caplog.text
+        assert "to have started executing" in caplog.text
         assert "'pending'" in caplog.text
+        assert registry.test_states == {}
+
+    def test_refusals_about_unknown_entities_leave_nothing(
+        self, setup: tuple[EmitterRegistry, RecordingObserver, EventManager]
+    ) -> None:
+        """A machine created only to refuse an event is dropped again."""
+        registry, recorder, _ = setup
+        assert not registry.emit_step_execution_completed_with_validation("st", "s")
+        assert not registry.emit_service_ready_with_validation("srv", "s")
+        assert not registry.emit_experiment_completed_with_validation("exp")
+        assert not registry.emit_plugin_started_with_validation("p", "p", "t")
+        assert recorder.events == []
+        assert set(registry.get_all_state_managers()) == {"plugin:default"}
+        assert registry.experiment_state is None
 
     def test_started_then_completed(
         self, setup: tuple[EmitterRegistry, RecordingObserver, EventManager]

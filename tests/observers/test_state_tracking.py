@@ -159,6 +159,24 @@ class TestStateTrackingObserver:
         tracker.clear()
         assert (tracker.states(), tracker.violations, tracker.violation_count) == ({}, [], 0)
 
+    def test_attach_registers_for_lifecycle_domains_only(self) -> None:
+        """attach() subscribes to the seven lifecycle domains, not metrics or system."""
+        manager = EventManager()
+        tracker = StateTrackingObserver().attach(manager)
+        assert set(StateTrackingObserver.PATTERNS) == {
+            "experiment",
+            "test",
+            "service",
+            "environment",
+            "plugin",
+            "step",
+            "assertion",
+        }
+        manager.publish(StepExecutionStartedEvent("st1", "send"))
+        assert tracker.states() == {("step", "st1"): "running"}
+        assert tracker in manager.get_observers("step.execution_started")
+        assert tracker not in manager.get_observers("metrics.timing")
+
     def test_concurrent_publishers(self) -> None:
         """Entities published from several threads each end in the right state."""
         manager, tracker = tracked()

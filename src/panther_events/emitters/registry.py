@@ -295,14 +295,32 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         return self._emit_all([event])
 
     def _check(self, event: BaseEvent) -> tuple[str | None, EntityStateManager | None]:
-        """Return (refusal reason or None, the machine concerned or None)."""
+        """Return (refusal reason or None, the machine concerned or None).
+
+        A machine created only to refuse the event is removed again, so refused events about
+        unknown entities leave nothing behind.
+        """
         event_type = event.get_type()
         route = EVENT_TRANSITIONS.get(event_type) or PHASE_EVENTS.get(event_type)
         if route is None:
             return None, None
-        machine = self.get_state(route[0], event.entity_id)
+        kind = route[0]
+        existed = event.entity_id in self._table(kind)
+        machine = self.get_state(kind, event.entity_id)
         check = check_event(event_type, machine)
-        return (None if check is None or check.ok else check.reason), machine
+        if check is None or check.ok:
+            return None, machine
+        if not existed:
+            self._discard(kind, event.entity_id)
+        return check.reason, machine
+
+    def _discard(self, kind: str, entity_id: str) -> None:
+        if kind == "experiment":
+            self.cleanup_experiment_state(entity_id)
+        elif kind == "plugin":
+            self.cleanup_plugin_state(entity_id)
+        else:
+            self._table(kind).pop(entity_id, None)
 
     def _emit_all(self, events: list[BaseEvent]) -> bool:
         """Validate every event in order as if the earlier ones had happened, then move and emit
@@ -410,7 +428,8 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         when the test cannot start executing now: already started, or finished.
         """
         events: list[BaseEvent] = []
-        if self.get_test_state(test_id).is_in_state(TestState.PENDING):
+        known = self.test_states.get(test_id)
+        if known is None or known.is_in_state(TestState.PENDING):
             events.append(TestCreatedEvent(test_id, test_name, description=test_description))
         events.append(TestExecutionStartedEvent(test_id, expected_duration=expected_duration))
         # _emit_all validates the whole sequence again under the lock, so a concurrent move
@@ -433,8 +452,9 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         that never started executing, or that already has its verdict.
         """
         with self._lock:
-            machine = self.get_test_state(test_id)
-            state = machine.current_state
+            machine = self.test_states.get(test_id)
+            # An unknown test is refused without creating a machine for it.
+            state = TestState.PENDING if machine is None else machine.current_state
             if state not in _TEST_STARTED:
                 self._refuse(
                     f"test.completed needs test {test_id!r} to have started executing, but it "

@@ -16,9 +16,10 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ..exceptions import InvalidTransitionError
+from ..manager import EventManager
 from ..observer import Observer
 from ..states.base import BaseState, EntityStateManager
 from ..states.mapping import EVENT_TRANSITIONS, MACHINES, PHASE_EVENTS, check_event
@@ -65,6 +66,9 @@ class StateTrackingObserver(Observer):
     Thread-safe: events may arrive from several publishing threads.
     """
 
+    #: The domains whose events can move a machine: the patterns ``attach`` registers.
+    PATTERNS: ClassVar[tuple[str, ...]] = tuple(MACHINES)
+
     def __init__(
         self,
         *,
@@ -81,6 +85,15 @@ class StateTrackingObserver(Observer):
         self.violations: list[StateViolation] = []
         self.violation_count = 0
         self._lock = threading.Lock()
+
+    def attach(self, manager: EventManager) -> StateTrackingObserver:
+        """Register on ``manager`` for the lifecycle domains only (``PATTERNS``); return self.
+
+        Registering for ``"*"`` works as well; this just spares the call for metrics and
+        system events, which concern no machine.
+        """
+        manager.register_observer(self, list(self.PATTERNS))
+        return self
 
     def __repr__(self) -> str:
         return (
