@@ -10,6 +10,7 @@ many seconds, to show how the runner reports a service that dies mid-test.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import socketserver
 import sys
@@ -50,7 +51,8 @@ def main() -> int:
     server = Server(("127.0.0.1", args.port), EchoHandler)
     servers: list[socketserver.BaseServer] = [server]
     if args.udp_port:
-        servers.append(socketserver.ThreadingUDPServer(("127.0.0.1", args.udp_port), UdpEchoHandler))
+        udp = socketserver.ThreadingUDPServer(("127.0.0.1", args.udp_port), UdpEchoHandler)
+        servers.append(udp)
     for extra in servers[1:]:
         threading.Thread(target=extra.serve_forever, daemon=True).start()
 
@@ -64,8 +66,6 @@ def main() -> int:
         def crash() -> None:
             time.sleep(args.exit_after)
             print("crashing on purpose", file=sys.stderr, flush=True)
-            import os
-
             os._exit(3)
 
         threading.Thread(target=crash, daemon=True).start()
