@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from .. import observers
 from ..emitters import EmitterRegistry
 from ..exceptions import ExperimentFileError
 from ..manager import EventManager
@@ -79,7 +80,8 @@ def run(
     db_path.parent.mkdir(parents=True, exist_ok=True)
 
     store = SQLiteEventStore(db_path)
-    with contextlib.ExitStack() as stack:
+    # Signals become an orderly stop for the whole run, closing the store included.
+    with _interrupts(runner), contextlib.ExitStack() as stack:
         stack.callback(store.close)
         manager.register_observer(
             "*", _store_observer(store, run_id), background=True, priority=100
@@ -93,8 +95,7 @@ def run(
         # Closing the manager drains the background store observer; the stack then closes
         # the store, which commits what remains.
         stack.callback(manager.close)
-        with _interrupts(runner):
-            result = runner.run()
+        result = runner.run()
 
     if junit is not None:
         junit.write_text(result.to_junit_xml(), encoding="utf-8")
@@ -121,18 +122,15 @@ def _interrupts(runner: ExperimentRunner) -> Iterator[None]:
 
 
 def _store_observer(store: SQLiteEventStore, run_id: str) -> Any:
-    """The store's observer: issue 5's ``EventStoreObserver`` if present, else a plain append."""
-    try:
-        from ..observers.store import (  # type: ignore[import-not-found]  # noqa: PLC0415
-            EventStoreObserver,
-        )
-    except ImportError:
+    """The store's observer: ``observers.EventStoreObserver`` if present, else a plain append."""
+    cls = getattr(observers, "EventStoreObserver", None)
+    if cls is not None:
+        return cls(store, run_id=run_id)
 
-        def append(event: object) -> None:
-            store.append(event, run_id=run_id)
+    def append(event: object) -> None:
+        store.append(event, run_id=run_id)
 
-        return append
-    return EventStoreObserver(store, run_id=run_id)
+    return append
 
 
 @contextlib.contextmanager
@@ -155,17 +153,15 @@ def _log_file(manager: EventManager, path: Path, run_id: str) -> Iterator[None]:
 
 
 def _progress_observer(*, to_stderr: bool) -> Any:
-    """Terminal progress: issue 5's ``ProgressObserver`` if present, else one line per verdict."""
-    try:
-        from ..observers.progress import (  # type: ignore[import-not-found]  # noqa: PLC0415
-            ProgressObserver,
-        )
-    except ImportError:
-        return _LineProgress(to_stderr=to_stderr)
-    try:
-        return ProgressObserver(console=Console(stderr=to_stderr))
-    except TypeError:
-        return ProgressObserver()
+    """Terminal progress: ``observers.ProgressObserver`` if present, else a line per verdict."""
+    cls = getattr(observers, "ProgressObserver", None)
+    if cls is not None:
+        try:
+            return cls(console=Console(stderr=to_stderr))
+        except TypeError:
+            if not to_stderr:  # stdout is free for it only without --json
+                return cls()
+    return _LineProgress(to_stderr=to_stderr)
 
 
 class _LineProgress:

@@ -431,6 +431,8 @@ class _TestRun:
             self._fail(f"runner error: {type(exc).__name__}: {exc}", "runner")
         finally:
             self._teardown()
+            if self.crash_reason is not None:  # a crash after the steps still fails the test
+                self._fail(self.crash_reason, "service")
             self.outcome.duration = time.monotonic() - began
             self._verdict()
             # Long experiments keep no per-test state in the registry.
