@@ -164,6 +164,7 @@ from .events.test import (
 from .exceptions import (
     CorruptStoreError,
     EventValidationError,
+    ExperimentFileError,
     InvalidTransitionError,
     ManagerClosedError,
     MissingExtraError,
@@ -265,6 +266,7 @@ __all__ = [
     "ExperimentExecutionFailedEvent",
     "ExperimentExecutionStartedEvent",
     "ExperimentFailedEvent",
+    "ExperimentFileError",
     "ExperimentFinishedEarlyEvent",
     "ExperimentFinishedEvent",
     "ExperimentInitializedEvent",
