@@ -132,6 +132,34 @@ class TestMachines:
                         todo.append(target)
             assert seen & terminals, (kind, state)
 
+    @pytest.mark.parametrize("kind", KINDS)
+    def test_every_cycle_goes_through_failed(self, kind: str) -> None:
+        """Without `failed` and self-loops the table is acyclic (as docs/state-machines.md says)."""
+        machine = MACHINES[kind]
+        failed = type(machine.INITIAL_STATE)("failed")
+        edges = {
+            s: {t for t in targets if t is not s and t is not failed}
+            for s, targets in machine.TRANSITIONS.items()
+            if s is not failed
+        }
+        done: set[object] = set()
+        visiting: set[object] = set()
+
+        def visit(state: object) -> None:
+            assert state not in visiting, f"{kind}: cycle through {state}"
+            if state in done:
+                return
+            visiting.add(state)
+            for target in edges[state]:  # type: ignore[index]
+                visit(target)
+            visiting.discard(state)
+            done.add(state)
+
+        for state in edges:
+            visit(state)
+        self_loops = {s.value for s, t in machine.TRANSITIONS.items() if s in t}
+        assert self_loops <= {"failed", "loaded"}
+
     def test_cleanup_after_failure(self) -> None:
         """A failed service is still stopped and destroyed; a failed environment torn down."""
         service = drive("service", ["service.created", "service.started", "service.error"])

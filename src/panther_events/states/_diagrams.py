@@ -58,6 +58,28 @@ assert tracker.violations == []
 assert state_for_event("service.deployment_started") == ("service", "deploying")
 ```
 
+## Decisions
+
+- Every machine starts in `pending`, so creation is an ordinary transition: a second
+  `service.created` is refused like any other impossible move.
+- Health checks are observations, not transitions: a failed probe while a service starts is
+  normal, and a service fails through `service.error` (or a failed preparation or deployment).
+  Both health-check events are legal only while the service is deployed, running or ready.
+- A test's or an experiment's phase failures (`test.deployment_failed`,
+  `experiment.execution_failed`, ...) do not end its lifecycle: teardown usually follows, and
+  the verdict is `test.failed` / `experiment.failed`. Services, environments and plugins do move
+  to `failed` on an error and are still stopped, torn down or destroyed from there.
+- Every cycle in the tables passes through `failed` (further errors, or cleanup retried after
+  a failed cleanup), except `loaded` -> `loaded` for plugins, which may report both loading
+  events. So normal lifecycles never repeat an event; a retry that repeats one with identical
+  content is dropped by a deduplicating manager, as any duplicate is. A retried step is a new
+  step id.
+- The observer guide's events are published as canonical types (`test_case.started` is
+  `test.setup_started`), so they move machines like any other; a flow that only says
+  "started" and "finished" skips execution, and the tracking observer reports that.
+
+## The registry
+
 Every lifecycle event has a validated emit named after its class:
 `registry.emit_service_ready_with_validation(service_id, service_name)`,
 `registry.emit_step_execution_started_with_validation(step_id, step_name, test_case_id)`, and

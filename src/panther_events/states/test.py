@@ -35,24 +35,25 @@ class TestState(BaseState):
 
 T = TestState
 
-# Setup is flexible on purpose: runners announce the overall setup, the environment and the
-# deployment in different orders (nested or one after another), so each "done" state may lead
-# to the next phase or straight to execution. Teardown may follow any phase, because it also
-# follows a phase that failed; the verdict is test.completed or test.failed, both terminal.
-_SETUP_DONE = frozenset({T.SETTING_UP_ENVIRONMENT, T.DEPLOYING, T.EXECUTING, T.TEARING_DOWN})
+# Setup is announced at two levels: the overall setup (test.setup_started/completed) wraps the
+# environment and the deployment, each of which may also be announced alone or skipped. The
+# table is acyclic: environment, then deployment, then the end of setup, then execution.
+# Teardown may follow any phase, because it also follows a phase that failed; the verdict is
+# test.completed or test.failed, both terminal. Assertions are validated inside execution
+# (test.execution_completed carries assertions_passed).
 _TRANSITIONS: dict[BaseState, frozenset[BaseState]] = {
     T.PENDING: frozenset({T.CREATED, T.FAILED}),
     T.CREATED: frozenset(
         {T.SETTING_UP, T.SETTING_UP_ENVIRONMENT, T.DEPLOYING, T.EXECUTING, T.TEARING_DOWN, T.FAILED}
     ),
     T.SETTING_UP: frozenset(
-        {T.SET_UP, T.SETTING_UP_ENVIRONMENT, T.DEPLOYING, T.TEARING_DOWN, T.FAILED}
+        {T.SETTING_UP_ENVIRONMENT, T.DEPLOYING, T.SET_UP, T.TEARING_DOWN, T.FAILED}
     ),
     T.SETTING_UP_ENVIRONMENT: frozenset({T.ENVIRONMENT_READY, T.TEARING_DOWN, T.FAILED}),
-    T.ENVIRONMENT_READY: _SETUP_DONE | {T.SET_UP, T.FAILED},
+    T.ENVIRONMENT_READY: frozenset({T.DEPLOYING, T.SET_UP, T.EXECUTING, T.TEARING_DOWN, T.FAILED}),
     T.DEPLOYING: frozenset({T.DEPLOYED, T.TEARING_DOWN, T.FAILED}),
-    T.DEPLOYED: _SETUP_DONE | {T.SET_UP, T.FAILED},
-    T.SET_UP: _SETUP_DONE | {T.FAILED},
+    T.DEPLOYED: frozenset({T.SET_UP, T.EXECUTING, T.TEARING_DOWN, T.FAILED}),
+    T.SET_UP: frozenset({T.EXECUTING, T.TEARING_DOWN, T.FAILED}),
     T.EXECUTING: frozenset({T.VALIDATING, T.EXECUTED, T.TEARING_DOWN, T.FAILED}),
     T.VALIDATING: frozenset({T.VALIDATED, T.TEARING_DOWN, T.FAILED}),
     T.VALIDATED: frozenset({T.EXECUTED, T.TEARING_DOWN, T.COMPLETED, T.FAILED}),
