@@ -7,6 +7,22 @@ stays stdlib-only.
 from __future__ import annotations
 
 from .logger import LoggerObserver
+from .metrics import MetricSeries, MetricsObserver
+from .progress import ProgressObserver
+from .results import ExperimentResult, ResultCollector, StepResult, TestResult
 from .state_tracking import StateTrackingObserver, StateViolation
+from .store import EventStoreObserver
 
-__all__ = ["LoggerObserver", "StateTrackingObserver", "StateViolation"]
+__all__ = [
+    "EventStoreObserver",
+    "ExperimentResult",
+    "LoggerObserver",
+    "MetricSeries",
+    "MetricsObserver",
+    "ProgressObserver",
+    "ResultCollector",
+    "StateTrackingObserver",
+    "StateViolation",
+    "StepResult",
+    "TestResult",
+]
