@@ -285,6 +285,19 @@ class TestSpecValidatedEmits:
         assert set(registry.get_all_state_managers()) == {"plugin:default"}
         assert registry.experiment_state is None
 
+    def test_refusal_keeps_the_current_experiment(
+        self, setup: tuple[EmitterRegistry, RecordingObserver, EventManager]
+    ) -> None:
+        """A refused event about another experiment does not change experiment_state."""
+        registry, _, _ = setup
+        assert registry.emit_experiment_initialized_with_validation("exp")
+        current = registry.experiment_state
+        assert current is not None
+        assert not registry.emit_experiment_completed_with_validation("other")
+        assert registry.experiment_state is current
+        assert registry.emit_plugin_loading_started_with_validation("p1", "p", "t")
+        assert registry.plugin_state is registry.plugin_states["p1"]
+
     def test_started_then_completed(
         self, setup: tuple[EmitterRegistry, RecordingObserver, EventManager]
     ) -> None:
@@ -435,8 +448,11 @@ class TestLifecycleValidatedEmits:
             **sample_kwargs(EVENT_CLASSES["service.created"], service_id="s1")
         )
         assert registry.can_emit(created)
-        assert registry.get_service_state("s1").current_state is ServiceState.PENDING
+        assert registry.service_states == {}
         assert recorder.events == []
+        registry.emit_with_validation(created)
+        assert not registry.can_emit(created)
+        assert registry.get_service_state("s1").current_state is ServiceState.CREATED
 
     def test_closed_manager_undoes_the_move(self) -> None:
         """When publishing raises, the machine goes back to where it was."""

@@ -283,7 +283,7 @@ class EmitterRegistry(ValidatedLifecycleEmits):
     def can_emit(self, event: BaseEvent) -> bool:
         """Return True when the lifecycle allows ``event`` now; changes nothing."""
         with self._lock:
-            return self._check(event)[0] is None
+            return self._check(event, dry_run=True)[0] is None
 
     def emit_with_validation(self, event: BaseEvent) -> bool:
         """Check the machine ``event`` concerns, move it, emit the event; True on success.
@@ -294,33 +294,36 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         """
         return self._emit_all([event])
 
-    def _check(self, event: BaseEvent) -> tuple[str | None, EntityStateManager | None]:
+    def _check(
+        self, event: BaseEvent, *, dry_run: bool = False
+    ) -> tuple[str | None, EntityStateManager | None]:
         """Return (refusal reason or None, the machine concerned or None).
 
-        A machine created only to refuse the event is removed again, so refused events about
-        unknown entities leave nothing behind.
+        The machine of an entity seen for the first time is stored only when the event is
+        allowed (and this is not a dry run), so refused events leave nothing behind. An allowed
+        experiment or plugin event makes its machine ``experiment_state`` / ``plugin_state``.
         """
         event_type = event.get_type()
         route = EVENT_TRANSITIONS.get(event_type) or PHASE_EVENTS.get(event_type)
         if route is None:
             return None, None
         kind = route[0]
-        existed = event.entity_id in self._table(kind)
-        machine = self.get_state(kind, event.entity_id)
+        table = self._table(kind)
+        machine: EntityStateManager | None = table.get(event.entity_id)
+        new = machine is None
+        if machine is None:
+            machine = MACHINES[kind](event.entity_id)
         check = check_event(event_type, machine)
-        if check is None or check.ok:
-            return None, machine
-        if not existed:
-            self._discard(kind, event.entity_id)
-        return check.reason, machine
-
-    def _discard(self, kind: str, entity_id: str) -> None:
-        if kind == "experiment":
-            self.cleanup_experiment_state(entity_id)
-        elif kind == "plugin":
-            self.cleanup_plugin_state(entity_id)
-        else:
-            self._table(kind).pop(entity_id, None)
+        if check is not None and not check.ok:
+            return check.reason, machine
+        if not dry_run:
+            if new:
+                table[event.entity_id] = machine
+            if kind == "experiment":
+                self.experiment_state = self.experiment_states[event.entity_id]
+            elif kind == "plugin":
+                self.plugin_state = self.plugin_states[event.entity_id]
+        return None, machine
 
     def _emit_all(self, events: list[BaseEvent]) -> bool:
         """Validate every event in order as if the earlier ones had happened, then move and emit
