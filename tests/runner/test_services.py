@@ -123,3 +123,16 @@ class TestMonitoring:
         assert resources["peak_memory_bytes"] > 0
         (summary, _) = run.of_type("metrics.summary")
         assert "service.echo.cpu_seconds" in summary.metrics
+
+    def test_unanswering_service_gets_each_failed_check_recorded(self, tmp_path: Path) -> None:
+        """Failed TCP checks of a live service are all reported (none deduplicated away)."""
+        service = (
+            "{name: mute, command: [sleep, '300'], port: auto, ready: {delay: 0}, "
+            "health: {interval: 0.05, tcp: true}}"
+        )
+        run = run_text(_one_service(service, "      - {kind: wait, seconds: 0.3}\n"), tmp_path)
+        failed = run.of_type("service.health_check_failed")
+        assert len(failed) >= 2
+        assert len({e.id for e in failed}) == len(failed)
+        assert [e.check_number for e in failed] == sorted(e.check_number for e in failed)
+        assert run.result.tests[0].passed  # alive but unhealthy is reported, not fatal

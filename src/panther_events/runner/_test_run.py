@@ -1,0 +1,711 @@
+"""One test of a run, phase by phase: environment, services, steps, assertions, teardown.
+
+The engine (:mod:`panther_events.runner.engine`) creates a :class:`TestRun` per test and calls
+``run()``, which never raises for a failure of the test: the outcome records it. Teardown
+always runs, and stops every service it started whatever happened before.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from ..events.assertion import (
+    AssertionErrorEvent,
+    AssertionResultEvent,
+    AssertionsValidationCompletedEvent,
+    AssertionsValidationStartedEvent,
+)
+from ..events.base import BaseEvent
+from ..events.environment import (
+    EnvironmentCreatedEvent,
+    EnvironmentSetupCompletedEvent,
+    EnvironmentSetupFailedEvent,
+    EnvironmentSetupStartedEvent,
+    EnvironmentTeardownCompletedEvent,
+    EnvironmentTeardownStartedEvent,
+    NetworkSetupCompletedEvent,
+    NetworkSetupFailedEvent,
+    NetworkSetupStartedEvent,
+    NetworkTeardownCompletedEvent,
+    NetworkTeardownStartedEvent,
+)
+from ..events.experiment import (
+    ExperimentServiceFailureEvent,
+)
+from ..events.metrics import MetricsSummaryEvent, ResourceMetricEvent, TimingMetricEvent
+from ..events.service import (
+    ServiceCreatedEvent,
+    ServiceDeploymentCompletedEvent,
+    ServiceDeploymentFailedEvent,
+    ServiceDeploymentStartedEvent,
+    ServiceDestroyedEvent,
+    ServiceErrorEvent,
+    ServiceHealthCheckFailedEvent,
+    ServiceHealthCheckPassedEvent,
+    ServiceReadyEvent,
+    ServiceStartedEvent,
+    ServiceStoppedEvent,
+    ServiceStoppingEvent,
+)
+from ..events.step import (
+    StepExecutionCompletedEvent,
+    StepExecutionFailedEvent,
+    StepExecutionStartedEvent,
+    StepSkippedEvent,
+)
+from ..events.test import (
+    TestAssertionCheckedEvent,
+    TestAssertionsCompletedEvent,
+    TestAssertionsFailedEvent,
+    TestAssertionsStartedEvent,
+    TestCompletedEvent,
+    TestDeploymentCompletedEvent,
+    TestDeploymentFailedEvent,
+    TestDeploymentStartedEvent,
+    TestEnvironmentSetupCompletedEvent,
+    TestEnvironmentSetupFailedEvent,
+    TestEnvironmentSetupStartedEvent,
+    TestExecutionCompletedEvent,
+    TestExecutionFailedEvent,
+    TestExecutionStartedEvent,
+    TestFailedEvent,
+    TestSetupCompletedEvent,
+    TestSetupFailedEvent,
+    TestSetupStartedEvent,
+    TestStepCompletedEvent,
+    TestStepFailedEvent,
+    TestStepStartedEvent,
+    TestTeardownCompletedEvent,
+    TestTeardownStartedEvent,
+)
+from ._template import TemplateError, substitute
+from .environments import LocalEnvironment, create_environment
+from .plugins import (
+    Assertion,
+    AssertionContext,
+    ServiceView,
+    Step,
+    StepContext,
+    StepRecord,
+    StepResult,
+)
+from .results import AssertionRecord, TestOutcome
+from .schema import TestSpec
+from .services import ManagedService, ServiceNotReady
+
+if TYPE_CHECKING:
+    from .engine import ExperimentRunner
+
+__all__ = ["TestRun"]
+
+logger = logging.getLogger("panther_events.runner")
+
+# Extra time a step gets beyond its timeout to stop by itself before the engine gives up on it.
+_STEP_GRACE = 0.5
+# How long a cancelled step's thread is awaited before the engine moves on without it.
+_CANCEL_WAIT = 2.0
+
+
+class _Interrupted(Exception):
+    """The run was interrupted; unwinds the current phase to its teardown."""
+
+
+class TestRun:
+    """One test from setup to verdict; holds the test's environment and services."""
+
+    __test__ = False
+
+    def __init__(self, runner: ExperimentRunner, index: int, spec: TestSpec, outcome: TestOutcome):
+        self.runner = runner
+        self.index = index
+        self.spec = spec
+        self.outcome = outcome
+        self.test_id = outcome.test_id
+        self.env_id = f"{self.test_id}/environment"
+        self.environment: LocalEnvironment = create_environment(
+            spec.name, spec.environment, keep_workdir=runner.keep_workdirs
+        )
+        self.services: dict[str, ManagedService] = {}
+        self.service_ids: dict[str, str] = {}
+        self.variables: dict[str, str] = {}
+        self.metrics: dict[str, float] = {}
+        # Set by the health monitor when a service dies; read by the step loop.
+        self.crash_reason: str | None = None
+        self._crashed = threading.Event()
+        self._monitor_stop = threading.Event()
+        self._monitor: threading.Thread | None = None
+        self._env_ready = False
+        self._dead: set[str] = set()
+        self._checks = 0
+
+    def emit(self, event: BaseEvent) -> bool:
+        return self.runner._emit(event)
+
+    def _check_interrupt(self) -> None:
+        if self.runner.interrupted:
+            raise _Interrupted(self.runner._interrupt_reason or "interrupted")
+
+    # -- the phases ------------------------------------------------------------------------
+
+    def run(self) -> None:
+        began = time.monotonic()
+        tid, spec = self.test_id, self.spec
+        try:
+            self.emit(
+                TestSetupStartedEvent(tid, len(spec.services), [s.name for s in spec.services])
+            )
+            if self._setup_environment() and self._deploy():
+                self._check_interrupt()
+                self.emit(
+                    TestSetupCompletedEvent(tid, sorted(self.services), time.monotonic() - began)
+                )
+                self._execute()
+        except _Interrupted as exc:
+            self._fail(f"interrupted: {exc}", "interrupted")
+        except Exception as exc:  # a bug or an unexpected OS error: the test fails, run goes on
+            logger.exception("test %r broke", spec.name)
+            self._fail(f"runner error: {type(exc).__name__}: {exc}", "runner")
+        finally:
+            self._teardown()
+            if self.crash_reason is not None:  # a crash after the steps still fails the test
+                self._fail(self.crash_reason, "service")
+            self.outcome.duration = time.monotonic() - began
+            self._verdict()
+            # Long experiments keep no per-test state in the registry.
+            registry = self.runner.registry
+            registry.cleanup_test(self.test_id, self.spec.name)
+            for sid in self.service_ids.values():
+                registry.cleanup_service_state(sid)
+            registry.cleanup_environment_state(self.env_id)
+
+    def _fail(self, reason: str, phase: str) -> None:
+        if self.outcome.reason is None:  # the first failure is the reason
+            self.outcome.reason, self.outcome.phase = reason, phase
+
+    def _setup_environment(self) -> bool:
+        tid, env = self.test_id, self.environment
+        etype = env.type
+        self.emit(TestEnvironmentSetupStartedEvent(tid, etype, self.spec.environment.model_dump()))
+        self.emit(
+            EnvironmentCreatedEvent(
+                self.env_id, self.spec.name, etype, self.spec.environment.model_dump()
+            )
+        )
+        began = time.monotonic()
+        self.emit(EnvironmentSetupStartedEvent(self.env_id, self.spec.name, etype))
+        try:
+            details = env.setup()
+            if env.has_network:
+                self.emit(NetworkSetupStartedEvent(self.env_id, self.spec.name, etype))
+                try:
+                    net = env.setup_network()
+                except Exception as exc:
+                    self.emit(NetworkSetupFailedEvent(self.env_id, self.spec.name, etype, str(exc)))
+                    raise
+                self.emit(
+                    NetworkSetupCompletedEvent(
+                        self.env_id, self.spec.name, etype, allocated_resources=net,
+                        duration=time.monotonic() - began,
+                    )
+                )  # fmt: skip
+                details |= net
+        except Exception as exc:
+            message = f"environment {etype!r} setup failed: {exc}"
+            self.emit(
+                EnvironmentSetupFailedEvent(
+                    self.env_id, self.spec.name, etype, message, {"error_type": type(exc).__name__}
+                )
+            )
+            self.emit(TestEnvironmentSetupFailedEvent(tid, etype, message, type(exc).__name__))
+            self.emit(TestSetupFailedEvent(tid, message, type(exc).__name__, "environment"))
+            self._fail(message, "environment")
+            return False
+        self._env_ready = True
+        self.emit(
+            EnvironmentSetupCompletedEvent(
+                self.env_id, self.spec.name, etype, time.monotonic() - began, details
+            )
+        )
+        self.emit(TestEnvironmentSetupCompletedEvent(tid, etype, details))
+        self.variables = {
+            "python": sys.executable,
+            "workdir": str(env.workdir),
+            "experiment_dir": str(self.runner.experiment.path.parent),
+            "experiment": self.runner.spec.name,
+            "test": self.spec.name,
+        }
+        return True
+
+    def _deploy(self) -> bool:
+        tid, env = self.test_id, self.environment
+        specs = self.spec.services
+        self.emit(TestDeploymentStartedEvent(tid, [s.name for s in specs]))
+        # Ports first: a service's command may name another service's port.
+        ports: dict[str, int | None] = {}
+        for s in specs:
+            ports[s.name] = env.free_port() if s.port == "auto" else s.port
+            if ports[s.name] is not None:
+                self.variables[f"service.{s.name}.port"] = str(ports[s.name])
+        deployed: list[dict[str, Any]] = []
+        for s in specs:
+            self._check_interrupt()
+            sid = f"{tid}/service/{s.name}"
+            self.service_ids[s.name] = sid
+            own = dict(self.variables)
+            if ports[s.name] is not None:
+                own["port"] = str(ports[s.name])
+            try:
+                argv = substitute(s.command, own)
+                env_vars = {**env.env, **substitute(s.env, own)}
+            except TemplateError as exc:  # load_experiment checks names; kept for safety
+                return self._deploy_failed(s.name, sid, f"service {s.name!r}: {exc}")
+            self.emit(ServiceCreatedEvent(sid, s.name, "process", argv[0], s.model_dump()))
+            self.emit(
+                ServiceDeploymentStartedEvent(
+                    sid, s.name, env.type, {"argv": argv, "port": ports[s.name]}
+                )
+            )
+            service = ManagedService(s, argv, env_vars, env, ports[s.name])
+            began = time.monotonic()
+            try:
+                pid = service.start()
+            except OSError as exc:
+                message = f"service {s.name!r} could not start {argv[0]!r}: {exc}"
+                self.emit(
+                    ServiceDeploymentFailedEvent(sid, s.name, env.type, message, type(exc).__name__)
+                )
+                self.emit(ServiceDestroyedEvent(sid, s.name, {"started": False}))
+                return self._deploy_failed(s.name, None, message)
+            self.services[s.name] = service
+            endpoint = f"127.0.0.1:{service.port}" if service.port else None
+            ports_list = [service.port] if service.port else None
+            self.emit(
+                ServiceDeploymentCompletedEvent(
+                    sid, s.name, env.type, endpoint, ports_list,
+                    {"pid": pid, "stdout": str(service.stdout_path),
+                     "stderr": str(service.stderr_path)},
+                )
+            )  # fmt: skip
+            self.emit(ServiceStartedEvent(sid, s.name, pid, time.time()))
+            try:
+                checks = service.wait_ready(self.runner._stop)
+            except ServiceNotReady as exc:
+                self._check_interrupt()
+                self.emit(
+                    ServiceErrorEvent(
+                        sid,
+                        s.name,
+                        str(exc),
+                        "ServiceNotReady",
+                        {"output_tail": service.output_tail()},
+                    )
+                )
+                return self._deploy_failed(s.name, None, str(exc))
+            startup = time.monotonic() - began
+            self.metrics[f"service.{s.name}.startup_seconds"] = startup
+            self.emit(ServiceReadyEvent(sid, s.name, checks))
+            self.emit(
+                TimingMetricEvent(
+                    f"service.{s.name}.startup", startup, "deployment", self.spec.name, s.name
+                )
+            )
+            deployed.append({"name": s.name, "pid": pid, "port": service.port})
+        self.emit(
+            TestDeploymentCompletedEvent(tid, [d["name"] for d in deployed], {"services": deployed})
+        )
+        self._start_monitor()
+        return True
+
+    def _deploy_failed(self, name: str, sid: str | None, message: str) -> bool:
+        self.emit(
+            TestDeploymentFailedEvent(self.test_id, message, [name], "ServiceDeploymentFailed")
+        )
+        self.emit(TestSetupFailedEvent(self.test_id, message, "ServiceDeploymentFailed", name))
+        self._fail(message, "deployment")
+        return False
+
+    def _execute(self) -> None:
+        tid, spec = self.test_id, self.spec
+        names = spec.step_names()
+        self.emit(TestExecutionStartedEvent(tid, names))
+        began = time.monotonic()
+        step_failure: str | None = None
+        params = self.runner.experiment.step_params[self.index]
+        for i, (step, name) in enumerate(zip(spec.steps, names, strict=True)):
+            step_id = f"{tid}/step/{name}"
+            reason = self._skip_reason(step_failure)
+            if reason is not None:
+                self.emit(StepSkippedEvent(step_id, name, tid, reason))
+                continue
+            record = self._run_step(step_id, name, step.kind, step.timeout, params[i])
+            self.outcome.steps.append(record)
+            if record.error is not None:
+                step_failure = f"step {name!r} failed: {record.error}"
+        steps_duration = time.monotonic() - began
+        self.metrics["test.steps_duration_seconds"] = steps_duration
+        self._check_interrupt()
+
+        if step_failure is None and self.crash_reason is not None:
+            step_failure = self.crash_reason
+        assertion_failure = self._assertions(steps_duration)
+        self._check_interrupt()
+        if step_failure is not None or assertion_failure is not None:
+            phase = "steps" if step_failure is not None else "assertions"
+            reason = step_failure or assertion_failure or ""
+            if self.crash_reason is not None:
+                reason, phase = self.crash_reason, "service"
+            self.emit(TestExecutionFailedEvent(tid, reason, "TestFailed", phase))
+            self._fail(reason, phase)
+            return
+        self.emit(
+            TestExecutionCompletedEvent(
+                tid, time.monotonic() - began, len(self.outcome.steps),
+                sum(a.passed for a in self.outcome.assertions),
+            )
+        )  # fmt: skip
+
+    def _skip_reason(self, step_failure: str | None) -> str | None:
+        if self.runner.interrupted:
+            return f"experiment interrupted: {self.runner._interrupt_reason}"
+        if self.crash_reason is not None:
+            return self.crash_reason
+        if step_failure is not None:
+            return f"an earlier {step_failure}"
+        return None
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def _run_step(
+        self, step_id: str, name: str, kind: str, timeout: float, raw: BaseModel
+    ) -> StepRecord:
+        tid = self.test_id
+        config = raw.model_dump(mode="json")
+        self.emit(TestStepStartedEvent(tid, name, kind, config))
+        self.emit(
+            StepExecutionStartedEvent(
+                step_id, name, tid, {"kind": kind, **config, "timeout": timeout}
+            )
+        )
+        began = time.monotonic()
+        result: StepResult | None = None
+        error: str | None = None
+        try:
+            cls = self.runner._plugins["step", kind]
+            params = cls.Params.model_validate(
+                substitute(raw.model_dump(by_alias=True), self.variables)
+            )
+            plugin = cls(params)
+            assert isinstance(plugin, Step)
+            result, error = self._call_step(plugin, timeout)
+        except (TemplateError, ValueError) as exc:
+            error = str(exc)
+        duration = time.monotonic() - began
+        self.metrics[f"step.{name}.duration_seconds"] = duration
+        self.emit(TimingMetricEvent(f"step.{name}", duration, "execution", self.spec.name, kind))
+        if error is None:
+            assert result is not None
+            self.emit(
+                StepExecutionCompletedEvent(
+                    step_id, name, tid, duration,
+                    {"exit_code": result.exit_code, **result.details}, result.output[-4000:],
+                )
+            )  # fmt: skip
+            self.emit(TestStepCompletedEvent(tid, name, duration, {"exit_code": result.exit_code}))
+        else:
+            details = {"kind": kind}
+            if result is not None:
+                details["exit_code"] = result.exit_code  # type: ignore[assignment]
+            self.emit(StepExecutionFailedEvent(step_id, name, tid, error, details, duration))
+            self.emit(TestStepFailedEvent(tid, name, error, "StepFailed"))
+        return StepRecord(name, kind, duration, result, error)
+
+    def _call_step(self, plugin: Step, timeout: float) -> tuple[StepResult | None, str | None]:
+        """Run ``plugin`` on a worker thread; cancel it on timeout, crash or interrupt."""
+        context = self._step_context()
+        box: list[StepResult | BaseException] = []
+
+        def work() -> None:
+            try:
+                box.append(plugin.run(context, timeout))
+            except BaseException as exc:
+                box.append(exc)
+
+        worker = threading.Thread(target=work, name=f"step-{self.spec.name}", daemon=True)
+        worker.start()
+        deadline = time.monotonic() + timeout + _STEP_GRACE
+        why: str | None = None
+        while worker.is_alive():
+            worker.join(0.05)
+            if not worker.is_alive():
+                break
+            if time.monotonic() >= deadline:
+                why = f"timed out after {timeout}s"
+            elif self.crash_reason is not None:
+                why = f"cancelled: {self.crash_reason}"
+            elif self.runner.interrupted:
+                why = f"cancelled: experiment interrupted ({self.runner._interrupt_reason})"
+            if why is not None:
+                context.cancelled.set()
+                plugin.cancel()
+                worker.join(_CANCEL_WAIT)
+                return None, why
+        outcome = box[0]
+        if isinstance(outcome, BaseException):
+            return None, str(outcome) or type(outcome).__name__
+        return outcome, None
+
+    def _step_context(self) -> StepContext:
+        env = self.environment
+        return StepContext(
+            self.spec.name,
+            env.workdir,
+            env.env,
+            self._views(),
+            env.wrap_command,
+            env.create_connection,
+            env.create_socket,
+        )
+
+    def _views(self) -> dict[str, ServiceView]:
+        return {name: s.view() for name, s in self.services.items()}
+
+    # -- assertions ------------------------------------------------------------------------
+
+    def _assertions(self, steps_duration: float) -> str | None:
+        tid, spec = self.test_id, self.spec
+        names = spec.assertion_names()
+        if not names:
+            return None
+        for name, service in self.services.items():
+            service.sample()
+            if service.sampler is not None:
+                self.metrics[f"service.{name}.cpu_seconds"] = service.sampler.cpu_seconds
+                self.metrics[f"service.{name}.peak_memory_bytes"] = float(
+                    service.sampler.peak_memory_bytes
+                )
+        self.emit(TestAssertionsStartedEvent(tid, names))
+        context = AssertionContext(
+            spec.name,
+            {r.name: r for r in self.outcome.steps},
+            self._views(),
+            dict(self.metrics),
+            steps_duration,
+        )
+        params = self.runner.experiment.assertion_params[self.index]
+        for i, (assertion, name) in enumerate(zip(spec.assertions, names, strict=True)):
+            self.outcome.assertions.append(
+                self._check(f"{tid}/assertion/{name}", name, assertion.kind, params[i], context)
+            )
+        records = self.outcome.assertions
+        passed = sum(r.passed for r in records)
+        failed = len(records) - passed
+        failure = None
+        if failed:
+            first = next(r for r in records if not r.passed)
+            detail = first.outcome.message if first.outcome else first.error
+            failure = (
+                f"{failed} of {len(records)} assertions failed; first: {first.name!r}: {detail}"
+            )
+            self.emit(TestAssertionsFailedEvent(tid, failure, "AssertionFailed"))
+        self.emit(TestAssertionsCompletedEvent(tid, len(records), passed, failed, failed == 0))
+        return failure
+
+    def _check(
+        self, aid: str, name: str, kind: str, raw: BaseModel, context: AssertionContext
+    ) -> AssertionRecord:
+        tid = self.test_id
+        config = raw.model_dump(mode="json")
+        self.emit(
+            AssertionsValidationStartedEvent(aid, name, tid, None, 1, {"kind": kind, **config})
+        )
+        began = time.monotonic()
+        try:
+            cls = self.runner._plugins["assertion", kind]
+            params = cls.Params.model_validate(
+                substitute(raw.model_dump(by_alias=True), self.variables)
+            )
+            plugin = cls(params)
+            assert isinstance(plugin, Assertion)
+            outcome = plugin.check(context)
+        except Exception as exc:
+            message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+            self.emit(
+                AssertionErrorEvent(
+                    aid, name, tid, None, message, type(exc).__name__, {"kind": kind}
+                )
+            )
+            self.emit(TestAssertionCheckedEvent(tid, kind, config, False, {"error": message}))
+            self.runner._plugin_error("assertion", kind, message)
+            return AssertionRecord(name, kind, None, message)
+        self.emit(
+            AssertionResultEvent(
+                aid, name, tid, None, outcome.passed, _jsonable(outcome.expected),
+                _jsonable(outcome.actual), outcome.message, {"kind": kind},
+            )
+        )  # fmt: skip
+        self.emit(
+            TestAssertionCheckedEvent(
+                tid, kind, config, outcome.passed, {"name": name, "message": outcome.message}
+            )
+        )
+        self.emit(
+            AssertionsValidationCompletedEvent(
+                aid, name, tid, None, time.monotonic() - began, int(outcome.passed),
+                int(not outcome.passed), 1, {"message": outcome.message},
+            )
+        )  # fmt: skip
+        return AssertionRecord(name, kind, outcome)
+
+    # -- health ----------------------------------------------------------------------------
+
+    def _start_monitor(self) -> None:
+        watched = [s for s in self.services.values() if s.spec.health.enabled]
+        if not watched:
+            return
+        self._monitor = threading.Thread(
+            target=self._watch, args=(watched,), name=f"health-{self.spec.name}", daemon=True
+        )
+        self._monitor.start()
+
+    def _watch(self, services: list[ManagedService]) -> None:
+        due = dict.fromkeys((s.name for s in services), 0.0)
+        tick = min(s.spec.health.interval for s in services)
+        while not self._monitor_stop.is_set():
+            now = time.monotonic()
+            for service in services:
+                if now < due[service.name] or service.name in self._dead:
+                    continue
+                due[service.name] = now + service.spec.health.interval
+                self._health(service)
+            if self._monitor_stop.wait(min(tick, 0.1)):
+                return
+
+    def _health(self, service: ManagedService) -> None:
+        sid = self.service_ids[service.name]
+        report = service.check_health()
+        if self._monitor_stop.is_set():
+            return  # teardown started: a stop is not a crash
+        self._checks += 1
+        event: ServiceHealthCheckPassedEvent | ServiceHealthCheckFailedEvent
+        if report.passed:
+            event = ServiceHealthCheckPassedEvent(
+                sid, service.name, report.check_type, report.endpoint, report.response_time_ms
+            )
+        else:
+            event = ServiceHealthCheckFailedEvent(
+                sid, service.name, report.check_type, report.error or "failed", report.endpoint
+            )
+        # Each check is its own observation: the number keeps two equal ones from having the
+        # same content id (the manager would drop the second as a duplicate).
+        event.add_data("check_number", self._checks)
+        self.emit(event)
+        if report.passed:
+            return
+        if service.is_running():
+            return  # alive but not answering: reported, not fatal
+        self._dead.add(service.name)
+        code = service.proc.returncode if service.proc is not None else None
+        reason = f"service {service.name!r} exited unexpectedly with status {code}"
+        self.emit(
+            ServiceErrorEvent(
+                sid, service.name, reason, "ServiceCrashed",
+                {"exit_code": code, "output_tail": service.output_tail()},
+            )
+        )  # fmt: skip
+        self.emit(
+            ExperimentServiceFailureEvent(
+                self.runner.experiment_id, service.name, reason, {"test": self.spec.name}
+            )
+        )
+        service.stop_reason = "crashed"
+        if self.crash_reason is None:
+            self.crash_reason = reason
+        self._crashed.set()
+
+    # -- teardown and verdict --------------------------------------------------------------
+
+    def _teardown(self) -> None:
+        tid = self.test_id
+        began = time.monotonic()
+        self._monitor_stop.set()
+        if self._monitor is not None:
+            self._monitor.join()
+        self.emit(TestTeardownStartedEvent(tid))
+        for name in reversed(list(self.services)):
+            self._stop_service(name, self.services[name])
+        env, etype = self.environment, self.environment.type
+        if self._env_ready or env.workdir.parts:
+            reason = "interrupted" if self.runner.interrupted else "test_completed"
+            self.emit(EnvironmentTeardownStartedEvent(self.env_id, self.spec.name, etype, reason))
+            t0 = time.monotonic()
+            if env.has_network and self._env_ready:
+                self.emit(NetworkTeardownStartedEvent(self.env_id, self.spec.name, etype))
+                try:
+                    env.teardown_network()
+                except Exception as exc:
+                    logger.warning("network teardown of %r failed: %s", self.spec.name, exc)
+                self.emit(NetworkTeardownCompletedEvent(self.env_id, self.spec.name, etype))
+            released = env.teardown()
+            self.emit(
+                EnvironmentTeardownCompletedEvent(
+                    self.env_id, self.spec.name, etype, time.monotonic() - t0, released
+                )
+            )
+        self.emit(TestTeardownCompletedEvent(tid, time.monotonic() - began))
+
+    def _stop_service(self, name: str, service: ManagedService) -> None:
+        sid = self.service_ids[name]
+        test = self.spec.name
+        self.emit(ServiceStoppingEvent(sid, name, "teardown", service.spec.stop_grace))
+        uptime = service.uptime
+        code, how = service.stop()
+        if service.sampler is not None:
+            cpu, peak = service.sampler.cpu_seconds, service.sampler.peak_memory_bytes
+            self.metrics[f"service.{name}.cpu_seconds"] = cpu
+            self.metrics[f"service.{name}.peak_memory_bytes"] = float(peak)
+            meta = {"service_id": sid, "pid": service.pid}
+            self.emit(ResourceMetricEvent("cpu_seconds", cpu, name, test, meta))
+            self.emit(ResourceMetricEvent("peak_memory_bytes", float(peak), name, test, meta))
+        self.emit(TimingMetricEvent(f"service.{name}.uptime", uptime, "teardown", test, name))
+        self.emit(ServiceStoppedEvent(sid, name, code, service.stop_reason or how, uptime))
+        self.emit(
+            ServiceDestroyedEvent(
+                sid, name, {"stdout": str(service.stdout_path), "stderr": str(service.stderr_path)}
+            )
+        )
+
+    def _verdict(self) -> None:
+        tid, outcome = self.test_id, self.outcome
+        self.emit(
+            MetricsSummaryEvent(
+                {k: round(v, 6) for k, v in sorted(self.metrics.items())}, self.spec.name, "test"
+            )
+        )
+        self.emit(TimingMetricEvent("test", outcome.duration, "total", self.spec.name, "runner"))
+        summary = {
+            "steps": len(outcome.steps),
+            "steps_failed": sum(s.error is not None for s in outcome.steps),
+            "assertions": len(outcome.assertions),
+            "assertions_passed": sum(a.passed for a in outcome.assertions),
+        }
+        if outcome.reason is None:
+            outcome.passed = True
+            self.emit(TestCompletedEvent(tid, self.spec.name, outcome.duration, summary))
+        else:
+            self.emit(
+                TestFailedEvent(
+                    tid, self.spec.name, outcome.reason, "TestFailed", outcome.phase, summary
+                )
+            )
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool | list | dict):
+        return value
+    return repr(value)
