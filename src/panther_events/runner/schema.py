@@ -62,7 +62,12 @@ class ReadinessSpec(_Strict):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ReadinessSpec:
-        given = [k for k in ("tcp", "log", "delay") if getattr(self, k) not in (None, False)]
+        # Identity, not equality: `delay: 0` is given, although 0 == False.
+        given = [
+            k
+            for k in ("tcp", "log", "delay")
+            if getattr(self, k) is not None and getattr(self, k) is not False
+        ]
         if len(given) != 1:
             raise ValueError(
                 f"expected exactly one of 'tcp', 'log' or 'delay', got {given or 'none'}"
