@@ -15,7 +15,13 @@ from panther_events import (
     StepState,
     TestState,
 )
-from panther_events.states import MACHINES, EntityStateManager, derive_state, state_for_event
+from panther_events.states import (
+    EVENT_TRANSITIONS,
+    MACHINES,
+    EntityStateManager,
+    derive_state,
+    state_for_event,
+)
 
 from ._paths import FAILURE_EVENTS, HAPPY_ENDS, HAPPY_PATHS, PHASE_FAILURES
 
@@ -47,6 +53,22 @@ def reachable(kind: str) -> set[object]:
                 seen.add(target)
                 todo.append(target)
     return seen
+
+
+def event_paths(kind: str) -> dict[object, list[str]]:
+    """The shortest event-type path from the initial state to every reachable state."""
+    machine = MACHINES[kind]
+    edges = [(t, v) for t, (k, v) in EVENT_TRANSITIONS.items() if k == kind]
+    paths: dict[object, list[str]] = {machine.INITIAL_STATE: []}
+    todo = deque([machine.INITIAL_STATE])
+    while todo:
+        state = todo.popleft()
+        for event_type, value in edges:
+            target = type(machine.INITIAL_STATE)(value)
+            if target in machine.TRANSITIONS[state] and target not in paths:
+                paths[target] = [*paths[state], event_type]
+                todo.append(target)
+    return paths
 
 
 class TestMachines:
@@ -86,6 +108,19 @@ class TestMachines:
             assert not machine.is_terminal()
             drive_on = drive(kind, [*path[:length], FAILURE_EVENTS[kind]])
             assert drive_on.current_state.value == "failed", (kind, path[:length])
+
+    @pytest.mark.parametrize("kind", KINDS)
+    def test_failure_event_from_every_non_terminal_state(self, kind: str) -> None:
+        """Every non-terminal state, reached by events alone, fails on the kind's failure event."""
+        paths = event_paths(kind)
+        assert set(paths) == set(type(MACHINES[kind].INITIAL_STATE))  # events reach every state
+        for state, path in paths.items():
+            machine = drive(kind, path)
+            assert machine.current_state is state
+            if machine.is_terminal():
+                continue
+            failed = drive(kind, [*path, FAILURE_EVENTS[kind]])
+            assert failed.current_state.value == "failed", (kind, path)
 
     @pytest.mark.parametrize(("kind", "prefix", "failure"), PHASE_FAILURES)
     def test_phase_failures(self, kind: str, prefix: int, failure: str) -> None:
