@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,16 @@ class InProcessRun:
         return [e for e in self.events if e.get_type() == event_type]
 
 
-def run_text(text: str, tmp_path: Path, catalog: PluginCatalog | None = None) -> InProcessRun:
-    """Validate ``text`` as ``tmp_path/experiment.yaml`` and run it in this process."""
+def run_text(
+    text: str,
+    tmp_path: Path,
+    catalog: PluginCatalog | None = None,
+    hook: Callable[[ExperimentRunner, Any], None] | None = None,
+) -> InProcessRun:
+    """Validate ``text`` as ``tmp_path/experiment.yaml`` and run it in this process.
+
+    ``hook(runner, event)`` is called for every event as it is published (to interrupt).
+    """
     path = tmp_path / "experiment.yaml"
     path.write_text(text, encoding="utf-8")
     experiment = parse_experiment(text, path, catalog)
@@ -33,5 +42,7 @@ def run_text(text: str, tmp_path: Path, catalog: PluginCatalog | None = None) ->
     with EventManager() as manager:
         manager.register_observer("*", events.append)
         runner = ExperimentRunner(experiment, manager=manager, catalog=catalog)
+        if hook is not None:
+            manager.register_observer("*", lambda event: hook(runner, event))
         result = runner.run()
     return InProcessRun(result, events, runner.refused)

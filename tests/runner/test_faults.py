@@ -11,18 +11,23 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from panther_events.runner import ExperimentRunner
 
 from .helpers import (
     CLI,
     EXAMPLES,
+    alive_service_pids,
     check_lifecycles,
     cli_env,
     leftovers,
     run_cli,
     stored_events,
 )
+from .inprocess import run_text
 
 pytestmark = pytest.mark.slow
 
@@ -179,3 +184,32 @@ class TestInterrupt:
         assert set(finals["test"].values()) == {"failed"}
         not_run = [e for e in events if e.type == "test.failed" and e.data["phase"] == "not_run"]
         assert [e.entity_id.rsplit("/", 1)[-1] for e in not_run] == ["never"]
+
+
+class TestInterruptPhases:
+    """runner.interrupt() in phases other than a step (in-process)."""
+
+    def test_interrupt_while_waiting_for_readiness(self, tmp_path: Path) -> None:
+        """An interrupt during the readiness wait stops waiting, tears down, finishes early."""
+
+        def interrupt_on_start(runner: ExperimentRunner, event: Any) -> None:
+            if event.get_type() == "service.started":
+                runner.interrupt("stop now")
+
+        run = run_text(
+            "name: x\ntests:\n  - name: t\n    services:\n"
+            "      - {name: slow, command: [sleep, '300'], ready: {log: never, timeout: 60}}\n"
+            "    steps:\n      - {kind: wait, seconds: 0}\n"
+            "  - name: later\n    steps:\n      - {kind: wait, seconds: 0}\n",
+            tmp_path,
+            hook=interrupt_on_start,
+        )
+        assert run.result.finished_early and run.result.reason == "stop now"
+        first, later = run.result.tests
+        assert first.phase == "interrupted" and later.phase == "not_run"
+        finals = check_lifecycles(run.events)
+        assert finals["experiment"] == {run.result.experiment_id: "failed"}
+        assert set(finals["service"].values()) == {"destroyed"}
+        assert "step" not in finals  # no step ran
+        assert alive_service_pids(run.events) == []
+        assert run.refused == []
