@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 import weakref
 from collections import deque
 from collections.abc import Iterator
@@ -530,6 +531,61 @@ class TestWholeExperimentThroughTheRegistry:
         assert held[("experiment", "exp")] == "completed"
         assert held[("test", "t1")] == "completed"
         assert len(recorder.events) == 40
+
+
+class TestConcurrency:
+    """Validated emits from several threads."""
+
+    def test_one_creation_wins_a_race(self) -> None:
+        """Threads racing to create the same service: exactly one succeeds, one event out."""
+        manager = EventManager(dedup=False)
+        recorder = RecordingObserver()
+        manager.register_observer(recorder)
+        registry = EmitterRegistry(manager)
+        barrier = threading.Barrier(8)
+        results: list[bool] = []
+
+        def create() -> None:
+            barrier.wait()
+            results.append(registry.emit_service_created_with_validation("s", "n", "t", "i"))
+
+        threads = [threading.Thread(target=create) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(results) == [False] * 7 + [True]
+        assert recorder.types() == ["service.created"]
+        manager.close()
+
+    def test_parallel_tests_then_cleanup(self) -> None:
+        """Tests run from four threads all pass their lifecycle and leave nothing behind."""
+        manager = EventManager(dedup=False, history_limit=0)
+        tracker = StateTrackingObserver()
+        manager.register_observer(tracker)
+        registry = EmitterRegistry(manager)
+        failures: list[str] = []
+
+        def run(worker: int) -> None:
+            for i in range(100):
+                test_id = f"w{worker}-{i}"
+                ok = registry.emit_test_started_with_validation(test_id, "case")
+                ok &= registry.emit_step_skipped_with_validation(f"{test_id}-s", "s", test_id)
+                ok &= registry.emit_test_completed_with_validation(test_id, "case", True)
+                if not ok:
+                    failures.append(test_id)
+                registry.cleanup_test(test_id)
+
+        threads = [threading.Thread(target=run, args=(w,)) for w in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        assert tracker.violations == []
+        assert registry.test_states == registry.step_states == {}
+        assert registry._children == {}
+        manager.close()
 
 
 class TestCleanup:
