@@ -50,6 +50,7 @@ from ..events.metrics import TimingMetricEvent
 from ..events.plugin import (
     PluginErrorEvent,
     PluginInitializedEvent,
+    PluginLoadedEvent,
     PluginLoadingCompletedEvent,
     PluginLoadingFailedEvent,
     PluginLoadingStartedEvent,
@@ -257,6 +258,10 @@ class ExperimentRunner:
                     params,
                     self.catalog.version(group, kind),
                 )
+            )
+            # The observer guide's name for the same moment (LoggerObserver.on_plugin_loaded).
+            self._emit(
+                PluginLoadedEvent(pid, kind, ptype, target, {"group": group, "parameters": params})
             )
             self._emit(PluginInitializedEvent(pid, kind, ptype, {"class": target}))
             self._emit(PluginStartedEvent(pid, kind, ptype))
