@@ -11,9 +11,13 @@ method removes them; ``cleanup_test`` drops a test's emitter, machine and the ma
 steps and assertions emitted for it, so a long experiment that cleans up after each test keeps
 no per-test state.
 
-Thread-safety: the machines are checked and moved under one lock; the event is emitted after
-the lock is released (so observers may call back into the registry from any thread). If
-emitting raises (a closed manager), the move is undone.
+Thread-safety: the machines are checked and moved under one lock, so two threads can never
+both make the same move (one ``service.created`` wins a race). The event is emitted after the
+lock is released, so observers, background ones included, may call back into the registry
+without deadlock; the price is that two threads driving the *same* entity at once may publish
+its events in another order than its moves were made, so drive each entity from one thread at
+a time (different entities may be driven from any threads). If emitting raises (a closed
+manager), the move is undone.
 """
 
 from __future__ import annotations
