@@ -17,10 +17,11 @@ __all__ = ["ExperimentResult", "ResultCollector", "StepResult", "TestResult"]
 #: Outcomes of a test: finished ones, and ``incomplete`` for a test with no terminal event.
 OUTCOMES = ("passed", "failed", "error", "incomplete")
 
-# Failures of these phases are the test's verdict ("failed"); any other failure means the test
-# could not run properly ("error"), as JUnit distinguishes them.
-_ASSERTION_PHASES = frozenset({"assertion", "assertions", "validation", "verdict"})
-_ASSERTION_ERRORS = frozenset({"AssertionError", "AssertionFailed", "assertion"})
+# A test that failed in one of these phases never got to run its checks: JUnit calls that an
+# "error"; a failure anywhere else (execution, assertions, no phase given) is a "failure".
+_ERROR_PHASES = frozenset(
+    {"setup", "environment_setup", "environment", "deployment", "deploy", "teardown"}
+)
 _TEST_PHASE_FAILURES = {
     "test.setup_failed": "setup",
     "test.environment_setup_failed": "environment_setup",
@@ -75,8 +76,9 @@ class TestResult:
     Attributes:
         test_id: the test's entity id.
         name: its name (the id when no event named it).
-        outcome: one of ``passed``, ``failed`` (its verdict was negative), ``error`` (it could
-            not run: setup, deployment or execution broke) or ``incomplete`` (no end seen).
+        outcome: one of ``passed``, ``failed`` (it ran and failed), ``error`` (it could not
+            run: its setup, environment, deployment or teardown failed) or ``incomplete`` (no
+            ``test.completed``/``test.failed`` seen).
         reason: why it failed or errored.
         error_type: the error's type, when reported.
         phase: the phase that failed, when reported.
@@ -231,13 +233,7 @@ class ResultCollector(Observer):
                 test.reason = str(test.reason)
             test.error_type = ev.get("error_type") or test.error_type
             test.phase = ev.get("phase") or test.phase
-            verdict = (
-                test.phase in _ASSERTION_PHASES
-                or test.error_type in _ASSERTION_ERRORS
-                or test.assertions_failed > 0
-                or (test.phase is None and ev.get("success") is False)
-            )
-            test.outcome = "failed" if verdict else "error"
+            test.outcome = "error" if test.phase in _ERROR_PHASES else "failed"
             if test.reason is None:
                 test.reason = "test failed without a message"
             self._finish_test(test, ev, "total_duration_seconds")

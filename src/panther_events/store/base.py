@@ -233,6 +233,10 @@ class EventStore(Protocol):
         """Return events of any run stored after ``position``, by position (for following)."""
         ...
 
+    def last_position(self) -> int:
+        """Return the position of the newest stored event (0 for an empty store)."""
+        ...
+
     def state_intervals(self, run_id: str) -> list[StateInterval]:
         """Return the state intervals of every entity of the run."""
         ...

@@ -161,6 +161,11 @@ class InMemoryEventStore(EventStoreBase):
             selected.append(event)
         return selected
 
+    def last_position(self) -> int:
+        """Return the position of the newest stored event (0 for an empty store)."""
+        with self._lock:
+            return self._position
+
     def events_after(self, position: int, *, limit: int | None = None) -> list[StoredEvent]:
         """Return events of every run stored after ``position``, in storage order."""
         _check_events_args(limit, "asc")

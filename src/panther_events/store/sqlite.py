@@ -614,6 +614,10 @@ class SQLiteEventStore(EventStoreBase):
             sql += f" LIMIT {int(limit)}"
         return [_stored(row) for row in self._query(sql, (position,))]
 
+    def last_position(self) -> int:
+        """Return the position of the newest stored event (0 for an empty store)."""
+        return int(self._query("SELECT coalesce(max(pos), 0) FROM events")[0][0])
+
     def integrity_check(self) -> list[str]:
         """Return SQLite's ``PRAGMA integrity_check`` report: ``["ok"]`` for a sound file."""
         return [str(r[0]) for r in self._query("PRAGMA integrity_check")]
