@@ -16,16 +16,14 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from .. import observers
 from ..emitters import EmitterRegistry
 from ..exceptions import ExperimentFileError
 from ..manager import EventManager
-from ..observers.logger import LoggerObserver
+from ..observers import EventStoreObserver, LoggerObserver, ProgressObserver
 from ..runner import ExperimentResult, ExperimentRunner, load_experiment
 from ..store.sqlite import SQLiteEventStore
 from ._app import DbOption, JsonOption, app, get_state
@@ -83,13 +81,14 @@ def run(
     # Signals become an orderly stop for the whole run, closing the store included.
     with _interrupts(runner), contextlib.ExitStack() as stack:
         stack.callback(store.close)
+        # Background: a slow disk never slows the run; manager.close() drains it.
         manager.register_observer(
-            "*", _store_observer(store, run_id), background=True, priority=100
+            "*", EventStoreObserver(store, run_id=run_id), background=True, priority=100
         )
         stack.enter_context(_log_file(manager, log_path, run_id))
         if not quiet:
-            # With --json, stdout carries only the JSON: progress goes to stderr.
-            manager.register_observer("*", _progress_observer(to_stderr=state.json))
+            # On stderr (its default): stdout carries only the verdict, or the --json summary.
+            manager.register_observer("*", ProgressObserver())
         if nats is not None:
             _attach_nats(manager, nats, run_id)
         # Closing the manager drains the background store observer; the stack then closes
@@ -121,18 +120,6 @@ def _interrupts(runner: ExperimentRunner) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def _store_observer(store: SQLiteEventStore, run_id: str) -> Any:
-    """The store's observer: ``observers.EventStoreObserver`` if present, else a plain append."""
-    cls = getattr(observers, "EventStoreObserver", None)
-    if cls is not None:
-        return cls(store, run_id=run_id)
-
-    def append(event: object) -> None:
-        store.append(event, run_id=run_id)
-
-    return append
-
-
 @contextlib.contextmanager
 def _log_file(manager: EventManager, path: Path, run_id: str) -> Iterator[None]:
     """Log every event, one line each, to ``path`` (appended to) for the run's duration."""
@@ -150,43 +137,6 @@ def _log_file(manager: EventManager, path: Path, run_id: str) -> Iterator[None]:
         # The manager is closed before this exits (ExitStack order), so no event is lost.
         logger.removeHandler(handler)
         handler.close()
-
-
-def _progress_observer(*, to_stderr: bool) -> Any:
-    """Terminal progress: ``observers.ProgressObserver`` if present, else a line per verdict."""
-    cls = getattr(observers, "ProgressObserver", None)
-    if cls is not None:
-        try:
-            return cls(console=Console(stderr=to_stderr))
-        except TypeError:
-            if not to_stderr:  # stdout is free for it only without --json
-                return cls()
-    return _LineProgress(to_stderr=to_stderr)
-
-
-class _LineProgress:
-    """Minimal progress: a line per test start, failed step, service error and verdict."""
-
-    def __init__(self, *, to_stderr: bool) -> None:
-        self.err = to_stderr
-
-    def on_event(self, event: Any) -> None:
-        """Print the events a person watching the run cares about."""
-        kind = event.get_type()
-        data = event.data
-        line = None
-        if kind == "test.execution_started":
-            line = f"  running {event.entity_id.rsplit('/', 1)[-1]} ..."
-        elif kind == "test.step_failed":
-            line = f"    step {data['step_name']} failed: {data['error_message']}"
-        elif kind == "service.error":
-            line = f"    service {data['service_name']}: {data['error_message']}"
-        elif kind == "test.completed":
-            line = f"  PASS {data['test_name']} ({data['total_duration_seconds']:.2f}s)"
-        elif kind == "test.failed":
-            line = f"  FAIL {data['test_name']}: {data['error_message']}"
-        if line is not None:
-            typer.echo(line, err=self.err)
 
 
 def _attach_nats(manager: EventManager, url: str, run_id: str) -> None:
