@@ -42,6 +42,10 @@ class HostProbeStep(Step):
 
     Params = _HostProbeParams
 
+    def __init__(self, params: _HostProbeParams) -> None:
+        super().__init__(params)
+        self.params: _HostProbeParams = params
+
     def run(self, context: StepContext, timeout: float) -> StepResult:
         port = context.service(self.params.service).port
         try:

@@ -13,6 +13,7 @@ import json
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -112,6 +113,9 @@ def _interrupts(runner: ExperimentRunner) -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
         runner.interrupt(f"received {signal.Signals(signum).name}")
 
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be installed from the main thread
+        return
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
