@@ -37,6 +37,7 @@ from ..events.base import BaseEvent
 from ..events.experiment import (
     ExperimentCompletedEvent,
     ExperimentExecutionCompletedEvent,
+    ExperimentExecutionFailedEvent,
     ExperimentExecutionStartedEvent,
     ExperimentFailedEvent,
     ExperimentFinishedEarlyEvent,
@@ -115,6 +116,7 @@ class ExperimentRunner:
         self._stop = threading.Event()
         self._interrupt_reason: str | None = None
         self._plugins: dict[tuple[PluginKind, str], type[Step] | type[Assertion]] = {}
+        self._started = False
 
     # -- control ---------------------------------------------------------------------------
 
@@ -142,7 +144,29 @@ class ExperimentRunner:
     # -- the experiment --------------------------------------------------------------------
 
     def run(self) -> ExperimentResult:
-        """Run every test in order and return the verdicts; never raises for a failed test."""
+        """Run every test in order and return the verdicts; never raises for a failed test.
+
+        Raises:
+            RuntimeError: the runner was already used (one runner, one run).
+            Exception: only for a bug of the runner itself, after recording
+                ``experiment.execution_failed`` and ``experiment.failed`` with the error.
+        """
+        if self._started:
+            raise RuntimeError(f"experiment run {self.experiment_id!r} was already started")
+        self._started = True
+        try:
+            return self._run()
+        except Exception as exc:
+            message = f"runner error: {type(exc).__name__}: {exc}"
+            failed = ExperimentExecutionFailedEvent(
+                self.experiment_id, message, type(exc).__name__, "runner"
+            )
+            if self.registry.can_emit(failed):  # only legal once execution started
+                self._emit(failed)
+            self._emit(ExperimentFailedEvent(self.experiment_id, message, type(exc).__name__))
+            raise
+
+    def _run(self) -> ExperimentResult:
         began = time.monotonic()
         xid = self.experiment_id
         tests = self.spec.tests
