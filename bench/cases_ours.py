@@ -166,7 +166,7 @@ def store_append(n: int) -> float:
             store.flush()
 
         try:
-            return per_op_us(body, n)
+            return per_op_us(body, n, wall=True)
         finally:
             store.close()
 
@@ -186,7 +186,7 @@ def store_append_many(n: int) -> float:
             store.flush()
 
         try:
-            return per_op_us(body, n)
+            return per_op_us(body, n, wall=True)
         finally:
             store.close()
 
@@ -216,7 +216,7 @@ def store_end_to_end(n: int) -> float:
             store.flush()
 
         try:
-            return per_op_us(body, n)
+            return per_op_us(body, n, wall=True)
         finally:
             manager.close()
             store.close()
@@ -254,7 +254,7 @@ def store_read_entity(n: int) -> float:
                     if len(found) != per_entity:
                         raise RuntimeError(f"read {len(found)} events of {target}, not 100")
 
-            return per_op_us(body, len(targets))
+            return per_op_us(body, len(targets), wall=True)
         finally:
             store.close()
 

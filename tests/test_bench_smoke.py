@@ -38,7 +38,7 @@ class TestBenchSmoke:
         done = smoke()
         assert done.returncode == 0, done.stderr
         out = done.stdout
-        assert "| Case | Implementation | Median | Per second | x ours |" in out
+        assert "| Case | Implementation | Median | Best | Per second | x ours |" in out
         for case in bench_run.CASES:
             assert case.title in out, f"no row for {case.key}"
         for target in bench_run.TARGETS:
