@@ -205,6 +205,9 @@ class ProgressObserver(Observer):
                     TextColumn("{task.description}"),
                     console=console,
                     transient=False,
+                    # Never hijack the process's stdout/stderr: the observer only draws.
+                    redirect_stdout=False,
+                    redirect_stderr=False,
                 )
                 self._progress.start()
                 self._task = self._progress.add_task("", total=self.total_tests or None)
@@ -213,11 +216,16 @@ class ProgressObserver(Observer):
             completed = self.completed_tests
         progress.update(task, total=total, completed=completed, description=self.describe())
         if final_line is not None:
-            progress.console.print(final_line)
+            progress.console.print(final_line, highlight=False, markup=False)
 
     def close(self) -> None:
         """Stop the live display (its refresh thread); harmless when none was started."""
         with self._lock:
             progress, self._progress = self._progress, None
         if progress is not None:
+            # rich's stop() signals its refresh thread without waiting for it; join it so a
+            # closed observer leaves no thread behind (the attribute is private: best effort).
+            thread = getattr(getattr(progress, "live", None), "_refresh_thread", None)
             progress.stop()
+            if isinstance(thread, threading.Thread):
+                thread.join(timeout=5)
