@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from panther_events.runner import PluginCatalog, Step, StepContext, StepResult, StrictParams
+from panther_events.runner.environments import EnvironmentUnavailable, NetnsEnvironment
 
 from .helpers import EXAMPLES, alive_service_pids, check_lifecycles, types_of
 from .inprocess import run_text
@@ -123,3 +124,32 @@ class TestNetns:
         namespace = net.allocated_resources["namespace"]
         listed = subprocess.run(["ip", "netns", "list"], check=True, capture_output=True, text=True)
         assert namespace not in listed.stdout
+
+    def test_namespace_is_deleted_when_setup_fails_halfway(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A namespace created before setup failed is still deleted at teardown."""
+        real_ip = NetnsEnvironment._ip
+        created: list[str] = []
+
+        def flaky_ip(self: NetnsEnvironment, *args: str) -> None:
+            if args[:1] == ("-n",):  # `ip -n NS link set lo up`, after `ip netns add NS`
+                raise EnvironmentUnavailable("lo refused to come up")
+            if args[:2] == ("netns", "add"):
+                created.append(args[2])
+            real_ip(self, *args)
+
+        monkeypatch.setattr(NetnsEnvironment, "_ip", flaky_ip)
+        run = run_text(
+            "name: x\ntests:\n  - name: t\n    environment: {type: netns}\n",
+            tmp_path,
+        )
+        (test,) = run.result.tests
+        assert test.phase == "environment" and "lo refused" in (test.reason or "")
+        types = types_of(run.events)
+        assert "environment.network.setup_failed" in types
+        assert "environment.network.teardown_completed" in types
+        finals = check_lifecycles(run.events)
+        assert set(finals["environment"].values()) == {"torn_down"}
+        listed = subprocess.run(["ip", "netns", "list"], check=True, capture_output=True, text=True)
+        assert created and created[0] not in listed.stdout

@@ -28,6 +28,7 @@ from ..events.environment import (
     EnvironmentSetupFailedEvent,
     EnvironmentSetupStartedEvent,
     EnvironmentTeardownCompletedEvent,
+    EnvironmentTeardownFailedEvent,
     EnvironmentTeardownStartedEvent,
     NetworkSetupCompletedEvent,
     NetworkSetupFailedEvent,
@@ -140,7 +141,7 @@ class TestRun:
         self._crashed = threading.Event()
         self._monitor_stop = threading.Event()
         self._monitor: threading.Thread | None = None
-        self._env_ready = False
+        self._env_created = False
         self._dead: set[str] = set()
         self._checks = 0
 
@@ -197,6 +198,7 @@ class TestRun:
                 self.env_id, self.spec.name, etype, self.spec.environment.model_dump()
             )
         )
+        self._env_created = True
         began = time.monotonic()
         self.emit(EnvironmentSetupStartedEvent(self.env_id, self.spec.name, etype))
         try:
@@ -226,7 +228,6 @@ class TestRun:
             self.emit(TestSetupFailedEvent(tid, message, type(exc).__name__, "environment"))
             self._fail(message, "environment")
             return False
-        self._env_ready = True
         self.emit(
             EnvironmentSetupCompletedEvent(
                 self.env_id, self.spec.name, etype, time.monotonic() - began, details
@@ -264,7 +265,7 @@ class TestRun:
                 argv = substitute(s.command, own)
                 env_vars = {**env.env, **substitute(s.env, own)}
             except TemplateError as exc:  # load_experiment checks names; kept for safety
-                return self._deploy_failed(s.name, sid, f"service {s.name!r}: {exc}")
+                return self._deploy_failed(s.name, f"service {s.name!r}: {exc}")
             self.emit(ServiceCreatedEvent(sid, s.name, "process", argv[0], s.model_dump()))
             self.emit(
                 ServiceDeploymentStartedEvent(
@@ -281,7 +282,7 @@ class TestRun:
                     ServiceDeploymentFailedEvent(sid, s.name, env.type, message, type(exc).__name__)
                 )
                 self.emit(ServiceDestroyedEvent(sid, s.name, {"started": False}))
-                return self._deploy_failed(s.name, None, message)
+                return self._deploy_failed(s.name, message)
             self.services[s.name] = service
             endpoint = f"127.0.0.1:{service.port}" if service.port else None
             ports_list = [service.port] if service.port else None
@@ -306,7 +307,7 @@ class TestRun:
                         {"output_tail": service.output_tail()},
                     )
                 )
-                return self._deploy_failed(s.name, None, str(exc))
+                return self._deploy_failed(s.name, str(exc))
             startup = time.monotonic() - began
             self.metrics[f"service.{s.name}.startup_seconds"] = startup
             self.emit(ServiceReadyEvent(sid, s.name, checks))
@@ -322,7 +323,7 @@ class TestRun:
         self._start_monitor()
         return True
 
-    def _deploy_failed(self, name: str, sid: str | None, message: str) -> bool:
+    def _deploy_failed(self, name: str, message: str) -> bool:
         self.emit(
             TestDeploymentFailedEvent(self.test_id, message, [name], "ServiceDeploymentFailed")
         )
@@ -640,23 +641,33 @@ class TestRun:
         for name in reversed(list(self.services)):
             self._stop_service(name, self.services[name])
         env, etype = self.environment, self.environment.type
-        if self._env_ready or env.workdir.parts:
+        if self._env_created:
             reason = "interrupted" if self.runner.interrupted else "test_completed"
             self.emit(EnvironmentTeardownStartedEvent(self.env_id, self.spec.name, etype, reason))
             t0 = time.monotonic()
-            if env.has_network and self._env_ready:
+            error: str | None = None
+            if env.network_up:  # also a namespace whose setup failed halfway
                 self.emit(NetworkTeardownStartedEvent(self.env_id, self.spec.name, etype))
                 try:
                     env.teardown_network()
                 except Exception as exc:
-                    logger.warning("network teardown of %r failed: %s", self.spec.name, exc)
-                self.emit(NetworkTeardownCompletedEvent(self.env_id, self.spec.name, etype))
+                    error = f"network teardown failed: {exc}"
+                    logger.warning("test %r: %s", self.spec.name, error)
+                else:
+                    self.emit(NetworkTeardownCompletedEvent(self.env_id, self.spec.name, etype))
             released = env.teardown()
-            self.emit(
-                EnvironmentTeardownCompletedEvent(
-                    self.env_id, self.spec.name, etype, time.monotonic() - t0, released
+            if error is not None:
+                self.emit(
+                    EnvironmentTeardownFailedEvent(
+                        self.env_id, self.spec.name, etype, error, released
+                    )
                 )
-            )
+            else:
+                self.emit(
+                    EnvironmentTeardownCompletedEvent(
+                        self.env_id, self.spec.name, etype, time.monotonic() - t0, released
+                    )
+                )
         self.emit(TestTeardownCompletedEvent(tid, time.monotonic() - began))
 
     def _stop_service(self, name: str, service: ManagedService) -> None:

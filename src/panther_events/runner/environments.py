@@ -71,6 +71,11 @@ class LocalEnvironment:
         shutil.rmtree(self.workdir, ignore_errors=True)
         return {"workdir_removed": str(self.workdir)}
 
+    @property
+    def network_up(self) -> bool:
+        """Whether a network of the test's own exists (and must be torn down)."""
+        return False
+
     def setup_network(self) -> dict[str, Any]:
         """Create the test's network; nothing to do for ``local``."""
         return {}
@@ -117,6 +122,11 @@ class NetnsEnvironment(LocalEnvironment):
         super().__init__(name, spec, keep_workdir=keep_workdir)
         self.netns = f"panther-{uuid.uuid4().hex[:12]}"
         self._created = False
+
+    @property
+    def network_up(self) -> bool:
+        """Whether the namespace exists (set up, even halfway, and not yet deleted)."""
+        return self._created
 
     def setup_network(self) -> dict[str, Any]:
         """Create the namespace and bring its loopback up.
