@@ -185,7 +185,11 @@ from .guide import (
 from .manager import EventManager
 from .observer import Observer
 from .observers.logger import LoggerObserver
+from .observers.metrics import MetricSeries, MetricsObserver
+from .observers.progress import ProgressObserver
+from .observers.results import ExperimentResult, ResultCollector, StepResult, TestResult
 from .observers.state_tracking import StateTrackingObserver, StateViolation
+from .observers.store import EventStoreObserver
 from .serialization import event_from_dict, event_from_json, event_to_dict, event_to_json
 from .states.assertion import AssertionState, AssertionStateManager
 from .states.base import BaseState, EntityStateManager, StateManager, StateTransition
@@ -205,6 +209,10 @@ from .states.plugin import PluginState, PluginStateManager
 from .states.service import ServiceState, ServiceStateManager
 from .states.step import StepState, StepStateManager
 from .states.test import TestState, TestStateManager
+from .store.base import EventStore, EventStoreBase, RunInfo, StateInterval, StoredEvent, new_run_id
+from .store.formats import ImportResult, export_run, from_cloudevent, import_events, to_cloudevent
+from .store.memory import InMemoryEventStore
+from .store.sqlite import SQLiteEventStore
 
 try:
     __version__ = version("panther-events")
@@ -256,6 +264,9 @@ __all__ = [
     "EventEmitterBase",
     "EventManager",
     "EventSink",
+    "EventStore",
+    "EventStoreBase",
+    "EventStoreObserver",
     "EventType",
     "EventValidationError",
     "ExperimentCompletedEvent",
@@ -273,19 +284,24 @@ __all__ = [
     "ExperimentPluginLoadingCompletedEvent",
     "ExperimentPluginLoadingFailedEvent",
     "ExperimentPluginLoadingStartedEvent",
+    "ExperimentResult",
     "ExperimentServiceFailureEvent",
     "ExperimentStartedEvent",
     "ExperimentState",
     "ExperimentStateManager",
     "ExperimentTestCasesInitializedEvent",
     "GenericEvent",
+    "ImportResult",
+    "InMemoryEventStore",
     "InvalidTransitionError",
     "LoggerObserver",
     "ManagerClosedError",
     "MetricCollectedEvent",
+    "MetricSeries",
     "MetricsEvent",
     "MetricsEventEmitter",
     "MetricsEventType",
+    "MetricsObserver",
     "MetricsSummaryEvent",
     "MissingExtraError",
     "NetworkSetupCompletedEvent",
@@ -317,9 +333,13 @@ __all__ = [
     "PluginState",
     "PluginStateManager",
     "PluginStoppedEvent",
+    "ProgressObserver",
     "RecursionLimitError",
     "ResourceMetricEvent",
+    "ResultCollector",
+    "RunInfo",
     "RunNotFoundError",
+    "SQLiteEventStore",
     "ServiceCreatedEvent",
     "ServiceDeploymentCompletedEvent",
     "ServiceDeploymentFailedEvent",
@@ -342,6 +362,7 @@ __all__ = [
     "ServiceStoppedEvent",
     "ServiceStoppingEvent",
     "ServiceTestResultsEvent",
+    "StateInterval",
     "StateManager",
     "StateTrackingObserver",
     "StateTransition",
@@ -353,11 +374,13 @@ __all__ = [
     "StepExecutionFailedEvent",
     "StepExecutionStartedEvent",
     "StepProgressEvent",
+    "StepResult",
     "StepSkippedEvent",
     "StepState",
     "StepStateManager",
     "StepUnsupportedEvent",
     "StoreError",
+    "StoredEvent",
     "SystemEvent",
     "TestAssertionCheckedEvent",
     "TestAssertionsCompletedEvent",
@@ -381,6 +404,7 @@ __all__ = [
     "TestExecutionFailedEvent",
     "TestExecutionStartedEvent",
     "TestFailedEvent",
+    "TestResult",
     "TestResultEvent",
     "TestSetupCompletedEvent",
     "TestSetupFailedEvent",
@@ -406,9 +430,14 @@ __all__ = [
     "event_from_json",
     "event_to_dict",
     "event_to_json",
+    "export_run",
+    "from_cloudevent",
+    "import_events",
     "new_machine",
+    "new_run_id",
     "registered_event_types",
     "state_enum",
     "state_for_event",
     "target_state",
+    "to_cloudevent",
 ]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from .base import EventStore, RunInfo, StateInterval, StoredEvent, new_run_id
-from .formats import ImportResult, export_run, import_events
+from .base import EventStore, EventStoreBase, RunInfo, StateInterval, StoredEvent, new_run_id
+from .formats import ImportResult, export_run, from_cloudevent, import_events, to_cloudevent
 from .memory import InMemoryEventStore
 from .sqlite import SCHEMA_VERSION, SQLiteEventStore
 
 __all__ = [
     "SCHEMA_VERSION",
     "EventStore",
+    "EventStoreBase",
     "ImportResult",
     "InMemoryEventStore",
     "RunInfo",
@@ -17,6 +18,8 @@ __all__ = [
     "StateInterval",
     "StoredEvent",
     "export_run",
+    "from_cloudevent",
     "import_events",
     "new_run_id",
+    "to_cloudevent",
 ]

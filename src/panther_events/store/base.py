@@ -21,10 +21,8 @@ from ..serialization import event_from_dict
 from ..states.mapping import state_for_event
 
 __all__ = [
-    "RUN_STATUSES",
     "EventStore",
     "EventStoreBase",
-    "Order",
     "RunInfo",
     "StateInterval",
     "StoredEvent",

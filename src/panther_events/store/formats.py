@@ -31,9 +31,7 @@ __all__ = [
     "export_run",
     "from_cloudevent",
     "import_events",
-    "parse_records",
     "to_cloudevent",
-    "to_jsonl_record",
 ]
 
 ExportFormat = Literal["jsonl", "cloudevents"]
