@@ -41,7 +41,7 @@ tests:
       - name: flaky
         # The shell leaves a grandchild in the group: teardown must kill it too.
         command: ["/bin/sh", "-c", "sleep 300 & exec \\"$0\\" \\"$@\\"",
-                  "${{python}}", "{ECHO}", "--port", "${{port}}", "--exit-after", "0.3"]
+                  "${{python}}", "{ECHO}", "--port", "${{port}}", "--exit-after", "0.5"]
         port: auto
         ready: {{tcp: true}}
         health: {{interval: 0.1}}

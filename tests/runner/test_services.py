@@ -130,7 +130,7 @@ class TestMonitoring:
             "{name: mute, command: [sleep, '300'], port: auto, ready: {delay: 0}, "
             "health: {interval: 0.05, tcp: true}}"
         )
-        run = run_text(_one_service(service, "      - {kind: wait, seconds: 0.3}\n"), tmp_path)
+        run = run_text(_one_service(service, "      - {kind: wait, seconds: 0.6}\n"), tmp_path)
         failed = run.of_type("service.health_check_failed")
         assert len(failed) >= 2
         assert len({e.id for e in failed}) == len(failed)
