@@ -386,7 +386,7 @@ class EmitterRegistry(ValidatedLifecycleEmits):
             self.last_refusal = None
         for index, event in enumerate(events):
             try:
-                self.event_manager.publish(event)
+                self.event_manager.notify(event)  # the emitters' contract: notify
             except BaseException:
                 with self._lock:
                     self._undo(moved[self._moves_before(events, index) :])
