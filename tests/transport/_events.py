@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from panther_events.events.step import StepProgressEvent
+from panther_events.exceptions import StoreError
+from panther_events.store.sqlite import SQLiteEventStore
 from panther_events.transport import Delivery, Transport
 
 
@@ -34,18 +34,20 @@ def fetch_until(
     return got
 
 
+def stored_total(db: Path) -> int:
+    """How many events the store file holds (0 while it does not exist yet)."""
+    try:
+        with SQLiteEventStore(db, create=False) as store:
+            return sum(run.event_count for run in store.runs())
+    except StoreError:  # absent, or the collector has not written its schema yet
+        return 0
+
+
 def stored_counts(db: Path) -> tuple[int, int]:
-    """``(rows, distinct (run, id) pairs)`` in an event store file, read with plain sqlite3."""
-    if not db.exists():
-        return (0, 0)
-    with contextlib.closing(sqlite3.connect(db)) as conn:
-        try:
-            rows, distinct = conn.execute(
-                "SELECT COUNT(*), COUNT(DISTINCT run_id || ':' || id) FROM events"
-            ).fetchone()
-        except sqlite3.OperationalError:  # the collector has not created the schema yet
-            return (0, 0)
-    return int(rows), int(distinct)
+    """``(events, distinct (run, id) pairs)`` in a store, read back through the store API."""
+    with SQLiteEventStore(db, create=False) as store:
+        keys = [(e.run_id, e.id) for run in store.runs() for e in store.events(run.run_id)]
+    return len(keys), len(set(keys))
 
 
 def stream_messages(url: str, stream: str = "PANTHER_EVENTS") -> int:

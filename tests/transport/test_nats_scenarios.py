@@ -18,7 +18,7 @@ import pytest
 from panther_events.store.sqlite import SQLiteEventStore
 from panther_events.transport.nats import NatsSubscriber
 
-from ._events import stored_counts, stream_messages, wait_for
+from ._events import stored_counts, stored_total, stream_messages, wait_for
 from ._server import NatsServer
 
 pytestmark = pytest.mark.slow
@@ -153,10 +153,10 @@ class TestCollectorRestart:
         assert finish(start_worker(url, "run-y"))["sent"] == PER_WORKER
         db = tmp_path / "central.db"
         first = collector_cli(url, db, "--batch", "200", "--ack-wait", "2")
-        wait_for(lambda: stored_counts(db)[0] >= 2000)
+        wait_for(lambda: stored_total(db) >= 2000)
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=30)
-        assert stored_counts(db)[0] < 2 * PER_WORKER
+        assert stored_total(db) < 2 * PER_WORKER
         second = collector_cli(url, db, "--ack-wait", "2", "--idle-timeout", "4", "--json")
         out, err = second.communicate(timeout=240)
         assert second.returncode == 0, err[-3000:]
@@ -171,7 +171,7 @@ class TestCollectorRestart:
         assert finish(start_worker(url, "run-z"))["sent"] == PER_WORKER
         db = tmp_path / "central.db"
         collector = collector_cli(url, db, "--json")
-        wait_for(lambda: stored_counts(db)[0] == PER_WORKER)
+        wait_for(lambda: stored_total(db) == PER_WORKER)
         collector.send_signal(signal.SIGTERM)
         out, err = collector.communicate(timeout=60)
         assert collector.returncode == 0, err[-3000:]

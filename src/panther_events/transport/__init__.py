@@ -11,9 +11,9 @@ from ._consume import consume, sink_for
 from .base import (
     DEFAULT_CONSUMER,
     DEFAULT_SUBJECT_PREFIX,
-    RUN_ID_HEADER,
     Delivery,
     Transport,
+    check_run_id,
     message_id,
     new_run_id,
     subject_for,
@@ -23,11 +23,11 @@ from .memory import InMemoryStream, InMemoryTransport
 __all__ = [
     "DEFAULT_CONSUMER",
     "DEFAULT_SUBJECT_PREFIX",
-    "RUN_ID_HEADER",
     "Delivery",
     "InMemoryStream",
     "InMemoryTransport",
     "Transport",
+    "check_run_id",
     "consume",
     "message_id",
     "new_run_id",

@@ -13,6 +13,7 @@ it has durably handled an event, and handles redeliveries idempotently.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import secrets
@@ -26,9 +27,9 @@ from ..events.base import BaseEvent
 __all__ = [
     "DEFAULT_CONSUMER",
     "DEFAULT_SUBJECT_PREFIX",
-    "RUN_ID_HEADER",
     "Delivery",
     "Transport",
+    "check_run_id",
     "message_id",
     "new_run_id",
     "subject_for",
@@ -38,12 +39,11 @@ __all__ = [
 DEFAULT_SUBJECT_PREFIX = "panther.events"
 #: Durable consumer name used by the central collector unless told otherwise.
 DEFAULT_CONSUMER = "panther-collector"
-#: Header that carries the exact run id (the subject carries a sanitised token of it).
-RUN_ID_HEADER = "Panther-Run-Id"
 
 # Subject tokens may not contain '.', wildcards or whitespace; anything else outside this
 # conservative set is replaced too, so every host's run id maps to one valid token.
 _UNSAFE_TOKEN = re.compile(r"[^A-Za-z0-9_\-]")
+_BAD_RUN_ID = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def new_run_id() -> str:
@@ -62,7 +62,7 @@ def subject_for(run_id: str, event_type: str, prefix: str = DEFAULT_SUBJECT_PREF
 
     Args:
         run_id: the run; characters that are not valid in a subject token become ``_``
-            (the exact id travels in the :data:`RUN_ID_HEADER` header).
+            (the exact id travels in the ``Nats-Msg-Id`` header, see :func:`message_id`).
         event_type: the dotted type string, e.g. ``test.execution_started``.
         prefix: the subject prefix, by default ``panther.events``.
 
@@ -74,12 +74,24 @@ def subject_for(run_id: str, event_type: str, prefix: str = DEFAULT_SUBJECT_PREF
     return f"{prefix}.{run_token}.{type_tokens}"
 
 
+@functools.lru_cache(maxsize=1024)
+def check_run_id(run_id: object) -> str:
+    """Return ``run_id`` if it can travel in a message header, else raise ``ValueError``."""
+    if not isinstance(run_id, str) or not run_id or _BAD_RUN_ID.search(run_id):
+        raise ValueError(
+            f"run id {run_id!r} cannot be sent: expected a non-empty string without "
+            "whitespace or control characters, such as new_run_id() gives"
+        )
+    return run_id
+
+
 def message_id(run_id: str, event_id: str) -> str:
-    """Return the deduplication id of an event in a run.
+    """Return the deduplication id (``Nats-Msg-Id``) of an event in a run: ``run:event``.
 
     Content-based event ids are equal for equal content, and two hosts can well emit the same
     content; scoping the id by run keeps JetStream's duplicate window from dropping the second
-    host's event while still storing a retried publish of one run only once.
+    host's event while still storing a retried publish of one run only once. It also carries
+    the exact run id to the receiver: everything before the last ``:``.
     """
     return f"{run_id}:{event_id}"
 

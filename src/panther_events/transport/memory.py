@@ -11,7 +11,7 @@ from typing import final
 
 from ..exceptions import TransportError
 from ..serialization import event_from_json, event_to_dict, event_to_json
-from .base import DEFAULT_CONSUMER, Delivery, message_id
+from .base import DEFAULT_CONSUMER, Delivery, check_run_id, message_id
 
 __all__ = ["InMemoryStream", "InMemoryTransport"]
 
@@ -154,6 +154,7 @@ class InMemoryTransport:
                 f"cannot publish {type(event).__name__} for run {run_id!r}: the transport is "
                 "closed; create a new InMemoryTransport"
             )
+        check_run_id(run_id)
         event_id = str(event_to_dict(event)["id"])
         self.stream.append(run_id, event_id, event_to_json(event))
 

@@ -4,7 +4,7 @@ This is the only module that imports ``nats`` (extra ``nats``). The design:
 
 * Every event is one JetStream message on ``panther.events.<run>.<type>`` with the header
   ``Nats-Msg-Id: <run id>:<event id>`` (see :func:`~panther_events.transport.base.message_id`)
-  and the exact run id in ``Panther-Run-Id``. Within the stream's duplicate window the
+  (so the exact run id travels in a header too). Within the stream's duplicate window the
   server stores a re-sent message once, so retrying is always safe.
 * Publishing never waits for the network: :meth:`NatsTransport.publish` serialises the event
   and puts it in an :class:`~panther_events.transport._outbox.Outbox` (memory, then a spool
@@ -29,6 +29,7 @@ import logging
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Future as ThreadFuture
 from dataclasses import dataclass
@@ -56,8 +57,8 @@ from ._outbox import Item, Outbox
 from .base import (
     DEFAULT_CONSUMER,
     DEFAULT_SUBJECT_PREFIX,
-    RUN_ID_HEADER,
     Delivery,
+    check_run_id,
     message_id,
     new_run_id,
     subject_for,
@@ -71,6 +72,28 @@ _T = TypeVar("_T")
 _DEFAULT_URL = "nats://127.0.0.1:4222"
 _MAX_BACKOFF = 2.0
 _subject = functools.lru_cache(maxsize=4096)(subject_for)
+
+
+async def _write(nc: NatsClient, commands: list[bytes]) -> None:
+    """Write pre-encoded protocol commands as one block and have them flushed.
+
+    Uses the client's own write buffer (``_send_command``), so reconnection buffering and
+    flushing behave as for ``Client.publish``.
+    """
+    await nc._send_command(b"".join(commands))
+    await nc._flush_pending()
+
+
+def _delivery_count(msg: Msg) -> int:
+    """How many times JetStream delivered ``msg``, read from its ack subject.
+
+    ``$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>``; the longer
+    form with domain and account hash goes through nats-py's full parser.
+    """
+    tokens = msg.reply.split(".")
+    if len(tokens) == 9:
+        return int(tokens[4])
+    return int(msg.metadata.num_delivered)
 
 
 @final
@@ -202,7 +225,12 @@ class NatsTransport:
         # State below is touched only on the loop thread.
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
-        self._psub: JetStreamContext.PullSubscription | None = None
+        self._pull_subject = ""  # set once the consumer exists
+        self._deliveries = ""  # our inbox for pulled messages
+        self._inbox: deque[Msg] = deque()
+        self._arrived = asyncio.Event()
+        self._pull_left = 0  # messages the open pull request may still bring
+        self._pull_expires = 0.0
         self._connected = threading.Event()
         self._in_flight: dict[str, tuple[Item, float]] = {}  # ack token -> (item, deadline)
         self._ack_prefix = ""
@@ -240,6 +268,7 @@ class NatsTransport:
                 f"cannot publish {type(event).__name__} for run {run_id!r}: this NatsTransport "
                 "is closed; create a new one"
             )
+        check_run_id(run_id)
         wire = event_to_dict(event)
         payload = json.dumps(wire, separators=(",", ":"), ensure_ascii=False).encode()
         item = (
@@ -265,7 +294,7 @@ class NatsTransport:
     async def _send_forever(self) -> None:
         """The sender: connect, move queued messages into flight, re-send failures."""
         last_sweep = time.monotonic()
-        while not (self._stopping and not self._in_flight and not len(self._outbox)):
+        while not self._stopping:
             if self._error is not None:
                 await asyncio.sleep(0.5)
                 continue
@@ -290,30 +319,39 @@ class NatsTransport:
             await self._send(nc, items)
 
     async def _send(self, nc: NatsClient, items: list[Item]) -> None:
-        """Publish ``items``, each with a reply subject of our acknowledgement inbox.
+        """Publish ``items``, each with a reply subject in our acknowledgement inbox.
 
-        nats-py's ``publish_async`` is not used: a publish that fails while the connection
-        drops leaks its in-flight permit there, which would eventually stall the sender.
+        The batch is written as one block of ``HPUB`` commands through the client's write
+        buffer: ``Client.publish`` re-validates and re-encodes the header of every message,
+        which costs more than everything else a publisher does. nats-py's ``publish_async``
+        is not used either: a publish failing while the connection drops leaks its in-flight
+        permit there, which would in the end stall the sender.
         """
         deadline = time.monotonic() + self.ack_timeout
-        for index, item in enumerate(items):
-            msg_id, subject, run_id, payload = item
+        commands = []
+        for msg_id, subject, _run_id, payload in items:
             self._seq += 1
             token = str(self._seq)
-            try:
-                await nc.publish(
-                    subject,
-                    payload,
-                    reply=self._ack_prefix + token,
-                    headers={"Nats-Msg-Id": msg_id, RUN_ID_HEADER: run_id},
-                )
-            except Exception as exc:  # connection lost mid-batch: keep the rest for later
-                logger.debug("publish of %d messages failed: %r", len(items) - index, exc)
-                self._failures += 1
-                self._retried += len(items) - index
-                self._outbox.requeue(items[index:])
-                return
-            self._in_flight[token] = (item, deadline)
+            header = b"NATS/1.0\r\nNats-Msg-Id: " + msg_id.encode() + b"\r\n\r\n"
+            size = len(header) + len(payload)
+            commands.append(
+                f"HPUB {subject} {self._ack_prefix}{token} {len(header)} {size}\r\n".encode()
+                + header
+                + payload
+                + b"\r\n"
+            )
+        try:
+            await _write(nc, commands)
+        except Exception as exc:  # connection lost: keep the batch for later
+            logger.debug("publish of %d messages failed: %r", len(items), exc)
+            self._failures += 1
+            self._retried += len(items)
+            self._outbox.requeue(items)
+            self._seq -= len(items)
+            return
+        first = self._seq - len(items) + 1
+        for offset, item in enumerate(items):
+            self._in_flight[str(first + offset)] = (item, deadline)
 
     async def _on_ack(self, msg: Msg) -> None:
         """A publish acknowledgement (or error) from JetStream: count it or re-queue."""
@@ -324,10 +362,9 @@ class NatsTransport:
         if msg.headers and msg.headers.get("Status") == "503":
             error = "no stream listens on the subject"
             self._need_check = True
-        else:
+        elif b'"error"' in msg.data:  # a PubAck is small JSON; only errors need parsing
             try:
-                reply = json.loads(msg.data)
-                error = reply.get("error")
+                error = json.loads(msg.data).get("error") or "unknown error"
             except ValueError as exc:
                 error = repr(exc)
         if error:
@@ -374,6 +411,9 @@ class NatsTransport:
                 logger.debug("cannot connect to %s (%r); retry in %.2fs", self.servers, exc, delay)
                 await asyncio.sleep(delay)
                 return
+            if self._stopping:
+                await nc.close()
+                return
             self._nc = nc
             self._js = nc.jetstream()
             self._ack_prefix = nc.new_inbox() + "."
@@ -418,6 +458,7 @@ class NatsTransport:
         # connection that is being restored. The sender checks before sending again.
         logger.info("reconnected to NATS %s", self.servers)
         self._need_check = True
+        self._pull_left = 0  # an open pull request did not survive the server
         self._wake.set()
 
     # ----------------------------------------------------------------- consuming
@@ -439,31 +480,79 @@ class NatsTransport:
         return self._call(self._fetch(max_events, timeout), timeout + 30)
 
     async def _fetch(self, max_events: int, timeout: float) -> list[Delivery]:
+        """Pull up to ``max_events`` messages: ask the consumer, gather what arrives.
+
+        nats-py's ``PullSubscription.fetch`` waits for each message separately, which costs
+        more than the rest of the collector; here deliveries land in a buffer from a callback
+        and a pull request is sent only when no earlier one is still open.
+        """
+        deadline = time.monotonic() + timeout
         try:
-            if self._psub is None:
-                self._psub = await self._subscribe()
-            msgs = await self._psub.fetch(max_events, timeout=timeout)
-        except (TimeoutError, nats.errors.TimeoutError):
-            return []
+            if not self._pull_subject:
+                await self._subscribe()
+            if len(self._inbox) < max_events:
+                await self._request(max_events, timeout)
+            while not self._inbox:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return []
+                self._arrived.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), remaining)
+                if not self._inbox and self._pull_left == 0:
+                    await self._request(max_events, deadline - time.monotonic())
+            # The rest of a burst is usually a few milliseconds behind its first message.
+            settle = time.monotonic() + 0.005
+            while len(self._inbox) < max_events and self._pull_left > 0:
+                remaining = min(settle, deadline) - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._arrived.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._arrived.wait(), remaining)
         except (nats.errors.Error, nats.js.errors.Error, OSError) as exc:
             logger.debug("fetch failed (%r); will retry", exc)
+            self._pull_left = 0
             await asyncio.sleep(min(timeout, 0.2))
             return []
         out: list[Delivery] = []
-        for msg in msgs:
+        while self._inbox and len(out) < max_events:
+            msg = self._inbox.popleft()
             try:
                 event = event_from_json(msg.data.decode())
-                run_id = (msg.headers or {}).get(RUN_ID_HEADER) or msg.subject.split(".")[2]
-                out.append(Delivery(run_id, event, msg.metadata.num_delivered, msg))
+                run_id = (msg.headers or {})["Nats-Msg-Id"].rpartition(":")[0]
+                out.append(Delivery(run_id, event, _delivery_count(msg), msg))
             except Exception:
                 # A message that is not an event would be redelivered forever: drop it loudly.
                 logger.exception("dropping undecodable message on %r", msg.subject)
-                await msg.term()
+                with contextlib.suppress(Exception):
+                    await msg.term()
         return out
 
-    async def _subscribe(self) -> JetStreamContext.PullSubscription:
-        js = self._js
-        assert js is not None
+    async def _request(self, batch: int, timeout: float) -> None:
+        """Open a pull request for ``batch`` messages unless one is still open."""
+        nc = self._nc
+        if nc is None or (self._pull_left > 0 and time.monotonic() < self._pull_expires):
+            return
+        expires = max(timeout, 0.05)
+        self._pull_left = batch
+        self._pull_expires = time.monotonic() + expires
+        request = {"batch": batch, "expires": int(expires * 1e9)}
+        await nc.publish(self._pull_subject, json.dumps(request).encode(), reply=self._deliveries)
+
+    async def _on_delivery(self, msg: Msg) -> None:
+        """A message for our pull requests, or a status that ends one."""
+        status = msg.headers.get("Status") if msg.headers else None
+        if status is None:
+            self._inbox.append(msg)
+            self._pull_left -= 1
+        elif status != "100":  # 404 no messages, 408 expired, 409 consumer changed: closed
+            self._pull_left = 0
+        self._arrived.set()
+
+    async def _subscribe(self) -> None:
+        js, nc = self._js, self._nc
+        assert js is not None and nc is not None
         config = js_api.ConsumerConfig(
             durable_name=self.consumer,
             ack_policy=js_api.AckPolicy.EXPLICIT,
@@ -472,7 +561,9 @@ class NatsTransport:
             filter_subject=f"{self.stream.subject_prefix}.>",
         )
         await js.add_consumer(self.stream.name, config)
-        return await js.pull_subscribe_bind(durable=self.consumer, stream=self.stream.name)
+        self._deliveries = nc.new_inbox()
+        await nc.subscribe(self._deliveries, cb=self._on_delivery)
+        self._pull_subject = f"$JS.API.CONSUMER.MSG.NEXT.{self.stream.name}.{self.consumer}"
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
         """Acknowledge deliveries; see ``Transport.ack``."""
@@ -488,10 +579,14 @@ class NatsTransport:
             self._call(self._settle_async(msgs, ack=ack), 30)
 
     async def _settle_async(self, msgs: list[Msg], *, ack: bool) -> None:
-        for msg in msgs:
-            # A lost ack only means a redelivery, which consumers handle idempotently.
-            with contextlib.suppress(Exception):
-                await (msg.ack() if ack else msg.nak())
+        # A lost ack only means a redelivery, which consumers handle idempotently.
+        with contextlib.suppress(Exception):
+            nc = self._nc
+            if ack and nc is not None:
+                await _write(nc, [b"PUB " + m.reply.encode() + b" 4\r\n+ACK\r\n" for m in msgs])
+            else:
+                for msg in msgs:
+                    await msg.nak()
 
     # ----------------------------------------------------------------- lifecycle
     def stats(self) -> dict[str, object]:
@@ -535,8 +630,12 @@ class NatsTransport:
             )
 
     async def _shutdown(self) -> int:
+        # The sender is not cancelled but asked to stop: cancelling it inside nats.connect()
+        # would leave that half-made connection's socket open.
         self._stopping = True
-        self._sender.cancel()
+        self._wake.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.wrap_future(self._sender), 15)
         unsent = [item for item, _ in self._in_flight.values()]
         self._in_flight.clear()
         left = self._outbox.close(unsent)
