@@ -24,7 +24,7 @@ import typer
 from ..emitters import EmitterRegistry
 from ..exceptions import ExperimentFileError
 from ..manager import EventManager
-from ..observers import EventStoreObserver, LoggerObserver, ProgressObserver
+from ..observers import EventStoreObserver, LoggerObserver, ProgressObserver, ResultCollector
 from ..runner import ExperimentResult, ExperimentRunner, load_experiment
 from ..store.sqlite import SQLiteEventStore
 from ._app import DbOption, JsonOption, app, get_state
@@ -90,6 +90,9 @@ def run(
         if not quiet:
             # On stderr (its default): stdout carries only the verdict, or the --json summary.
             manager.register_observer("*", ProgressObserver())
+        # The JUnit report comes from the events, like any other observer's view of the run.
+        collector = ResultCollector(suite_name=loaded.spec.name)
+        manager.register_observer("*", collector)
         if nats is not None:
             _attach_nats(manager, nats, run_id)
         # Closing the manager drains the background store observer; the stack then closes
@@ -98,7 +101,7 @@ def run(
         result = runner.run()
 
     if junit is not None:
-        junit.write_text(result.to_junit_xml(), encoding="utf-8")
+        junit.write_text(collector.to_junit_xml(), encoding="utf-8")
     if state.json:
         typer.echo(json.dumps({**result.to_dict(), "db": str(db_path)}, indent=2))
     else:

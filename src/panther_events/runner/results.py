@@ -1,8 +1,7 @@
-"""What a run produced: per-test outcomes, the experiment result, and its JUnit XML form."""
+"""What a run produced: per-test outcomes and the experiment result (the ``--json`` summary)."""
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,40 +104,3 @@ class ExperimentResult:
             "failed_count": sum(not t.passed for t in self.tests),
             "tests": [t.to_dict() for t in self.tests],
         }
-
-    def to_junit_xml(self) -> str:
-        """Return the result as JUnit XML: one testsuite, one testcase per test.
-
-        A failed test carries a ``<failure>`` with its reason; a test that was not run (the
-        experiment was interrupted) is ``<skipped>``.
-        """
-        suite = ET.Element(
-            "testsuite",
-            name=self.name,
-            tests=str(len(self.tests)),
-            failures=str(sum(not t.passed and t.phase != "not_run" for t in self.tests)),
-            skipped=str(sum(t.phase == "not_run" for t in self.tests)),
-            time=f"{self.duration:.3f}",
-        )
-        ET.SubElement(ET.SubElement(suite, "properties"), "property", name="experiment_id",
-                      value=self.experiment_id)  # fmt: skip
-        for test in self.tests:
-            case = ET.SubElement(
-                suite, "testcase", classname=self.name, name=test.name, time=f"{test.duration:.3f}"
-            )
-            if test.phase == "not_run":
-                ET.SubElement(case, "skipped", message=test.reason or "not run")
-            elif not test.passed:
-                failure = ET.SubElement(
-                    case, "failure", message=test.reason or "failed", type=test.phase or "failed"
-                )
-                failure.text = "\n".join(
-                    [f"step {s.name}: {s.error}" for s in test.steps if s.error]
-                    + [
-                        f"assertion {a.name}: {a.outcome.message if a.outcome else a.error}"
-                        for a in test.assertions
-                        if not a.passed
-                    ]
-                )
-        ET.indent(suite)
-        return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
