@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from panther_events.exceptions import ExperimentFileError
 from panther_events.runner import load_experiment, parse_experiment
+from panther_events.runner._template import TemplateError, names_in, substitute
 
 from .helpers import EXAMPLES
 
@@ -147,3 +148,44 @@ class TestErrorLines:
         ((line, key, _),) = _problems(text)
         assert line == expected
         assert key == f"tests[{bad_test}].steps[{bad_step}].timeout"
+
+
+class TestCommands:
+    """Commands as written in YAML."""
+
+    def test_numbers_in_an_argv_become_text(self) -> None:
+        """[sleep, 300] is the argv ['sleep', '300'], for services and command steps."""
+        loaded = parse_experiment(
+            "name: x\ntests:\n  - name: t\n    services:\n"
+            "      - {name: s, command: [sleep, 300]}\n"
+            "    steps:\n      - {kind: command, run: [echo, 1, 2.5]}\n"
+        )
+        assert loaded.spec.tests[0].services[0].command == ["sleep", "300"]
+        assert loaded.step_params[0][0].argv() == ["echo", "1", "2.5"]  # type: ignore[attr-defined]
+
+
+_NAMES = st.from_regex(r"[a-z][a-z0-9_.]{0,12}", fullmatch=True)
+
+
+class TestTemplate:
+    """${name} substitution."""
+
+    @given(text=st.text().filter(lambda t: "$" not in t))
+    def test_text_without_dollar_is_unchanged(self, text: str) -> None:
+        """Only ${...} and $$ are special."""
+        assert substitute(text, {}) == text
+
+    @given(values=st.dictionaries(_NAMES, st.text(), min_size=1), prefix=st.text(alphabet="ab "))
+    def test_every_variable_is_replaced(self, values: dict[str, str], prefix: str) -> None:
+        """Each ${name} becomes its value, $$ a single $, in strings nested in lists and dicts."""
+        template = prefix + "".join(f"${{{name}}}$$" for name in values)
+        expected = prefix + "".join(f"{value}$" for value in values.values())
+        assert substitute({"k": [template]}, values) == {"k": [expected]}
+        assert names_in([template]) == list(values)
+
+    def test_unknown_variable_names_the_known_ones(self) -> None:
+        """The error lists what could have been meant."""
+        with pytest.raises(
+            TemplateError, match=r"unknown variable \$\{prot\}; known here: \['port'\]"
+        ):
+            substitute("${prot}", {"port": "1"})

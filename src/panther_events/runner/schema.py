@@ -22,6 +22,7 @@ __all__ = [
     "ServiceSpec",
     "StepSpec",
     "TestSpec",
+    "argv_of",
 ]
 
 # Names become parts of entity ids, file names and ``${...}`` variables.
@@ -113,7 +114,7 @@ class ServiceSpec(_Strict):
     @field_validator("command", mode="before")
     @classmethod
     def _split_command(cls, value: Any) -> Any:
-        return shlex.split(value) if isinstance(value, str) else value
+        return argv_of(value)
 
     @field_validator("env", mode="before")
     @classmethod
@@ -217,6 +218,21 @@ class ExperimentSpec(_Strict):
     def _unique_tests(self) -> ExperimentSpec:
         _check_unique("test", [t.name for t in self.tests])
         return self
+
+
+def argv_of(value: Any) -> Any:
+    """A command as an argv: a string split like a shell would, numbers in a list as text.
+
+    YAML reads ``[server, --port, 8080]`` with an int; an argv holds strings. Anything else is
+    returned unchanged for validation to reject.
+    """
+    if isinstance(value, str):
+        return shlex.split(value)
+    if isinstance(value, list):
+        return [
+            str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value
+        ]
+    return value
 
 
 def _check_unique(what: str, names: list[str]) -> None:

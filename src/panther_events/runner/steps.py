@@ -20,6 +20,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ._process import kill_tree
 from .plugins import Step, StepContext, StepFailed, StepResult, StrictParams
+from .schema import argv_of
 
 __all__ = ["CommandStep", "HttpGetStep", "TcpSendStep", "UdpSendStep", "WaitStep"]
 
@@ -41,6 +42,11 @@ class CommandParams(StrictParams):
     check: bool = True
     env: dict[str, str] = Field(default_factory=dict)
     input: str | None = None
+
+    @field_validator("run", mode="before")
+    @classmethod
+    def _numbers_as_text(cls, value: Any) -> Any:
+        return value if isinstance(value, str) else argv_of(value)
 
     def argv(self) -> list[str]:
         """The argv to execute."""
