@@ -306,7 +306,11 @@ class NatsTransport:
             if nc is None or not nc.is_connected or self._need_check:
                 await self._connect_once()
                 continue
+            if self._failures:
+                await asyncio.sleep(min(0.05 * 2 ** min(self._failures - 1, 6), _MAX_BACKOFF))
             room = self.max_in_flight - len(self._in_flight)
+            # No await between take() and _send() registering the items as in flight, so a
+            # message is always either queued or in flight (flush() relies on it).
             items = self._outbox.take(room) if room > 0 else []
             if not items:
                 self._outbox.mark_empty_if_idle(len(self._in_flight))
@@ -314,8 +318,6 @@ class NatsTransport:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), 0.1)
                 continue
-            if self._failures:
-                await asyncio.sleep(min(0.05 * 2 ** min(self._failures - 1, 6), _MAX_BACKOFF))
             await self._send(nc, items)
 
     async def _send(self, nc: NatsClient, items: list[Item]) -> None:
@@ -329,7 +331,9 @@ class NatsTransport:
         """
         deadline = time.monotonic() + self.ack_timeout
         commands = []
-        for msg_id, subject, _run_id, payload in items:
+        tokens = []
+        for item in items:
+            msg_id, subject, _run_id, payload = item
             self._seq += 1
             token = str(self._seq)
             header = b"NATS/1.0\r\nNats-Msg-Id: " + msg_id.encode() + b"\r\n\r\n"
@@ -340,18 +344,19 @@ class NatsTransport:
                 + payload
                 + b"\r\n"
             )
+            # In flight before the write: while it awaits, acks of earlier messages may empty
+            # the in-flight table, and flush() must not see "nothing left" then.
+            self._in_flight[token] = (item, deadline)
+            tokens.append(token)
         try:
             await _write(nc, commands)
         except Exception as exc:  # connection lost: keep the batch for later
             logger.debug("publish of %d messages failed: %r", len(items), exc)
             self._failures += 1
             self._retried += len(items)
-            self._outbox.requeue(items)
-            self._seq -= len(items)
-            return
-        first = self._seq - len(items) + 1
-        for offset, item in enumerate(items):
-            self._in_flight[str(first + offset)] = (item, deadline)
+            self._outbox.requeue(
+                [entry[0] for entry in (self._in_flight.pop(t, None) for t in tokens) if entry]
+            )
 
     async def _on_ack(self, msg: Msg) -> None:
         """A publish acknowledgement (or error) from JetStream: count it or re-queue."""
