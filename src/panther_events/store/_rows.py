@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from hashlib import sha1
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
 
 from .._canonical import jsonable
@@ -16,6 +17,20 @@ __all__ = ["Row", "as_utc", "event_row", "id_key", "row_from_dict"]
 # Compact, non-ASCII kept as is, and NaN refused so that such data takes the jsonable() path
 # (which writes it as text) instead of producing JSON that other tools reject.
 _STRICT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _refuse(value: object) -> object:
+    raise TypeError(f"{type(value).__name__} is not JSON-native")
+
+
+# JSONEncoder.encode() builds a new C encoder on every call, which costs as much as the
+# encoding itself for small event data; this one is built once (no circular-reference markers:
+# such data already fails when the event computes its content id).
+_C_ENCODE = (
+    c_make_encoder(None, _refuse, encode_basestring, None, ":", ",", False, False, False)
+    if c_make_encoder is not None
+    else None
+)
 
 
 class Row(NamedTuple):
@@ -36,8 +51,10 @@ def _data_json(data: Any) -> str:
     # The fast path encodes plain data directly; anything JSON cannot hold natively (datetimes,
     # enums, sets, NaN...) falls back to the wire form's conversion, as to_dict() does.
     try:
+        if _C_ENCODE is not None and type(data) is dict:
+            return "".join(_C_ENCODE(data, 0))
         return _STRICT.encode(data)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return _STRICT.encode(jsonable(data))
 
 
