@@ -18,9 +18,13 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from hashlib import sha1
+
+try:  # CPython's built-in SHA-1 is cheaper to start than OpenSSL's EVP for short inputs
+    from _sha1 import sha1  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - builds without it
+    from hashlib import sha1
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
 __all__ = [
     "canonical_data",
@@ -88,12 +92,12 @@ _ENCODER = json.JSONEncoder(
 )
 
 
-def _make_fast_encode() -> Callable[[Any], str]:
-    """Build the C encoder once; JSONEncoder.encode rebuilds it (and a closure) on every call,
-    which costs more than encoding a small dict. Falls back to ``_ENCODER.encode``."""
+def _make_c_encoder() -> Callable[[Any, int], Any] | None:
+    """Build the C encoder once; ``JSONEncoder.encode`` rebuilds it (and a closure) on every
+    call, which costs more than encoding a small dict. None when unavailable or different."""
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:  # pragma: no cover - CPython always has the accelerator
-        return _ENCODER.encode
+        return None
     try:
         # markers=None: no cycle check; a cycle ends in RecursionError, handled by the caller.
         c_encode = make(
@@ -101,17 +105,13 @@ def _make_fast_encode() -> Callable[[Any], str]:
         )
         probe = {"b": [1.5, float("nan"), None, True], "a": "\u00e9"}
         if "".join(c_encode(probe, 0)) != _ENCODER.encode(probe):  # pragma: no cover
-            return _ENCODER.encode
+            return None
     except TypeError:  # pragma: no cover - a different C signature on a future Python
-        return _ENCODER.encode
-
-    def encode(data: Any) -> str:
-        return "".join(c_encode(data, 0))
-
-    return encode
+        return None
+    return cast("Callable[[Any, int], Any]", c_encode)
 
 
-_encode = _make_fast_encode()
+_c_encode = _make_c_encoder()
 
 
 def canonical_data(data: Mapping[str, Any] | None) -> str:
@@ -122,7 +122,9 @@ def canonical_data(data: Mapping[str, Any] | None) -> str:
     if not data:
         return "{}"
     try:
-        return _encode(data)
+        if _c_encode is not None:
+            return "".join(_c_encode(data, 0))
+        return _ENCODER.encode(data)
     except TypeError:
         # Keys of mixed types cannot be sorted: give them string form first.
         return _ENCODER.encode(_normalize(data))
@@ -148,7 +150,11 @@ def create_content_based_uuid(content: str) -> str:
     Equal to ``str(uuid.uuid5(uuid.NAMESPACE_OID, content))`` but about three times faster, as
     it runs once per event created.
     """
-    h = sha1(_NAMESPACE_OID_BYTES + content.encode("utf-8", "surrogatepass")).hexdigest()
+    try:
+        raw = content.encode()
+    except UnicodeEncodeError:  # lone surrogates: keep them rather than fail
+        raw = content.encode("utf-8", "surrogatepass")
+    h = sha1(_NAMESPACE_OID_BYTES + raw).hexdigest()
     # Version nibble 5 at position 12; RFC 4122 variant bits (10xx) on the nibble at 16.
     return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable
-from typing import Any, final
+from collections.abc import Callable, Coroutine
+from typing import Any, cast, final
 
 from ._aliases import aliases_of
 from ._background import Worker
@@ -79,13 +79,13 @@ def run_coroutine_sync(handler: Handler) -> Handler:
     tasks: set[asyncio.Task[object]] = set()
 
     def call(event: Any) -> None:
-        coroutine = handler(event)
+        coroutine = cast("Coroutine[Any, Any, object]", handler(event))
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            asyncio.run(coroutine)  # type: ignore[arg-type]
+            asyncio.run(coroutine)
             return
-        task = loop.create_task(coroutine)  # type: ignore[arg-type]
+        task = loop.create_task(coroutine)
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 

@@ -115,6 +115,7 @@ def event_from_dict(payload: Mapping[str, Any]) -> BaseEvent:
     event.timestamp = timestamp
     event.data = dict(data)
     event._type = event_type
+    event._created = 0.0
     event._use_content_uuid = cls.CONTENT_IDS
     event.content_signature = (
         f"{event.entity_type.value}:{event.name}:{event.entity_id}:{canonical_data(event.data)}"

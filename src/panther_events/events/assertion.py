@@ -66,8 +66,7 @@ class AssertionsValidationStartedEvent(AssertionEvent):
         total_assertions: int | None = None,
         validation_config: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            AssertionEventType.VALIDATION_STARTED,
+        self._setup(
             assertion_id,
             {
                 "assertion_name": assertion_name,
@@ -97,8 +96,7 @@ class AssertionsValidationCompletedEvent(AssertionEvent):
         total_count: int = 0,
         summary: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            AssertionEventType.VALIDATION_COMPLETED,
+        self._setup(
             assertion_id,
             {
                 "assertion_name": assertion_name,
@@ -129,8 +127,7 @@ class AssertionProgressEvent(AssertionEvent):
         total_assertions: int | None = None,
         progress_message: str = "",
     ) -> None:
-        super().__init__(
-            AssertionEventType.PROGRESS,
+        self._setup(
             assertion_id,
             {
                 "assertion_name": assertion_name,
@@ -161,8 +158,7 @@ class AssertionResultEvent(AssertionEvent):
         assertion_message: str = "",
         assertion_details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            AssertionEventType.RESULT,
+        self._setup(
             assertion_id,
             {
                 "assertion_name": assertion_name,
@@ -194,8 +190,7 @@ class AssertionErrorEvent(AssertionEvent):
         error_details: dict[str, Any] | None = None,
         recoverable: bool = False,
     ) -> None:
-        super().__init__(
-            AssertionEventType.ERROR,
+        self._setup(
             assertion_id,
             {
                 "assertion_name": assertion_name,
@@ -224,8 +219,7 @@ class AssertionUnknownEvent(AssertionEvent):
         reason: str = "",
         context: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            AssertionEventType.UNKNOWN,
+        self._setup(
             assertion_id,
             {
                 "assertion_name": assertion_name,

@@ -8,7 +8,8 @@ from abc import ABC
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from random import getrandbits
-from typing import Any, ClassVar
+from time import time as _time
+from typing import Any, ClassVar, NoReturn
 
 from .._canonical import canonical_data, create_content_based_uuid, jsonable
 from ..exceptions import EventValidationError
@@ -29,6 +30,8 @@ class EventType(enum.Enum):
     ASSERTION = "assertion"
     PLUGIN = "plugin"
 
+
+_ENTITY_VALUES = {member: member.value for member in EventType}
 
 # type string -> concrete class; filled by BaseEvent.__init_subclass__.
 _EVENT_CLASSES: dict[str, type[BaseEvent]] = {}
@@ -63,6 +66,8 @@ class BaseEvent(ABC):
     """
 
     __slots__ = (
+        "_created",
+        "_timestamp",
         "_type",
         "_use_content_uuid",
         "content_signature",
@@ -71,7 +76,6 @@ class BaseEvent(ABC):
         "entity_type",
         "id",
         "name",
-        "timestamp",
     )
 
     #: The type string of a concrete class (``"test.created"``); empty on generic classes.
@@ -85,20 +89,27 @@ class BaseEvent(ABC):
     #: True when the class overrides ``validate`` (the manager then calls it on publish;
     #: otherwise it checks the base rule inline, which is cheaper than a method call).
     _custom_validate: ClassVar[bool] = False
+    _ENTITY_VALUE: ClassVar[str]
+    _NAME: ClassVar[str]
+    _ENTITY: ClassVar[EventType]
 
     id: str
     name: str
     entity_type: EventType
     entity_id: str
-    timestamp: datetime
     data: dict[str, Any]
     content_signature: str | None
+    _timestamp: datetime | None
+    _created: float
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._custom_validate = cls.validate is not BaseEvent.validate
         event_type = cls.__dict__.get("EVENT_TYPE")
         if event_type:
+            # Precomputed for _setup: reading an Enum's .value is a descriptor call.
+            entity, _, name = event_type.partition(".")
+            cls._ENTITY_VALUE, cls._NAME, cls._ENTITY = entity, name, EventType(entity)
             other = _EVENT_CLASSES.get(event_type)
             if other is not None and other.__qualname__ != cls.__qualname__:
                 raise TypeError(
@@ -117,7 +128,8 @@ class BaseEvent(ABC):
         *,
         timestamp: datetime | None = None,
     ) -> None:
-        if type(entity_type) is not EventType:
+        entity_value = _ENTITY_VALUES.get(entity_type)
+        if entity_value is None:
             raise TypeError(
                 f"{type(self).__name__}: entity_type must be an EventType member, got "
                 f"{entity_type!r}; use e.g. EventType.TEST"
@@ -127,29 +139,67 @@ class BaseEvent(ABC):
                 f"{type(self).__name__}: name must be a non-empty string, got {name!r}"
             )
         if not entity_id or type(entity_id) is not str:
-            raise EventValidationError(
-                f"{type(self).__name__}: entity id must be a non-empty string, got {entity_id!r}"
-                + (f" (parameter {self.ID_FIELD!r})" if self.ID_FIELD else "")
-            )
+            self._bad_entity_id(entity_id)
         if data is None:
             data = {}
-        elif not isinstance(data, Mapping):
+        elif type(data) is dict:
+            data = data.copy()
+        elif isinstance(data, Mapping):
+            data = dict(data)
+        else:
             raise TypeError(
                 f"{type(self).__name__}: data must be a mapping, got {type(data).__name__}"
             )
         self.name = name
         self.entity_type = entity_type
         self.entity_id = entity_id
-        self.data = dict(data)
-        self.timestamp = timestamp if timestamp is not None else datetime.now(UTC)
-        self._type = f"{entity_type.value}.{name}"
+        self.data = data
+        if timestamp is None:
+            self._created = _time()
+            self._timestamp = None
+        else:
+            self.timestamp = timestamp
+        self._type = f"{entity_value}.{name}"
         self._use_content_uuid = use_content_uuid and self.CONTENT_IDS
-        self._regenerate_id()
+        signature = f"{entity_value}:{name}:{entity_id}:{canonical_data(data)}"
+        self.content_signature = signature
+        self.id = create_content_based_uuid(signature) if self._use_content_uuid else _random_uuid()
+
+    def _setup(self, entity_id: str, data: dict[str, Any]) -> None:
+        """Initialise a concrete class (one with ``EVENT_TYPE``) from a fresh data dict.
+
+        The fast path the generated constructors take: the type, name and entity type come from
+        the class, ``data`` is owned (not copied), and only the entity id needs checking.
+        """
+        if not entity_id or type(entity_id) is not str:
+            self._bad_entity_id(entity_id)
+        cls = type(self)
+        name = cls._NAME
+        self.name = name
+        self.entity_type = cls._ENTITY
+        self.entity_id = entity_id
+        self.data = data
+        self._created = _time()
+        self._timestamp = None
+        self._type = cls.EVENT_TYPE
+        signature = f"{cls._ENTITY_VALUE}:{name}:{entity_id}:{canonical_data(data)}"
+        self.content_signature = signature
+        if cls.CONTENT_IDS:
+            self._use_content_uuid = True
+            self.id = create_content_based_uuid(signature)
+        else:
+            self._use_content_uuid = False
+            self.id = _random_uuid()
+
+    def _bad_entity_id(self, entity_id: object) -> NoReturn:
+        raise EventValidationError(
+            f"{type(self).__name__}: entity id must be a non-empty string, got {entity_id!r}"
+            + (f" (parameter {self.ID_FIELD!r})" if self.ID_FIELD else "")
+        )
 
     def _regenerate_id(self) -> None:
-        signature = (
-            f"{self.entity_type.value}:{self.name}:{self.entity_id}:{canonical_data(self.data)}"
-        )
+        entity_value = _ENTITY_VALUES[self.entity_type]
+        signature = f"{entity_value}:{self.name}:{self.entity_id}:{canonical_data(self.data)}"
         self.content_signature = signature
         self.id = create_content_based_uuid(signature) if self._use_content_uuid else _random_uuid()
 
@@ -180,6 +230,23 @@ class BaseEvent(ABC):
     def get_entity_id(self) -> str:
         """Return the identifier of the entity this event relates to."""
         return self.entity_id
+
+    @property
+    def timestamp(self) -> datetime:
+        """When the event was created: a timezone-aware UTC datetime unless one was given.
+
+        Built from the creation time on first read: making a datetime costs more than the rest
+        of an event's fields together, and many events are never asked for it.
+        """
+        ts = self._timestamp
+        if ts is None:
+            ts = self._timestamp = datetime.fromtimestamp(self._created, UTC)
+        return ts
+
+    @timestamp.setter
+    def timestamp(self, value: datetime) -> None:
+        self._timestamp = value
+        self._created = 0.0
 
     def get_timestamp(self) -> datetime:
         """Return when the event was created."""

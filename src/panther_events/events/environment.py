@@ -86,12 +86,13 @@ class EnvironmentCreatedEvent(EnvironmentEvent):
         environment_type: str,
         config: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            EnvironmentEventType.CREATED,
+        self._setup(
             environment_id,
-            environment_name,
-            environment_type,
-            {"config": config},
+            {
+                "environment_name": environment_name,
+                "environment_type": environment_type,
+                "config": config,
+            },
         )
 
 
@@ -108,12 +109,13 @@ class EnvironmentSetupStartedEvent(EnvironmentEvent):
         environment_type: str,
         setup_config: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            EnvironmentEventType.SETUP_STARTED,
+        self._setup(
             environment_id,
-            environment_name,
-            environment_type,
-            {"setup_config": setup_config},
+            {
+                "environment_name": environment_name,
+                "environment_type": environment_type,
+                "setup_config": setup_config,
+            },
         )
 
 
@@ -131,12 +133,14 @@ class EnvironmentSetupCompletedEvent(EnvironmentEvent):
         duration: float,
         resources_allocated: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            EnvironmentEventType.SETUP_COMPLETED,
+        self._setup(
             environment_id,
-            environment_name,
-            environment_type,
-            {"duration": duration, "resources_allocated": resources_allocated},
+            {
+                "environment_name": environment_name,
+                "environment_type": environment_type,
+                "duration": duration,
+                "resources_allocated": resources_allocated,
+            },
         )
 
 
@@ -154,12 +158,14 @@ class EnvironmentSetupFailedEvent(EnvironmentEvent):
         error_message: str,
         error_details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            EnvironmentEventType.SETUP_FAILED,
+        self._setup(
             environment_id,
-            environment_name,
-            environment_type,
-            {"error_message": error_message, "error_details": error_details},
+            {
+                "environment_name": environment_name,
+                "environment_type": environment_type,
+                "error_message": error_message,
+                "error_details": error_details,
+            },
         )
 
 
@@ -176,12 +182,13 @@ class EnvironmentTeardownStartedEvent(EnvironmentEvent):
         environment_type: str,
         teardown_reason: str = "test_completed",
     ) -> None:
-        super().__init__(
-            EnvironmentEventType.TEARDOWN_STARTED,
+        self._setup(
             environment_id,
-            environment_name,
-            environment_type,
-            {"teardown_reason": teardown_reason},
+            {
+                "environment_name": environment_name,
+                "environment_type": environment_type,
+                "teardown_reason": teardown_reason,
+            },
         )
 
 
@@ -199,12 +206,14 @@ class EnvironmentTeardownCompletedEvent(EnvironmentEvent):
         duration: float,
         resources_released: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            EnvironmentEventType.TEARDOWN_COMPLETED,
+        self._setup(
             environment_id,
-            environment_name,
-            environment_type,
-            {"duration": duration, "resources_released": resources_released},
+            {
+                "environment_name": environment_name,
+                "environment_type": environment_type,
+                "duration": duration,
+                "resources_released": resources_released,
+            },
         )
 
 
@@ -224,12 +233,11 @@ class EnvironmentErrorEvent(EnvironmentEvent):
         error_details: dict[str, Any] | None = None,
         recovery_possible: bool = False,
     ) -> None:
-        super().__init__(
-            EnvironmentEventType.ERROR,
+        self._setup(
             environment_id,
-            environment_name,
-            environment_type,
             {
+                "environment_name": environment_name,
+                "environment_type": environment_type,
                 "error_message": error_message,
                 "error_type": error_type,
                 "error_details": error_details,
@@ -252,12 +260,14 @@ class NetworkSetupStartedEvent(EnvironmentEvent):
         network_config: dict[str, Any] | None = None,
         interfaces: list[str] | None = None,
     ) -> None:
-        super().__init__(
-            EnvironmentEventType.NETWORK_SETUP_STARTED,
+        self._setup(
             environment_id,
-            environment_name,
-            environment_type,
-            {"network_config": network_config, "interfaces": interfaces},
+            {
+                "environment_name": environment_name,
+                "environment_type": environment_type,
+                "network_config": network_config,
+                "interfaces": interfaces,
+            },
         )
 
 
@@ -276,12 +286,11 @@ class NetworkSetupCompletedEvent(EnvironmentEvent):
         allocated_resources: dict[str, Any] | None = None,
         duration: float | None = None,
     ) -> None:
-        super().__init__(
-            EnvironmentEventType.NETWORK_SETUP_COMPLETED,
+        self._setup(
             environment_id,
-            environment_name,
-            environment_type,
             {
+                "environment_name": environment_name,
+                "environment_type": environment_type,
                 "network_config": network_config,
                 "allocated_resources": allocated_resources,
                 "duration": duration,
@@ -303,12 +312,14 @@ class EnvironmentTeardownFailedEvent(EnvironmentEvent):
         error_message: str,
         error_details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            EnvironmentEventType.TEARDOWN_FAILED,
+        self._setup(
             environment_id,
-            environment_name,
-            environment_type,
-            {"error_message": error_message, "error_details": error_details},
+            {
+                "environment_name": environment_name,
+                "environment_type": environment_type,
+                "error_message": error_message,
+                "error_details": error_details,
+            },
         )
 
 
@@ -326,12 +337,14 @@ class NetworkSetupFailedEvent(EnvironmentEvent):
         error_message: str,
         network_config: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            EnvironmentEventType.NETWORK_SETUP_FAILED,
+        self._setup(
             environment_id,
-            environment_name,
-            environment_type,
-            {"error_message": error_message, "network_config": network_config},
+            {
+                "environment_name": environment_name,
+                "environment_type": environment_type,
+                "error_message": error_message,
+                "network_config": network_config,
+            },
         )
 
 
@@ -348,12 +361,13 @@ class NetworkTeardownStartedEvent(EnvironmentEvent):
         environment_type: str,
         interfaces: list[str] | None = None,
     ) -> None:
-        super().__init__(
-            EnvironmentEventType.NETWORK_TEARDOWN_STARTED,
+        self._setup(
             environment_id,
-            environment_name,
-            environment_type,
-            {"interfaces": interfaces},
+            {
+                "environment_name": environment_name,
+                "environment_type": environment_type,
+                "interfaces": interfaces,
+            },
         )
 
 
@@ -371,10 +385,12 @@ class NetworkTeardownCompletedEvent(EnvironmentEvent):
         duration: float | None = None,
         resources_released: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            EnvironmentEventType.NETWORK_TEARDOWN_COMPLETED,
+        self._setup(
             environment_id,
-            environment_name,
-            environment_type,
-            {"duration": duration, "resources_released": resources_released},
+            {
+                "environment_name": environment_name,
+                "environment_type": environment_type,
+                "duration": duration,
+                "resources_released": resources_released,
+            },
         )

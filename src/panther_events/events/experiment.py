@@ -74,7 +74,7 @@ class ExperimentInitializedEvent(ExperimentEvent):
         experiment_id: str,
         config: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(ExperimentEventType.INITIALIZED, experiment_id, {"config": config})
+        self._setup(experiment_id, {"config": config})
 
 
 class ExperimentPluginLoadingStartedEvent(ExperimentEvent):
@@ -88,8 +88,7 @@ class ExperimentPluginLoadingStartedEvent(ExperimentEvent):
         experiment_id: str,
         plugin_count: int | None = None,
     ) -> None:
-        super().__init__(
-            ExperimentEventType.PLUGIN_LOADING_STARTED,
+        self._setup(
             experiment_id,
             {"plugin_count": plugin_count},
         )
@@ -107,8 +106,7 @@ class ExperimentPluginLoadingCompletedEvent(ExperimentEvent):
         loaded_plugins: list[str] | None = None,
         plugin_count: int | None = None,
     ) -> None:
-        super().__init__(
-            ExperimentEventType.PLUGIN_LOADING_COMPLETED,
+        self._setup(
             experiment_id,
             {"loaded_plugins": loaded_plugins, "plugin_count": plugin_count},
         )
@@ -127,8 +125,7 @@ class ExperimentPluginLoadingFailedEvent(ExperimentEvent):
         error_type: str | None = None,
         failed_plugins: list[str] | None = None,
     ) -> None:
-        super().__init__(
-            ExperimentEventType.PLUGIN_LOADING_FAILED,
+        self._setup(
             experiment_id,
             {
                 "error_message": error_message,
@@ -150,8 +147,7 @@ class ExperimentTestCasesInitializedEvent(ExperimentEvent):
         test_count: int,
         test_names: list[str] | None = None,
     ) -> None:
-        super().__init__(
-            ExperimentEventType.TEST_CASES_INITIALIZED,
+        self._setup(
             experiment_id,
             {"test_count": test_count, "test_names": test_names},
         )
@@ -168,9 +164,7 @@ class ExperimentExecutionStartedEvent(ExperimentEvent):
         experiment_id: str,
         test_count: int | None = None,
     ) -> None:
-        super().__init__(
-            ExperimentEventType.EXECUTION_STARTED, experiment_id, {"test_count": test_count}
-        )
+        self._setup(experiment_id, {"test_count": test_count})
 
 
 class ExperimentExecutionCompletedEvent(ExperimentEvent):
@@ -187,8 +181,7 @@ class ExperimentExecutionCompletedEvent(ExperimentEvent):
         total_count: int,
         duration_seconds: float | None = None,
     ) -> None:
-        super().__init__(
-            ExperimentEventType.EXECUTION_COMPLETED,
+        self._setup(
             experiment_id,
             {
                 "success_count": success_count,
@@ -212,8 +205,7 @@ class ExperimentExecutionFailedEvent(ExperimentEvent):
         error_type: str | None = None,
         phase: str | None = None,
     ) -> None:
-        super().__init__(
-            ExperimentEventType.EXECUTION_FAILED,
+        self._setup(
             experiment_id,
             {"error_message": error_message, "error_type": error_type, "phase": phase},
         )
@@ -231,8 +223,7 @@ class ExperimentFinishedEarlyEvent(ExperimentEvent):
         reason: str,
         details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            ExperimentEventType.FINISHED_EARLY,
+        self._setup(
             experiment_id,
             {"reason": reason, "details": details},
         )
@@ -249,7 +240,7 @@ class ExperimentCompletedEvent(ExperimentEvent):
         experiment_id: str,
         summary: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(ExperimentEventType.COMPLETED, experiment_id, {"summary": summary})
+        self._setup(experiment_id, {"summary": summary})
 
 
 class ExperimentFailedEvent(ExperimentEvent):
@@ -265,8 +256,7 @@ class ExperimentFailedEvent(ExperimentEvent):
         error_type: str | None = None,
         summary: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            ExperimentEventType.FAILED,
+        self._setup(
             experiment_id,
             {"error_message": error_message, "error_type": error_type, "summary": summary},
         )
@@ -285,8 +275,7 @@ class ExperimentServiceFailureEvent(ExperimentEvent):
         reason: str,
         details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            ExperimentEventType.SERVICE_FAILURE,
+        self._setup(
             experiment_id,
             {"failed_service": failed_service, "reason": reason, "details": details},
         )

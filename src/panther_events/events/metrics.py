@@ -68,8 +68,7 @@ class MetricCollectedEvent(MetricsEvent):
         labels: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            MetricsEventType.COLLECTED,
+        self._setup(
             metric_name,
             {
                 "metric_name": metric_name,
@@ -98,8 +97,7 @@ class ResourceMetricEvent(MetricsEvent):
         test_case: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            MetricsEventType.RESOURCE,
+        self._setup(
             resource_type,
             {
                 "resource_type": resource_type,
@@ -126,8 +124,7 @@ class TimingMetricEvent(MetricsEvent):
         component: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            MetricsEventType.TIMING,
+        self._setup(
             operation_name,
             {
                 "operation_name": operation_name,
@@ -155,8 +152,7 @@ class CounterMetricEvent(MetricsEvent):
         component: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            MetricsEventType.COUNTER,
+        self._setup(
             counter_name,
             {
                 "counter_name": counter_name,
@@ -182,8 +178,7 @@ class MetricsSummaryEvent(MetricsEvent):
         period: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            MetricsEventType.SUMMARY,
+        self._setup(
             test_case or "summary",
             {"metrics": metrics, "test_case": test_case, "period": period, "metadata": metadata},
         )

@@ -81,8 +81,7 @@ class PluginLoadingStartedEvent(PluginEvent):
         plugin_path: str | None = None,
         loading_config: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            PluginEventType.LOADING_STARTED,
+        self._setup(
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -108,8 +107,7 @@ class PluginLoadingCompletedEvent(PluginEvent):
         capabilities: list[str] | None = None,
         version: str | None = None,
     ) -> None:
-        super().__init__(
-            PluginEventType.LOADING_COMPLETED,
+        self._setup(
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -136,8 +134,7 @@ class PluginLoadingFailedEvent(PluginEvent):
         error_details: dict[str, Any] | None = None,
         duration: float | None = None,
     ) -> None:
-        super().__init__(
-            PluginEventType.LOADING_FAILED,
+        self._setup(
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -163,8 +160,7 @@ class PluginInitializedEvent(PluginEvent):
         initialization_config: dict[str, Any] | None = None,
         dependencies: list[str] | None = None,
     ) -> None:
-        super().__init__(
-            PluginEventType.INITIALIZED,
+        self._setup(
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -189,8 +185,7 @@ class PluginStartedEvent(PluginEvent):
         startup_duration: float | None = None,
         startup_details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            PluginEventType.STARTED,
+        self._setup(
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -216,8 +211,7 @@ class PluginStoppedEvent(PluginEvent):
         cleanup_duration: float | None = None,
         cleanup_details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            PluginEventType.STOPPED,
+        self._setup(
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -245,8 +239,7 @@ class PluginErrorEvent(PluginEvent):
         error_details: dict[str, Any] | None = None,
         recoverable: bool = False,
     ) -> None:
-        super().__init__(
-            PluginEventType.ERROR,
+        self._setup(
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -275,8 +268,7 @@ class PluginServiceCreatedEvent(PluginEvent):
         service_type: str,
         service_config: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            PluginEventType.SERVICE_CREATED,
+        self._setup(
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -304,8 +296,7 @@ class PluginServiceStartedEvent(PluginEvent):
         service_name: str,
         startup_duration: float | None = None,
     ) -> None:
-        super().__init__(
-            PluginEventType.SERVICE_STARTED,
+        self._setup(
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -332,8 +323,7 @@ class PluginServiceStoppedEvent(PluginEvent):
         service_name: str,
         stop_reason: str = "normal_shutdown",
     ) -> None:
-        super().__init__(
-            PluginEventType.SERVICE_STOPPED,
+        self._setup(
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -359,8 +349,7 @@ class PluginLoadedEvent(PluginEvent):
         plugin_path: str,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            "loaded",
+        self._setup(
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -387,8 +376,7 @@ class ServiceManagerCreatedEvent(PluginEvent):
         protocol: str,
         service_config: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            "service_manager_created",
+        self._setup(
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -420,8 +408,7 @@ class PluginEnvironmentCreatedEvent(PluginEvent):
         environment_type: str | None = None,
         environment_config: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            PluginEventType.ENVIRONMENT_CREATED,
+        self._setup(
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -449,8 +436,7 @@ class PluginEnvironmentReadyEvent(PluginEvent):
         environment_name: str,
         setup_duration: float | None = None,
     ) -> None:
-        super().__init__(
-            PluginEventType.ENVIRONMENT_READY,
+        self._setup(
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -477,8 +463,7 @@ class PluginEnvironmentDestroyedEvent(PluginEvent):
         environment_name: str,
         reason: str = "normal_shutdown",
     ) -> None:
-        super().__init__(
-            PluginEventType.ENVIRONMENT_DESTROYED,
+        self._setup(
             plugin_id,
             {
                 "plugin_name": plugin_name,

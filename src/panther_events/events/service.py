@@ -93,8 +93,7 @@ class ServiceCreatedEvent(ServiceEvent):
         implementation: str,
         config: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            ServiceEventType.CREATED,
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -117,8 +116,7 @@ class ServicePreparationStartedEvent(ServiceEvent):
         service_name: str,
         preparation_steps: list[str] | None = None,
     ) -> None:
-        super().__init__(
-            ServiceEventType.PREPARATION_STARTED,
+        self._setup(
             service_id,
             {"service_name": service_name, "preparation_steps": preparation_steps},
         )
@@ -137,8 +135,7 @@ class ServicePreparationCompletedEvent(ServiceEvent):
         duration_seconds: float | None = None,
         artifacts: list[str] | None = None,
     ) -> None:
-        super().__init__(
-            ServiceEventType.PREPARATION_COMPLETED,
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -162,8 +159,7 @@ class ServicePreparationFailedEvent(ServiceEvent):
         error_type: str | None = None,
         failed_step: str | None = None,
     ) -> None:
-        super().__init__(
-            ServiceEventType.PREPARATION_FAILED,
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -187,8 +183,7 @@ class ServiceDeploymentStartedEvent(ServiceEvent):
         environment: str,
         deployment_config: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            ServiceEventType.DEPLOYMENT_STARTED,
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -213,8 +208,7 @@ class ServiceDeploymentCompletedEvent(ServiceEvent):
         ports: list[int] | None = None,
         deployment_details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            ServiceEventType.DEPLOYMENT_COMPLETED,
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -240,8 +234,7 @@ class ServiceDeploymentFailedEvent(ServiceEvent):
         error_message: str,
         error_type: str | None = None,
     ) -> None:
-        super().__init__(
-            ServiceEventType.DEPLOYMENT_FAILED,
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -265,8 +258,7 @@ class ServiceStartedEvent(ServiceEvent):
         pid: int | None = None,
         start_time: float | None = None,
     ) -> None:
-        super().__init__(
-            ServiceEventType.STARTED,
+        self._setup(
             service_id,
             {"service_name": service_name, "pid": pid, "start_time": start_time},
         )
@@ -284,8 +276,7 @@ class ServiceReadyEvent(ServiceEvent):
         service_name: str,
         readiness_checks: list[str] | None = None,
     ) -> None:
-        super().__init__(
-            ServiceEventType.READY,
+        self._setup(
             service_id,
             {"service_name": service_name, "readiness_checks": readiness_checks},
         )
@@ -305,8 +296,7 @@ class ServiceHealthCheckPassedEvent(ServiceEvent):
         endpoint: str | None = None,
         response_time_ms: float | None = None,
     ) -> None:
-        super().__init__(
-            ServiceEventType.HEALTH_CHECK_PASSED,
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -332,8 +322,7 @@ class ServiceHealthCheckFailedEvent(ServiceEvent):
         endpoint: str | None = None,
         status_code: int | None = None,
     ) -> None:
-        super().__init__(
-            ServiceEventType.HEALTH_CHECK_FAILED,
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -359,8 +348,7 @@ class ServiceStoppedEvent(ServiceEvent):
         reason: str | None = None,
         uptime_seconds: float | None = None,
     ) -> None:
-        super().__init__(
-            ServiceEventType.STOPPED,
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -385,8 +373,7 @@ class ServiceErrorEvent(ServiceEvent):
         error_type: str | None = None,
         error_details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            ServiceEventType.ERROR,
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -409,8 +396,7 @@ class ServiceDestroyedEvent(ServiceEvent):
         service_name: str,
         cleanup_details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            ServiceEventType.DESTROYED,
+        self._setup(
             service_id,
             {"service_name": service_name, "cleanup_details": cleanup_details},
         )
@@ -430,8 +416,7 @@ class ServiceTestResultsEvent(ServiceEvent):
         overall_success: bool,
         test_summary: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            ServiceEventType.TEST_RESULTS,
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -455,8 +440,7 @@ class CommandGenerationStartedEvent(ServiceEvent):
         phase: str,
         config: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            "command_generation_started",
+        self._setup(
             service_id,
             {"service_name": service_name, "phase": phase, "config": config},
         )
@@ -476,8 +460,7 @@ class CommandGeneratedEvent(ServiceEvent):
         command: str,
         command_type: str | None = None,
     ) -> None:
-        super().__init__(
-            "command_generated",
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -504,8 +487,7 @@ class CommandModifiedEvent(ServiceEvent):
         modifier: str,
         modification_details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            "command_modified",
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -531,8 +513,7 @@ class DockerBuildStartedEvent(ServiceEvent):
         dockerfile_path: str,
         image_name: str | None = None,
     ) -> None:
-        super().__init__(
-            "docker_build_started",
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -557,8 +538,7 @@ class DockerBuildCompletedEvent(ServiceEvent):
         error_message: str | None = None,
         build_duration: float | None = None,
     ) -> None:
-        super().__init__(
-            "docker_build_completed",
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -584,8 +564,7 @@ class DockerBuildFailedEvent(ServiceEvent):
         error_message: str,
         build_duration: float | None = None,
     ) -> None:
-        super().__init__(
-            "docker_build_failed",
+        self._setup(
             service_id,
             {
                 "service_name": service_name,
@@ -610,8 +589,7 @@ class ConfigGeneratedEvent(ServiceEvent):
         config_content: str | None = None,
         services_included: list[str] | None = None,
     ) -> None:
-        super().__init__(
-            "config_generated",
+        self._setup(
             service_id,
             {
                 "config_type": config_type,
@@ -635,8 +613,7 @@ class TesterAnalysisStartedEvent(ServiceEvent):
         inputs: dict[str, Any],
         analysis_type: str,
     ) -> None:
-        super().__init__(
-            "tester_analysis_started",
+        self._setup(
             service_id,
             {"tester_name": tester_name, "inputs": inputs, "analysis_type": analysis_type},
         )
@@ -657,8 +634,7 @@ class TesterAnalysisCompletedEvent(ServiceEvent):
         warnings: list[str] | None = None,
         detailed_results: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            "tester_analysis_completed",
+        self._setup(
             service_id,
             {
                 "tester_name": tester_name,
@@ -687,8 +663,7 @@ class ServiceStoppingEvent(ServiceEvent):
         reason: str | None = None,
         grace_period_seconds: float | None = None,
     ) -> None:
-        super().__init__(
-            "stopping",
+        self._setup(
             service_id,
             {
                 "service_name": service_name,

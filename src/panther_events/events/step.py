@@ -65,8 +65,7 @@ class StepExecutionStartedEvent(StepEvent):
         step_config: dict[str, Any] | None = None,
         prerequisites: list[str] | None = None,
     ) -> None:
-        super().__init__(
-            StepEventType.EXECUTION_STARTED,
+        self._setup(
             step_id,
             {
                 "step_name": step_name,
@@ -92,8 +91,7 @@ class StepExecutionCompletedEvent(StepEvent):
         result: Any = None,
         output: str | None = None,
     ) -> None:
-        super().__init__(
-            StepEventType.EXECUTION_COMPLETED,
+        self._setup(
             step_id,
             {
                 "step_name": step_name,
@@ -121,8 +119,7 @@ class StepExecutionFailedEvent(StepEvent):
         duration: float | None = None,
         retry_count: int = 0,
     ) -> None:
-        super().__init__(
-            StepEventType.EXECUTION_FAILED,
+        self._setup(
             step_id,
             {
                 "step_name": step_name,
@@ -150,8 +147,7 @@ class StepProgressEvent(StepEvent):
         progress_message: str = "",
         current_operation: str | None = None,
     ) -> None:
-        super().__init__(
-            StepEventType.PROGRESS,
+        self._setup(
             step_id,
             {
                 "step_name": step_name,
@@ -177,8 +173,7 @@ class StepUnsupportedEvent(StepEvent):
         reason: str = "",
         alternative_steps: list[str] | None = None,
     ) -> None:
-        super().__init__(
-            StepEventType.UNSUPPORTED,
+        self._setup(
             step_id,
             {
                 "step_name": step_name,
@@ -203,8 +198,7 @@ class StepSkippedEvent(StepEvent):
         skip_reason: str = "",
         skip_condition: str | None = None,
     ) -> None:
-        super().__init__(
-            StepEventType.SKIPPED,
+        self._setup(
             step_id,
             {
                 "step_name": step_name,

@@ -102,8 +102,7 @@ class TestCreatedEvent(TestEvent):
         description: str | None = None,
         config: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.CREATED,
+        self._setup(
             test_id,
             {"test_name": test_name, "description": description, "config": config},
         )
@@ -121,8 +120,7 @@ class TestSetupStartedEvent(TestEvent):
         service_count: int | None = None,
         service_names: list[str] | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.SETUP_STARTED,
+        self._setup(
             test_id,
             {"service_count": service_count, "service_names": service_names},
         )
@@ -140,8 +138,7 @@ class TestSetupCompletedEvent(TestEvent):
         services: list[str] | None = None,
         duration_seconds: float | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.SETUP_COMPLETED,
+        self._setup(
             test_id,
             {"services": services, "duration_seconds": duration_seconds},
         )
@@ -160,8 +157,7 @@ class TestSetupFailedEvent(TestEvent):
         error_type: str | None = None,
         failed_component: str | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.SETUP_FAILED,
+        self._setup(
             test_id,
             {
                 "error_message": error_message,
@@ -183,8 +179,7 @@ class TestEnvironmentSetupStartedEvent(TestEvent):
         environment_type: str,
         environment_config: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.ENVIRONMENT_SETUP_STARTED,
+        self._setup(
             test_id,
             {"environment_type": environment_type, "environment_config": environment_config},
         )
@@ -202,8 +197,7 @@ class TestEnvironmentSetupCompletedEvent(TestEvent):
         environment_type: str,
         environment_details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.ENVIRONMENT_SETUP_COMPLETED,
+        self._setup(
             test_id,
             {"environment_type": environment_type, "environment_details": environment_details},
         )
@@ -222,8 +216,7 @@ class TestEnvironmentSetupFailedEvent(TestEvent):
         error_message: str,
         error_type: str | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.ENVIRONMENT_SETUP_FAILED,
+        self._setup(
             test_id,
             {
                 "environment_type": environment_type,
@@ -244,9 +237,7 @@ class TestDeploymentStartedEvent(TestEvent):
         test_id: str,
         services_to_deploy: list[str] | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.DEPLOYMENT_STARTED, test_id, {"services_to_deploy": services_to_deploy}
-        )
+        self._setup(test_id, {"services_to_deploy": services_to_deploy})
 
 
 class TestDeploymentCompletedEvent(TestEvent):
@@ -261,8 +252,7 @@ class TestDeploymentCompletedEvent(TestEvent):
         deployed_services: list[str] | None = None,
         deployment_details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.DEPLOYMENT_COMPLETED,
+        self._setup(
             test_id,
             {"deployed_services": deployed_services, "deployment_details": deployment_details},
         )
@@ -281,8 +271,7 @@ class TestDeploymentFailedEvent(TestEvent):
         failed_services: list[str] | None = None,
         error_type: str | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.DEPLOYMENT_FAILED,
+        self._setup(
             test_id,
             {
                 "error_message": error_message,
@@ -304,8 +293,7 @@ class TestExecutionStartedEvent(TestEvent):
         steps: list[str] | None = None,
         expected_duration: float | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.EXECUTION_STARTED,
+        self._setup(
             test_id,
             {"steps": steps, "expected_duration": expected_duration},
         )
@@ -324,8 +312,7 @@ class TestStepStartedEvent(TestEvent):
         step_type: str | None = None,
         step_config: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.STEP_STARTED,
+        self._setup(
             test_id,
             {"step_name": step_name, "step_type": step_type, "step_config": step_config},
         )
@@ -344,8 +331,7 @@ class TestStepCompletedEvent(TestEvent):
         duration_seconds: float | None = None,
         result: Any = None,
     ) -> None:
-        super().__init__(
-            TestEventType.STEP_COMPLETED,
+        self._setup(
             test_id,
             {"step_name": step_name, "duration_seconds": duration_seconds, "result": result},
         )
@@ -364,8 +350,7 @@ class TestStepFailedEvent(TestEvent):
         error_message: str,
         error_type: str | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.STEP_FAILED,
+        self._setup(
             test_id,
             {"step_name": step_name, "error_message": error_message, "error_type": error_type},
         )
@@ -382,7 +367,7 @@ class TestAssertionsStartedEvent(TestEvent):
         test_id: str,
         assertions: list[str] | None = None,
     ) -> None:
-        super().__init__(TestEventType.ASSERTIONS_STARTED, test_id, {"assertions": assertions})
+        self._setup(test_id, {"assertions": assertions})
 
 
 class TestAssertionCheckedEvent(TestEvent):
@@ -399,8 +384,7 @@ class TestAssertionCheckedEvent(TestEvent):
         passed: bool,
         result: Any = None,
     ) -> None:
-        super().__init__(
-            TestEventType.ASSERTION_CHECKED,
+        self._setup(
             test_id,
             {
                 "assertion_type": assertion_type,
@@ -425,8 +409,7 @@ class TestAssertionsCompletedEvent(TestEvent):
         failed_assertions: int,
         all_passed: bool,
     ) -> None:
-        super().__init__(
-            TestEventType.ASSERTIONS_COMPLETED,
+        self._setup(
             test_id,
             {
                 "total_assertions": total_assertions,
@@ -449,8 +432,7 @@ class TestAssertionsFailedEvent(TestEvent):
         error_message: str,
         error_type: str | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.ASSERTIONS_FAILED,
+        self._setup(
             test_id,
             {"error_message": error_message, "error_type": error_type},
         )
@@ -469,8 +451,7 @@ class TestExecutionCompletedEvent(TestEvent):
         steps_completed: int | None = None,
         assertions_passed: int | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.EXECUTION_COMPLETED,
+        self._setup(
             test_id,
             {
                 "duration_seconds": duration_seconds,
@@ -493,8 +474,7 @@ class TestExecutionFailedEvent(TestEvent):
         error_type: str | None = None,
         phase: str | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.EXECUTION_FAILED,
+        self._setup(
             test_id,
             {"error_message": error_message, "error_type": error_type, "phase": phase},
         )
@@ -510,7 +490,7 @@ class TestTeardownStartedEvent(TestEvent):
         self,
         test_id: str,
     ) -> None:
-        super().__init__(TestEventType.TEARDOWN_STARTED, test_id, {})
+        self._setup(test_id, {})
 
 
 class TestTeardownCompletedEvent(TestEvent):
@@ -524,9 +504,7 @@ class TestTeardownCompletedEvent(TestEvent):
         test_id: str,
         duration_seconds: float | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.TEARDOWN_COMPLETED, test_id, {"duration_seconds": duration_seconds}
-        )
+        self._setup(test_id, {"duration_seconds": duration_seconds})
 
 
 class TestCompletedEvent(TestEvent):
@@ -542,8 +520,7 @@ class TestCompletedEvent(TestEvent):
         total_duration_seconds: float | None = None,
         summary: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.COMPLETED,
+        self._setup(
             test_id,
             {
                 "test_name": test_name,
@@ -573,8 +550,7 @@ class TestFailedEvent(TestEvent):
         phase: str | None = None,
         summary: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            TestEventType.FAILED,
+        self._setup(
             test_id,
             {
                 "test_name": test_name,
@@ -605,8 +581,7 @@ class TestResultEvent(TestEvent):
         data: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(
-            "result",
+        self._setup(
             test_name,
             {
                 "name": name,
@@ -639,8 +614,7 @@ class EnhancedResultEvent(TestEvent):
         tags: list[str] | None = None,
         category: str = "default",
     ) -> None:
-        super().__init__(
-            "enhanced_result",
+        self._setup(
             test_name,
             {
                 "name": name,
