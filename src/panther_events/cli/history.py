@@ -1,5 +1,4 @@
-"""The commands that look back at stored runs: runs, show, events, timeline, tail, export,
-import and replay."""
+"""The commands that look back at stored runs: list, summarise, filter, draw, export, replay."""
 
 from __future__ import annotations
 
@@ -436,8 +435,7 @@ def tail_command(
     db: DbOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Print the most recent events of every run; with --follow, stream new ones (Ctrl-C
-    stops)."""
+    """Print the latest events of every run; with --follow, stream new ones until Ctrl-C."""
     state = get_state(ctx, db=db, json=json_output)
     with _open_store(state) as store:
         position = 0
@@ -545,8 +543,10 @@ def replay_command(
     db: DbOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Republish a run through a fresh event manager (original ids and timestamps), rebuilding
-    its results and metrics as observers would have seen them live."""
+    """Republish a run through a fresh event manager, rebuilding its results and metrics.
+
+    Events keep their original ids and timestamps, so observers see the run as it happened.
+    """
     state = get_state(ctx, db=db, json=json_output)
     manager = EventManager()
     collector, meter = ResultCollector(), MetricsObserver()
