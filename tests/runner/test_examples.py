@@ -35,6 +35,11 @@ def _counts(path: Path) -> tuple[int, int, int]:
     )
 
 
+def _tests_with_assertions(path: Path) -> int:
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return sum(bool(t.get("assertions")) for t in spec["tests"])
+
+
 @pytest.fixture(scope="module")
 def example_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], CliRun]:
     """Run an example once per module (runs cost seconds); later calls reuse the result."""
@@ -72,7 +77,11 @@ class TestExamples:
         tests, steps, assertions = _counts(path)
         assert len(entities(events, "test")) == tests
         assert len(entities(events, "step")) == steps
-        assert len(entities(events, "assertion")) == assertions
+        # The assertions of a test are validated as one group (one assertion entity per
+        # test that has any), with one result per assertion.
+        assert len([e for e in events if e.type == "assertion.result"]) == assertions
+        assert len([e for e in events if e.type == "test.assertion_checked"]) == assertions
+        assert len(entities(events, "assertion")) == _tests_with_assertions(path)
         assert finals["experiment"] == {
             summary["experiment_id"]: "completed" if EXAMPLE_STATUS[name] == 0 else "failed"
         }

@@ -189,3 +189,27 @@ class TestTemplate:
             TemplateError, match=r"unknown variable \$\{prot\}; known here: \['port'\]"
         ):
             substitute("${prot}", {"port": "1"})
+
+
+class TestReferences:
+    """step: and service: parameters name something in the same test."""
+
+    def test_unknown_step_reference_is_located(self) -> None:
+        """An assertion about a step that does not exist is refused at its line."""
+        text = (
+            "name: x\ntests:\n  - name: t\n    steps:\n      - {kind: wait, seconds: 0}\n"
+            "    assertions:\n      - kind: exit_code\n        step: wiat-1\n"
+        )
+        ((line, key, message),) = _problems(text)
+        assert (line, key) == (8, "tests[0].assertions[0].step")
+        assert message == "no step 'wiat-1' in test 't'; expected one of ['wait-1']"
+
+    def test_unknown_service_reference_is_located(self) -> None:
+        """A step sending to a service that does not exist is refused at its line."""
+        text = (
+            "name: x\ntests:\n  - name: t\n    steps:\n"
+            "      - {kind: tcp_send, service: echo, data: hi}\n"
+        )
+        ((line, key, message),) = _problems(text)
+        assert (line, key) == (5, "tests[0].steps[0].service")
+        assert "no service 'echo'" in message

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from ..events.assertion import (
-    AssertionErrorEvent,
+    AssertionProgressEvent,
     AssertionResultEvent,
     AssertionsValidationCompletedEvent,
     AssertionsValidationStartedEvent,
@@ -491,6 +491,17 @@ class TestRun:
                     service.sampler.peak_memory_bytes
                 )
         self.emit(TestAssertionsStartedEvent(tid, names))
+        # The test's assertions are validated as one group (the assertion entity), with a
+        # result event per assertion and the counts at the end.
+        aid = f"{tid}/assertions"
+        kinds = [a.kind for a in spec.assertions]
+        self.emit(
+            AssertionsValidationStartedEvent(
+                aid, "assertions", tid, None, len(names),
+                {"assertions": [{"name": n, "kind": k} for n, k in zip(names, kinds, strict=True)]},
+            )
+        )  # fmt: skip
+        began = time.monotonic()
         context = AssertionContext(
             spec.name,
             {r.name: r for r in self.outcome.steps},
@@ -499,13 +510,23 @@ class TestRun:
             steps_duration,
         )
         params = self.runner.experiment.assertion_params[self.index]
-        for i, (assertion, name) in enumerate(zip(spec.assertions, names, strict=True)):
-            self.outcome.assertions.append(
-                self._check(f"{tid}/assertion/{name}", name, assertion.kind, params[i], context)
+        for i, (name, kind) in enumerate(zip(names, kinds, strict=True)):
+            self.emit(
+                AssertionProgressEvent(
+                    aid, "assertions", tid, None, name, len(names), f"checking {kind} {name!r}"
+                )
             )
+            self.outcome.assertions.append(self._check(aid, name, kind, params[i], context))
         records = self.outcome.assertions
         passed = sum(r.passed for r in records)
         failed = len(records) - passed
+        failed_names = [r.name for r in records if not r.passed]
+        self.emit(
+            AssertionsValidationCompletedEvent(
+                aid, "assertions", tid, None, time.monotonic() - began, passed, failed,
+                len(records), {"failed": failed_names},
+            )
+        )  # fmt: skip
         failure = None
         if failed:
             first = next(r for r in records if not r.passed)
@@ -520,12 +541,9 @@ class TestRun:
     def _check(
         self, aid: str, name: str, kind: str, raw: BaseModel, context: AssertionContext
     ) -> AssertionRecord:
+        """Check one assertion; an exception in its plugin is a failed result, not a crash."""
         tid = self.test_id
         config = raw.model_dump(mode="json")
-        self.emit(
-            AssertionsValidationStartedEvent(aid, name, tid, None, 1, {"kind": kind, **config})
-        )
-        began = time.monotonic()
         try:
             cls = self.runner._plugins["assertion", kind]
             params = cls.Params.model_validate(
@@ -537,11 +555,16 @@ class TestRun:
         except Exception as exc:
             message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
             self.emit(
-                AssertionErrorEvent(
-                    aid, name, tid, None, message, type(exc).__name__, {"kind": kind}
+                AssertionResultEvent(
+                    aid, name, tid, None, False, None, None, f"error: {message}",
+                    {"kind": kind, "error_type": type(exc).__name__},
+                )
+            )  # fmt: skip
+            self.emit(
+                TestAssertionCheckedEvent(
+                    tid, kind, config, False, {"name": name, "error": message}
                 )
             )
-            self.emit(TestAssertionCheckedEvent(tid, kind, config, False, {"error": message}))
             self.runner._plugin_error("assertion", kind, message)
             return AssertionRecord(name, kind, None, message)
         self.emit(
@@ -555,12 +578,6 @@ class TestRun:
                 tid, kind, config, outcome.passed, {"name": name, "message": outcome.message}
             )
         )
-        self.emit(
-            AssertionsValidationCompletedEvent(
-                aid, name, tid, None, time.monotonic() - began, int(outcome.passed),
-                int(not outcome.passed), 1, {"message": outcome.message},
-            )
-        )  # fmt: skip
         return AssertionRecord(name, kind, outcome)
 
     # -- health ----------------------------------------------------------------------------

@@ -111,6 +111,7 @@ def parse_experiment(
         step_params.append(tuple(p for p in steps if p is not None))
         assertion_params.append(tuple(p for p in checks if p is not None))
         problems.extend(_variable_problems(test, root, test_loc))
+        problems.extend(_reference_problems(test, root, test_loc))
     if problems:
         raise ExperimentFileError(str(path), problems)
     return ExperimentFile(path.resolve(), spec, tuple(step_params), tuple(assertion_params))
@@ -152,6 +153,25 @@ def _variable_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> Ite
         for i, item in enumerate(items):
             for key, value in item.params.items():
                 yield from _unknown(names_in(value), common, root, (*loc, group, i, key))
+
+
+def _reference_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> Iterable[_Problem]:
+    """``step:`` and ``service:`` parameters must name a step or service of the same test.
+
+    The convention holds for every plugin: those two keys are references, checked here so a
+    typo is a validation error at its line rather than a failure after the services started.
+    """
+    known = {"step": test.step_names(), "service": [s.name for s in test.services]}
+    for group, items in (("steps", test.steps), ("assertions", test.assertions)):
+        for i, item in enumerate(items):
+            for key, names in known.items():
+                value = item.params.get(key)
+                if isinstance(value, str) and value not in names:
+                    yield (
+                        _line(root, (*loc, group, i, key)),
+                        _dotted((*loc, group, i, key)),
+                        f"no {key} {value!r} in test {test.name!r}; expected one of {names}",
+                    )
 
 
 def _unknown(
