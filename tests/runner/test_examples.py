@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
+
+from panther_events.cli import app
 
 from .helpers import (
     EXAMPLES,
@@ -115,3 +118,13 @@ class TestExamples:
             tests["service-crash"]["reason"] == "service 'flaky' exited unexpectedly with status 3"
         )
         assert tests["passes"]["passed"]
+
+    @pytest.mark.parametrize("command", ["show", "timeline"])
+    def test_demo_commands_read_the_run(
+        self, command: str, example_run: Callable[[str], CliRun]
+    ) -> None:
+        """The commands make demo points to (show/timeline latest) read a runner's store."""
+        run = example_run("echo.yaml")
+        result = CliRunner().invoke(app, ["--db", str(run.db), command, "latest"])
+        assert result.exit_code == 0, result.output
+        assert run.json()["experiment_id"] in result.output
