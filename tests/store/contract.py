@@ -103,11 +103,21 @@ class StoreContract:
         store.append_many(events, run_id="r1")
         store.append_many(events, run_id="r1")
         store.append(events[0], run_id="r1")
+        store.append_many([events[3], events[3]], run_id="r1")
         store.flush()
         stored = store.events("r1")
         assert [e.id for e in stored] == [e.id for e in events]
         assert [e.seq for e in stored] == list(range(1, len(events) + 1))
         assert store.runs()[0].event_count == len(events)
+
+    def test_duplicates_inside_one_batch_are_stored_once(self, store: EventStore) -> None:
+        """A batch repeating an id stores it once, and later events keep a gapless seq."""
+        events = sample_run()
+        store.append_many([events[0], events[1], events[0], events[2]], run_id="r1")
+        store.append(events[3], run_id="r1")
+        stored = store.events("r1")
+        assert [e.id for e in stored] == [e.id for e in events[:4]]
+        assert [e.seq for e in stored] == [1, 2, 3, 4]
 
     def test_same_id_in_two_runs_is_stored_twice(self, store: EventStore) -> None:
         """Deduplication is per run: another run may hold the same event."""

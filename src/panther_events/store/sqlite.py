@@ -123,6 +123,13 @@ _INSERT = (
     "(?1, (SELECT coalesce(max(seq), 0) + 1 FROM events WHERE run_key = ?1), "
     "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
 )
+# The fast path numbers a batch in advance from the run's last seq (read under the write lock);
+# it is exact as long as no id of the batch is already stored, which the change count tells.
+_INSERT_NUMBERED = (
+    "INSERT OR IGNORE INTO events "
+    "(run_key, seq, id_key, id, type, name, entity_type, entity_id, timestamp, ts, data) VALUES "
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 # In an UPDATE every expression reads the row's old values, so the CASEs compare with them.
 _UPDATE_RUN = """
 UPDATE runs SET
@@ -466,9 +473,24 @@ class SQLiteEventStore(EventStoreBase):
                 run_key = conn.execute(
                     "SELECT run_key FROM runs WHERE run_id = ?", (run_id,)
                 ).fetchone()[0]
+                last_seq = conn.execute(
+                    "SELECT coalesce(max(seq), 0) FROM events WHERE run_key = ?", (run_key,)
+                ).fetchone()[0]
+                conn.execute("SAVEPOINT numbered")
                 before = conn.total_changes
-                conn.executemany(_INSERT, [(run_key, *row) for row in rows])
+                conn.executemany(
+                    _INSERT_NUMBERED,
+                    [(run_key, last_seq + i, *row) for i, row in enumerate(rows, start=1)],
+                )
                 inserted = conn.total_changes - before
+                if inserted != len(rows):
+                    # Some ids were stored already (a retry, a replay, a re-import): numbering
+                    # in advance left gaps. Redo the run's rows numbering each as it goes in.
+                    conn.execute("ROLLBACK TO numbered")
+                    before = conn.total_changes
+                    conn.executemany(_INSERT, [(run_key, *row) for row in rows])
+                    inserted = conn.total_changes - before
+                conn.execute("RELEASE numbered")
                 if inserted:
                     first = min(rows, key=lambda r: r.ts)
                     last = max(rows, key=lambda r: r.ts)
