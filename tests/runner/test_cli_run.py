@@ -80,3 +80,14 @@ class TestRunCommand:
         assert result.exit_code == 2
         assert f"{path}:6: tests[0].steps[0].kind: unknown step kind 'comand'" in result.output
         assert not db.exists()
+
+    def test_unusable_store_exits_2_before_running(self, tmp_path: Path) -> None:
+        """A --db that cannot be opened stops the command before anything starts."""
+        not_a_db = tmp_path / "garbage.db"
+        not_a_db.write_bytes(b"this is not sqlite" * 100)
+        result = CliRunner().invoke(
+            app, ["run", str(_write(tmp_path, PASSING)), "--db", str(not_a_db)]
+        )
+        assert result.exit_code == 2
+        assert "cannot use the event store" in result.output
+        assert not (tmp_path / "garbage.log").exists()

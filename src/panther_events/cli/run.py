@@ -3,7 +3,8 @@
 Default observers: terminal progress (unless ``--quiet``), the SQLite store (``--db``, default
 ``./panther-events.db``; written on a background observer), and a log file beside the store
 (``panther-events.log`` for ``panther-events.db``). Exit status: 0 when every test passed, 1
-when any failed or the run was interrupted, 2 when the experiment file is invalid.
+when any failed or the run was interrupted, 2 when nothing could run (an invalid experiment
+file, or a store or log file that cannot be written).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Annotated
 import typer
 
 from ..emitters import EmitterRegistry
-from ..exceptions import ExperimentFileError
+from ..exceptions import ExperimentFileError, StoreError
 from ..manager import EventManager
 from ..observers import EventStoreObserver, LoggerObserver, ProgressObserver, ResultCollector
 from ..runner import ExperimentResult, ExperimentRunner, load_experiment
@@ -31,7 +32,7 @@ from ._app import DbOption, JsonOption, app, get_state
 
 __all__ = ["run"]
 
-#: Exit status for an experiment file that cannot be run.
+#: Exit status when nothing can be run: an invalid experiment file or an unusable --db.
 EXIT_INVALID = 2
 
 
@@ -76,9 +77,12 @@ def run(
     run_id = runner.experiment_id
     db_path = state.db
     log_path = db_path.with_name(f"{db_path.stem}.log")
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-
-    store = SQLiteEventStore(db_path)
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        store = SQLiteEventStore(db_path)
+    except (StoreError, OSError) as exc:
+        typer.echo(f"cannot use the event store {str(db_path)!r}: {exc}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
     # Signals become an orderly stop for the whole run, closing the store included.
     with _interrupts(runner), contextlib.ExitStack() as stack:
         stack.callback(store.close)
@@ -86,6 +90,9 @@ def run(
         manager.register_observer(
             "*", EventStoreObserver(store, run_id=run_id), background=True, priority=100
         )
+        # Unwinding runs last-in first: the manager drains the background store observer and
+        # stops its worker, then the store commits what remains and closes.
+        stack.callback(manager.close)
         stack.enter_context(_log_file(manager, log_path, run_id))
         if not quiet:
             # On stderr (its default): stdout carries only the verdict, or the --json summary.
@@ -95,9 +102,6 @@ def run(
         manager.register_observer("*", collector)
         if nats is not None:
             _attach_nats(manager, nats, run_id)
-        # Closing the manager drains the background store observer; the stack then closes
-        # the store, which commits what remains.
-        stack.callback(manager.close)
         result = runner.run()
 
     if junit is not None:
@@ -133,7 +137,11 @@ def _log_file(manager: EventManager, path: Path, run_id: str) -> Iterator[None]:
     logger = logging.getLogger(f"panther_events.run.{run_id}")
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
-    handler = logging.FileHandler(path, encoding="utf-8")
+    try:
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as exc:
+        typer.echo(f"cannot write the log file {str(path)!r}: {exc}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
     logger.addHandler(handler)
     observer = LoggerObserver(logger)
