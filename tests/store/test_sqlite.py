@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,6 +142,39 @@ class TestSQLiteFiles:
             while not reader.events("r1") and time.monotonic() < deadline:
                 time.sleep(0.02)
             assert len(reader.events("r1")) == 1
+
+
+class TestSQLiteConcurrency:
+    """Several writers and readers on one file."""
+
+    def test_two_writers_share_a_run_without_gaps(self, tmp_path: Path) -> None:
+        """Two stores (two connections, two writer threads) appending to one run number it
+        1..n with every event once."""
+        path = tmp_path / "shared.db"
+        first = SQLiteEventStore(path, flush_interval=0.01, batch_size=7)
+        second = SQLiteEventStore(path, flush_interval=0.01, batch_size=5)
+
+        def work(store: SQLiteEventStore, prefix: str) -> None:
+            for i in range(100):
+                store.append(TestCreatedEvent(test_id=f"{prefix}{i}", test_name="x"), run_id="r")
+            store.flush()
+
+        threads = [
+            threading.Thread(target=work, args=(first, "a")),
+            threading.Thread(target=work, args=(second, "b")),
+        ]
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            stored = first.events("r")
+            assert len({e.entity_id for e in stored}) == 200
+            assert [e.seq for e in stored] == list(range(1, 201))
+            assert first.runs()[0].event_count == 200
+        finally:
+            first.close()
+            second.close()
 
 
 _CHILD = textwrap.dedent(

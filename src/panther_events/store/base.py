@@ -300,6 +300,15 @@ class EventStoreBase:
     ) -> list[StoredEvent]:
         raise NotImplementedError
 
+    def event_types(self, run_id: str) -> list[str]:
+        """Return the distinct event types the run holds, sorted."""
+        return sorted({e.type for e in self.events(run_id)})
+
+    def _events_of_types(self, run_id: str, types: Sequence[str]) -> list[StoredEvent]:
+        """The run's events whose type is one of ``types``, by seq (backends may index it)."""
+        wanted = set(types)
+        return [e for e in self.events(run_id) if e.type in wanted] if wanted else []
+
     def resolve_run(self, ref: str) -> str:
         """Return the run id that ``ref`` names: an exact id, a unique prefix, or ``latest``.
 
@@ -342,7 +351,10 @@ class EventStoreBase:
         Entities are keyed by (kind, entity id), in the order they first appear.
         """
         opened: dict[tuple[str, str], list[StateInterval]] = {}
-        for stored in self.events(run_id):
+        # Only the types that move a state machine are read: a run of a million metric
+        # samples and a few lifecycle events reads the few.
+        moving = [t for t in self.event_types(run_id) if state_for_event(t) is not None]
+        for stored in self._events_of_types(run_id, moving):
             mapped = state_for_event(stored.type)
             if mapped is None:
                 continue

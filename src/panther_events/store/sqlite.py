@@ -22,7 +22,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -607,15 +607,32 @@ class SQLiteEventStore(EventStoreBase):
             PatternError: ``type_pattern`` is malformed.
         """
         _check_events_args(limit, order)
+        types = None
+        if type_pattern is not None:
+            types = matching_types(type_pattern, self.event_types(run_id))
+        return self._select(run_id, types, entity_id, since, until, limit, order)
+
+    def _events_of_types(self, run_id: str, types: Sequence[str]) -> list[StoredEvent]:
+        return self._select(run_id, list(types), None, None, None, None, "asc")
+
+    def _select(
+        self,
+        run_id: str,
+        types: list[str] | None,
+        entity_id: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int | None,
+        order: Order,
+    ) -> list[StoredEvent]:
+        if types is not None and not types:
+            return []
         run_key = self._run_key(run_id)
         if run_key is None:
             return []
         where = ["run_key = ?"]
         params: list[Any] = [run_key]
-        if type_pattern is not None:
-            types = matching_types(type_pattern, self.event_types(run_id))
-            if not types:
-                return []
+        if types is not None:
             where.append(f"type IN ({','.join('?' * len(types))})")
             params.extend(types)
         if entity_id is not None:
