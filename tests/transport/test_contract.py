@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from panther_events.exceptions import TransportError
-from panther_events.transport import Transport
+from panther_events.transport import Transport, check_run_id, new_run_id, subject_for
 
 from ._events import fetch_until, step_event
 from .conftest import TransportFactory
@@ -115,3 +115,26 @@ class TestTransportContract:
         transport.close()
         with pytest.raises(TransportError, match="run-9"):
             transport.publish(step_event(1), run_id="run-9")
+
+
+class TestRunIds:
+    """Run ids: distinct across processes, safe in subjects and headers."""
+
+    def test_new_run_ids_are_distinct_and_name_the_host(self) -> None:
+        """Generated ids carry host and pid and never repeat."""
+        import os
+
+        ids = {new_run_id() for _ in range(1000)}
+        assert len(ids) == 1000
+        assert all(f"-{os.getpid()}-" in run_id for run_id in ids)
+
+    def test_subject_tokens_are_sanitised(self) -> None:
+        """Dots and wildcards in a run id cannot change the subject's shape."""
+        assert subject_for("a.b*c", "test.execution_started") == (
+            "panther.events.a_b_c.test.execution_started"
+        )
+
+    def test_run_id_with_whitespace_is_refused(self) -> None:
+        """A run id that cannot travel in a header is refused with ValueError naming it."""
+        with pytest.raises(ValueError, match="'bad id'"):
+            check_run_id("bad id")

@@ -235,6 +235,7 @@ class NatsTransport:
         self._in_flight: dict[str, tuple[Item, float]] = {}  # ack token -> (item, deadline)
         self._ack_prefix = ""
         self._need_check = True
+        self._connecting: NatsClient | None = None  # a client inside connect(), not yet _nc
         self._seq = 0
         self._failures = 0
         self._stopping = False
@@ -286,10 +287,19 @@ class NatsTransport:
         Raises:
             TransportError: the stream exists with incompatible settings.
         """
-        done = self._outbox.wait_empty(timeout)
-        if self._error is not None:
-            raise self._error
-        return done
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            # Short waits, so that a fatal error (a stream with other settings) ends the wait.
+            if self._error is not None:
+                raise self._error
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return False
+            step = 0.1 if remaining is None else min(0.1, remaining)
+            if self._outbox.wait_empty(step):
+                if self._error is not None:
+                    raise self._error
+                return True
 
     async def _send_forever(self) -> None:
         """The sender: connect, move queued messages into flight, re-send failures."""
@@ -399,12 +409,14 @@ class NatsTransport:
             await asyncio.sleep(0.05)  # the client reconnects by itself
             return
         if nc is None or nc.is_closed:
+            nc = NatsClient()
+            self._connecting = nc
             try:
-                nc = await nats.connect(
+                await nc.connect(
                     servers=self.servers,
                     name=self.name,
                     connect_timeout=2,
-                    reconnect_time_wait=0.25,  # the client accepts floats
+                    reconnect_time_wait=0.25,  # type: ignore[arg-type]  # used as sleep seconds
                     max_reconnect_attempts=-1,
                     error_cb=self._on_error,
                     disconnected_cb=self._on_disconnected,
@@ -416,6 +428,7 @@ class NatsTransport:
                 logger.debug("cannot connect to %s (%r); retry in %.2fs", self.servers, exc, delay)
                 await asyncio.sleep(delay)
                 return
+            self._connecting = None
             if self._stopping:
                 await nc.close()
                 return
@@ -639,8 +652,18 @@ class NatsTransport:
         # would leave that half-made connection's socket open.
         self._stopping = True
         self._wake.set()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(asyncio.wrap_future(self._sender), 15)
+        sender = asyncio.wrap_future(self._sender)
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(asyncio.shield(sender), 2)
+        if not sender.done():
+            # Still trying to reach a server that is not there: give up, and close the
+            # half-made client so its socket (if any) is not left open.
+            sender.cancel()
+            with contextlib.suppress(BaseException):
+                await sender
+            if self._connecting is not None:
+                with contextlib.suppress(Exception):
+                    await self._connecting.close()
         unsent = [item for item, _ in self._in_flight.values()]
         self._in_flight.clear()
         left = self._outbox.close(unsent)
