@@ -402,8 +402,3 @@ def matching_types(pattern: str, types: Iterable[str]) -> list[str]:
     """Return the members of ``types`` that the subscription ``pattern`` selects."""
     compiled = compile_pattern(pattern)
     return [t for t in types if compiled.matches(t)]
-
-
-def status_of(terminal_types: Sequence[str]) -> str:
-    """Return the run status given its terminal experiment event types, in seq order."""
-    return TERMINAL_STATUS[terminal_types[-1]] if terminal_types else "running"
