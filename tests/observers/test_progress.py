@@ -90,6 +90,17 @@ class TestProgressObserver:
         assert observer.total_tests == 3
         assert "[1/3] FAIL a" in out.getvalue()
 
+    def test_terminal_streams_get_the_live_display(self) -> None:
+        """live=None chooses the rich display exactly when the stream is a terminal."""
+
+        class FakeTerminal(io.StringIO):
+            def isatty(self) -> bool:
+                return True
+
+        observer = ProgressObserver(stream=FakeTerminal())
+        assert observer.live is True
+        observer.close()
+
     def test_rich_live_display(self) -> None:
         """With live=True a rich progress bar is drawn and close() stops its thread."""
         out = io.StringIO()
