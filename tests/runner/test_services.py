@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 from .helpers import EXAMPLES, alive_service_pids, check_lifecycles
@@ -136,3 +137,26 @@ class TestMonitoring:
         assert len({e.id for e in failed}) == len(failed)
         assert [e.check_number for e in failed] == sorted(e.check_number for e in failed)
         assert run.result.tests[0].passed  # alive but unhealthy is reported, not fatal
+
+
+class TestStrayProcesses:
+    """Processes that escape the service's process group and parent."""
+
+    def test_daemonized_grandchild_is_killed(self, tmp_path: Path) -> None:
+        """A double-forked process in a session of its own is found by its token and killed."""
+        service = (
+            '{name: forks, command: ["/bin/sh", "-c", '
+            '"(setsid sleep 301 &); echo up; exec sleep 300"], ready: {log: up}}'
+        )
+        run = run_text(_one_service(service), tmp_path)
+        (released,) = [
+            e.resources_released
+            for e in run.of_type("environment.teardown_completed")
+            if "stray_processes_killed" in (e.resources_released or {})
+        ]
+        (pid,) = released["stray_processes_killed"]
+        assert pid not in _live_pids()
+
+
+def _live_pids() -> set[int]:
+    return {p.pid for p in psutil.process_iter(["status"]) if p.info["status"] != "zombie"}

@@ -13,7 +13,7 @@ from typing import IO
 
 import psutil
 
-__all__ = ["ResourceSampler", "kill_tree", "spawn", "terminate_tree"]
+__all__ = ["ResourceSampler", "kill_marked", "kill_tree", "spawn", "terminate_tree"]
 
 
 def spawn(
@@ -114,6 +114,24 @@ def _alive(proc: psutil.Process) -> bool:
         return proc.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
         return False
+
+
+def kill_marked(key: str, value: str) -> list[int]:
+    """SIGKILL every process whose environment has ``key=value``; return their pids.
+
+    The last line of defence against leftovers: a process that left its process group and
+    its parent (a daemon's double fork into a new session) is found neither by ``killpg`` nor
+    among the descendants, but it still carries the environment it inherited.
+    """
+    killed = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get(key) == value and proc.status() != psutil.STATUS_ZOMBIE:
+                proc.kill()
+                killed.append(proc.pid)
+        except psutil.Error:
+            continue
+    return killed
 
 
 class ResourceSampler:

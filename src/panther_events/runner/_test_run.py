@@ -659,6 +659,9 @@ class TestRun:
             self._stop_service(name, self.services[name])
         env, etype = self.environment, self.environment.type
         if self._env_created:
+            stray = env.sweep()
+            if stray:
+                logger.warning("test %r: killed stray processes %s", self.spec.name, stray)
             reason = "interrupted" if self.runner.interrupted else "test_completed"
             self.emit(EnvironmentTeardownStartedEvent(self.env_id, self.spec.name, etype, reason))
             t0 = time.monotonic()
@@ -673,6 +676,8 @@ class TestRun:
                 else:
                     self.emit(NetworkTeardownCompletedEvent(self.env_id, self.spec.name, etype))
             released = env.teardown()
+            if stray:
+                released["stray_processes_killed"] = stray
             if error is not None:
                 self.emit(
                     EnvironmentTeardownFailedEvent(

@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from ._process import kill_marked
 from .schema import EnvironmentSpec
 
 __all__ = [
@@ -31,6 +32,8 @@ __all__ = [
 ]
 
 _CLONE_NEWNET = 0x40000000
+#: The environment variable carrying a test's token (see ``LocalEnvironment.sweep``).
+TOKEN_VARIABLE = "PANTHER_EVENTS_TEST_TOKEN"
 
 
 class EnvironmentUnavailable(RuntimeError):
@@ -56,12 +59,19 @@ class LocalEnvironment:
         self.keep_workdir = keep_workdir
         self.workdir = Path()
         self.env: dict[str, str] = {}
+        #: Inherited by every process of the test; :meth:`sweep` finds them by it.
+        self.token = uuid.uuid4().hex
 
     def setup(self) -> dict[str, Any]:
         """Create the working directory and environment; return details for the events."""
         self.workdir = Path(tempfile.mkdtemp(prefix=f"panther-{self.name}-"))
         base = dict(os.environ) if self.spec.inherit_env else {"PATH": os.environ.get("PATH", "")}
-        self.env = {**base, **self.spec.env, "PANTHER_WORKDIR": str(self.workdir)}
+        self.env = {
+            **base,
+            **self.spec.env,
+            "PANTHER_WORKDIR": str(self.workdir),
+            TOKEN_VARIABLE: self.token,
+        }
         return {"workdir": str(self.workdir), "env": sorted(self.spec.env)}
 
     def teardown(self) -> dict[str, Any]:
@@ -75,6 +85,10 @@ class LocalEnvironment:
     def network_up(self) -> bool:
         """Whether a network of the test's own exists (and must be torn down)."""
         return False
+
+    def sweep(self) -> list[int]:
+        """Kill any process of this test still alive (by its inherited token); return pids."""
+        return kill_marked(TOKEN_VARIABLE, self.token)
 
     def setup_network(self) -> dict[str, Any]:
         """Create the test's network; nothing to do for ``local``."""
