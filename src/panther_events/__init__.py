@@ -30,6 +30,7 @@ from .events.assertion import (
     AssertionUnknownEvent,
 )
 from .events.base import BaseEvent, EventType, GenericEvent, event_class_for, registered_event_types
+from .events.catalog import EventClassInfo, event_catalog, render_event_table
 from .events.environment import (
     EnvironmentCreatedEvent,
     EnvironmentErrorEvent,
@@ -184,7 +185,7 @@ from .guide import (
 )
 from .manager import EventManager
 from .observer import Observer
-from .observers.logger import LoggerObserver
+from .observers.logger import LoggerObserver, level_for
 from .observers.metrics import MetricSeries, MetricsObserver
 from .observers.progress import ProgressObserver
 from .observers.results import ExperimentResult, ResultCollector, StepResult, TestResult
@@ -260,6 +261,7 @@ __all__ = [
     "EnvironmentTeardownFailedEvent",
     "EnvironmentTeardownStartedEvent",
     "EventCheck",
+    "EventClassInfo",
     "EventEmitter",
     "EventEmitterBase",
     "EventManager",
@@ -425,6 +427,7 @@ __all__ = [
     "create_event_signature",
     "derive_state",
     "derive_states",
+    "event_catalog",
     "event_class_for",
     "event_from_dict",
     "event_from_json",
@@ -433,9 +436,11 @@ __all__ = [
     "export_run",
     "from_cloudevent",
     "import_events",
+    "level_for",
     "new_machine",
     "new_run_id",
     "registered_event_types",
+    "render_event_table",
     "state_enum",
     "state_for_event",
     "target_state",
