@@ -189,6 +189,16 @@ class StoreContract:
         naive = (T0 + timedelta(seconds=10)).replace(tzinfo=None)
         assert [e.seq for e in store.events("r1", since=naive)] == [11, 12]
 
+    def test_iter_events_pages_through_a_run(self, store: EventStore) -> None:
+        """iter_events yields what events() returns, whatever the page size."""
+        store.append_many(sample_run(), run_id="r1")
+        iter_events = store.iter_events  # type: ignore[attr-defined]
+        for page_size in (1, 5, 12, 1000):
+            assert list(iter_events("r1", page_size=page_size)) == store.events("r1")
+        assert list(iter_events("r1", type_pattern="test", page_size=2)) == store.events(
+            "r1", type_pattern="test"
+        )
+
     def test_unknown_run_has_no_events(self, store: EventStore) -> None:
         """Querying a run that does not exist gives nothing rather than an error."""
         assert store.events("nope") == []

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, cast
@@ -245,22 +245,12 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
         ) from None
 
 
-def _print_events(console: Console, events: list[StoredEvent], *, show_run: bool = False) -> None:
-    table = Table(box=None, pad_edge=False, show_header=True)
-    if show_run:
-        table.add_column("run")
-    for column in ("seq", "time", "type", "entity", "data"):
-        table.add_column(column, overflow="fold" if column == "data" else "ellipsis")
-    for stored in events:
-        row = [
-            str(stored.seq),
-            stored.timestamp.strftime("%H:%M:%S.%f")[:-3],
-            stored.type,
-            escape(stored.entity_id),
-            escape(_compact(stored.data)),
-        ]
-        table.add_row(*([stored.run_id, *row] if show_run else row))
-    console.print(table)
+def _event_line(stored: StoredEvent) -> str:
+    entity = stored.entity_id if len(stored.entity_id) <= 24 else stored.entity_id[:23] + "…"
+    return (
+        f"{stored.seq:>7}  {stored.timestamp.strftime('%H:%M:%S.%f')[:-3]}  "
+        f"{stored.type:<36} {entity:<24} {_compact(stored.data)}"
+    )
 
 
 @app.command("events")
@@ -290,24 +280,29 @@ def events_command(
     since_at, until_at = _parse_time(since, "--since"), _parse_time(until, "--until")
     with _open_store(state) as store:
         run_id = store.resolve_run(run)
-        events = store.events(
-            run_id,
-            type_pattern=type_pattern,
-            entity_id=entity,
-            since=since_at,
-            until=until_at,
-            limit=limit,
-            order="desc" if reverse else "asc",
+        filters: dict[str, Any] = {
+            "type_pattern": type_pattern,
+            "entity_id": entity,
+            "since": since_at,
+            "until": until_at,
+        }
+        # Without a limit the run may be huge: stream it a page at a time.
+        events: Iterable[StoredEvent] = (
+            store.iter_events(run_id, **filters)
+            if limit is None and not reverse
+            else store.events(run_id, limit=limit, order="desc" if reverse else "asc", **filters)
         )
-    if state.json:
+        printed = 0
         for stored in events:
-            typer.echo(json.dumps(to_jsonl_record(stored), ensure_ascii=False))
-        return
-    console = _console()
-    if not events:
-        console.print(f"no events of run {run_id} match")
-        return
-    _print_events(console, events)
+            if state.json:
+                typer.echo(json.dumps(to_jsonl_record(stored), ensure_ascii=False))
+            else:
+                if not printed:
+                    typer.echo(f"{'seq':>7}  {'time':<12}  {'type':<36} {'entity':<24} data")
+                typer.echo(_event_line(stored))
+            printed += 1
+    if not printed and not state.json:
+        typer.echo(f"no events of run {run_id} match")
 
 
 # -- timeline ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ event id is stored once: appending it again is a no-op, so retries and replays n
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, Self, runtime_checkable
@@ -303,6 +303,21 @@ class EventStoreBase:
     def event_types(self, run_id: str) -> list[str]:
         """Return the distinct event types the run holds, sorted."""
         return sorted({e.type for e in self.events(run_id)})
+
+    def iter_events(
+        self,
+        run_id: str,
+        *,
+        type_pattern: str | None = None,
+        entity_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        page_size: int = 1000,
+    ) -> Iterator[StoredEvent]:
+        """Yield the run's matching events oldest first; backends read them a page at a time."""
+        yield from self.events(
+            run_id, type_pattern=type_pattern, entity_id=entity_id, since=since, until=until
+        )
 
     def _events_of_types(self, run_id: str, types: Sequence[str]) -> list[StoredEvent]:
         """The run's events whose type is one of ``types``, by seq (backends may index it)."""

@@ -15,7 +15,7 @@ Imports validate the whole input before storing anything: a malformed file store
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
@@ -118,19 +118,26 @@ def export_run(
     Raises:
         ValueError: ``format`` is neither ``jsonl`` nor ``cloudevents``.
     """
-    events = store.events(run_id)
+    if format not in ("jsonl", "cloudevents"):
+        raise ValueError(f"unknown export format {format!r}; expected 'jsonl' or 'cloudevents'")
+    # Stores that can read a page at a time never hold a big run in memory.
+    iter_events = getattr(store, "iter_events", None)
+    events: Iterable[StoredEvent] = (
+        iter_events(run_id) if callable(iter_events) else store.events(run_id)
+    )
+    count = 0
     if format == "jsonl":
         for stored in events:
             out.write(json.dumps(to_jsonl_record(stored), ensure_ascii=False) + "\n")
-    elif format == "cloudevents":
-        out.write("[\n")
-        for index, stored in enumerate(events):
-            sep = ",\n" if index < len(events) - 1 else "\n"
-            out.write(json.dumps(to_cloudevent(stored), ensure_ascii=False) + sep)
-        out.write("]\n")
-    else:
-        raise ValueError(f"unknown export format {format!r}; expected 'jsonl' or 'cloudevents'")
-    return len(events)
+            count += 1
+        return count
+    out.write("[")
+    for stored in events:
+        out.write(",\n" if count else "\n")
+        out.write(json.dumps(to_cloudevent(stored), ensure_ascii=False))
+        count += 1
+    out.write("\n]\n")
+    return count
 
 
 @dataclass

@@ -22,7 +22,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -624,6 +624,7 @@ class SQLiteEventStore(EventStoreBase):
         until: datetime | None,
         limit: int | None,
         order: Order,
+        after_seq: int | None = None,
     ) -> list[StoredEvent]:
         if types is not None and not types:
             return []
@@ -632,6 +633,9 @@ class SQLiteEventStore(EventStoreBase):
             return []
         where = ["run_key = ?"]
         params: list[Any] = [run_key]
+        if after_seq is not None:
+            where.append("seq > ?")
+            params.append(after_seq)
         if types is not None:
             where.append(f"type IN ({','.join('?' * len(types))})")
             params.extend(types)
@@ -652,6 +656,40 @@ class SQLiteEventStore(EventStoreBase):
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [_stored(row) for row in self._query(sql, params)]
+
+    def iter_events(
+        self,
+        run_id: str,
+        *,
+        type_pattern: str | None = None,
+        entity_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        page_size: int = 1000,
+    ) -> Iterator[StoredEvent]:
+        """Yield the run's matching events oldest first, reading ``page_size`` at a time, so a
+        run of millions of events is never held in memory at once."""
+        types = None
+        if type_pattern is not None:
+            types = matching_types(type_pattern, self.event_types(run_id))
+        after = 0
+        while True:
+            page = self._select(run_id, types, entity_id, since, until, page_size, "asc", after)
+            yield from page
+            if len(page) < page_size:
+                return
+            after = page[-1].seq
+
+    def replay(self, run_id: str, manager: Any) -> int:
+        """Publish every event of the run, in order, into ``manager``; return how many.
+
+        See ``EventStore.replay``; events are read a page at a time.
+        """
+        count = 0
+        for stored in self.iter_events(run_id):
+            manager.publish(stored.to_event())
+            count += 1
+        return count
 
     def events_after(self, position: int, *, limit: int | None = None) -> list[StoredEvent]:
         """Return events of every run stored after ``position``, in storage order."""
