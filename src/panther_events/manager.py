@@ -362,7 +362,7 @@ class EventManager:
         if event._custom_validate:
             if not event.validate():
                 self._refuse(event, state)
-        elif not (event.name and event.entity_id and event.timestamp is not None):
+        elif not (event.name and event.entity_id and event.has_timestamp()):
             self._refuse(event, state)
         if self._dedup and self._is_duplicate(event.id):
             state.duplicates += 1
@@ -450,7 +450,11 @@ class EventManager:
             if event._custom_validate:
                 if not event.validate():
                     self._refuse(event, state)
-            elif not (event.name and event.entity_id and event.timestamp is not None):
+            elif not (
+                event.name
+                and event.entity_id
+                and (event._created or event._timestamp is not None)  # has_timestamp(), inlined
+            ):
                 self._refuse(event, state)
             if self._dedup:
                 key = event.id

@@ -240,6 +240,8 @@ class BaseEvent(ABC):
         """
         ts = self._timestamp
         if ts is None:
+            if not self._created:  # the application assigned None: validate() will say so
+                return None  # type: ignore[return-value]
             ts = self._timestamp = datetime.fromtimestamp(self._created, UTC)
         return ts
 
@@ -247,6 +249,10 @@ class BaseEvent(ABC):
     def timestamp(self, value: datetime) -> None:
         self._timestamp = value
         self._created = 0.0
+
+    def has_timestamp(self) -> bool:
+        """Return True unless the timestamp was set to None (cheap: builds no datetime)."""
+        return self._timestamp is not None or self._created != 0.0
 
     def get_timestamp(self) -> datetime:
         """Return when the event was created."""
@@ -292,7 +298,7 @@ class BaseEvent(ABC):
             bool(self.name)
             and self.entity_type is not None
             and bool(self.entity_id)
-            and self.timestamp is not None
+            and self.has_timestamp()
         )
 
 
