@@ -64,7 +64,9 @@ class TestTransportContract:
         first.close()
         second = make_transport("durable")
         rest = fetch_until(second, 4)
-        assert [d.event.id for d in rest] == [step_event(i).id for i in range(6, 10)]
+        # Exactly the unacknowledged ones; a consumer that stopped early may have prefetched
+        # some, and redeliveries need not keep the original order.
+        assert sorted(d.event.id for d in rest) == sorted(step_event(i).id for i in range(6, 10))
         assert second.fetch(10, timeout=0.5) == []
 
     def test_nak_redelivers(self, make_transport: TransportFactory) -> None:

@@ -545,6 +545,9 @@ class NatsTransport:
                 logger.exception("dropping undecodable message on %r", msg.subject)
                 with contextlib.suppress(Exception):
                     await msg.term()
+        # Prefetch: the next batch travels while the caller handles this one.
+        with contextlib.suppress(Exception):
+            await self._request(max_events, max(timeout, 5.0))
         return out
 
     async def _request(self, batch: int, timeout: float) -> None:
@@ -664,6 +667,13 @@ class NatsTransport:
             if self._connecting is not None:
                 with contextlib.suppress(Exception):
                     await self._connecting.close()
+        if self._inbox and self._nc is not None:
+            # Prefetched but never handed out: ask for prompt redelivery to the next consumer.
+            with contextlib.suppress(Exception):
+                await _write(
+                    self._nc, [b"PUB " + m.reply.encode() + b" 4\r\n-NAK\r\n" for m in self._inbox]
+                )
+            self._inbox.clear()
         unsent = [item for item, _ in self._in_flight.values()]
         self._in_flight.clear()
         left = self._outbox.close(unsent)
