@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from panther_events.exceptions import TransportError
-from panther_events.transport import Transport, check_run_id, new_run_id, subject_for
+from panther_events.transport import Transport, check_run_id, host_run_id, subject_for
 
 from ._events import fetch_until, step_event
 from .conftest import TransportFactory
@@ -122,13 +122,13 @@ class TestTransportContract:
 class TestRunIds:
     """Run ids: distinct across processes, safe in subjects and headers."""
 
-    def test_new_run_ids_are_distinct_and_name_the_host(self) -> None:
-        """Generated ids carry host and pid and never repeat."""
+    def test_host_run_ids_are_distinct_and_name_the_host(self) -> None:
+        """Generated ids end with host and pid and never repeat."""
         import os
 
-        ids = {new_run_id() for _ in range(1000)}
+        ids = {host_run_id() for _ in range(1000)}
         assert len(ids) == 1000
-        assert all(f"-{os.getpid()}-" in run_id for run_id in ids)
+        assert all(run_id.endswith(f"-{os.getpid()}") for run_id in ids)
 
     def test_subject_tokens_are_sanitised(self) -> None:
         """Dots and wildcards in a run id cannot change the subject's shape."""

@@ -14,8 +14,8 @@ from .base import (
     Delivery,
     Transport,
     check_run_id,
+    host_run_id,
     message_id,
-    new_run_id,
     subject_for,
 )
 from .memory import InMemoryStream, InMemoryTransport
@@ -29,8 +29,8 @@ __all__ = [
     "Transport",
     "check_run_id",
     "consume",
+    "host_run_id",
     "message_id",
-    "new_run_id",
     "sink_for",
     "subject_for",
 ]

@@ -16,13 +16,13 @@ from __future__ import annotations
 import functools
 import os
 import re
-import secrets
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from ..events.base import BaseEvent
+from ..store.base import new_run_id
 
 __all__ = [
     "DEFAULT_CONSUMER",
@@ -30,8 +30,8 @@ __all__ = [
     "Delivery",
     "Transport",
     "check_run_id",
+    "host_run_id",
     "message_id",
-    "new_run_id",
     "subject_for",
 ]
 
@@ -46,15 +46,15 @@ _UNSAFE_TOKEN = re.compile(r"[^A-Za-z0-9_\-]")
 _BAD_RUN_ID = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
-def new_run_id() -> str:
-    """Return a run id that is distinct across hosts and processes.
+def host_run_id() -> str:
+    """Return a run id that is distinct across hosts and processes, and sorts by start time.
 
-    The id is ``<host>-<pid>-<8 random hex digits>``: the host name and process id tell a
-    reader where the run came from, and the random part keeps two runs of one process (or two
-    hosts with the same name) apart.
+    The store's ``new_run_id()`` (UTC start time and a random part) followed by the host name
+    and the process id, e.g. ``20261123T221500Z-3fa2c1-worker3-4242``: a reader sees where
+    the run came from, and two hosts starting in the same second never collide.
     """
     host = _UNSAFE_TOKEN.sub("-", socket.gethostname().split(".")[0]) or "host"
-    return f"{host}-{os.getpid()}-{secrets.token_hex(4)}"
+    return f"{new_run_id()}-{host}-{os.getpid()}"
 
 
 def subject_for(run_id: str, event_type: str, prefix: str = DEFAULT_SUBJECT_PREFIX) -> str:
@@ -80,7 +80,7 @@ def check_run_id(run_id: object) -> str:
     if not isinstance(run_id, str) or not run_id or _BAD_RUN_ID.search(run_id):
         raise ValueError(
             f"run id {run_id!r} cannot be sent: expected a non-empty string without "
-            "whitespace or control characters, such as new_run_id() gives"
+            "whitespace or control characters, such as host_run_id() gives"
         )
     return run_id
 

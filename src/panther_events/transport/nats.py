@@ -59,8 +59,8 @@ from .base import (
     DEFAULT_SUBJECT_PREFIX,
     Delivery,
     check_run_id,
+    host_run_id,
     message_id,
-    new_run_id,
     subject_for,
 )
 
@@ -209,13 +209,13 @@ class NatsTransport:
         self.ack_timeout = ack_timeout
         self.ack_wait = ack_wait
         self.max_ack_pending = max_ack_pending
-        self.name = name or f"panther-events-{new_run_id()}"
+        self.name = name or f"panther-events-{host_run_id()}"
         self._private_spool = spool_path is None
         spool = (
             Path(spool_path)
             if spool_path is not None
             # A private spool must never be picked up by another process: unique name.
-            else Path(tempfile.gettempdir()) / f"panther-events-{new_run_id()}.spool.jsonl"
+            else Path(tempfile.gettempdir()) / f"panther-events-{host_run_id()}.spool.jsonl"
         )
         self._outbox = Outbox(max_buffer, spool, max_spool_bytes)
         self._closed = False
@@ -707,7 +707,7 @@ class NatsPublisher:
 
     Args:
         url: NATS server URL(s).
-        run_id: the run the events belong to; a host-unique id from ``new_run_id()`` if
+        run_id: the run the events belong to; a host-unique id from ``host_run_id()`` if
             omitted.
         pattern: only events whose type matches are forwarded (default: all).
         stream: the JetStream stream settings.
@@ -730,7 +730,7 @@ class NatsPublisher:
         max_in_flight: int = 2_000,
         ack_timeout: float = 5.0,
     ) -> None:
-        self.run_id = run_id or new_run_id()
+        self.run_id = run_id or host_run_id()
         self.close_timeout = close_timeout
         self._match_all = pattern == "*"
         self._pattern = compile_pattern(pattern)
@@ -805,7 +805,7 @@ class NatsSubscriber:
             stream=stream,
             ack_wait=ack_wait,
             max_ack_pending=max(batch * 4, 1000),
-            name=f"panther-events-subscriber-{consumer}-{new_run_id()}",
+            name=f"panther-events-subscriber-{consumer}-{host_run_id()}",
         )
 
     def run(
