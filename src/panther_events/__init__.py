@@ -214,6 +214,8 @@ from .store.base import EventStore, EventStoreBase, RunInfo, StateInterval, Stor
 from .store.formats import ImportResult, export_run, from_cloudevent, import_events, to_cloudevent
 from .store.memory import InMemoryEventStore
 from .store.sqlite import SQLiteEventStore
+from .transport.base import Transport
+from .transport.memory import InMemoryTransport
 
 try:
     __version__ = version("panther-events")
@@ -295,6 +297,7 @@ __all__ = [
     "GenericEvent",
     "ImportResult",
     "InMemoryEventStore",
+    "InMemoryTransport",
     "InvalidTransitionError",
     "LoggerObserver",
     "ManagerClosedError",
@@ -421,6 +424,7 @@ __all__ = [
     "TesterAnalysisCompletedEvent",
     "TesterAnalysisStartedEvent",
     "TimingMetricEvent",
+    "Transport",
     "TransportError",
     "check_event",
     "create_content_based_uuid",
