@@ -319,7 +319,7 @@ class SQLiteEventStore(EventStoreBase):
         self._lost = 0
         self._writer: threading.Thread | None = None
         # Past this many buffered rows append() waits for the writer: memory stays bounded.
-        self._max_pending = max(100 * batch_size, 100_000)
+        self._max_pending = max(4 * batch_size, 50_000)
         _OPEN_STORES.add(self)
 
     def __repr__(self) -> str:
