@@ -214,8 +214,8 @@ from .store.base import EventStore, EventStoreBase, RunInfo, StateInterval, Stor
 from .store.formats import ImportResult, export_run, from_cloudevent, import_events, to_cloudevent
 from .store.memory import InMemoryEventStore
 from .store.sqlite import SQLiteEventStore
-from .transport.base import Transport
-from .transport.memory import InMemoryTransport
+from .transport.base import Delivery, Transport, host_run_id
+from .transport.memory import InMemoryStream, InMemoryTransport
 
 try:
     __version__ = version("panther-events")
@@ -242,6 +242,7 @@ __all__ = [
     "ConfigGeneratedEvent",
     "CorruptStoreError",
     "CounterMetricEvent",
+    "Delivery",
     "DockerBuildCompletedEvent",
     "DockerBuildFailedEvent",
     "DockerBuildStartedEvent",
@@ -297,6 +298,7 @@ __all__ = [
     "GenericEvent",
     "ImportResult",
     "InMemoryEventStore",
+    "InMemoryStream",
     "InMemoryTransport",
     "InvalidTransitionError",
     "LoggerObserver",
@@ -439,6 +441,7 @@ __all__ = [
     "event_to_json",
     "export_run",
     "from_cloudevent",
+    "host_run_id",
     "import_events",
     "level_for",
     "new_machine",

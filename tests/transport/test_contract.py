@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from panther_events.exceptions import TransportError
-from panther_events.transport import Transport, check_run_id, host_run_id, subject_for
+from panther_events.transport import Transport, host_run_id
+from panther_events.transport.base import check_run_id, subject_for
 
 from ._events import fetch_until, step_event
 from .conftest import TransportFactory

@@ -7,17 +7,7 @@ The NATS module is never imported here, so ``import panther_events`` stays stdli
 
 from __future__ import annotations
 
-from ._consume import consume, sink_for
-from .base import (
-    DEFAULT_CONSUMER,
-    DEFAULT_SUBJECT_PREFIX,
-    Delivery,
-    Transport,
-    check_run_id,
-    host_run_id,
-    message_id,
-    subject_for,
-)
+from .base import DEFAULT_CONSUMER, DEFAULT_SUBJECT_PREFIX, Delivery, Transport, host_run_id
 from .memory import InMemoryStream, InMemoryTransport
 
 __all__ = [
@@ -27,10 +17,5 @@ __all__ = [
     "InMemoryStream",
     "InMemoryTransport",
     "Transport",
-    "check_run_id",
-    "consume",
     "host_run_id",
-    "message_id",
-    "sink_for",
-    "subject_for",
 ]

@@ -29,10 +29,7 @@ __all__ = [
     "DEFAULT_SUBJECT_PREFIX",
     "Delivery",
     "Transport",
-    "check_run_id",
     "host_run_id",
-    "message_id",
-    "subject_for",
 ]
 
 #: Subjects are ``<prefix>.<run token>.<event type>``.
