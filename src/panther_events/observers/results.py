@@ -17,10 +17,20 @@ __all__ = ["ExperimentResult", "ResultCollector", "StepResult", "TestResult"]
 #: Outcomes of a test: finished ones, and ``incomplete`` for a test with no terminal event.
 OUTCOMES = ("passed", "failed", "error", "incomplete")
 
-# A test that failed in one of these phases never got to run its checks: JUnit calls that an
-# "error"; a failure anywhere else (execution, assertions, no phase given) is a "failure".
+# A test that failed in one of these phases never got to run its checks, or was stopped by
+# something other than the system under test: JUnit calls that an "error". A failure anywhere
+# else (steps, assertions, a crashed service, no phase given) is a "failure".
 _ERROR_PHASES = frozenset(
-    {"setup", "environment_setup", "environment", "deployment", "deploy", "teardown"}
+    {
+        "setup",
+        "environment_setup",
+        "environment",
+        "deployment",
+        "deploy",
+        "teardown",
+        "interrupted",
+        "runner",
+    }
 )
 _TEST_PHASE_FAILURES = {
     "test.setup_failed": "setup",
@@ -77,8 +87,8 @@ class TestResult:
         test_id: the test's entity id.
         name: its name (the id when no event named it).
         outcome: one of ``passed``, ``failed`` (it ran and failed), ``error`` (it could not
-            run: its setup, environment, deployment or teardown failed) or ``incomplete`` (no
-            ``test.completed``/``test.failed`` seen).
+            run or was stopped: its setup, environment, deployment or teardown failed, or it
+            was interrupted) or ``incomplete`` (no ``test.completed``/``test.failed`` seen).
         reason: why it failed or errored.
         error_type: the error's type, when reported.
         phase: the phase that failed, when reported.
