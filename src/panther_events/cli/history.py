@@ -308,6 +308,25 @@ def events_command(
 # -- timeline ----------------------------------------------------------------------------
 
 
+def _labels(keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """``kind entity`` per entity, without the leading ``/``-separated segments that every
+    such entity id shares (runners prefix ids with the run: ``exp-1/handshake`` shows as
+    ``test handshake``)."""
+    split = [entity.split("/") for _, entity in keys if "/" in entity]
+    shared = 0
+    if len(split) > 1:
+        while all(len(parts) > shared + 1 for parts in split) and (
+            len({parts[shared] for parts in split}) == 1
+        ):
+            shared += 1
+    labels = {}
+    for kind, entity in keys:
+        parts = entity.split("/")
+        shown = "/".join(parts[shared:]) if "/" in entity else entity
+        labels[(kind, entity)] = f"{kind} {shown}"
+    return labels
+
+
 def _state_colour(state: str, assigned: dict[str, str]) -> str:
     if state not in assigned:
         lowered = state.lower()
@@ -374,8 +393,8 @@ def timeline_command(
     entities: dict[tuple[str, str], list[StateInterval]] = {}
     for interval in intervals:
         entities.setdefault((interval.kind, interval.entity_id), []).append(interval)
-    labels = {key: f"{key[0]} {key[1]}" for key in entities}
-    label_width = min(max(len(label) for label in labels.values()), 40)
+    labels = _labels(list(entities))
+    label_width = min(max(len(label) for label in labels.values()), 48)
     bar_width = width or max(20, console.width - label_width - 24)
     colours: dict[str, str] = {}
     console.print(
@@ -383,7 +402,10 @@ def timeline_command(
         f"  ({_fmt_duration(info.duration_seconds)})"
     )
     for key, entity_intervals in entities.items():
-        line = Text(labels[key][:label_width].ljust(label_width) + " ")
+        label = labels[key]
+        if len(label) > label_width:  # keep the end: it is what tells entities apart
+            label = "…" + label[-(label_width - 1) :]
+        line = Text(label.ljust(label_width) + " ")
         line.append_text(
             _bar(entity_intervals, info.first_time, info.last_time, bar_width, colours)
         )
