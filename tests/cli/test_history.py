@@ -319,3 +319,19 @@ class TestReplayCommand:
         assert code == 0
         doc = json.loads(out)
         assert doc["replayed"] == 12 and doc["summary"]["total"] == 2
+
+
+class TestTimelineLabels:
+    """Timeline labels drop the segments every entity id shares."""
+
+    def test_shared_run_prefix_is_dropped(self) -> None:
+        """exp-1/handshake shows as 'test handshake'; ids without '/' stay whole."""
+        from panther_events.cli.history import _labels
+
+        labels = _labels([("experiment", "exp-1"), ("test", "exp-1/a"), ("step", "exp-1/a/s")])
+        assert labels == {
+            ("experiment", "exp-1"): "experiment exp-1",
+            ("test", "exp-1/a"): "test a",
+            ("step", "exp-1/a/s"): "step a/s",
+        }
+        assert _labels([("test", "x/y")]) == {("test", "x/y"): "test x/y"}
