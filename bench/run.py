@@ -433,7 +433,10 @@ TARGETS: list[Target] = [
 
 def targets(results: dict[str, dict[str, Result]]) -> str:
     """The Markdown list of targets with the measured figure and met / not met."""
-    lines = ["| Target | Measured | Verdict |", "| --- | --- | --- |"]
+    lines = [
+        "| Target | Measured: medians (bests) | Verdict on medians |",
+        "| --- | --- | --- |",
+    ]
     for target in TARGETS:
         a = results.get(target.a[0], {}).get(target.a[1])
         b = results.get(target.b[0], {}).get(target.b[1]) if target.b else None
@@ -442,10 +445,14 @@ def targets(results: dict[str, dict[str, Result]]) -> str:
         if va is None or (target.b is not None and vb is None):
             lines.append(f"| {target.text} | not measured | not measured |")
             continue
+        # The verdict is on medians; the ratio of the best figures is shown beside it, as a
+        # CPU-bound figure can only be inflated by a busy machine, never deflated.
+        ba = a.best if a else None
+        bb = b.best if b else None
         if target.check == "rate":
             value = 1e6 / va
             met = value >= target.bound
-            shown = f"{value:,.0f} {target.figure}"
+            shown = f"{value:,.0f} {target.figure} (best {1e6 / (ba or va):,.0f})"
         else:
             assert vb is not None
             value = va / vb
@@ -455,7 +462,8 @@ def targets(results: dict[str, dict[str, Result]]) -> str:
                 met = value <= target.bound
             else:
                 met = abs(value - 1) <= target.bound
-            shown = f"{target.figure} = {value:.2f}"
+            best_ratio = (ba or va) / (bb or vb)
+            shown = f"{target.figure} = {value:.2f} (best {best_ratio:.2f})"
         lines.append(f"| {target.text} | {shown} | {'met' if met else '**not met**'} |")
     return "\n".join(lines)
 
