@@ -178,3 +178,35 @@ class TestCollectorRestart:
         assert json.loads(out)["events"] == PER_WORKER
         # Everything was acknowledged: a new collector on the same consumer gets nothing.
         assert collect(url, tmp_path / "second.db", idle_timeout=1.5) == 0
+
+
+class TestRunAndCollect:
+    """The two commands together: a worker's run arrives whole in the central store."""
+
+    def test_run_with_nats_then_collect(self, nats_server: NatsServer, tmp_path: Path) -> None:
+        """`run --nats` then `collect`: the central store holds the same run, same events."""
+        example = Path(__file__).resolve().parents[2] / "examples" / "echo.yaml"
+        run = subprocess.run(
+            [sys.executable, "-c", "from panther_events.cli import main; main()",
+             "--db", str(tmp_path / "local.db"), "run", str(example), "--nats",
+             nats_server.url, "-q"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr[-3000:]
+        central = tmp_path / "central.db"
+        collector = collector_cli(nats_server.url, central, "--idle-timeout", "2")
+        _, err = collector.communicate(timeout=240)
+        assert collector.returncode == 0, err[-3000:]
+        with (
+            SQLiteEventStore(tmp_path / "local.db", create=False) as local,
+            SQLiteEventStore(central, create=False) as merged,
+        ):
+            (run_info,) = local.runs()
+            assert [r.run_id for r in merged.runs()] == [run_info.run_id]
+            mine = local.events(run_info.run_id)
+            theirs = merged.events(run_info.run_id)
+        assert len(theirs) == len(mine) > 0
+        assert {e.id for e in theirs} == {e.id for e in mine}
