@@ -84,6 +84,46 @@ def _publish_case(patterns: list[str], matching: int, **manager_args: Any) -> Ca
     return case
 
 
+def _flatness_case(count: int) -> Case:
+    """Time with ``count`` registered patterns divided by time with 1, measured back to back.
+
+    Both managers run in this process and alternate chunk by chunk over the same events (each
+    has its own dedup window), so a busy moment of the machine hits both alike: a ratio that
+    holds where two separately timed figures would not.
+    """
+
+    def case(n: int) -> float:
+        import time
+
+        manager_cls = manager_class()
+        events = make_events(n)
+        one = manager_cls()
+        many = manager_cls()
+        one.register_observer(EXACT, counter()[0])
+        for pattern in [*non_matching_patterns(count - 1), EXACT]:
+            many.register_observer(pattern, counter()[0])
+        size = max(1, n // 20)
+        chunks = [events[i : i + size] for i in range(0, n, size)]
+        totals = {"one": 0.0, "many": 0.0}
+        clock = time.process_time
+        try:
+            pairs = [("one", one), ("many", many)]
+            for index, chunk in enumerate(chunks):
+                # Alternate which goes first: the second finds the chunk's events in cache.
+                for key, manager in pairs if index % 2 else pairs[::-1]:
+                    publish = manager.publish
+                    start = clock()
+                    for event in chunk:
+                        publish(event)
+                    totals[key] += clock() - start
+        finally:
+            one.close()
+            many.close()
+        return totals["many"] / totals["one"]
+
+    return case
+
+
 def build_event(n: int) -> float:
     """Build a typed event and read its content id."""
     cls = event_class()
@@ -324,6 +364,8 @@ def cases(variant: str) -> dict[str, Case]:
         "patterns_100": _publish_case(many_100, 1),
         "patterns_1000": _publish_case(many_1000, 1),
         "wildcard": _publish_case(["*"], 1),
+        "flat_100": _flatness_case(100),
+        "flat_1000": _flatness_case(1000),
         "unique_20k": _publish_case([EXACT], 1),
         "logger_observer": logger_observer,
         "store_append": store_append,

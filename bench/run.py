@@ -99,6 +99,22 @@ CASES: list[Case] = [
     ),
     Case("wildcard", "One wildcard (`*`) subscription", "µs/event", 20_000, 300, DISPATCH),
     Case(
+        "flat_100",
+        "Publish time with 100 patterns / with 1, back to back in one process",
+        "x",
+        20_000,
+        300,
+        ["ours"],
+    ),
+    Case(
+        "flat_1000",
+        "Publish time with 1,000 patterns / with 1, back to back in one process",
+        "x",
+        20_000,
+        300,
+        ["ours"],
+    ),
+    Case(
         "unique_20k",
         "20,000 unique events, dedup on at defaults, 1 exact observer",
         "µs/event",
@@ -396,16 +412,14 @@ TARGETS: list[Target] = [
         "100 / 1 pattern",
         "band",
         0.2,
-        ("patterns_100", "ours"),
-        ("publish_exact", "ours"),
+        ("flat_100", "ours"),
     ),
     Target(
         "Publish cost flat from 1 to 1,000 patterns (±20%)",
         "1,000 / 1 pattern",
         "band",
         0.2,
-        ("patterns_1000", "ours"),
-        ("publish_exact", "ours"),
+        ("flat_1000", "ours"),
     ),
     Target(
         "SQLite store ≥ 100,000 events/s (`append_many`)",
@@ -453,6 +467,9 @@ def targets(results: dict[str, dict[str, Result]]) -> str:
             value = 1e6 / va
             met = value >= target.bound
             shown = f"{value:,.0f} {target.figure} (best {1e6 / (ba or va):,.0f})"
+        elif target.b is None:  # a ratio measured as such (the flatness cases)
+            met = abs(va - 1) <= target.bound
+            shown = f"{target.figure} = {va:.2f} (best {ba or va:.2f})"
         else:
             assert vb is not None
             value = va / vb
