@@ -177,6 +177,33 @@ class TestSQLiteConcurrency:
             second.close()
 
 
+class TestSQLiteDeduplication:
+    """Deduplication stays exact for runs the writer stopped tracking."""
+
+    def test_many_runs_then_duplicates_of_the_first(self, tmp_path: Path) -> None:
+        """Writing more runs than the writer keeps ids for, then re-appending to the first,
+        stores nothing twice."""
+        with SQLiteEventStore(tmp_path / "e.db") as store:
+            events = sample_run()
+            for k in range(12):
+                store.append_many(events, run_id=f"run-{k}")
+                store.flush()
+            store.append_many(events, run_id="run-0")
+            store.append(TestCreatedEvent("new", "n"), run_id="run-0")
+            stored = store.events("run-0")
+            assert len(stored) == 13
+            assert [e.seq for e in stored] == list(range(1, 14))
+
+    def test_reopened_store_knows_earlier_ids(self, tmp_path: Path) -> None:
+        """A new store object (a new process) does not re-store what an earlier one did."""
+        path = tmp_path / "e.db"
+        with SQLiteEventStore(path) as store:
+            store.append_many(sample_run(), run_id="r1")
+        with SQLiteEventStore(path) as store:
+            store.append_many(sample_run(), run_id="r1")
+            assert len(store.events("r1")) == 12
+
+
 _CHILD = textwrap.dedent(
     """
     import sys, time

@@ -59,7 +59,7 @@ def _data_json(data: Any) -> str:
 
 
 def id_key(event_id: str) -> int:
-    """Return 63 bits of an event id, for a compact unique index.
+    """Return 63 bits of an event id: the key deduplication compares.
 
     A UUID's first 16 hex digits are already uniformly random (UUID5 or UUID4); any other id
     is hashed. Two different ids of one run share a key with probability about n^2 / 2^64.

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ..exceptions import CorruptStoreError, StoreError
+from ._known import KnownIds
 from ._rows import Row, as_utc, event_row
 from .base import (
     TERMINAL_STATUS,
@@ -70,7 +71,7 @@ def _migrate_1(conn: sqlite3.Connection) -> None:
             run_key     INTEGER NOT NULL REFERENCES runs (run_key),
             seq         INTEGER NOT NULL,      -- 1, 2, 3... within the run
             id          TEXT    NOT NULL,      -- the event's content id
-            id_key      INTEGER NOT NULL,      -- 63 bits of the id, for a compact unique index
+            id_key      INTEGER NOT NULL,      -- 63 bits of the id, for deduplication
             type        TEXT    NOT NULL,
             name        TEXT    NOT NULL,
             entity_type TEXT    NOT NULL,
@@ -78,7 +79,6 @@ def _migrate_1(conn: sqlite3.Connection) -> None:
             timestamp   TEXT    NOT NULL,      -- ISO 8601 exactly as published
             ts          REAL    NOT NULL,      -- the same instant in seconds, for range queries
             data        TEXT    NOT NULL,      -- JSON
-            UNIQUE (run_key, id_key),
             UNIQUE (run_key, seq)
         );
         CREATE INDEX events_by_entity ON events (run_key, entity_id, seq);
@@ -115,18 +115,9 @@ MIGRATIONS: Final[dict[int, Callable[[sqlite3.Connection], None]]] = {1: _migrat
 #: The schema version this code writes.
 SCHEMA_VERSION: Final = max(MIGRATIONS)
 
-# The seq of a new event is computed inside the INSERT, under the write lock, so it has no gaps
-# even when a duplicate is ignored and stays right when several processes write one file.
+# Rows are deduplicated and numbered before the INSERT (see KnownIds), under the write lock.
 _INSERT = (
-    "INSERT OR IGNORE INTO events "
-    "(run_key, seq, id_key, id, type, name, entity_type, entity_id, timestamp, ts, data) VALUES "
-    "(?1, (SELECT coalesce(max(seq), 0) + 1 FROM events WHERE run_key = ?1), "
-    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-)
-# The fast path numbers a batch in advance from the run's last seq (read under the write lock);
-# it is exact as long as no id of the batch is already stored, which the change count tells.
-_INSERT_NUMBERED = (
-    "INSERT OR IGNORE INTO events "
+    "INSERT INTO events "
     "(run_key, seq, id_key, id, type, name, entity_type, entity_id, timestamp, ts, data) VALUES "
     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
@@ -419,6 +410,7 @@ class SQLiteEventStore(EventStoreBase):
             raise StoreError(f"{self!r} failed to commit {self._lost} event(s): {error}") from error
 
     def _write_loop(self) -> None:
+        known = KnownIds()
         conn: sqlite3.Connection | None = None
         try:
             conn = _connect(self.path, self.busy_timeout)
@@ -451,7 +443,7 @@ class SQLiteEventStore(EventStoreBase):
                 error = StoreError("the writer could not open the database")
             else:
                 try:
-                    self._commit(conn, batch)
+                    self._commit(conn, batch, known)
                 except BaseException as exc:  # reported to the next append/flush/close
                     error = exc
             with self._cond:
@@ -462,46 +454,55 @@ class SQLiteEventStore(EventStoreBase):
                 self._cond.notify_all()
 
     @staticmethod
-    def _commit(conn: sqlite3.Connection, batch: list[tuple[str, Row]]) -> None:
+    def _commit(conn: sqlite3.Connection, batch: list[tuple[str, Row]], known: KnownIds) -> None:
         by_run: dict[str, list[Row]] = {}
         for run_id, row in batch:
             by_run.setdefault(run_id, []).append(row)
+        added: dict[int, list[int]] = {}
         conn.execute("BEGIN IMMEDIATE")
         try:
+            known.sync(conn)
             for run_id, rows in by_run.items():
                 conn.execute("INSERT OR IGNORE INTO runs (run_id) VALUES (?)", (run_id,))
                 run_key = conn.execute(
                     "SELECT run_key FROM runs WHERE run_id = ?", (run_id,)
                 ).fetchone()[0]
+                stored = known.of_run(conn, run_key)
+                # Ids already stored, or repeated in this batch, are dropped here: the run
+                # keeps one copy and seq stays gapless.
+                fresh: list[Row] = []
+                keys: list[int] = []
+                batch_keys: set[int] = set()
+                for row in rows:
+                    key = row.id_key
+                    if key in stored or key in batch_keys:
+                        continue
+                    batch_keys.add(key)
+                    keys.append(key)
+                    fresh.append(row)
+                if not fresh:
+                    continue
                 last_seq = conn.execute(
                     "SELECT coalesce(max(seq), 0) FROM events WHERE run_key = ?", (run_key,)
                 ).fetchone()[0]
-                conn.execute("SAVEPOINT numbered")
-                before = conn.total_changes
                 conn.executemany(
-                    _INSERT_NUMBERED,
-                    [(run_key, last_seq + i, *row) for i, row in enumerate(rows, start=1)],
+                    _INSERT,
+                    [(run_key, last_seq + i, *row) for i, row in enumerate(fresh, start=1)],
                 )
-                inserted = conn.total_changes - before
-                if inserted != len(rows):
-                    # Some ids were stored already (a retry, a replay, a re-import): numbering
-                    # in advance left gaps. Redo the run's rows numbering each as it goes in.
-                    conn.execute("ROLLBACK TO numbered")
-                    before = conn.total_changes
-                    conn.executemany(_INSERT, [(run_key, *row) for row in rows])
-                    inserted = conn.total_changes - before
-                conn.execute("RELEASE numbered")
-                if inserted:
-                    first = min(rows, key=lambda r: r.ts)
-                    last = max(rows, key=lambda r: r.ts)
-                    conn.execute(
-                        _UPDATE_RUN,
-                        (run_key, inserted, first.ts, first.timestamp, last.ts, last.timestamp),
-                    )
+                added[run_key] = keys
+                first = min(fresh, key=lambda r: r.ts)
+                last = max(fresh, key=lambda r: r.ts)
+                conn.execute(
+                    _UPDATE_RUN,
+                    (run_key, len(fresh), first.ts, first.timestamp, last.ts, last.timestamp),
+                )
+            top = int(conn.execute("SELECT coalesce(max(pos), 0) FROM events").fetchone()[0])
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
+            known.forget()
             raise
+        known.committed(added, top)
 
     # -- reading ---------------------------------------------------------------------------
 
