@@ -197,10 +197,11 @@ class TestSQLiteDeduplication:
     def test_reopened_store_knows_earlier_ids(self, tmp_path: Path) -> None:
         """A new store object (a new process) does not re-store what an earlier one did."""
         path = tmp_path / "e.db"
+        events = sample_run()  # the same objects: the metric sample has a random id
         with SQLiteEventStore(path) as store:
-            store.append_many(sample_run(), run_id="r1")
+            store.append_many(events, run_id="r1")
         with SQLiteEventStore(path) as store:
-            store.append_many(sample_run(), run_id="r1")
+            store.append_many(events, run_id="r1")
             assert len(store.events("r1")) == 12
 
 
