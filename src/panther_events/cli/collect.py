@@ -21,7 +21,16 @@ from ._app import DbOption, JsonOption, app, get_state
 __all__ = ["collect"]
 
 
-@app.command()
+_HELP = (
+    "Write every host's events from NATS into one event store, until interrupted.\n\n"
+    "Each batch is committed to the store before it is acknowledged, so a collector killed at "
+    "any moment loses nothing: unacknowledged events are redelivered to the next collector "
+    "with the same --consumer, and the store ignores ids a run already holds. SIGINT/SIGTERM "
+    "finish the batch in hand, acknowledge it, flush the store and exit 0."
+)
+
+
+@app.command(help=_HELP)
 def collect(
     ctx: typer.Context,
     nats_url: Annotated[
@@ -47,13 +56,7 @@ def collect(
     ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Write every host's events from NATS into one event store, until interrupted.
-
-    Each batch is committed to the store before it is acknowledged, so a collector killed at
-    any moment loses nothing: the unacknowledged events are redelivered to the next collector
-    with the same --consumer, and the store ignores ids a run already holds. SIGINT/SIGTERM
-    finish the batch in hand, acknowledge it, flush the store and exit 0.
-    """
+    """Collect events from NATS JetStream into the SQLite store (see ``_HELP``)."""
     state = get_state(ctx, db=db, json=json_output)
     # Imported here so that the other commands work without the nats extra.
     try:
