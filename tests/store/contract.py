@@ -297,6 +297,16 @@ class StoreContract:
             e.to_dict() for e in store.events("r1")
         ]
 
+    def test_import_of_one_pretty_printed_cloudevent(self, store: EventStore) -> None:
+        """A single CloudEvent, pretty-printed over several lines, imports as one event."""
+        store.append(sample_run()[1], run_id="r1")
+        out = io.StringIO()
+        export_run(store, "r1", out, format="cloudevents")
+        single = json.dumps(json.loads(out.getvalue())[0], indent=2)
+        result = import_events(store, single, run_id="copy")
+        assert (result.records, result.added) == (1, 1)
+        assert store.events("copy")[0].id == store.events("r1")[0].id
+
     def test_malformed_import_stores_nothing(self, store: EventStore) -> None:
         """A bad record anywhere rejects the whole input, naming the line."""
         store.append_many(sample_run()[:2], run_id="r1")

@@ -166,6 +166,15 @@ def _records(text: str, source: str) -> Iterator[tuple[str, Any]]:
         for index, item in enumerate(items):
             yield f"{source}: item {index}", item
         return
+    if stripped.startswith("{") and "\n" in stripped.rstrip():
+        # One pretty-printed object (a single CloudEvent) rather than JSON Lines?
+        try:
+            single = json.loads(text)
+        except ValueError:
+            pass
+        else:
+            yield f"{source}: item 0", single
+            return
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
