@@ -82,6 +82,23 @@ class TestNatsPublisher:
         finally:
             publisher.close()
 
+    def test_event_over_max_payload_is_rejected_not_retried(self, nats_server: NatsServer) -> None:
+        """An event larger than the server accepts is counted as rejected; the rest flows."""
+        from panther_events.events.test import TestCreatedEvent
+
+        settings = StreamSettings(name="BIG", subject_prefix="big.events")
+        publisher = NatsPublisher(nats_server.url, run_id="r", stream=settings)
+        try:
+            huge = TestCreatedEvent(test_id="big", test_name="x", config={"blob": "x" * 2_000_000})
+            publisher.on_event(huge)
+            publisher.on_event(step_event(1))
+            assert publisher.flush(30)
+            stats = publisher.stats()
+            assert (stats["rejected"], stats["sent"]) == (1, 1)
+        finally:
+            publisher.close()
+        assert stream_messages(nats_server.url, "BIG") == 1
+
     def test_pattern_limits_what_is_forwarded(self, nats_server: NatsServer) -> None:
         """Only events whose type matches the publisher's pattern go to NATS."""
         settings = StreamSettings(name="PATTERN", subject_prefix="pattern.events")

@@ -210,7 +210,6 @@ class NatsTransport:
         self.ack_wait = ack_wait
         self.max_ack_pending = max_ack_pending
         self.name = name or f"panther-events-{host_run_id()}"
-        self._private_spool = spool_path is None
         spool = (
             Path(spool_path)
             if spool_path is not None
@@ -222,6 +221,7 @@ class NatsTransport:
         self._error: TransportError | None = None
         self._sent = 0
         self._retried = 0
+        self._rejected = 0
         # State below is touched only on the loop thread.
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
@@ -263,6 +263,7 @@ class NatsTransport:
 
         Raises:
             TransportError: the transport is closed.
+            ValueError: ``run_id`` is empty or holds whitespace or control characters.
         """
         if self._closed:
             raise TransportError(
@@ -344,10 +345,20 @@ class NatsTransport:
         tokens = []
         for item in items:
             msg_id, subject, _run_id, payload = item
-            self._seq += 1
-            token = str(self._seq)
             header = b"NATS/1.0\r\nNats-Msg-Id: " + msg_id.encode() + b"\r\n\r\n"
             size = len(header) + len(payload)
+            if size > nc.max_payload:
+                # The server would drop the connection over it, again at every retry.
+                self._rejected += 1
+                logger.error(
+                    "event %s is %d bytes, over the server's max_payload of %d; not sent",
+                    msg_id,
+                    size,
+                    nc.max_payload,
+                )
+                continue
+            self._seq += 1
+            token = str(self._seq)
             commands.append(
                 f"HPUB {subject} {self._ack_prefix}{token} {len(header)} {size}\r\n".encode()
                 + header
@@ -449,6 +460,7 @@ class NatsTransport:
             await asyncio.sleep(0.2)
             return
         self._need_check = False
+        self._failures = 0
         self._connected.set()
 
     async def _ensure_stream(self) -> None:
@@ -612,13 +624,15 @@ class NatsTransport:
     # ----------------------------------------------------------------- lifecycle
     def stats(self) -> dict[str, object]:
         """Counters: accepted, sent (acknowledged by the server), retried, spooled,
-        dropped (spool full), pending (still queued or in flight), connected, error."""
+        dropped (spool full), rejected (larger than the server's max_payload), pending (still
+        queued or in flight), connected, error."""
         return {
             "accepted": self._outbox.accepted,
             "sent": self._sent,
             "retried": self._retried,
             "spooled": self._outbox.spooled,
             "dropped": self._outbox.dropped,
+            "rejected": self._rejected,
             "pending": len(self._outbox) + len(self._in_flight),
             "connected": self._connected.is_set(),
             "error": None if self._error is None else str(self._error),
