@@ -1,4 +1,4 @@
-"""End-to-end throughput over NATS JetStream: worker processes -> nats-server -> collector -> SQLite.
+"""End-to-end throughput over NATS JetStream: workers -> nats-server -> collector -> SQLite.
 
 Usage::
 
@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,36 +84,25 @@ def measure(workers: int = 3, events: int = 20_000, timeout: float = 300.0) -> d
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        procs: list[subprocess.Popen[str]] = []
+        procs: list[subprocess.Popen[Any]] = []
         try:
             for _ in range(200):
                 with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
                     break
                 time.sleep(0.05)
+            cli = [sys.executable, "-c", "from panther_events.cli import main; main()"]
             collector = subprocess.Popen(
-                [sys.executable, "-c", "from panther_events.cli import main; main()", "collect",
-                 "--nats", url, "--db", str(db), "--batch", "1000"],
+                [*cli, "collect", "--nats", url, "--db", str(db), "--batch", "1000"],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 text=True,
-            )  # fmt: skip
+            )
             procs.append(collector)
             start_at = time.time() + 3.0
             for n in range(workers):
+                args = ["--worker", url, f"bench-{n}", str(events), str(start_at)]
                 procs.append(
-                    subprocess.Popen(
-                        [
-                            sys.executable,
-                            __file__,
-                            "--worker",
-                            url,
-                            f"bench-{n}",
-                            str(events),
-                            str(start_at),
-                        ],
-                        stdout=subprocess.PIPE,
-                        text=True,
-                    )  # fmt: skip
+                    subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE)
                 )
             time.sleep(max(0.0, start_at - time.time()))
             began = time.perf_counter()
