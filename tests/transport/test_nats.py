@@ -99,6 +99,21 @@ class TestNatsPublisher:
             publisher.close()
         assert stream_messages(nats_server.url, "BIG") == 1
 
+    def test_forgotten_close_still_sends_at_exit(self, nats_server: NatsServer) -> None:
+        """A script that never closes its publisher still delivers its events when it exits."""
+        code = (
+            "import sys\n"
+            f"sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
+            "from panther_events.transport.nats import NatsPublisher, StreamSettings\n"
+            "from tests.transport._events import step_event\n"
+            f"p = NatsPublisher({nats_server.url!r}, run_id='r', "
+            "stream=StreamSettings(name='ATEXIT', subject_prefix='atexit'))\n"
+            "for i in range(500):\n"
+            "    p.on_event(step_event(i))\n"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+        assert stream_messages(nats_server.url, "ATEXIT") == 500
+
     def test_pattern_limits_what_is_forwarded(self, nats_server: NatsServer) -> None:
         """Only events whose type matches the publisher's pattern go to NATS."""
         settings = StreamSettings(name="PATTERN", subject_prefix="pattern.events")

@@ -22,6 +22,7 @@ This is the only module that imports ``nats`` (extra ``nats``). The design:
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import functools
 import json
@@ -29,6 +30,7 @@ import logging
 import tempfile
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Future as ThreadFuture
@@ -69,6 +71,19 @@ __all__ = ["NatsPublisher", "NatsSubscriber", "NatsTransport", "StreamSettings"]
 logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
+# Transports not closed by their owner are closed at interpreter exit, so that a script that
+# forgot close() still has its events sent (within a short grace period).
+_OPEN: weakref.WeakSet[NatsTransport] = weakref.WeakSet()
+_EXIT_GRACE = 10.0
+
+
+@atexit.register
+def _close_open_transports() -> None:
+    for transport in list(_OPEN):
+        with contextlib.suppress(Exception):
+            transport.close(_EXIT_GRACE)
+
+
 _DEFAULT_URL = "nats://127.0.0.1:4222"
 _MAX_BACKOFF = 2.0
 _subject = functools.lru_cache(maxsize=4096)(subject_for)
@@ -244,6 +259,7 @@ class NatsTransport:
         self._thread = threading.Thread(target=self._run_loop, name=self.name, daemon=True)
         self._thread.start()
         self._sender = self._submit(self._send_forever())
+        _OPEN.add(self)
 
     # ----------------------------------------------------------------- loop plumbing
     def _run_loop(self) -> None:
@@ -648,6 +664,7 @@ class NatsTransport:
         if self._closed:
             return
         self._closed = True
+        _OPEN.discard(self)
         with contextlib.suppress(TransportError):
             self.flush(timeout)
         try:
