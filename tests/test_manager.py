@@ -359,17 +359,25 @@ class TestDeduplication:
         assert len(rec.events) == 5
 
     def test_window_is_bounded_oldest_first(self) -> None:
-        """Past the window the oldest ids are forgotten and may be delivered again."""
+        """At least the last dedup_window ids are remembered, the oldest forgotten first,
+        and memory stays within dedup_window plus one eviction batch (an eighth)."""
         manager = EventManager(dedup_window=3)
         rec = RecordingObserver()
         manager.register_observer("*", rec)
-        events = [created(f"t{i}") for i in range(4)]
-        for e in events:
-            manager.publish(e)
-        manager.publish(created("t0"))  # evicted: delivered again
-        manager.publish(created("t3"))  # still remembered: dropped
-        assert [e.entity_id for e in rec.events] == ["t0", "t1", "t2", "t3", "t0"]
-        assert len(manager._seen) <= 3
+        for i in range(5):
+            manager.publish(created(f"t{i}"))
+        manager.publish(created("t0"))  # the oldest: forgotten, delivered again
+        manager.publish(created("t4"))  # among the last three: still dropped
+        manager.publish(created("t2"))  # among the last three before t0 came back: dropped
+        assert [e.entity_id for e in rec.events] == ["t0", "t1", "t2", "t3", "t4", "t0"]
+        assert len(manager._seen) <= 3 + 1
+
+    def test_window_memory_stays_bounded(self) -> None:
+        """However many events pass, the window holds at most window + window/8 ids."""
+        manager = EventManager(dedup_window=1000, history_limit=0)
+        for i in range(10_000):
+            manager.publish(created(f"t{i}"))
+        assert 1000 <= len(manager._seen) <= 1125
 
     def test_ttl_window(self) -> None:
         """With dedup_ttl an id is forgotten after that many seconds."""

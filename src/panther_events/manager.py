@@ -19,7 +19,9 @@ The dispatch contract
   the publishing observer, which is then reported as that observer's failure.
 - **Deduplication.** A ``BaseEvent`` whose ``id`` was delivered within the last ``dedup_window``
   events (and, with ``dedup_ttl``, within that many seconds) is dropped and counted as a
-  duplicate. Ids are content ids, so events that differ in any data value are never dropped;
+  duplicate. The oldest ids are forgotten first, an eighth of the window at a time, so the
+  window holds between ``dedup_window`` and ``dedup_window * 9 / 8`` ids. Ids are content ids,
+  so events that differ in any data value are never dropped;
   measurement events (metrics) have random ids and are never dropped. Switch it off with
   ``dedup=False``.
 - **Validation.** An event whose ``validate()`` returns False is refused with
@@ -47,8 +49,10 @@ import logging
 import threading
 import time
 import traceback
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Iterator
+from itertools import islice, repeat
 from typing import Any, ClassVar, NoReturn, final
 
 from ._background import OverflowPolicy, Worker
@@ -130,9 +134,13 @@ class EventManager:
         self._dedup = dedup
         self._dedup_window = dedup_window
         self._dedup_ttl = dedup_ttl
-        self._seen: dict[str, object] = {}
-        self._seen_order: deque[str] = deque()
-        self._seen_times: deque[float] = deque()
+        # The dedup window: a dict keeps insertion order, so its first keys are the oldest ids.
+        # With a TTL, _seen_times holds their arrival times in the same order. Eviction runs
+        # once per batch, keeping at least dedup_window ids, so a publish pays for one insert.
+        self._seen: dict[str, _ThreadState | None] = {}
+        self._seen_times: list[float] = []
+        self._evict_batch = max(1, dedup_window // 8)
+        self._seen_limit = dedup_window + self._evict_batch
         self._history: deque[object] | None = deque(maxlen=history_limit) if history_limit else None
         self._max_depth = max_depth
         self._publish_failures = publish_failures
@@ -364,7 +372,7 @@ class EventManager:
                 self._refuse(event, state)
         elif not (event.name and event.entity_id and event.has_timestamp()):
             self._refuse(event, state)
-        if self._dedup and self._is_duplicate(event.id):
+        if self._dedup and self._is_duplicate(event.id, state):
             state.duplicates += 1
             return None
         by_type = state.by_type
@@ -390,38 +398,43 @@ class EventManager:
             "every event needs a name, an entity id and a timestamp"
         )
 
-    def _is_duplicate(self, key: str) -> bool:
-        """Remember ``key``; return True when it was already in the window."""
-        mark = object()
-        # setdefault is one atomic step, so two threads cannot both admit the same id.
-        if self._seen.setdefault(key, mark) is not mark:
+    def _is_duplicate(self, key: str, state: _ThreadState) -> bool:
+        """Remember ``key``; return True when it was already in the window.
+
+        ``setdefault`` is one atomic step. It stores the calling thread's own state object as
+        a marker, which the thread replaces with None at once, before it can publish again: so
+        getting its own marker back means "inserted just now", and anything else (None, or
+        another thread's marker while that thread is mid-insertion) means "seen before". Exact
+        under threads, with no lock and no allocation.
+        """
+        seen = self._seen
+        if seen.setdefault(key, state) is not state:
             return True
-        order = self._seen_order
-        order.append(key)
+        seen[key] = None
         if self._dedup_ttl is not None:
-            self._expire(time.monotonic())
-        if len(order) > self._dedup_window:
-            self._evict_oldest()
+            self._expire()
+        if len(seen) > self._seen_limit:
+            self._evict(len(seen) - self._dedup_window)
         return False
 
-    def _evict_oldest(self) -> None:
-        # try/except, not contextlib.suppress: this runs on every publish once the window is full.
-        try:  # noqa: SIM105
-            self._seen.pop(self._seen_order.popleft(), None)
-        except IndexError:  # another thread evicted the last one first
-            pass
+    def _evict(self, count: int) -> None:
+        """Forget the ``count`` oldest ids, in C-level calls with no Python loop."""
+        seen = self._seen
+        # list(islice(...)) runs in C without releasing the GIL: no concurrent change mid-way.
+        oldest = list(islice(seen, count))
+        if self._dedup_ttl is not None:
+            del self._seen_times[: len(oldest)]
+        # Another thread may have evicted some of these already: pop(key, None) ignores them.
+        deque(map(seen.pop, oldest, repeat(None)), maxlen=0)
 
-    def _expire(self, now: float) -> None:
+    def _expire(self) -> None:
+        """With a TTL: record when the newest id arrived and forget ids older than the TTL."""
+        now = time.monotonic()
         times = self._seen_times
         times.append(now)
-        horizon = now - (self._dedup_ttl or 0.0)
-        order = self._seen_order
-        try:
-            while times[0] < horizon:
-                times.popleft()
-                self._seen.pop(order.popleft(), None)
-        except IndexError:
-            pass
+        stale = bisect_left(times, now - (self._dedup_ttl or 0.0))
+        if stale:
+            self._evict(stale)
 
     def publish(self, event: Any) -> None:
         """Publish ``event`` to every observer whose patterns match its type.
@@ -458,21 +471,16 @@ class EventManager:
                 self._refuse(event, state)
             if self._dedup:
                 key = event.id
-                mark = object()
-                # setdefault is one atomic step: two threads cannot both admit the same id.
-                if self._seen.setdefault(key, mark) is not mark:
+                seen = self._seen
+                # See _is_duplicate: the thread's own state is the insertion marker.
+                if seen.setdefault(key, state) is not state:
                     state.duplicates += 1
                     return
-                order = self._seen_order
-                order.append(key)
+                seen[key] = None
                 if self._dedup_ttl is not None:
-                    self._expire(time.monotonic())
-                if len(order) > self._dedup_window:
-                    # try/except, not contextlib.suppress, and no method call: hot path.
-                    try:  # noqa: SIM105
-                        self._seen.pop(order.popleft(), None)
-                    except IndexError:  # another thread evicted the last one first
-                        pass
+                    self._expire()
+                if len(seen) > self._seen_limit:
+                    self._evict(len(seen) - self._dedup_window)
             by_type = state.by_type
             by_type[event_type] = by_type.get(event_type, 0) + 1
             if self._history is not None:
