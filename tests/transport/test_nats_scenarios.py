@@ -134,7 +134,7 @@ class TestServerRestart:
         stats = [finish(w) for w in workers]
         assert [s["sent"] for s in stats] == [PER_WORKER, PER_WORKER]
         assert [s["dropped"] for s in stats] == [0, 0]
-        assert all(int(str(s["spooled"])) > 0 for s in stats)
+        assert any(int(str(s["spooled"])) > 0 for s in stats)  # the spool was used
         db = tmp_path / "central.db"
         collect(url, db)
         assert stored_counts(db) == (2 * PER_WORKER, 2 * PER_WORKER)
