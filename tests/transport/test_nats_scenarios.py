@@ -153,7 +153,8 @@ class TestCollectorRestart:
         assert finish(start_worker(url, "run-y"))["sent"] == PER_WORKER
         db = tmp_path / "central.db"
         first = collector_cli(url, db, "--batch", "200", "--ack-wait", "2")
-        wait_for(lambda: stored_total(db) >= 2000)
+        # Killed right after its first commits, far from done even on a much faster machine.
+        wait_for(lambda: stored_total(db) >= 200)
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=30)
         assert stored_total(db) < 2 * PER_WORKER
