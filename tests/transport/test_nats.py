@@ -125,7 +125,9 @@ class TestNatsPublisher:
         manager.close()
         assert stream_messages(nats_server.url, "PATTERN") == 1
 
-    def test_incompatible_existing_stream_is_reported(self, nats_server: NatsServer) -> None:
+    def test_incompatible_existing_stream_is_reported(
+        self, nats_server: NatsServer, tmp_path: Path
+    ) -> None:
         """A stream that exists with another duplicate window makes flush raise, naming it."""
         first = NatsPublisher(
             nats_server.url,
@@ -140,11 +142,13 @@ class TestNatsPublisher:
             run_id="r",
             stream=StreamSettings(name="CHECKED", subject_prefix="checked", duplicate_window=60),
             close_timeout=0.5,
+            spool_path=tmp_path / "unsent.spool",  # what it could not send is kept here
         )
         second.on_event(step_event(2))
         with pytest.raises(TransportError, match="duplicate_window"):
             second.flush(30)
         second.close()
+        assert (tmp_path / "unsent.spool").read_text().count("\n") == 1
 
 
 def _test_event() -> BaseEvent:
