@@ -27,6 +27,8 @@ run as failed and records ``experiment.finished_early``. Teardown always runs.
 
 from __future__ import annotations
 
+import re
+import socket
 import threading
 import time
 import uuid
@@ -107,7 +109,11 @@ class ExperimentRunner:
         self.catalog = catalog if catalog is not None else PluginCatalog.discover()
         self.keep_workdirs = keep_workdirs
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        self.experiment_id = experiment_id or f"{self.spec.name}-{stamp}-{uuid.uuid4().hex[:6]}"
+        # The host name keeps run ids distinct when several hosts send to one collector.
+        host = re.sub(r"[^A-Za-z0-9_\-]", "-", socket.gethostname().split(".")[0]) or "host"
+        self.experiment_id = (
+            experiment_id or f"{self.spec.name}-{stamp}-{host}-{uuid.uuid4().hex[:6]}"
+        )
         self.registry: EmitterRegistry = (
             registry if registry is not None else EmitterRegistry(manager)
         )
