@@ -1,4 +1,4 @@
-"""The experiment examples in docs/runner.md validate and pass as written."""
+"""The experiment examples in docs/runner.md and the README validate and pass as written."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from .inprocess import run_text
 DOC = ROOT / "docs" / "runner.md"
 _YAML = re.compile(r"```yaml\n(.*?)```", re.S)
 BLOCKS = _YAML.findall(DOC.read_text(encoding="utf-8"))
+README_BLOCKS = _YAML.findall((ROOT / "README.md").read_text(encoding="utf-8"))
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +26,12 @@ class TestRunnerDocs:
         """The page keeps its complete examples (fragments use ```yml and are not run)."""
         assert len(BLOCKS) >= 3
 
-    @pytest.mark.parametrize("text", BLOCKS, ids=[f"yaml-{i}" for i in range(len(BLOCKS))])
+    @pytest.mark.parametrize(
+        "text",
+        BLOCKS + README_BLOCKS,
+        ids=[f"yaml-{i}" for i in range(len(BLOCKS))]
+        + [f"readme-{i}" for i in range(len(README_BLOCKS))],
+    )
     def test_example_passes(self, text: str, tmp_path: Path) -> None:
         """Each complete example runs and every test in it passes."""
         shutil.copy(EXAMPLES / "echo_server.py", tmp_path)
