@@ -37,7 +37,7 @@ class AppState:
 
 app = typer.Typer(
     name="panther-events",
-    help="Look back at experiment runs stored by panther-events.",
+    help="Run experiments, look back at stored runs, and collect events from other hosts.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
