@@ -305,11 +305,11 @@ def state_transition(n: int) -> float:
     """One allowed transition of a two-state machine (a <-> b), history kept as the API does."""
     base = need("panther_events.states.base")
 
-    class Toggle(base.BaseState):
+    class Toggle(base.BaseState):  # type: ignore[misc,name-defined]
         A = "a"
         B = "b"
 
-    class ToggleManager(base.StateManager):
+    class ToggleManager(base.StateManager):  # type: ignore[misc,name-defined]
         def _define_allowed_transitions(self) -> dict[Any, set[Any]]:
             return {Toggle.A: {Toggle.B}, Toggle.B: {Toggle.A}}
 

@@ -141,11 +141,11 @@ def _logger_case(variant: str) -> Case:
 def state_transition(n: int) -> float:
     base = need("panther.core.events.base.state_base")
 
-    class Toggle(base.BaseState):
+    class Toggle(base.BaseState):  # type: ignore[misc,name-defined]
         A = "a"
         B = "b"
 
-    class ToggleManager(base.StateManager):
+    class ToggleManager(base.StateManager):  # type: ignore[misc,name-defined]
         def _define_allowed_transitions(self) -> dict[Any, set[Any]]:
             return {Toggle.A: {Toggle.B}, Toggle.B: {Toggle.A}}
 

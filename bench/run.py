@@ -277,9 +277,9 @@ def measure(
             started = time.perf_counter()
             got = run_worker(impl, jobs, 1, timeout, peer_python)
             took = time.perf_counter() - started
-            for case, _ in jobs:
-                results[case][key] = got[case]
-                _log(case, key, "smoke", got[case], took)
+            for case_key, _ in jobs:
+                results[case_key][key] = got[case_key]
+                _log(case_key, key, "smoke", got[case_key], took)
         return results
     for case in cases:
         case_rounds = case.rounds or rounds
