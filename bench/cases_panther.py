@@ -118,6 +118,10 @@ def _logger_case(variant: str) -> Case:
         observer = logger_cls(log_level="INFO", enable_colors=False)
         with open(os.devnull, "w") as devnull:
             handler = logging.StreamHandler(devnull)
+            # The same formatter as our case: lines are formatted alike, then thrown away.
+            handler.setFormatter(
+                logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+            )
             for old in list(observer.logger.handlers):
                 observer.logger.removeHandler(old)
             observer.logger.addHandler(handler)
