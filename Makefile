@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint typecheck unit bench bench-smoke clean
 
-$(STAMP): pyproject.toml
+# One install for every target: the extras the CLI, NATS, tests and benchmark peers need.
+$(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[cli,nats,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[cli,nats,dev,bench]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -37,12 +38,10 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/setup_peers.py
 	$(BIN)/python bench/run.py
 
 bench-smoke: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py --smoke
 
 clean:
