@@ -641,6 +641,17 @@ class TestThreads:
         assert metrics["duplicates"] == 7 * 2000
         assert metrics["delivered"] == len(ids)
 
+    def test_finished_threads_do_not_accumulate(self, manager: EventManager) -> None:
+        """A thread per publish leaves no per-thread state behind, and no count is lost."""
+        for i in range(200):
+            t = threading.Thread(target=manager.publish, args=(created(f"t{i}"),))
+            t.start()
+            t.join()
+        manager.publish(created("main"))
+        assert len(manager._thread_states) <= 2
+        metrics = manager.get_metrics()
+        assert metrics["processed"] == 201 and metrics["by_type"] == {"test.created": 201}
+
     def test_register_while_publishing(self, manager: EventManager) -> None:
         """Registrations racing publishes lose nothing for observers present throughout."""
         steady = RecordingObserver()

@@ -49,6 +49,7 @@ import logging
 import threading
 import time
 import traceback
+import weakref
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -80,15 +81,32 @@ _OBSERVER_FAILED = ObserverFailedEvent.EVENT_TYPE
 class _ThreadState:
     """Per-thread counters and nesting depth: no lock on the publish path, exact totals."""
 
-    __slots__ = ("by_type", "delivered", "depth", "duplicates", "errors", "invalid")
+    __slots__ = ("by_type", "delivered", "depth", "duplicates", "errors", "invalid", "owner")
 
-    def __init__(self) -> None:
+    def __init__(self, owner: threading.Thread | None = None) -> None:
+        self.owner = weakref.ref(owner) if owner is not None else None
         self.depth = 0
         self.delivered = 0
         self.duplicates = 0
         self.errors = 0
         self.invalid = 0
         self.by_type: dict[str, int] = {}
+
+    def finished(self) -> bool:
+        """True once the owning thread has ended: it can no longer change these counters."""
+        if self.owner is None:
+            return False
+        thread = self.owner()
+        return thread is None or not thread.is_alive()
+
+    def absorb(self, other: _ThreadState) -> None:
+        """Add ``other``'s counters to these (used to retire a finished thread's state)."""
+        self.delivered += other.delivered
+        self.duplicates += other.duplicates
+        self.errors += other.errors
+        self.invalid += other.invalid
+        for key, count in other.by_type.items():
+            self.by_type[key] = self.by_type.get(key, 0) + count
 
 
 class EventManager:
@@ -146,6 +164,9 @@ class EventManager:
         self._publish_failures = publish_failures
         self._tls = threading.local()
         self._thread_states: list[_ThreadState] = []
+        # Counters of threads that have ended, folded together so the list above stays as
+        # long as the number of live publishing threads (a thread per request must not leak).
+        self._retired = _ThreadState()
         self._failures_by_observer: dict[str, int] = {}
         self._closed = False
 
@@ -351,9 +372,16 @@ class EventManager:
         try:
             state: _ThreadState = self._tls.state
         except AttributeError:
-            state = self._tls.state = _ThreadState()
+            state = self._tls.state = _ThreadState(threading.current_thread())
             with self._lock:
-                self._thread_states.append(state)
+                live = []
+                for other in self._thread_states:
+                    if other.finished():
+                        self._retired.absorb(other)
+                    else:
+                        live.append(other)
+                live.append(state)
+                self._thread_states = live
         return state
 
     def _admit(self, event: Any, state: _ThreadState) -> str | None:
@@ -665,7 +693,7 @@ class EventManager:
         ``observers``, ``queued`` (per background observer).
         """
         with self._lock:
-            states = list(self._thread_states)
+            states = [self._retired, *self._thread_states]
             subscriptions = list(self._subscriptions)
             failures = dict(self._failures_by_observer)
         by_type: dict[str, int] = {}
