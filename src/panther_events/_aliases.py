@@ -69,13 +69,6 @@ for _alias, _types in GUIDE_ALIASES.items():
     for _t in _types:
         _BY_CANONICAL[_t] = (*_BY_CANONICAL.get(_t, ()), _alias)
 
-#: Domains that exist only in the guide's vocabulary.
-GUIDE_DOMAINS = frozenset(a.split(".", 1)[0] for a in GUIDE_ALIASES) - {
-    "experiment",
-    "plugin",
-    "service",
-}
-
 
 def aliases_of(event_type: str) -> tuple[str, ...]:
     """Return the guide names that stand for ``event_type`` (often none)."""

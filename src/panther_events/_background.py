@@ -127,8 +127,3 @@ class Worker:
         self._running = False
         self._wake.set()
         self._thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-
-    @property
-    def thread(self) -> threading.Thread:
-        """The worker thread (for tests and diagnostics)."""
-        return self._thread
