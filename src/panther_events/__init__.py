@@ -191,7 +191,13 @@ from .observers.progress import ProgressObserver
 from .observers.results import ExperimentResult, ResultCollector, StepResult, TestResult
 from .observers.state_tracking import StateTrackingObserver, StateViolation
 from .observers.store import EventStoreObserver
-from .serialization import event_from_dict, event_from_json, event_to_dict, event_to_json
+from .serialization import (
+    check_wire,
+    event_from_dict,
+    event_from_json,
+    event_to_dict,
+    event_to_json,
+)
 from .states.assertion import AssertionState, AssertionStateManager
 from .states.base import BaseState, EntityStateManager, StateManager, StateTransition
 from .states.environment import EnvironmentState, EnvironmentStateManager
@@ -429,6 +435,7 @@ __all__ = [
     "Transport",
     "TransportError",
     "check_event",
+    "check_wire",
     "create_content_based_uuid",
     "create_event_signature",
     "derive_state",

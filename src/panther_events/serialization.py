@@ -22,6 +22,7 @@ from .exceptions import EventValidationError
 
 __all__ = [
     "WIRE_KEYS",
+    "check_wire",
     "event_from_dict",
     "event_from_json",
     "event_to_dict",
@@ -73,12 +74,8 @@ def event_to_json(event: object) -> str:
     return json.dumps(event_to_dict(event), separators=(",", ":"), ensure_ascii=False)
 
 
-def event_from_dict(payload: Mapping[str, Any]) -> BaseEvent:
-    """Rebuild an event from its wire form.
-
-    The concrete class registered for ``payload["type"]`` is instantiated without calling its
-    constructor, and id, name, entity, timestamp and data are restored as stored; the content
-    signature is recomputed from the data.
+def check_wire(payload: object) -> tuple[str, Mapping[str, Any], datetime]:
+    """Check an event's wire form; return its type, data (``{}`` for null) and timestamp.
 
     Raises:
         EventValidationError: when a key is missing or has the wrong type; the message names it.
@@ -107,6 +104,20 @@ def event_from_dict(payload: Mapping[str, Any]) -> BaseEvent:
         raise EventValidationError(
             f"event 'timestamp' must be ISO 8601 text, got {raw_ts!r}"
         ) from exc
+    return event_type, data, timestamp
+
+
+def event_from_dict(payload: Mapping[str, Any]) -> BaseEvent:
+    """Rebuild an event from its wire form.
+
+    The concrete class registered for ``payload["type"]`` is instantiated without calling its
+    constructor, and id, name, entity, timestamp and data are restored as stored; the content
+    signature is recomputed from the data when first read.
+
+    Raises:
+        EventValidationError: when a key is missing or has the wrong type; the message names it.
+    """
+    event_type, data, timestamp = check_wire(payload)
     cls = event_class_for(event_type) or GenericEvent
     event = cls.__new__(cls)
     event.name = str(payload["name"])
@@ -117,9 +128,7 @@ def event_from_dict(payload: Mapping[str, Any]) -> BaseEvent:
     event._type = event_type
     event._created = 0.0
     event._use_content_uuid = cls.CONTENT_IDS
-    event.content_signature = (
-        f"{event.entity_type.value}:{event.name}:{event.entity_id}:{canonical_data(event.data)}"
-    )
+    event._signature = None  # computed on first read: many consumers never ask for it
     event.id = str(payload["id"])
     return event
 

@@ -6,7 +6,8 @@ import io
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from panther_events import (
     EventManager,
+    EventValidationError,
     ExperimentCompletedEvent,
     ExperimentExecutionStartedEvent,
     MetricCollectedEvent,
@@ -30,8 +32,15 @@ from panther_events import (
     TestStepStartedEvent,
 )
 from panther_events.events.base import BaseEvent
+from panther_events.serialization import event_to_dict
 from panther_events.store import EventStore, export_run, import_events
 from panther_events.store.base import StoredEvent
+
+#: One example database serves both backends: the data, not the store, varies.
+SHARED_EXAMPLES = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.differing_executors],
+)
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
 
@@ -88,6 +97,91 @@ class StoreContract:
         rebuilt = got.to_event()
         assert type(rebuilt) is MetricCollectedEvent
         assert rebuilt.to_dict() == event.to_dict()
+
+    @settings(parent=SHARED_EXAMPLES, max_examples=60)
+    @given(
+        moment=st.datetimes(
+            min_value=datetime(1971, 1, 1),
+            max_value=datetime(2200, 1, 1),
+            timezones=st.one_of(
+                st.none(),
+                st.just(UTC),
+                st.integers(min_value=-23 * 60, max_value=23 * 60).map(
+                    lambda minutes: timezone(timedelta(minutes=minutes))
+                ),
+            ),
+        )
+    )
+    def test_any_timestamp_comes_back_exactly(self, store: EventStore, moment: datetime) -> None:
+        """Stored timestamps equal the published ones to the microsecond and keep a non-UTC
+        offset; a naive datetime is read as UTC."""
+        event = TestCreatedEvent(test_id="t", test_name=f"n-{moment.isoformat()}")
+        event.timestamp = moment
+        run = f"ts-{event.id}"
+        store.append(event, run_id=run)
+        (got,) = store.events(run)
+        expected = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        assert got.timestamp == expected
+        assert got.timestamp.isoformat() == expected.isoformat()
+
+    def test_creation_time_is_stored_exactly(self, store: EventStore) -> None:
+        """An event whose timestamp was never set comes back with the one it reports."""
+        event = TestCreatedEvent(test_id="t", test_name="now")
+        store.append(event, run_id="r1")
+        (got,) = store.events("r1")
+        assert got.timestamp == event.timestamp
+        assert got.timestamp.tzinfo is UTC
+
+    def test_plain_object_names_are_kept_as_published(self, store: EventStore) -> None:
+        """A plain event object whose type is not ``<entity>.<name>`` keeps its own name and
+        entity type."""
+
+        @dataclass
+        class PacketLostEvent:
+            entity_id: str
+            count: int
+
+        @dataclass
+        class Probe:
+            entity_id: str
+            event_type: str = "test.probe.sent"
+
+        events: list[object] = [PacketLostEvent("link-1", 3), Probe("p")]
+        store.append_many(events, run_id="plain")
+        got = store.events("plain")
+        for stored, event in zip(got, events, strict=True):
+            wire = event_to_dict(event)
+            assert (stored.type, stored.name, stored.entity_type, stored.entity_id) == (
+                wire["type"],
+                wire["name"],
+                wire["entity_type"],
+                wire["entity_id"],
+            )
+        assert [e.name for e in got] == ["packet_lost", "probe.sent"]
+
+    def test_append_wire_stores_what_append_many_stores(self, store: EventStore) -> None:
+        """Wire forms (as a collector receives them, JSON-decoded) are stored exactly as the
+        events they describe, ids deduplicated across both ways in."""
+        events = sample_run()
+        store.append_many(events, run_id="objects")
+        wires = [json.loads(json.dumps(event_to_dict(e))) for e in events]
+        store.append_wire(wires, run_id="wires")
+        store.append_wire(wires[:3], run_id="objects")
+
+        def fields(e: StoredEvent) -> tuple[object, ...]:
+            return (e.seq, e.id, e.type, e.name, e.entity_type, e.entity_id, e.timestamp, e.data)
+
+        assert [fields(e) for e in store.events("wires")] == [
+            fields(e) for e in store.events("objects")
+        ]
+
+    def test_malformed_wire_is_refused_whole(self, store: EventStore) -> None:
+        """A wire form missing a key raises a message naming it; nothing of the call is kept."""
+        good = event_to_dict(sample_run()[0])
+        bad = {k: v for k, v in good.items() if k != "timestamp"}
+        with pytest.raises(EventValidationError, match=r"missing.*timestamp"):
+            store.append_wire([good, bad], run_id="w")
+        assert store.events("w") == []
 
     def test_seq_counts_from_one_per_run(self, store: EventStore) -> None:
         """Sequence numbers are 1..n within each run, in append order."""
@@ -192,7 +286,7 @@ class StoreContract:
     def test_iter_events_pages_through_a_run(self, store: EventStore) -> None:
         """iter_events yields what events() returns, whatever the page size."""
         store.append_many(sample_run(), run_id="r1")
-        iter_events = store.iter_events  # type: ignore[attr-defined]
+        iter_events = store.iter_events
         for page_size in (1, 5, 12, 1000):
             assert list(iter_events("r1", page_size=page_size)) == store.events("r1")
         assert list(iter_events("r1", type_pattern="test", page_size=2)) == store.events(
@@ -343,15 +437,7 @@ class StoreContract:
         with pytest.raises(StoreError, match="closed"):
             store.append(sample_run()[0], run_id="r1")
 
-    @settings(
-        max_examples=25,
-        deadline=None,
-        # One example database serves both backends: the data, not the store, varies.
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.differing_executors,
-        ],
-    )
+    @settings(parent=SHARED_EXAMPLES, max_examples=25)
     @given(
         data=st.dictionaries(
             st.text(min_size=1, max_size=8),

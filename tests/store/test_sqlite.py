@@ -10,13 +10,14 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from panther_events import CorruptStoreError, StoreError, TestCreatedEvent
 from panther_events.store import SCHEMA_VERSION, SQLiteEventStore
-from panther_events.store.sqlite import _migrate_1
+from panther_events.store.sqlite import _migrate_1, _migrate_2
 
 from .contract import StoreContract, sample_run
 
@@ -115,6 +116,59 @@ class TestSQLiteFiles:
             assert info.last_time is not None and info.last_time.second == 9
             store.append(TestCreatedEvent("t2", "x"), run_id="old-run")
             assert [e.seq for e in store.events("old-run")] == [1, 2, 3]
+
+    def test_version_2_file_is_migrated_keeping_every_field(self, tmp_path: Path) -> None:
+        """Schema 2 kept name, entity type and ISO text in every row; after the migration to
+        3 the same events come back, derivable columns NULL and the rest kept as written."""
+        path = tmp_path / "v2.db"
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        conn.execute("INSERT INTO schema_version VALUES (2)")
+        _migrate_1(conn)
+        _migrate_2(conn)
+        conn.execute("INSERT INTO runs (run_key, run_id) VALUES (1, 'old-run')")
+        rows = [
+            # seq, type, name, entity_type, timestamp
+            (1, "test.created", "created", "test", "2026-01-01T00:00:01.250000+00:00"),
+            (2, "packet_lost", "packet_lost", "system", "2026-01-01T02:00:02+02:00"),
+            (3, "a.b.c", "c", "a.b", "2026-01-01T00:00:03+00:00"),
+        ]
+        for seq, type_, name, entity_type, stamp in rows:
+            conn.execute(
+                "INSERT INTO events (run_key, seq, id_key, id, type, name, entity_type, "
+                "entity_id, timestamp, ts, data) VALUES (1, ?, ?, ?, ?, ?, ?, 'e', ?, ?, ?)",
+                (
+                    seq,
+                    seq,
+                    f"id-{seq}",
+                    type_,
+                    name,
+                    entity_type,
+                    stamp,
+                    datetime.fromisoformat(stamp).timestamp(),
+                    f'{{"n":{seq}}}',
+                ),
+            )
+        conn.close()
+        with SQLiteEventStore(path) as store:
+            got = store.events("old-run")
+            assert [(e.seq, e.id, e.type, e.name, e.entity_type) for e in got] == [
+                (seq, f"id-{seq}", t, n, et) for seq, t, n, et, _ in rows
+            ]
+            assert [e.timestamp.isoformat() for e in got] == [r[4] for r in rows]
+            assert [e.data for e in got] == [{"n": 1}, {"n": 2}, {"n": 3}]
+            # Re-appending a migrated id is still a no-op; a new event continues the seq.
+            first = store.events("old-run")[0].to_event()
+            store.append_many([TestCreatedEvent("t2", "x"), first], run_id="old-run")
+            assert [e.seq for e in store.events("old-run")] == [1, 2, 3, 4]
+        raw = sqlite3.connect(path)
+        try:
+            nulls = raw.execute(
+                "SELECT seq, name = '', entity_type = '' FROM events ORDER BY seq"
+            ).fetchall()
+            assert nulls == [(1, 1, 1), (2, 0, 0), (3, 0, 0), (4, 1, 1)]
+        finally:
+            raw.close()
 
     def test_memory_path_is_refused(self) -> None:
         """':memory:' cannot be shared by a reader and a writer: use InMemoryEventStore."""

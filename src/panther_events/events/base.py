@@ -67,10 +67,10 @@ class BaseEvent(ABC):
 
     __slots__ = (
         "_created",
+        "_signature",
         "_timestamp",
         "_type",
         "_use_content_uuid",
-        "content_signature",
         "data",
         "entity_id",
         "entity_type",
@@ -98,7 +98,7 @@ class BaseEvent(ABC):
     entity_type: EventType
     entity_id: str
     data: dict[str, Any]
-    content_signature: str | None
+    _signature: str | None
     _timestamp: datetime | None
     _created: float
 
@@ -162,7 +162,7 @@ class BaseEvent(ABC):
         self._type = f"{entity_value}.{name}"
         self._use_content_uuid = use_content_uuid and self.CONTENT_IDS
         signature = f"{entity_value}:{name}:{entity_id}:{canonical_data(data)}"
-        self.content_signature = signature
+        self._signature = signature
         self.id = create_content_based_uuid(signature) if self._use_content_uuid else _random_uuid()
 
     def _setup(self, entity_id: str, data: dict[str, Any]) -> None:
@@ -183,7 +183,7 @@ class BaseEvent(ABC):
         self._timestamp = None
         self._type = cls.EVENT_TYPE
         signature = f"{cls._ENTITY_VALUE}:{name}:{entity_id}:{canonical_data(data)}"
-        self.content_signature = signature
+        self._signature = signature
         if cls.CONTENT_IDS:
             self._use_content_uuid = True
             self.id = create_content_based_uuid(signature)
@@ -200,7 +200,7 @@ class BaseEvent(ABC):
     def _regenerate_id(self) -> None:
         entity_value = _ENTITY_VALUES[self.entity_type]
         signature = f"{entity_value}:{self.name}:{self.entity_id}:{canonical_data(self.data)}"
-        self.content_signature = signature
+        self._signature = signature
         self.id = create_content_based_uuid(signature) if self._use_content_uuid else _random_uuid()
 
     def __getattr__(self, item: str) -> Any:
@@ -266,6 +266,26 @@ class BaseEvent(ABC):
         """Set ``data[key] = value`` and regenerate the content signature and content id."""
         self.data[key] = value
         self._regenerate_id()
+
+    @property
+    def content_signature(self) -> str | None:
+        """The deterministic content signature used for duplicate detection:
+        ``"<entity type>:<name>:<entity id>:<canonical data>"``.
+
+        Computed when the event is built; an event rebuilt from its wire form computes it on
+        first read (a collector storing events never needs it).
+        """
+        signature = self._signature
+        if signature is None:
+            entity_value = _ENTITY_VALUES[self.entity_type]
+            signature = self._signature = (
+                f"{entity_value}:{self.name}:{self.entity_id}:{canonical_data(self.data)}"
+            )
+        return signature
+
+    @content_signature.setter
+    def content_signature(self, value: str | None) -> None:
+        self._signature = value
 
     def is_duplicate_of(self, other_event: BaseEvent) -> bool:
         """Return True when both events have the same content signature (timestamps ignored)."""

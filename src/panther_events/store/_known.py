@@ -12,7 +12,8 @@ __all__ = ["KnownIds"]
 
 @final
 class KnownIds:
-    """Per run, the ``id_key`` of every stored event, for the writer thread of one store.
+    """Per run, the key (``hash(id)``, see ``Row``) of every stored event, for the writer
+    thread of one store.
 
     A unique index on ids would make every append land on a random page of that index, the
     costliest part of an insert; instead the writer keeps the ids of the runs it writes in
@@ -38,11 +39,11 @@ class KnownIds:
         if self._runs and 0 <= self._synced < top:
             keys = list(self._runs)
             marks = ",".join("?" * len(keys))
-            for run_key, key in conn.execute(
-                f"SELECT run_key, id_key FROM events WHERE pos > ? AND run_key IN ({marks})",
+            for run_key, event_id in conn.execute(
+                f"SELECT run_key, id FROM events WHERE pos > ? AND run_key IN ({marks})",
                 (self._synced, *keys),
             ):
-                self._runs[run_key].add(key)
+                self._runs[run_key].add(hash(event_id))
         self._synced = top
 
     def of_run(self, conn: sqlite3.Connection, run_key: int) -> set[int]:
@@ -50,8 +51,8 @@ class KnownIds:
         known = self._runs.get(run_key)
         if known is None:
             known = {
-                row[0]
-                for row in conn.execute("SELECT id_key FROM events WHERE run_key = ?", (run_key,))
+                hash(row[0])
+                for row in conn.execute("SELECT id FROM events WHERE run_key = ?", (run_key,))
             }
             self._runs[run_key] = known
             while len(self._runs) > self._max_runs:
@@ -60,7 +61,7 @@ class KnownIds:
             self._runs.move_to_end(run_key)
         return known
 
-    def committed(self, added: dict[int, list[int]], top: int) -> None:
+    def committed(self, added: dict[int, set[int]], top: int) -> None:
         """Record what a committed batch stored; ``top`` is the highest position now."""
         for run_key, keys in added.items():
             known = self._runs.get(run_key)

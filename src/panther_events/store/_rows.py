@@ -1,18 +1,27 @@
-"""The flat row an event is stored as, built once when it is appended."""
+"""The flat row an event is stored as, built once when it is appended.
+
+A row keeps only what cannot be derived: the type string (``name`` and ``entity_type`` are its
+two halves for every event the library builds) and the time in seconds (its ISO text is
+rebuilt on reading). The derivable fields are empty strings, in a row and in the database; they
+hold a value only when it differs from what would be derived (a plain event object whose type
+does not split into its entity type and name, a timestamp with a non-UTC offset), so nothing is
+lost, and appends do not pay for formatting dates or storing text twice. (Empty strings rather
+than NULL: Python 3.11's ``sqlite3`` binds ``None`` through its adapter lookup, which raises
+and clears an AttributeError each time, costing more than the rest of a row's binding.)
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from hashlib import sha1
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, NamedTuple, cast
 
 from .._canonical import jsonable
-from ..events.base import _ENTITY_VALUES, BaseEvent
-from ..serialization import event_to_dict
+from ..events.base import BaseEvent
+from ..serialization import check_wire, event_to_dict
 
-__all__ = ["Row", "as_utc", "event_row", "id_key", "row_from_dict"]
+__all__ = ["Row", "as_utc", "event_row", "row_from_dict", "row_name", "row_timestamp"]
 
 # Compact, non-ASCII kept as is, and NaN refused so that such data takes the jsonable() path
 # (which writes it as text) instead of producing JSON that other tools reject.
@@ -32,19 +41,27 @@ _C_ENCODE = (
     else None
 )
 
+_new_tuple = tuple.__new__
+
 
 class Row(NamedTuple):
-    """An event flattened for storage; ``data`` is JSON text, ``id_key`` see ``id_key()``."""
+    """An event flattened for storage.
 
-    id_key: int
+    ``key`` is ``hash(id)``: what deduplication compares within one process (two different
+    ids of a run share it with probability about n^2 / 2^65). ``data`` is JSON text. ``name``,
+    ``entity_type`` and ``timestamp`` are empty when they can be derived (see the module
+    docstring); ``row_name()`` and ``row_timestamp()`` give the full values.
+    """
+
+    key: int
     id: str
     type: str
-    name: str
-    entity_type: str
     entity_id: str
-    timestamp: str
     ts: float
     data: str
+    name: str
+    entity_type: str
+    timestamp: str
 
 
 def _data_json(data: Any) -> str:
@@ -52,29 +69,33 @@ def _data_json(data: Any) -> str:
     # enums, sets, NaN...) falls back to the wire form's conversion, as to_dict() does.
     try:
         if _C_ENCODE is not None and type(data) is dict:
-            return "".join(_C_ENCODE(data, 0))
+            chunks = _C_ENCODE(data, 0)
+            return chunks[0] if len(chunks) == 1 else "".join(chunks)
         return _STRICT.encode(data)
     except (TypeError, ValueError, RecursionError):
         return _STRICT.encode(jsonable(data))
 
 
-def id_key(event_id: str) -> int:
-    """Return 63 bits of an event id: the key deduplication compares.
-
-    A UUID's first 16 hex digits are already uniformly random (UUID5 or UUID4); any other id
-    is hashed. Two different ids of one run share a key with probability about n^2 / 2^64.
-    """
-    if len(event_id) == 36 and event_id[8] == "-":
-        try:
-            return int(event_id[:8] + event_id[9:13] + event_id[14:18], 16) >> 1
-        except ValueError:
-            pass
-    return int.from_bytes(sha1(event_id.encode("utf-8")).digest()[:8], "big") >> 1
-
-
 def as_utc(moment: datetime) -> datetime:
     """Return ``moment`` with a timezone: naive datetimes are taken to be UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _time_columns(moment: datetime) -> tuple[float, str]:
+    """Return ``(seconds, ISO text or "")``: the text only when the seconds cannot give back
+    exactly this datetime (an offset other than UTC, or a float rounding)."""
+    stamp = as_utc(moment)
+    ts = stamp.timestamp()
+    if stamp.tzinfo is UTC and datetime.fromtimestamp(ts, UTC) == stamp:
+        return ts, ""
+    return ts, stamp.isoformat()
+
+
+def _split_columns(type_: str, name: str, entity_type: str) -> tuple[str, str]:
+    head, dot, tail = type_.partition(".")
+    if dot and head == entity_type and tail == name:
+        return "", ""
+    return name, entity_type
 
 
 def event_row(event: object) -> Row:
@@ -84,43 +105,73 @@ def event_row(event: object) -> Row:
     stored.
     """
     # The slot test stands in for isinstance(event, BaseEvent), which is slow against an ABC.
-    if getattr(event, "_type", None) is None:
+    type_ = getattr(event, "_type", None)
+    if type_ is None:
         return row_from_dict(event_to_dict(event))
     base = cast("BaseEvent", event)
     created = base._created
-    if created:  # untouched creation time: no need to go through the timestamp property
-        ts = created
-        iso = datetime.fromtimestamp(created, UTC).isoformat()
+    if created:  # untouched creation time: the seconds are the timestamp
+        ts, text = created, ""
     else:
-        stamp = as_utc(base.timestamp)
-        ts, iso = stamp.timestamp(), stamp.isoformat()
+        ts, text = _time_columns(base.timestamp)
+    name = base.name
+    entity_type = base.entity_type._value_  # an EventType member (validated)
+    if type_ == f"{entity_type}.{name}":  # EventType values hold no dot: this is the split
+        name = entity_type = ""
+    else:
+        name, entity_type = _split_columns(type_, base.name, base.entity_type._value_)
     event_id = base.id
-    return Row(
-        id_key(event_id),
-        event_id,
-        base._type,
-        base.name,
-        _ENTITY_VALUES[base.entity_type],
-        base.entity_id,
-        iso,
-        ts,
-        _data_json(base.data),
+    return _new_tuple(
+        Row,
+        (
+            hash(event_id),
+            event_id,
+            type_,
+            base.entity_id,
+            ts,
+            _data_json(base.data),
+            name,
+            entity_type,
+            text,
+        ),
     )
 
 
-def row_from_dict(wire: dict[str, Any]) -> Row:
-    """Flatten an event's wire form (as ``event_to_dict`` gives it) into a ``Row``."""
-    stamp = wire["timestamp"]
-    moment = as_utc(stamp if isinstance(stamp, datetime) else datetime.fromisoformat(stamp))
-    event_id = str(wire["id"])
-    return Row(
-        id_key(event_id),
-        event_id,
-        str(wire["type"]),
-        str(wire["name"]),
-        str(wire["entity_type"]),
-        str(wire["entity_id"]),
-        moment.isoformat(),
-        moment.timestamp(),
-        _data_json(wire.get("data") or {}),
+def row_from_dict(wire: object) -> Row:
+    """Flatten an event's wire form (as ``event_to_dict`` gives it) into a ``Row``.
+
+    Raises:
+        EventValidationError: a key is missing or has the wrong type (see ``check_wire``).
+    """
+    type_, data, moment = check_wire(wire)
+    fields = cast("dict[str, Any]", wire)
+    ts, text = _time_columns(moment)
+    event_id = str(fields["id"])
+    name, entity_type = _split_columns(type_, str(fields["name"]), str(fields["entity_type"]))
+    return _new_tuple(
+        Row,
+        (
+            hash(event_id),
+            event_id,
+            type_,
+            str(fields["entity_id"]),
+            ts,
+            _data_json(data),
+            name,
+            entity_type,
+            text,
+        ),
     )
+
+
+def row_name(type_: str, name: str | None, entity_type: str | None) -> tuple[str, str]:
+    """Return ``(name, entity_type)`` of a stored row, deriving them from the type if empty."""
+    if not name or not entity_type:
+        head, _, tail = type_.partition(".")
+        return tail, head
+    return name, entity_type
+
+
+def row_timestamp(ts: float, text: str | None) -> datetime:
+    """Return a stored row's timestamp: its ISO text if kept, else ``ts`` as a UTC datetime."""
+    return datetime.fromisoformat(text) if text else datetime.fromtimestamp(ts, UTC)

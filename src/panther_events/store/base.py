@@ -9,7 +9,7 @@ event id is stored once: appending it again is a no-op, so retries and replays n
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, Self, runtime_checkable
@@ -195,6 +195,11 @@ class EventStore(Protocol):
 
     def append_many(self, events: Iterable[object], *, run_id: str) -> None:
         """Store each of ``events`` in run ``run_id``, in order, as ``append`` would."""
+        ...
+
+    def append_wire(self, wires: Iterable[Mapping[str, Any]], *, run_id: str) -> None:
+        """Store events given in their wire form (``event_to_dict``), without rebuilding
+        event objects; a malformed one raises ``EventValidationError`` and stores nothing."""
         ...
 
     def flush(self, timeout: float | None = None) -> bool:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from .._patterns import compile_pattern
 from ..exceptions import StoreError
-from ._rows import as_utc, event_row
+from ._rows import Row, as_utc, event_row, row_from_dict, row_name, row_timestamp
 from .base import (
     TERMINAL_STATUS,
     EventStoreBase,
@@ -45,7 +46,18 @@ class InMemoryEventStore(EventStoreBase):
     def append_many(self, events: Iterable[object], *, run_id: str) -> None:
         """Store ``events`` in run ``run_id``, skipping ids the run already holds."""
         _check_run_id(run_id)
-        rows = [event_row(event) for event in events]
+        self._store_rows([event_row(event) for event in events], run_id)
+
+    def append_wire(self, wires: Iterable[Mapping[str, Any]], *, run_id: str) -> None:
+        """Like ``append_many``, for events in their wire form (``event_to_dict``).
+
+        Raises:
+            EventValidationError: a wire form is malformed; nothing of the call is stored.
+        """
+        _check_run_id(run_id)
+        self._store_rows([row_from_dict(wire) for wire in wires], run_id)
+
+    def _store_rows(self, rows: list[Row], run_id: str) -> None:
         with self._lock:
             if self._closed:
                 raise StoreError(f"{self!r} is closed; open a new store to append")
@@ -56,18 +68,19 @@ class InMemoryEventStore(EventStoreBase):
                     continue
                 ids.add(row.id)
                 self._position += 1
+                name, entity_type = row_name(row.type, row.name, row.entity_type)
                 stored.append(
                     StoredEvent(
                         run_id=run_id,
                         seq=len(stored) + 1,
                         id=row.id,
                         type=row.type,
-                        entity_type=row.entity_type,
+                        entity_type=entity_type,
                         entity_id=row.entity_id,
-                        timestamp=datetime.fromisoformat(row.timestamp),
+                        timestamp=row_timestamp(row.ts, row.timestamp),
                         # Round-tripping through JSON gives exactly what SQLite would return.
                         data=json.loads(row.data),
-                        name=row.name,
+                        name=name,
                         position=self._position,
                     )
                 )

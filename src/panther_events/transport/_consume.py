@@ -34,8 +34,9 @@ Target = _Store | _Manager | Callable[[BaseEvent], object]
 def sink_for(target: Target) -> Sink:
     """Return the sink that hands a batch of deliveries to ``target``.
 
-    * a store (``append_many(events, run_id=...)``): one call per run in the batch, then
-      ``flush()`` if it has one, so the batch is committed before it is acknowledged;
+    * a store (``append_many(events, run_id=...)``): one call per run in the batch (its
+      ``append_wire`` with the wire forms, if it has one), then ``flush()`` if it has one, so
+      the batch is committed before it is acknowledged;
     * a manager (``publish`` + ``flush``): each event published, then ``flush()`` waits for
       background observers, so every observer has run before the acknowledgement;
     * a callable: called with each event in order.
@@ -46,12 +47,18 @@ def sink_for(target: Target) -> Sink:
     if isinstance(target, _Store):
         store = target
 
+        # Stores that take wire forms (ours) are given those: no event object is rebuilt.
+        append_wire = getattr(store, "append_wire", None)
+
         def to_store(deliveries: Sequence[Delivery]) -> None:
-            by_run: dict[str, list[BaseEvent]] = {}
+            by_run: dict[str, list[Delivery]] = {}
             for d in deliveries:
-                by_run.setdefault(d.run_id, []).append(d.event)
-            for run_id, events in by_run.items():
-                store.append_many(events, run_id=run_id)
+                by_run.setdefault(d.run_id, []).append(d)
+            for run_id, batch in by_run.items():
+                if append_wire is not None:
+                    append_wire([d.wire for d in batch], run_id=run_id)
+                else:
+                    store.append_many([d.event for d in batch], run_id=run_id)
             flush = getattr(store, "flush", None)
             if callable(flush):
                 flush()

@@ -18,10 +18,10 @@ import os
 import re
 import socket
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, final, runtime_checkable
 
 from ..events.base import BaseEvent
+from ..serialization import event_from_dict, event_to_dict
 from ..store.base import new_run_id
 
 __all__ = [
@@ -93,26 +93,68 @@ def message_id(run_id: str, event_id: str) -> str:
     return f"{run_id}:{event_id}"
 
 
-@dataclass(frozen=True, slots=True)
+@final
 class Delivery:
     """One received event, waiting to be acknowledged.
+
+    A transport gives either the event or its wire form (``event_to_dict``); the other is
+    built on first read, so a consumer that only stores wire forms (the collector) never
+    rebuilds event objects.
 
     Attributes:
         run_id: the run that published the event.
         event: the event, rebuilt from its wire form (id and timestamp preserved).
+        wire: the event's wire form (a dict of the seven ``WIRE_KEYS``).
         delivery_count: 1 the first time, more when it is redelivered.
         token: transport-specific handle used by ``ack``/``nak``; opaque to callers.
     """
 
-    run_id: str
-    event: BaseEvent
-    delivery_count: int = 1
-    token: object = field(default=None, repr=False, compare=False)
+    __slots__ = ("_event", "_wire", "delivery_count", "run_id", "token")
+
+    def __init__(
+        self,
+        run_id: str,
+        event: BaseEvent | None = None,
+        delivery_count: int = 1,
+        token: object = None,
+        *,
+        wire: dict[str, Any] | None = None,
+    ) -> None:
+        if event is None and wire is None:
+            raise TypeError("Delivery needs the event or its wire form (wire=...)")
+        self.run_id = run_id
+        self._event = event
+        self._wire = wire
+        self.delivery_count = delivery_count
+        self.token = token
+
+    @property
+    def event(self) -> BaseEvent:
+        """The event (rebuilt from the wire form on first read)."""
+        event = self._event
+        if event is None:
+            assert self._wire is not None
+            event = self._event = event_from_dict(self._wire)
+        return event
+
+    @property
+    def wire(self) -> dict[str, Any]:
+        """The wire form (``event_to_dict`` of the event on first read, if given an event)."""
+        wire = self._wire
+        if wire is None:
+            wire = self._wire = event_to_dict(self._event)
+        return wire
 
     @property
     def redelivered(self) -> bool:
         """Whether this event was handed out before without being acknowledged."""
         return self.delivery_count > 1
+
+    def __repr__(self) -> str:
+        return (
+            f"Delivery(run_id={self.run_id!r}, type={self.wire['type']!r}, "
+            f"id={self.wire['id']!r}, delivery_count={self.delivery_count})"
+        )
 
 
 @runtime_checkable

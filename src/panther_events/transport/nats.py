@@ -53,7 +53,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from .._naming import type_of
 from .._patterns import compile_pattern
-from ..serialization import event_from_json, event_to_dict
+from ..serialization import check_wire, event_to_dict
 from ._consume import Target, consume, sink_for
 from ._outbox import Item, Outbox
 from .base import (
@@ -565,9 +565,10 @@ class NatsTransport:
         while self._inbox and len(out) < max_events:
             msg = self._inbox.popleft()
             try:
-                event = event_from_json(msg.data.decode())
+                wire = json.loads(msg.data)
+                check_wire(wire)  # a malformed message is refused here, not by the target
                 run_id = (msg.headers or {})["Nats-Msg-Id"].rpartition(":")[0]
-                out.append(Delivery(run_id, event, _delivery_count(msg), msg))
+                out.append(Delivery(run_id, None, _delivery_count(msg), msg, wire=wire))
             except Exception:
                 # A message that is not an event would be redelivered forever: drop it loudly.
                 logger.exception("dropping undecodable message on %r", msg.subject)
