@@ -54,6 +54,37 @@ def test_round_trip_keeps_everything(event_type: str, entity_id: str, data: dict
     assert rebuilt.content_signature == original.content_signature
 
 
+awkward_values = st.recursive(
+    json_scalars
+    | st.floats()  # NaN and infinities included
+    | st.datetimes()
+    | st.sampled_from(list(EventType))
+    | st.frozensets(st.integers(0, 9), max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.tuples(inner, inner)
+        | st.dictionaries(
+            st.text(max_size=4) | st.integers(-5, 5) | st.booleans() | st.none(), inner, max_size=3
+        )
+    ),
+    max_leaves=10,
+)
+
+
+@given(st.dictionaries(st.text(max_size=6), awkward_values, max_size=4))
+def test_json_text_is_the_wire_form_encoded(data: dict[str, Any]) -> None:
+    """event_to_json reads back as the wire form, whatever the data holds (its fast path
+    encodes plain data directly, anything else as to_dict converts it); for plain data it is
+    exactly json.dumps of event_to_dict. (Keys such as 1 and "1" in one dict are both written
+    by the fast path; a JSON reader keeps the last, as to_dict does.)"""
+    event = GenericEvent("probe", EventType.TEST, "t", data)
+    wire = event_to_dict(event)
+    text = event_to_json(event)
+    assert json.loads(text) == wire
+    if wire["data"] == data:
+        assert text == json.dumps(wire, separators=(",", ":"), ensure_ascii=False)
+
+
 def test_concrete_event_round_trip() -> None:
     """A concrete event comes back as its class with its attributes readable."""
     event = ServiceHealthCheckFailedEvent("s1", "quic", "tcp", "refused", status_code=503)

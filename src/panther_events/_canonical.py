@@ -28,6 +28,7 @@ from typing import Any, cast
 
 __all__ = [
     "canonical_data",
+    "compact_json",
     "create_content_based_uuid",
     "create_event_signature",
     "jsonable",
@@ -183,6 +184,15 @@ def _plain(value: object) -> object:
     return repr(value)
 
 
+def _json_key(key: object) -> str:
+    # As json.dumps writes such keys (True -> "true", None -> "null"), so both ways agree.
+    if isinstance(key, str):
+        return key
+    if key is None or isinstance(key, bool | int | float):
+        return json.dumps(key)
+    return str(_jsonable(key))
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, str | int | bool) or value is None:
         return value
@@ -190,12 +200,42 @@ def _jsonable(value: Any) -> Any:
         # NaN and infinities are not JSON; keep them readable rather than failing.
         return value if math.isfinite(value) else str(value)
     if isinstance(value, Mapping):
-        return {
-            (k if isinstance(k, str) else str(_jsonable(k))): _jsonable(v) for k, v in value.items()
-        }
+        return {_json_key(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return _jsonable(_plain(value))
+
+
+def _refuse(value: object) -> object:
+    raise TypeError(f"{type(value).__name__} is not JSON-native")
+
+
+_STRICT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+# Compact, non-ASCII kept, NaN and non-native values refused (they take the jsonable() path).
+_compact = (
+    json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+        None, _refuse, json.encoder.encode_basestring, None, ":", ",", False, False, False
+    )
+    if getattr(json.encoder, "c_make_encoder", None) is not None
+    else None
+)
+
+
+def compact_json(value: Any) -> str:
+    """Return compact JSON text of ``value`` (non-ASCII kept), as ``json.dumps(jsonable(value))``
+    would give it, without converting plain JSON data first.
+
+    The encoder is built once (``json.dumps`` with options builds one per call, costing as much
+    as encoding a small dict); anything JSON cannot hold natively (datetimes, enums, sets, NaN,
+    other mappings) makes the fast path fail and the value is converted by ``jsonable()``.
+    """
+    try:
+        if _compact is not None and type(value) is dict:
+            chunks = _compact(value, 0)
+            return chunks[0] if len(chunks) == 1 else "".join(chunks)
+        return _STRICT.encode(value)
+    except (TypeError, ValueError, RecursionError):
+        return _STRICT.encode(jsonable(value))
 
 
 def jsonable(value: Any) -> Any:

@@ -13,9 +13,9 @@ import dataclasses
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from ._canonical import canonical_data, create_content_based_uuid, jsonable
+from ._canonical import canonical_data, compact_json, create_content_based_uuid, jsonable
 from ._naming import type_of
 from .events.base import BaseEvent, EventType, GenericEvent, event_class_for
 from .exceptions import EventValidationError
@@ -31,6 +31,7 @@ __all__ = [
 
 #: The keys of the wire form, in order.
 WIRE_KEYS = ("id", "name", "type", "entity_type", "entity_id", "timestamp", "data")
+_WIRE_KEY_SET = frozenset(WIRE_KEYS)
 _ENTITY_TYPES = {e.value: e for e in EventType}
 
 
@@ -70,8 +71,23 @@ def event_to_dict(event: object) -> dict[str, Any]:
 
 
 def event_to_json(event: object) -> str:
-    """Return the wire form as compact JSON text."""
-    return json.dumps(event_to_dict(event), separators=(",", ":"), ensure_ascii=False)
+    """Return the wire form as compact JSON text (non-ASCII kept)."""
+    # The slot test stands in for isinstance(event, BaseEvent), which is slow against an ABC.
+    if getattr(event, "_type", None) is None:
+        return compact_json(event_to_dict(event))
+    base = cast("BaseEvent", event)
+    # The data as it is: compact_json() converts it as to_dict() would only if it must.
+    return compact_json(
+        {
+            "id": base.id,
+            "name": base.name,
+            "type": base._type,
+            "entity_type": base.entity_type.value,
+            "entity_id": base.entity_id,
+            "timestamp": base.timestamp.isoformat(),
+            "data": base.data,
+        }
+    )
 
 
 def check_wire(payload: object) -> tuple[str, Mapping[str, Any], datetime]:
@@ -80,26 +96,33 @@ def check_wire(payload: object) -> tuple[str, Mapping[str, Any], datetime]:
     Raises:
         EventValidationError: when a key is missing or has the wrong type; the message names it.
     """
-    if not isinstance(payload, Mapping):
+    # Exact-type tests first: isinstance against the Mapping ABC costs more than the rest.
+    if type(payload) is not dict and not isinstance(payload, Mapping):
         raise EventValidationError(
             f"an event's wire form must be a mapping, got {type(payload).__name__}"
         )
-    missing = [k for k in WIRE_KEYS if k not in payload]
-    if missing:
+    if not payload.keys() >= _WIRE_KEY_SET:
+        missing = [k for k in WIRE_KEYS if k not in payload]
         raise EventValidationError(
             f"event dict is missing {missing}; expected keys {list(WIRE_KEYS)}"
         )
     event_type = payload["type"]
-    if not isinstance(event_type, str) or not event_type:
+    if not event_type or not isinstance(event_type, str):
         raise EventValidationError(f"event 'type' must be a non-empty string, got {event_type!r}")
     data = payload["data"]
     if data is None:
         data = {}
-    if not isinstance(data, Mapping):
+    elif type(data) is not dict and not isinstance(data, Mapping):
         raise EventValidationError(f"event 'data' must be an object, got {type(data).__name__}")
     raw_ts = payload["timestamp"]
     try:
-        timestamp = raw_ts if isinstance(raw_ts, datetime) else datetime.fromisoformat(raw_ts)
+        timestamp = (
+            datetime.fromisoformat(raw_ts)
+            if type(raw_ts) is str
+            else raw_ts
+            if isinstance(raw_ts, datetime)
+            else datetime.fromisoformat(raw_ts)
+        )
     except (TypeError, ValueError) as exc:
         raise EventValidationError(
             f"event 'timestamp' must be ISO 8601 text, got {raw_ts!r}"

@@ -37,3 +37,22 @@ def test_delivery_needs_an_event_or_a_wire_form() -> None:
     """Neither given is a programming error, reported at once."""
     with pytest.raises(TypeError, match="wire"):
         Delivery("run-1")
+
+
+@pytest.mark.parametrize(
+    "data", [b'{"a":1}', b' {"a": [1, 2]}\n', b'{"a":"\xc3\xa9"} ', b"[1,2]", b'"x"']
+)
+def test_message_decoding_agrees_with_json_loads(data: bytes) -> None:
+    """The collector's decoder gives what json.loads gives, whitespace and all."""
+    from panther_events.transport.nats import _loads
+
+    assert _loads(data) == json.loads(data)
+
+
+@pytest.mark.parametrize("data", [b'{"a":1} x', b"", b"{", b'{"a":1}{}', b"\xff"])
+def test_message_decoding_refuses_what_json_loads_refuses(data: bytes) -> None:
+    """Trailing garbage, truncation and bad UTF-8 raise ValueError as json.loads does."""
+    from panther_events.transport.nats import _loads
+
+    with pytest.raises(ValueError):
+        _loads(data)

@@ -12,34 +12,14 @@ and clears an AttributeError each time, costing more than the rest of a row's bi
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, NamedTuple, cast
 
-from .._canonical import jsonable
+from .._canonical import compact_json
 from ..events.base import BaseEvent
 from ..serialization import check_wire, event_to_dict
 
 __all__ = ["Row", "as_utc", "event_row", "row_from_dict", "row_name", "row_timestamp"]
-
-# Compact, non-ASCII kept as is, and NaN refused so that such data takes the jsonable() path
-# (which writes it as text) instead of producing JSON that other tools reject.
-_STRICT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def _refuse(value: object) -> object:
-    raise TypeError(f"{type(value).__name__} is not JSON-native")
-
-
-# JSONEncoder.encode() builds a new C encoder on every call, which costs as much as the
-# encoding itself for small event data; this one is built once (no circular-reference markers:
-# such data already fails when the event computes its content id).
-_C_ENCODE = (
-    c_make_encoder(None, _refuse, encode_basestring, None, ":", ",", False, False, False)
-    if c_make_encoder is not None
-    else None
-)
 
 _new_tuple = tuple.__new__
 
@@ -62,18 +42,6 @@ class Row(NamedTuple):
     name: str
     entity_type: str
     timestamp: str
-
-
-def _data_json(data: Any) -> str:
-    # The fast path encodes plain data directly; anything JSON cannot hold natively (datetimes,
-    # enums, sets, NaN...) falls back to the wire form's conversion, as to_dict() does.
-    try:
-        if _C_ENCODE is not None and type(data) is dict:
-            chunks = _C_ENCODE(data, 0)
-            return chunks[0] if len(chunks) == 1 else "".join(chunks)
-        return _STRICT.encode(data)
-    except (TypeError, ValueError, RecursionError):
-        return _STRICT.encode(jsonable(data))
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -129,7 +97,7 @@ def event_row(event: object) -> Row:
             type_,
             base.entity_id,
             ts,
-            _data_json(base.data),
+            compact_json(base.data),
             name,
             entity_type,
             text,
@@ -156,7 +124,7 @@ def row_from_dict(wire: object) -> Row:
             type_,
             str(fields["entity_id"]),
             ts,
-            _data_json(data),
+            compact_json(data),
             name,
             entity_type,
             text,
