@@ -36,10 +36,20 @@ def fresh_nats_server(tmp_path: Path) -> Iterator[NatsServer]:
 TransportFactory = Callable[..., Transport]
 
 
-@pytest.fixture(params=["memory", "nats"])
-def make_transport(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TransportFactory]:
-    """Factory of transports that share one backend; ``make(consumer=...)``. All are closed."""
+@pytest.fixture(params=["memory", "nats", "nats-callbacks"])
+def make_transport(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TransportFactory]:
+    """Factory of transports that share one backend; ``make(consumer=...)``. All are closed.
+
+    ``nats-callbacks`` runs the NATS transport on nats-py's ordinary subscription callbacks,
+    the path taken when a nats-py release lacks the hooks the direct routing uses.
+    """
     made: list[Transport] = []
+    if request.param == "nats-callbacks":
+        import panther_events.transport.nats as nats_module
+
+        monkeypatch.setattr(nats_module, "route", lambda client, subscription, handler: False)
     n = next(_names)
     if request.param == "memory":
         stream = InMemoryStream(ack_wait=1.0)

@@ -58,6 +58,7 @@ from .._patterns import compile_pattern
 from ..events.base import BaseEvent
 from ..serialization import check_wire, event_to_dict, event_to_json
 from ._consume import Target, consume, sink_for
+from ._fastsub import Raw, from_msg, route
 from ._outbox import Item, Outbox
 from .base import (
     DEFAULT_CONSUMER,
@@ -117,16 +118,26 @@ def _loads(data: bytes) -> Any:
     return value if end == len(text) else json.loads(text)
 
 
-def _delivery_count(msg: Msg) -> int:
-    """How many times JetStream delivered ``msg``, read from its ack subject.
+def _delivery_count(reply: str) -> int:
+    """How many times JetStream delivered a message, read from its ack subject ``reply``.
 
-    ``$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>``; the longer
-    form with domain and account hash goes through nats-py's full parser.
+    ``$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>``, or the longer
+    form ``$JS.ACK.<domain>.<account hash>.<stream>.<consumer>.<delivered>...``.
     """
-    tokens = msg.reply.split(".")
+    tokens = reply.split(".")
     if len(tokens) == 9:
         return int(tokens[4])
-    return int(msg.metadata.num_delivered)
+    if len(tokens) >= 11:
+        return int(tokens[6])
+    raise ValueError(f"not a JetStream ack subject: {reply!r}")
+
+
+async def _reply_all(nc: NatsClient, raws: Sequence[Raw], body: bytes) -> None:
+    """Send ``body`` (``+ACK``, ``-NAK``, ``+TERM``) to the reply subject of each message."""
+    size = str(len(body)).encode()
+    await _write(
+        nc, [b"PUB " + raw.reply.encode() + b" " + size + b"\r\n" + body + b"\r\n" for raw in raws]
+    )
 
 
 @final
@@ -260,7 +271,7 @@ class NatsTransport:
         self._js: JetStreamContext | None = None
         self._pull_subject = ""  # set once the consumer exists
         self._deliveries = ""  # our inbox for pulled messages
-        self._inbox: deque[Msg] = deque()
+        self._inbox: deque[Raw] = deque()
         self._arrived = asyncio.Event()
         self._pull_left = 0  # messages the open pull request may still bring
         self._pull_expires = 0.0
@@ -419,13 +430,16 @@ class NatsTransport:
                 [entry[0] for entry in (self._in_flight.pop(t, None) for t in tokens) if entry]
             )
 
-    async def _on_ack(self, msg: Msg) -> None:
+    async def _on_ack_msg(self, msg: Msg) -> None:
+        self._on_ack(from_msg(msg))
+
+    def _on_ack(self, msg: Raw) -> None:
         """A publish acknowledgement (or error) from JetStream: count it or re-queue."""
         entry = self._in_flight.pop(msg.subject[len(self._ack_prefix) :], None)
         if entry is None:
             return  # late: it was already re-queued, and the server deduplicates the resend
         error = None
-        if msg.headers and msg.headers.get("Status") == "503":
+        if msg.status == "503":
             error = "no stream listens on the subject"
             self._need_check = True
         elif b'"error"' in msg.data:  # a PubAck is small JSON; only errors need parsing
@@ -486,7 +500,8 @@ class NatsTransport:
             self._nc = nc
             self._js = nc.jetstream()
             self._ack_prefix = nc.new_inbox() + "."
-            await nc.subscribe(self._ack_prefix + "*", cb=self._on_ack)
+            acks = await nc.subscribe(self._ack_prefix + "*", cb=self._on_ack_msg)
+            route(nc, acks, self._on_ack)
             self._need_check = True
         try:
             await self._ensure_stream()
@@ -591,13 +606,17 @@ class NatsTransport:
             try:
                 wire = _loads(msg.data)
                 check_wire(wire)  # a malformed message is refused here, not by the target
-                run_id = (msg.headers or {})["Nats-Msg-Id"].rpartition(":")[0]
-                out.append(Delivery(run_id, None, _delivery_count(msg), msg, wire=wire))
+                if msg.msg_id is None:
+                    raise ValueError("no Nats-Msg-Id header: not sent by a panther-events host")
+                run_id = msg.msg_id.rpartition(":")[0]
+                out.append(Delivery(run_id, None, _delivery_count(msg.reply), msg, wire=wire))
             except Exception:
                 # A message that is not an event would be redelivered forever: drop it loudly.
                 logger.exception("dropping undecodable message on %r", msg.subject)
-                with contextlib.suppress(Exception):
-                    await msg.term()
+                nc = self._nc
+                if nc is not None and msg.reply:
+                    with contextlib.suppress(Exception):
+                        await _reply_all(nc, [msg], b"+TERM")
         # Prefetch: the next batch travels while the caller handles this one.
         with contextlib.suppress(Exception):
             await self._request(max_events, max(timeout, 5.0))
@@ -614,9 +633,12 @@ class NatsTransport:
         request = {"batch": batch, "expires": int(expires * 1e9)}
         await nc.publish(self._pull_subject, json.dumps(request).encode(), reply=self._deliveries)
 
-    async def _on_delivery(self, msg: Msg) -> None:
+    async def _on_delivery_msg(self, msg: Msg) -> None:
+        self._on_delivery(from_msg(msg))
+
+    def _on_delivery(self, msg: Raw) -> None:
         """A message for our pull requests, or a status that ends one."""
-        status = msg.headers.get("Status") if msg.headers else None
+        status = msg.status
         if status is None:
             self._inbox.append(msg)
             self._pull_left -= 1
@@ -636,7 +658,8 @@ class NatsTransport:
         )
         await js.add_consumer(self.stream.name, config)
         self._deliveries = nc.new_inbox()
-        await nc.subscribe(self._deliveries, cb=self._on_delivery)
+        deliveries = await nc.subscribe(self._deliveries, cb=self._on_delivery_msg)
+        route(nc, deliveries, self._on_delivery)
         self._pull_subject = f"$JS.API.CONSUMER.MSG.NEXT.{self.stream.name}.{self.consumer}"
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
@@ -648,19 +671,16 @@ class NatsTransport:
         self._settle(deliveries, ack=False)
 
     def _settle(self, deliveries: Sequence[Delivery], *, ack: bool) -> None:
-        msgs = [d.token for d in deliveries if isinstance(d.token, Msg)]
+        msgs = [d.token for d in deliveries if isinstance(d.token, Raw)]
         if msgs:
             self._call(self._settle_async(msgs, ack=ack), 30)
 
-    async def _settle_async(self, msgs: list[Msg], *, ack: bool) -> None:
+    async def _settle_async(self, msgs: list[Raw], *, ack: bool) -> None:
         # A lost ack only means a redelivery, which consumers handle idempotently.
         with contextlib.suppress(Exception):
             nc = self._nc
-            if ack and nc is not None:
-                await _write(nc, [b"PUB " + m.reply.encode() + b" 4\r\n+ACK\r\n" for m in msgs])
-            else:
-                for msg in msgs:
-                    await msg.nak()
+            if nc is not None:
+                await _reply_all(nc, msgs, b"+ACK" if ack else b"-NAK")
 
     # ----------------------------------------------------------------- lifecycle
     def stats(self) -> dict[str, object]:
@@ -726,9 +746,7 @@ class NatsTransport:
         if self._inbox and self._nc is not None:
             # Prefetched but never handed out: ask for prompt redelivery to the next consumer.
             with contextlib.suppress(Exception):
-                await _write(
-                    self._nc, [b"PUB " + m.reply.encode() + b" 4\r\n-NAK\r\n" for m in self._inbox]
-                )
+                await _reply_all(self._nc, list(self._inbox), b"-NAK")
             self._inbox.clear()
         unsent = [item for item, _ in self._in_flight.values()]
         self._in_flight.clear()

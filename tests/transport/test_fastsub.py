@@ -1,0 +1,53 @@
+"""Reading NATS messages straight from the protocol: status lines and the message id."""
+
+from __future__ import annotations
+
+import pytest
+
+from panther_events.transport._fastsub import _parse
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "msg_id"),
+    [
+        (None, None, None),
+        (b"NATS/1.0\r\nNats-Msg-Id: run-1:abc\r\n\r\n", None, "run-1:abc"),
+        (b"NATS/1.0\r\nX-Other: 1\r\nnats-msg-id:  r:e \r\n\r\n", None, "r:e"),
+        (b"NATS/1.0 404 No Messages\r\n\r\n", "404", None),
+        (b"NATS/1.0 503\r\n\r\n", "503", None),
+        (b"NATS/1.0 100 Idle Heartbeat\r\nNats-Last-Stream: 5\r\n\r\n", "100", None),
+    ],
+)
+def test_status_and_message_id_are_read_from_raw_headers(
+    headers: bytes | None, status: str | None, msg_id: str | None
+) -> None:
+    """What the transport needs of a message, as nats-py's own parser would give it."""
+    raw = _parse(b"panther.events.r.test.created", b"$JS.ACK.S.C.1.2.3.4.0", b"{}", headers)
+    assert (raw.status, raw.msg_id) == (status, msg_id)
+    assert (raw.subject, raw.reply, raw.data) == (
+        "panther.events.r.test.created",
+        "$JS.ACK.S.C.1.2.3.4.0",
+        b"{}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("reply", "count"),
+    [
+        ("$JS.ACK.STREAM.collector.3.10.7.1700000000000000000.0", 3),
+        ("$JS.ACK.hub.ACCHASH.STREAM.collector.2.10.7.1700000000000000000.0.rand", 2),
+    ],
+)
+def test_delivery_count_is_read_from_either_ack_subject_form(reply: str, count: int) -> None:
+    """The short and the domain/account-hash forms of JetStream ack subjects."""
+    from panther_events.transport.nats import _delivery_count
+
+    assert _delivery_count(reply) == count
+
+
+def test_a_reply_that_is_no_ack_subject_is_refused() -> None:
+    """A message not delivered by JetStream cannot be counted: the caller drops it."""
+    from panther_events.transport.nats import _delivery_count
+
+    with pytest.raises(ValueError, match="ack subject"):
+        _delivery_count("_INBOX.abc")
