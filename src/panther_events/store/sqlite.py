@@ -253,6 +253,12 @@ def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
         # them out of read() system calls.
         conn.execute("PRAGMA cache_size=-65536")
         conn.execute("PRAGMA mmap_size=268435456")
+        # Checkpoint every ~40 MB of WAL rather than SQLite's 4 MB: index pages that many
+        # batches touch are copied into the database once per checkpoint instead of ten times,
+        # and fsync'ed less often (sustained appends: about a fifth faster). The WAL file is
+        # truncated back to 64 MB after a checkpoint if it grew past that.
+        conn.execute("PRAGMA wal_autocheckpoint=10000")
+        conn.execute("PRAGMA journal_size_limit=67108864")
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise CorruptStoreError(
