@@ -13,6 +13,7 @@ __all__ = [
     "Case",
     "Unavailable",
     "bytes_per_item",
+    "machine_probe_ms",
     "need",
     "peak_rss_mib",
     "per_op_us",
@@ -87,3 +88,15 @@ def bytes_per_item(make: Callable[[int], object], n: int) -> float:
 def peak_rss_mib() -> float:
     """Return this process's peak resident set size in MiB (``ru_maxrss`` is KiB on Linux)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def machine_probe_ms() -> float:
+    """Milliseconds this process takes to add up a million integers (best of 5 rounds).
+
+    A fixed amount of plain CPU work, printed beside benchmark figures: on a shared VM the
+    same code runs up to twice as fast in one hour as in another, and this says which hour a
+    figure comes from. Lower is faster.
+    """
+    import timeit
+
+    return min(timeit.repeat("sum(range(100_000))", number=10, repeat=5)) * 100

@@ -135,11 +135,16 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000, help="events per worker")
     parser.add_argument("--json", type=Path, default=None, help="also write the result here")
     args = parser.parse_args()
+    from _common import machine_probe_ms
+
+    probe = machine_probe_ms()
     result = measure(args.workers, args.events)
+    result["probe_ms"] = probe
     print(
         f"{result['events']} events from {args.workers} worker processes through NATS "
         f"JetStream into SQLite in {result['seconds']:.2f}s: "
-        f"{result['events_per_second']:,.0f} events/s end to end"
+        f"{result['events_per_second']:,.0f} events/s end to end "
+        f"(machine speed probe: {probe:.2f} ms to add up 10^6 integers, lower is faster)"
     )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from _common import machine_probe_ms
+
 BENCH = Path(__file__).resolve().parent
 PEER_PYTHON = BENCH / ".peers" / "panther-net" / "bin" / "python"
 SETUP_HINT = "run `python bench/setup_peers.py` (make bench does)"
@@ -541,6 +543,7 @@ def main(argv: list[str] | None = None) -> int:
         cases = [c for c in CASES if c.key in wanted]
     timeout = args.timeout or (120.0 if args.smoke else 1800.0)
     started = time.perf_counter()
+    probe_before = machine_probe_ms()
     results = measure(
         cases,
         smoke=args.smoke,
@@ -561,6 +564,10 @@ def main(argv: list[str] | None = None) -> int:
     print("### Targets (issue #7)\n")
     print(targets(results) + "\n")
     print(f"Total wall time: {time.perf_counter() - started:.0f} s.")
+    print(
+        f"Machine speed probe (ms to add up 10^6 integers; lower is faster): "
+        f"{probe_before:.2f} before, {machine_probe_ms():.2f} after."
+    )
     if args.json:
         raw = {
             case: {k: {"values": r.values, "status": r.status} for k, r in per.items()}
