@@ -114,7 +114,8 @@ class Outbox:
                 self._size += len(line)
                 self._records += 1
                 self.spooled += 1
-            self._on_empty.clear()
+            if self._on_empty.is_set():  # set and cleared only under _lock: no race
+                self._on_empty.clear()
             wake, self._armed = self._armed, False
             return wake
 
