@@ -17,6 +17,7 @@ from panther_events import (
     EventValidationError,
     GenericEvent,
     ServiceHealthCheckFailedEvent,
+    TestCreatedEvent,
     event_from_dict,
     event_from_json,
     event_to_dict,
@@ -113,6 +114,10 @@ def test_unknown_entity_type_keeps_its_type_string() -> None:
         ({"type": ""}, "'type' must be a non-empty string"),
         ({"timestamp": "yesterday"}, "'timestamp' must be ISO 8601"),
         ({"data": [1]}, "'data' must be an object"),
+        ({"name": ""}, "'name' must be non-empty"),
+        ({"entity_type": None}, "'entity_type' must be non-empty"),
+        ({"entity_id": ""}, "'entity_id' must be non-empty"),
+        ({"id": ""}, "'id' must be non-empty"),
     ],
 )
 def test_malformed_dicts_are_named(change: dict[str, Any], message: str) -> None:
@@ -158,3 +163,13 @@ def test_every_public_event_class_is_registered() -> None:
         obj = getattr(panther_events, name)
         if isinstance(obj, type) and obj.__dict__.get("EVENT_TYPE"):
             assert registry[obj.EVENT_TYPE] is obj
+
+
+def test_a_signature_set_to_none_stays_none() -> None:
+    """Clearing an event's signature turns off is_duplicate_of, rebuilt events included."""
+    event = event_from_dict(TestCreatedEvent(test_id="t1", test_name="x").to_dict())
+    twin = TestCreatedEvent(test_id="t1", test_name="x")
+    assert event.is_duplicate_of(twin)
+    event.content_signature = None
+    assert event.content_signature is None
+    assert not event.is_duplicate_of(twin)

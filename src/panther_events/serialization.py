@@ -109,6 +109,10 @@ def check_wire(payload: object) -> tuple[str, Mapping[str, Any], datetime]:
     event_type = payload["type"]
     if not event_type or not isinstance(event_type, str):
         raise EventValidationError(f"event 'type' must be a non-empty string, got {event_type!r}")
+    for key in ("name", "entity_type", "entity_id", "id"):
+        value = payload[key]
+        if value is None or value == "":
+            raise EventValidationError(f"event {key!r} must be non-empty, got {value!r}")
     data = payload["data"]
     if data is None:
         data = {}
@@ -151,7 +155,7 @@ def event_from_dict(payload: Mapping[str, Any]) -> BaseEvent:
     event._type = event_type
     event._created = 0.0
     event._use_content_uuid = cls.CONTENT_IDS
-    event._signature = None  # computed on first read: many consumers never ask for it
+    event._signature = ""  # computed on first read: many consumers never ask for it
     event.id = str(payload["id"])
     return event
 

@@ -175,6 +175,27 @@ class StoreContract:
             fields(e) for e in store.events("objects")
         ]
 
+    def test_wire_names_that_do_not_split_the_type_are_kept(self, store: EventStore) -> None:
+        """A wire form whose name and entity type are not the halves of its type (another
+        producer's) keeps both as sent, down to a single character."""
+        base = event_to_dict(sample_run()[0])
+        wires = [
+            {**base, "id": "w1", "type": "foo", "name": "x", "entity_type": "system"},
+            {**base, "id": "w2", "type": "a.b.c", "name": "c", "entity_type": "a.b"},
+            {**base, "id": "w3", "type": "test.created", "name": "created", "entity_type": "t"},
+        ]
+        store.append_wire(wires, run_id="names")
+        got = [(e.type, e.name, e.entity_type) for e in store.events("names")]
+        assert got == [(w["type"], w["name"], w["entity_type"]) for w in wires]
+
+    def test_the_last_instant_before_datetime_max_is_stored(self, store: EventStore) -> None:
+        """A timestamp whose seconds cannot be turned back into a datetime keeps its text."""
+        event = TestCreatedEvent(test_id="t", test_name="end of time")
+        event.timestamp = datetime.max.replace(tzinfo=UTC)
+        store.append(event, run_id="max")
+        (got,) = store.events("max")
+        assert got.timestamp == event.timestamp
+
     def test_malformed_wire_is_refused_whole(self, store: EventStore) -> None:
         """A wire form missing a key raises a message naming it; nothing of the call is kept."""
         good = event_to_dict(sample_run()[0])

@@ -175,6 +175,18 @@ class TestSQLiteFiles:
         with pytest.raises(ValueError, match="InMemoryEventStore"):
             SQLiteEventStore(":memory:")
 
+    def test_appends_that_wait_for_room_lose_nothing(self, tmp_path: Path) -> None:
+        """When the buffer is full, append() waits for the writer; each event waited for is
+        stored, and flush() returns once all are (a tiny buffer makes every append wait)."""
+        path = tmp_path / "e.db"
+        with SQLiteEventStore(path, batch_size=4, flush_interval=0.01) as store:
+            store._max_pending = 4  # the bound is 50,000 by default: reach it at once
+            events = [TestCreatedEvent(f"t{i}", "n") for i in range(400)]
+            for event in events:
+                store.append(event, run_id="r")
+            assert store.flush(timeout=30)
+            assert [e.id for e in store.events("r")] == [e.id for e in events]
+
     def test_flush_commits_for_other_connections(self, tmp_path: Path) -> None:
         """After flush() another process's connection sees the events."""
         path = tmp_path / "e.db"

@@ -51,3 +51,38 @@ def test_a_reply_that_is_no_ack_subject_is_refused() -> None:
 
     with pytest.raises(ValueError, match="ack subject"):
         _delivery_count("_INBOX.abc")
+
+
+def test_bad_utf8_in_headers_is_read_not_raised() -> None:
+    """A header value that is not UTF-8 is decoded with replacement, as nats-py does."""
+    raw = _parse(b"s", b"", b"{}", b"NATS/1.0\r\nNats-Msg-Id: run:\xff\xfe\r\n\r\n")
+    assert raw.msg_id == "run:\ufffd\ufffd"
+
+
+def test_a_failing_handler_does_not_stop_the_client_reading() -> None:
+    """Routed messages are handled inside nats-py's reading task: a handler that raises is
+    logged and the next message is still handled (an escaping error would end the task)."""
+    import asyncio
+
+    from nats.aio.client import Client
+    from nats.aio.subscription import Subscription
+
+    from panther_events.transport._fastsub import Raw, route
+
+    client = Client()
+    subscription = Subscription(client, 7, "inbox")
+    seen: list[bytes] = []
+
+    def handler(raw: Raw) -> None:
+        if raw.data == b"boom":
+            raise RuntimeError("a bug in the handler")
+        seen.append(raw.data)
+
+    assert route(client, subscription, handler)
+
+    async def deliver() -> None:
+        await client._process_msg(7, b"inbox", b"", b"boom", None)
+        await client._process_msg(7, b"inbox", b"", b"fine", None)
+
+    asyncio.run(deliver())
+    assert seen == [b"fine"]

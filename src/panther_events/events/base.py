@@ -273,10 +273,11 @@ class BaseEvent(ABC):
         ``"<entity type>:<name>:<entity id>:<canonical data>"``.
 
         Computed when the event is built; an event rebuilt from its wire form computes it on
-        first read (a collector storing events never needs it).
+        first read (a collector storing events never needs it): its slot then holds ``""``,
+        which no signature is. Set to None, it stays None (and ``is_duplicate_of`` is False).
         """
         signature = self._signature
-        if signature is None:
+        if signature == "":
             entity_value = _ENTITY_VALUES[self.entity_type]
             signature = self._signature = (
                 f"{entity_value}:{self.name}:{self.entity_id}:{canonical_data(self.data)}"

@@ -54,8 +54,11 @@ def _time_columns(moment: datetime) -> tuple[float, str]:
     exactly this datetime (an offset other than UTC, or a float rounding)."""
     stamp = as_utc(moment)
     ts = stamp.timestamp()
-    if stamp.tzinfo is UTC and datetime.fromtimestamp(ts, UTC) == stamp:
-        return ts, ""
+    try:
+        if stamp.tzinfo is UTC and datetime.fromtimestamp(ts, UTC) == stamp:
+            return ts, ""
+    except (ValueError, OverflowError, OSError):  # the last instants before datetime.max
+        pass
     return ts, stamp.isoformat()
 
 
@@ -133,11 +136,12 @@ def row_from_dict(wire: object) -> Row:
 
 
 def row_name(type_: str, name: str | None, entity_type: str | None) -> tuple[str, str]:
-    """Return ``(name, entity_type)`` of a stored row, deriving them from the type if empty."""
-    if not name or not entity_type:
+    """Return ``(name, entity_type)`` of a stored row, deriving them from the type if both
+    are empty (neither is ever empty in a stored event: ``check_wire`` refuses that)."""
+    if not name and not entity_type:
         head, _, tail = type_.partition(".")
         return tail, head
-    return name, entity_type
+    return name or "", entity_type or ""
 
 
 def row_timestamp(ts: float, text: str | None) -> datetime:

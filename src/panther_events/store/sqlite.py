@@ -116,11 +116,11 @@ def _migrate_2(conn: sqlite3.Connection) -> None:
 def _migrate_3(conn: sqlite3.Connection) -> None:
     """Version 3: half the bytes per event and lighter indexes, so appends cost less.
 
-    ``name`` and ``entity_type`` become empty where they are the two halves of ``type``, and
-    ``timestamp`` where ``ts`` gives it back (read as a UTC datetime); the 63-bit ``id_key``
-    column goes (the writer keys ids in memory). Empty rather than NULL: see ``_rows``. The
-    entity and type indexes drop ``seq``: an index entry ends with the row's position, which
-    orders a run exactly as ``seq`` does.
+    ``name`` and ``entity_type`` become empty where they are the two halves of ``type``; the
+    ISO ``timestamp`` of existing rows is kept (new rows store it only when ``ts`` cannot give
+    it back as a UTC datetime); the 63-bit ``id_key`` column goes (the writer keys ids in
+    memory). Empty rather than NULL: see ``_rows``. The entity and type indexes drop ``seq``:
+    an index entry ends with the row's position, which orders a run exactly as ``seq`` does.
     """
     _run_script(
         conn,
@@ -136,8 +136,7 @@ def _migrate_3(conn: sqlite3.Connection) -> None:
             data        TEXT    NOT NULL,      -- JSON
             name        TEXT    NOT NULL,      -- '': the part of type after its first dot
             entity_type TEXT    NOT NULL,      -- '': the part of type before its first dot
-            timestamp   TEXT    NOT NULL,      -- '': ts as UTC, else ISO 8601 as published
-            UNIQUE (run_key, seq)
+            timestamp   TEXT    NOT NULL       -- '': ts as UTC, else ISO 8601 as published
         );
         INSERT INTO events_v3
             (pos, run_key, seq, id, type, entity_id, ts, data, name, entity_type, timestamp)
@@ -150,6 +149,7 @@ def _migrate_3(conn: sqlite3.Connection) -> None:
         FROM events;
         DROP TABLE events;
         ALTER TABLE events_v3 RENAME TO events;
+        CREATE UNIQUE INDEX events_by_seq ON events (run_key, seq);
         CREATE INDEX events_by_entity ON events (run_key, entity_id);
         CREATE INDEX events_by_type ON events (run_key, type)
         """,
@@ -420,13 +420,13 @@ class SQLiteEventStore(EventStoreBase):
             _check_run_id(run_id)
         row = event_row(event)
         with self._cond:
-            pending = self._pending
-            if self._closing or self._error is not None or len(pending) >= self._max_pending:
-                self._wait_for_room()
-            elif not pending:
+            if self._closing or self._error is not None or len(self._pending) >= self._max_pending:
+                self._wait_for_room()  # may wait, and the writer swaps the buffer meanwhile
+            elif not self._pending:
                 self._oldest_pending = time.monotonic()
                 if self._writer is None:
                     self._start_writer()
+            pending = self._pending
             pending.append((run_id, row))
             self._appended += 1
             if len(pending) == self.batch_size:
@@ -790,9 +790,19 @@ class SQLiteEventStore(EventStoreBase):
         if until is not None:
             where.append("ts < ?")
             params.append(as_utc(until).timestamp())
+        # The index is named: with statistics from an ANALYZE, SQLite may otherwise prefer a
+        # walk of the whole table by position (every run) for a multi-type or paged query.
+        index = (
+            "events_by_seq"
+            if by == "seq"
+            else "events_by_entity"
+            if entity_id is not None
+            else "events_by_type"
+        )
         # The run id is known: select it as a constant rather than look it up for every row.
-        sql = f"SELECT {_RUN_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY {by} " + (
-            "DESC" if order == "desc" else "ASC"
+        sql = (
+            f"SELECT {_RUN_COLUMNS} FROM events INDEXED BY {index} "
+            f"WHERE {' AND '.join(where)} ORDER BY {by} " + ("DESC" if order == "desc" else "ASC")
         )
         params.insert(0, run_id)
         if limit is not None:

@@ -14,11 +14,14 @@ tests run against the installed nats-py and a real server.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, final
 
 __all__ = ["Raw", "from_msg", "route"]
+
+logger = logging.getLogger(__name__)
 
 _MSG_ID = b"\r\nNats-Msg-Id:"
 _STATUS_AT = len(b"NATS/1.0")
@@ -56,8 +59,11 @@ def _parse(subject: bytes, reply: bytes, data: bytes, headers: bytes | None) -> 
         if start >= 0:
             start += len(_MSG_ID)
             end = headers.find(b"\r\n", start)
-            msg_id = headers[start : end if end >= 0 else len(headers)].strip().decode()
-    return Raw(subject.decode(), reply.decode(), data, status, msg_id)
+            value = headers[start : end if end >= 0 else len(headers)].strip()
+            msg_id = value.decode("utf-8", "replace")
+    return Raw(
+        subject.decode("utf-8", "replace"), reply.decode("utf-8", "replace"), data, status, msg_id
+    )
 
 
 def from_msg(msg: Any) -> Raw:
@@ -94,8 +100,13 @@ def route(client: Any, subscription: Any, handler: Callable[[Raw], None]) -> boo
             direct = routes.get(sid)
             if direct is None:
                 await original(sid, subject, reply, data, headers)
-            else:
+                return
+            # This runs in nats-py's reading task, which stops reading for good if anything
+            # escapes: a bad message (or a bug) is logged and dropped here instead.
+            try:
                 direct(_parse(subject, reply, data, headers))
+            except Exception:
+                logger.exception("dropped a message on %r that could not be handled", subject)
 
         client._process_msg = process_msg
         client._panther_routes = table = routes

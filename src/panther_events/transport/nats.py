@@ -444,7 +444,8 @@ class NatsTransport:
             self._need_check = True
         elif b'"error"' in msg.data:  # a PubAck is small JSON; only errors need parsing
             try:
-                error = json.loads(msg.data).get("error") or "unknown error"
+                reply = json.loads(msg.data)
+                error = (reply.get("error") if isinstance(reply, dict) else None) or repr(reply)
             except ValueError as exc:
                 error = repr(exc)
         if error:
