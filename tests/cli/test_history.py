@@ -335,3 +335,26 @@ class TestTimelineLabels:
             ("step", "exp-1/a/s"): "step a/s",
         }
         assert _labels([("test", "x/y")]) == {("test", "x/y"): "test x/y"}
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`panther-events events RUN | head -1`: when the reader goes away, no error is printed."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.db"
+    with SQLiteEventStore(path) as store:
+        store.append_many([TestCreatedEvent(f"t{i}", "n") for i in range(5000)], run_id="big")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from panther_events.cli import main; main()"]
+        + ["--db", str(path), "events", "big"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline()  # the reader takes one line, then leaves
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    proc.wait(timeout=60)
+    assert "error" not in err.lower() and "Traceback" not in err, err

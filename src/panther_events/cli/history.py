@@ -68,6 +68,8 @@ def _errors() -> Iterator[None]:
     """Turn the library's errors into one-line messages and exit code 1: never a traceback."""
     try:
         yield
+    except BrokenPipeError:
+        raise  # the reader went away (``| head``): the command line ends quietly
     except (PantherEventsError, OSError, ValueError, UnicodeDecodeError) as exc:
         raise _fail(str(exc)) from None
 
