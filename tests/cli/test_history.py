@@ -346,8 +346,12 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     with SQLiteEventStore(path) as store:
         store.append_many([TestCreatedEvent(f"t{i}", "n") for i in range(5000)], run_id="big")
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from panther_events.cli import main; main()"]
-        + ["--db", str(path), "events", "big"],
+        [
+            sys.executable,
+            "-c",
+            "from panther_events.cli import main; main()",
+            *("--db", str(path), "events", "big"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
