@@ -72,12 +72,18 @@ def event_to_dict(event: object) -> dict[str, Any]:
 
 def event_to_json(event: object) -> str:
     """Return the wire form as compact JSON text (non-ASCII kept)."""
+    return _wire_json(event)[2]
+
+
+def _wire_json(event: object) -> tuple[str, str, str]:
+    """Return the event's ``(id, type, event_to_json text)``, each computed once."""
     # The slot test stands in for isinstance(event, BaseEvent), which is slow against an ABC.
     if getattr(event, "_type", None) is None:
-        return compact_json(event_to_dict(event))
+        wire = event_to_dict(event)
+        return wire["id"], wire["type"], compact_json(wire)
     base = cast("BaseEvent", event)
     # The data as it is: compact_json() converts it as to_dict() would only if it must.
-    return compact_json(
+    text = compact_json(
         {
             "id": base.id,
             "name": base.name,
@@ -88,6 +94,7 @@ def event_to_json(event: object) -> str:
             "data": base.data,
         }
     )
+    return base.id, base._type, text
 
 
 def check_wire(payload: object) -> tuple[str, Mapping[str, Any], datetime]:
@@ -120,13 +127,7 @@ def check_wire(payload: object) -> tuple[str, Mapping[str, Any], datetime]:
         raise EventValidationError(f"event 'data' must be an object, got {type(data).__name__}")
     raw_ts = payload["timestamp"]
     try:
-        timestamp = (
-            datetime.fromisoformat(raw_ts)
-            if type(raw_ts) is str
-            else raw_ts
-            if isinstance(raw_ts, datetime)
-            else datetime.fromisoformat(raw_ts)
-        )
+        timestamp = raw_ts if isinstance(raw_ts, datetime) else datetime.fromisoformat(raw_ts)
     except (TypeError, ValueError) as exc:
         raise EventValidationError(
             f"event 'timestamp' must be ISO 8601 text, got {raw_ts!r}"

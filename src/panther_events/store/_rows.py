@@ -85,12 +85,8 @@ def event_row(event: object) -> Row:
         ts, text = created, ""
     else:
         ts, text = _time_columns(base.timestamp)
-    name = base.name
-    entity_type = base.entity_type._value_  # an EventType member (validated)
-    if type_ == f"{entity_type}.{name}":  # EventType values hold no dot: this is the split
-        name = entity_type = ""
-    else:
-        name, entity_type = _split_columns(type_, base.name, base.entity_type._value_)
+    # entity_type is an EventType member (validated); _value_ skips the enum descriptor.
+    name, entity_type = _split_columns(type_, base.name, base.entity_type._value_)
     event_id = base.id
     return _new_tuple(
         Row,

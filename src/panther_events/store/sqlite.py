@@ -420,13 +420,15 @@ class SQLiteEventStore(EventStoreBase):
             _check_run_id(run_id)
         row = event_row(event)
         with self._cond:
-            if self._closing or self._error is not None or len(self._pending) >= self._max_pending:
-                self._wait_for_room()  # may wait, and the writer swaps the buffer meanwhile
-            elif not self._pending:
-                self._oldest_pending = time.monotonic()
-                if self._writer is None:
-                    self._start_writer()
             pending = self._pending
+            if (
+                not pending
+                or len(pending) >= self._max_pending
+                or self._closing
+                or self._error is not None
+            ):
+                self._wait_for_room()
+                pending = self._pending  # the writer may have swapped it while we waited
             pending.append((run_id, row))
             self._appended += 1
             if len(pending) == self.batch_size:

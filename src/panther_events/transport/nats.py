@@ -37,7 +37,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Future as ThreadFuture
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast, final
+from typing import Any, Literal, TypeVar, final
 
 from ..exceptions import MissingExtraError, TransportError
 
@@ -52,11 +52,9 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise MissingExtraError("NatsTransport", "nats-py", "nats") from exc
 
-from .._canonical import compact_json
 from .._naming import type_of
 from .._patterns import compile_pattern
-from ..events.base import BaseEvent
-from ..serialization import check_wire, event_to_dict, event_to_json
+from ..serialization import _wire_json, check_wire
 from ._consume import Target, consume, sink_for
 from ._fastsub import Raw, from_msg, route
 from ._outbox import Item, Outbox
@@ -316,14 +314,7 @@ class NatsTransport:
                 "is closed; create a new one"
             )
         check_run_id(run_id)
-        event_type = getattr(event, "_type", None)  # set on every BaseEvent
-        if event_type is not None:
-            event_id = cast("BaseEvent", event).id
-            payload = event_to_json(event)
-        else:
-            wire = event_to_dict(event)
-            event_id, event_type = wire["id"], wire["type"]
-            payload = compact_json(wire)
+        event_id, event_type, payload = _wire_json(event)
         item = (
             message_id(run_id, event_id),
             _subject(run_id, event_type, self.stream.subject_prefix),
