@@ -26,14 +26,6 @@ class Bound(EntityEventEmitterBase):
     """A concrete entity emitter."""
 
 
-@pytest.fixture
-def recorded(manager: EventManager) -> RecordingObserver:
-    """A recording observer registered for every event on the test's manager."""
-    recorder = RecordingObserver()
-    manager.register_observer(recorder)
-    return recorder
-
-
 class TestEventEmitterBase:
     """Building and emitting from keyword arguments."""
 

@@ -95,6 +95,22 @@ class TestStateManager:
             {"by": "me"},
         )
 
+    def test_undo_transition_takes_back_only_the_latest_move(self) -> None:
+        """undo_transition restores the previous state and history; an older move is kept."""
+        m = LightManager("lamp", Light.OFF)
+        m.transition_to(Light.ON)
+        first = m.get_last_transition()
+        m.transition_to(Light.OFF)
+        second = m.get_last_transition()
+        assert first is not None and second is not None
+        assert m.undo_transition(first) is False
+        assert (m.current_state, m.get_state_history()) == (Light.OFF, [first, second])
+        assert m.undo_transition(second) is True
+        assert (m.current_state, m.get_state_history()) == (Light.ON, [first])
+        assert m.undo_transition(second) is False
+        assert m.undo_transition(first) is True
+        assert (m.current_state, m.get_state_history()) == (Light.OFF, [])
+
     def test_forbidden_transition_returns_false_and_changes_nothing(self) -> None:
         """A move the table forbids leaves state and history untouched."""
         m = LightManager("lamp", Light.OFF)

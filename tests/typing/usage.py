@@ -9,14 +9,17 @@ from typing import Any
 
 from panther_events import (
     BaseEvent,
+    EmitterRegistry,
     EventManager,
     EventType,
     GenericEvent,
     LoggerObserver,
     Observer,
+    ServiceEventEmitter,
     ServiceReadyEvent,
     TestCaseFinishedEvent,
     TestCreatedEvent,
+    TestEventEmitter,
     event_from_json,
     event_to_json,
 )
@@ -47,3 +50,15 @@ def typed_usage() -> None:
     types: list[str] = events.types()
     print(event_type, back, history, metrics, types)
     manager.close()
+
+
+def emitter_usage(manager: EventManager) -> None:
+    service = ServiceEventEmitter(manager)
+    ready: ServiceReadyEvent = service.emit_service_ready("s1", "quic", readiness_checks=["tcp"])
+    again: ServiceReadyEvent = service.emit(ServiceReadyEvent, "s1", service_name="quic")
+    created: TestCreatedEvent = TestEventEmitter(manager, "t1").emit_test_created("handshake")
+    registry = EmitterRegistry(manager)
+    ok: bool = registry.emit_service_ready_with_validation("s1", "quic")
+    ok = registry.emit_validated(ServiceReadyEvent, "s1", "quic") and ok
+    ok = registry.emit_test_started_with_validation("t1", "handshake") and ok
+    print(ready, again, created, ok, registry.get_emitter("service").emit_service_error)

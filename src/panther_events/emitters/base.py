@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import inspect
 from abc import ABC
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from ..events.base import BaseEvent
 from ..manager import EventManager
 
 __all__ = ["EntityEventEmitterBase", "EventEmitter", "EventEmitterBase", "EventSink"]
+
+P = ParamSpec("P")
+E = TypeVar("E", bound=BaseEvent)
 
 
 class EventSink(Protocol):
@@ -50,6 +54,11 @@ def id_parameter(event_class: type[BaseEvent]) -> str | None:
 class EventEmitterBase(ABC):  # noqa: B024 - abstract by intent, with no abstract method to force
     """Base class of the domain emitters: builds events and emits them through a manager.
 
+    A domain emitter's ``emit_<name>`` methods are declared in one line each from their event
+    class (``emit_service_started = emits(ServiceStartedEvent)``, see ``_declare``): each takes
+    exactly the class's constructor parameters, emits the event and returns it. ``emit(cls,
+    ...)`` does the same for any event class.
+
     Attributes:
         event_manager: the manager events are emitted through (``notify(event)``).
         entity_id: the id injected into events whose own id parameter is not given.
@@ -67,6 +76,16 @@ class EventEmitterBase(ABC):  # noqa: B024 - abstract by intent, with no abstrac
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} entity_id={self.entity_id!r}>"
+
+    def emit(self, event_class: Callable[P, E], /, *args: P.args, **kwargs: P.kwargs) -> E:
+        """Build ``event_class(*args, **kwargs)``, emit it through the manager and return it.
+
+        The arguments are checked against the class's constructor by mypy, as a direct call
+        would be; nothing is filled in (``_create_and_emit_event`` fills the entity id).
+        """
+        event = event_class(*args, **kwargs)
+        self._emit_event(event)
+        return event
 
     def _emit_event(self, event: BaseEvent) -> None:
         """Emit ``event`` through the manager (``event_manager.notify(event)``)."""

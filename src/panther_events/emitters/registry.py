@@ -25,10 +25,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Generic, Literal, ParamSpec, TypeVar, cast, overload
 
 from ..events.base import BaseEvent
-from ..events.service import ServiceCreatedEvent
 from ..events.test import (
     TestCompletedEvent,
     TestCreatedEvent,
@@ -38,7 +37,7 @@ from ..events.test import (
 )
 from ..manager import EventManager
 from ..states.assertion import AssertionStateManager
-from ..states.base import BaseState, EntityStateManager, StateTransition
+from ..states.base import EntityStateManager, StateTransition
 from ..states.environment import EnvironmentStateManager
 from ..states.experiment import ExperimentStateManager
 from ..states.mapping import EVENT_TRANSITIONS, MACHINES, PHASE_EVENTS, check_event, target_state
@@ -62,18 +61,10 @@ __all__ = ["EmitterRegistry"]
 logger = logging.getLogger("panther_events.registry")
 
 M = TypeVar("M", bound=EntityStateManager)
+P = ParamSpec("P")
 
-#: The emitter types ``get_emitter`` accepts.
-EMITTER_TYPES = (
-    "experiment",
-    "service",
-    "environment",
-    "step",
-    "plugin",
-    "assertion",
-    "metrics",
-    "test",
-)
+#: The emitter types ``get_emitter`` accepts: every entity kind, and the metrics.
+EMITTER_TYPES = (*MACHINES, "metrics")
 
 # States in which a test has started executing: emit_test_completed_with_validation refuses
 # the others ("a test completed that never started").
@@ -87,6 +78,21 @@ _TEST_STARTED = frozenset(
         TestState.TORN_DOWN,
     }
 )
+
+
+class _MachinesOf(Generic[M]):
+    """The registry attribute ``<kind>_states``: entity id -> machine of one kind.
+
+    A typed view of the registry's one table per kind (``MACHINES`` lists the kinds).
+    """
+
+    __slots__ = ("kind",)
+
+    def __init__(self, machine: type[M]) -> None:
+        self.kind = machine.KIND
+
+    def __get__(self, registry: EmitterRegistry, owner: type) -> dict[str, M]:
+        return cast("dict[str, M]", registry._machines[self.kind])
 
 
 class EmitterRegistry(ValidatedLifecycleEmits):
@@ -106,6 +112,14 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         last_refusal: why the most recent validated emit was refused (None when none was).
     """
 
+    experiment_states = _MachinesOf(ExperimentStateManager)
+    test_states = _MachinesOf(TestStateManager)
+    service_states = _MachinesOf(ServiceStateManager)
+    environment_states = _MachinesOf(EnvironmentStateManager)
+    plugin_states = _MachinesOf(PluginStateManager)
+    step_states = _MachinesOf(StepStateManager)
+    assertion_states = _MachinesOf(AssertionStateManager)
+
     def __init__(self, event_manager: EventManager | None = None) -> None:
         """Create every domain emitter on ``event_manager`` (default: the process-wide one)."""
         if event_manager is None:
@@ -119,35 +133,20 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         self.assertion_emitter = AssertionEventEmitter(event_manager)
         self.metrics_emitter = MetricsEventEmitter(event_manager)
         self.test_emitters: dict[str, TestEventEmitter] = {}
-
-        self.experiment_state: ExperimentStateManager | None = None
-        self.experiment_states: dict[str, ExperimentStateManager] = {}
-        self.plugin_state = PluginStateManager("default")
-        self.plugin_states: dict[str, PluginStateManager] = {"default": self.plugin_state}
-        self.environment_states: dict[str, EnvironmentStateManager] = {}
-        self.service_states: dict[str, ServiceStateManager] = {}
-        self.test_states: dict[str, TestStateManager] = {}
-        self.step_states: dict[str, StepStateManager] = {}
-        self.assertion_states: dict[str, AssertionStateManager] = {}
         self.last_refusal: str | None = None
 
         self._lock = threading.RLock()
+        # entity kind -> entity id -> machine; the *_states attributes are views of it.
+        self._machines: dict[str, dict[str, EntityStateManager]] = {k: {} for k in MACHINES}
+        self.experiment_state: ExperimentStateManager | None = None
+        self.plugin_state = self.get_plugin_state("default")
         # test id -> the (kind, id) of the steps and assertions emitted for it, and back.
         self._children: dict[str, set[tuple[str, str]]] = {}
         self._parent: dict[tuple[str, str], str] = {}
-        self._getters: dict[str, Callable[[str], EntityStateManager]] = {
-            "experiment": self.get_experiment_state,
-            "test": self.get_test_state,
-            "service": self.get_service_state,
-            "environment": self.get_environment_state,
-            "plugin": self.get_plugin_state,
-            "step": self.get_step_state,
-            "assertion": self.get_assertion_state,
-        }
 
     def __repr__(self) -> str:
         with self._lock:
-            counts = {kind: len(self._table(kind)) for kind in MACHINES}
+            counts = {kind: len(table) for kind, table in self._machines.items()}
         return f"<EmitterRegistry machines={counts} test_emitters={len(self.test_emitters)}>"
 
     # -- emitters ------------------------------------------------------------------------------
@@ -193,23 +192,18 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         Raises:
             ValueError: for an unknown type; the message lists the valid ones.
         """
-        emitters: dict[str, EventEmitterBase] = {
-            "experiment": self.experiment_emitter,
-            "service": self.service_emitter,
-            "environment": self.environment_emitter,
-            "step": self.step_emitter,
-            "plugin": self.plugin_emitter,
-            "assertion": self.assertion_emitter,
-            "metrics": self.metrics_emitter,
-        }
         if emitter_type == "test":
             return self.get_test_emitter(test_name)
         try:
-            return emitters[emitter_type]
+            return self._shared_emitters()[emitter_type]
         except KeyError:
             raise ValueError(
                 f"unknown emitter type {emitter_type!r}; valid types: {', '.join(EMITTER_TYPES)}"
             ) from None
+
+    def _shared_emitters(self) -> dict[str, EventEmitterBase]:
+        """Emitter type -> the registry's one emitter of it (every type but ``"test"``)."""
+        return {kind: getattr(self, f"{kind}_emitter") for kind in EMITTER_TYPES if kind != "test"}
 
     def get_test_emitter(self, test_name: str) -> TestEventEmitter:
         """Return the emitter of test ``test_name`` (its test id), creating it on first use."""
@@ -224,78 +218,63 @@ class EmitterRegistry(ValidatedLifecycleEmits):
     def get_all_emitters(self) -> dict[str, object]:
         """Return every emitter, for debugging: domain name -> emitter, ``test:<name>`` -> one."""
         with self._lock:
-            emitters: dict[str, object] = {
-                "experiment": self.experiment_emitter,
-                "service": self.service_emitter,
-                "environment": self.environment_emitter,
-                "step": self.step_emitter,
-                "plugin": self.plugin_emitter,
-                "assertion": self.assertion_emitter,
-                "metrics": self.metrics_emitter,
-            }
+            emitters: dict[str, object] = dict(self._shared_emitters())
             emitters.update({f"test:{name}": e for name, e in self.test_emitters.items()})
             return emitters
 
     # -- state machines ------------------------------------------------------------------------
 
-    def _table(self, kind: str) -> dict[str, Any]:
-        tables: dict[str, dict[str, Any]] = {
-            "experiment": self.experiment_states,
-            "test": self.test_states,
-            "service": self.service_states,
-            "environment": self.environment_states,
-            "plugin": self.plugin_states,
-            "step": self.step_states,
-            "assertion": self.assertion_states,
-        }
-        return tables[kind]
+    def _machine(self, cls: type[M], entity_id: str) -> M:
+        """Return the ``cls`` machine of ``entity_id``, creating it on first use.
 
-    def _get_or_create(self, table: dict[str, M], cls: type[M], entity_id: str) -> M:
+        An experiment's or plugin's machine also becomes ``experiment_state`` /
+        ``plugin_state``, the registry's current one.
+        """
         with self._lock:
+            table = self._machines[cls.KIND]
             machine = table.get(entity_id)
             if machine is None:
                 machine = table[entity_id] = cls(entity_id)
-            return machine
+            self._make_current(machine)
+            return cast(M, machine)
+
+    def _make_current(self, machine: EntityStateManager) -> None:
+        if isinstance(machine, ExperimentStateManager):
+            self.experiment_state = machine
+        elif isinstance(machine, PluginStateManager):
+            self.plugin_state = machine
 
     def get_experiment_state(self, experiment_id: str) -> ExperimentStateManager:
         """Return the machine of ``experiment_id`` (one per id), creating it on first use.
 
         It also becomes ``experiment_state``, the registry's current experiment.
         """
-        with self._lock:
-            machine = self._get_or_create(
-                self.experiment_states, ExperimentStateManager, experiment_id
-            )
-            self.experiment_state = machine
-            return machine
+        return self._machine(ExperimentStateManager, experiment_id)
 
     def get_plugin_state(self, plugin_id: str = "default") -> PluginStateManager:
         """Return the machine of ``plugin_id``, creating it on first use; it becomes
         ``plugin_state``."""
-        with self._lock:
-            machine = self._get_or_create(self.plugin_states, PluginStateManager, plugin_id)
-            self.plugin_state = machine
-            return machine
+        return self._machine(PluginStateManager, plugin_id)
 
     def get_service_state(self, service_id: str) -> ServiceStateManager:
         """Return the machine of ``service_id``, creating it on first use."""
-        return self._get_or_create(self.service_states, ServiceStateManager, service_id)
+        return self._machine(ServiceStateManager, service_id)
 
     def get_test_state(self, test_id: str) -> TestStateManager:
         """Return the machine of ``test_id``, creating it on first use."""
-        return self._get_or_create(self.test_states, TestStateManager, test_id)
+        return self._machine(TestStateManager, test_id)
 
     def get_environment_state(self, env_id: str) -> EnvironmentStateManager:
         """Return the machine of environment ``env_id``, creating it on first use."""
-        return self._get_or_create(self.environment_states, EnvironmentStateManager, env_id)
+        return self._machine(EnvironmentStateManager, env_id)
 
     def get_step_state(self, step_id: str) -> StepStateManager:
         """Return the machine of ``step_id``, creating it on first use."""
-        return self._get_or_create(self.step_states, StepStateManager, step_id)
+        return self._machine(StepStateManager, step_id)
 
     def get_assertion_state(self, assertion_id: str) -> AssertionStateManager:
         """Return the machine of ``assertion_id``, creating it on first use."""
-        return self._get_or_create(self.assertion_states, AssertionStateManager, assertion_id)
+        return self._machine(AssertionStateManager, assertion_id)
 
     def get_state(self, kind: str, entity_id: str) -> EntityStateManager:
         """Return the machine of any entity kind (``"service"``, ``"step"``...) and id.
@@ -303,18 +282,18 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         Raises:
             ValueError: for an unknown kind; the message lists the known ones.
         """
-        getter = self._getters.get(kind)
-        if getter is None:
+        cls = MACHINES.get(kind)
+        if cls is None:
             raise ValueError(f"unknown entity kind {kind!r}; expected one of {sorted(MACHINES)}")
-        return getter(entity_id)
+        return self._machine(cls, entity_id)
 
     def get_all_state_managers(self) -> dict[str, object]:
         """Return every machine, for debugging: ``"<kind>:<entity id>"`` -> machine."""
         with self._lock:
             return {
                 f"{kind}:{entity_id}": machine
-                for kind in MACHINES
-                for entity_id, machine in self._table(kind).items()
+                for kind, table in self._machines.items()
+                for entity_id, machine in table.items()
             }
 
     # -- validated emits -----------------------------------------------------------------------
@@ -333,6 +312,16 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         """
         return self._emit_all([event])
 
+    def emit_validated(
+        self, event_class: Callable[P, BaseEvent], /, *args: P.args, **kwargs: P.kwargs
+    ) -> bool:
+        """Build ``event_class(*args, **kwargs)`` and ``emit_with_validation`` it.
+
+        The generic form of the ``emit_<event>_with_validation`` methods, for any event class;
+        mypy checks the arguments against the class's constructor.
+        """
+        return self.emit_with_validation(event_class(*args, **kwargs))
+
     def _check(
         self, event: BaseEvent, *, dry_run: bool = False
     ) -> tuple[str | None, EntityStateManager | None]:
@@ -346,22 +335,18 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         route = EVENT_TRANSITIONS.get(event_type) or PHASE_EVENTS.get(event_type)
         if route is None:
             return None, None
-        kind = route[0]
-        table = self._table(kind)
-        machine: EntityStateManager | None = table.get(event.entity_id)
+        table = self._machines[route[0]]
+        machine = table.get(event.entity_id)
         new = machine is None
         if machine is None:
-            machine = MACHINES[kind](event.entity_id)
+            machine = MACHINES[route[0]](event.entity_id)
         check = check_event(event_type, machine)
         if check is not None and not check.ok:
             return check.reason, machine
         if not dry_run:
             if new:
                 table[event.entity_id] = machine
-            if kind == "experiment":
-                self.experiment_state = self.experiment_states[event.entity_id]
-            elif kind == "plugin":
-                self.plugin_state = self.plugin_states[event.entity_id]
+            self._make_current(machine)
         return None, machine
 
     def _emit_all(self, events: list[BaseEvent]) -> bool:
@@ -376,12 +361,14 @@ class EmitterRegistry(ValidatedLifecycleEmits):
                     self._undo(moved)
                     self._refuse(reason)
                     return False
-                target = self._target(event)
+                target = target_state(event.get_type())
                 if machine is not None and target is not None:
-                    machine.transition_to(
+                    machine.transition_or_raise(
                         target, trigger=event.get_type(), metadata={"event_id": event.id}
                     )
-                    moved.append((machine, machine.state_history[-1]))
+                    transition = machine.get_last_transition()
+                    assert transition is not None  # the move just made
+                    moved.append((machine, transition))
                 self._adopt(event)
             self.last_refusal = None
         for index, event in enumerate(events):
@@ -394,10 +381,6 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         return True
 
     @staticmethod
-    def _target(event: BaseEvent) -> BaseState | None:
-        return target_state(event.get_type())
-
-    @staticmethod
     def _moves_before(events: list[BaseEvent], index: int) -> int:
         return sum(1 for e in events[:index] if e.get_type() in EVENT_TRANSITIONS)
 
@@ -406,9 +389,7 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         # Undo newest first, and only moves still on top of their machine's history (another
         # thread may have moved the machine since).
         for machine, transition in reversed(moved):
-            if machine.state_history and machine.state_history[-1] is transition:
-                machine.state_history.pop()
-                machine.current_state = transition.from_state
+            machine.undo_transition(transition)
 
     def _refuse(self, reason: str) -> None:
         self.last_refusal = reason
@@ -436,25 +417,6 @@ class EmitterRegistry(ValidatedLifecycleEmits):
                 siblings.discard(key)
                 if not siblings:
                     del self._children[parent]
-
-    def emit_service_created_with_validation(
-        self,
-        service_id: str,
-        service_name: str,
-        service_type: str,
-        implementation: str,
-        config: dict[str, Any] | None = None,
-    ) -> bool:
-        """Emit ``service.created`` if the service does not exist yet; False for a second one."""
-        return self.emit_with_validation(
-            ServiceCreatedEvent(
-                service_id=service_id,
-                service_name=service_name,
-                service_type=service_type,
-                implementation=implementation,
-                config=config,
-            )
-        )
 
     def emit_test_started_with_validation(
         self,
@@ -521,6 +483,25 @@ class EmitterRegistry(ValidatedLifecycleEmits):
 
     # -- cleanup -------------------------------------------------------------------------------
 
+    def _remove(self, kind: str, entity_id: str) -> None:
+        """Forget the machine of ``(kind, entity_id)``; a test's steps' and assertions' too.
+
+        A removed current experiment leaves ``experiment_state`` None; a removed current
+        plugin makes ``plugin_state`` the machine of plugin ``"default"`` again.
+        """
+        with self._lock:
+            machine = self._machines[kind].pop(entity_id, None)
+            self._forget_child((kind, entity_id))
+            if kind == "test":
+                for child in list(self._children.get(entity_id, ())):
+                    self._remove(*child)
+            if machine is None:
+                return
+            if machine is self.experiment_state:
+                self.experiment_state = None
+            elif machine is self.plugin_state:
+                self.get_plugin_state("default")
+
     def cleanup_test_emitter(self, test_name: str) -> None:
         """Remove the emitter of ``test_name`` (no-op when absent)."""
         with self._lock:
@@ -528,11 +509,7 @@ class EmitterRegistry(ValidatedLifecycleEmits):
 
     def cleanup_test_state(self, test_id: str) -> None:
         """Remove the machine of ``test_id`` and of the steps and assertions emitted for it."""
-        with self._lock:
-            self.test_states.pop(test_id, None)
-            for kind, child in self._children.pop(test_id, set()):
-                self._table(kind).pop(child, None)
-                self._parent.pop((kind, child), None)
+        self._remove("test", test_id)
 
     def cleanup_test(self, test_id: str, test_name: str | None = None) -> None:
         """Remove everything kept for a test: its emitter (by ``test_name``, default the id),
@@ -543,40 +520,28 @@ class EmitterRegistry(ValidatedLifecycleEmits):
 
     def cleanup_service_state(self, service_id: str) -> None:
         """Remove the machine of ``service_id`` (no-op when absent)."""
-        with self._lock:
-            self.service_states.pop(service_id, None)
+        self._remove("service", service_id)
 
     def cleanup_environment_state(self, env_id: str) -> None:
         """Remove the machine of environment ``env_id`` (no-op when absent)."""
-        with self._lock:
-            self.environment_states.pop(env_id, None)
+        self._remove("environment", env_id)
 
     def cleanup_experiment_state(self, experiment_id: str) -> None:
         """Remove the machine of ``experiment_id``; ``experiment_state`` too if it was that one."""
-        with self._lock:
-            machine = self.experiment_states.pop(experiment_id, None)
-            if machine is not None and machine is self.experiment_state:
-                self.experiment_state = None
+        self._remove("experiment", experiment_id)
 
     def cleanup_plugin_state(self, plugin_id: str) -> None:
         """Remove the machine of ``plugin_id``; if it was ``plugin_state``, that falls back to
         the machine of plugin ``"default"``."""
-        with self._lock:
-            machine = self.plugin_states.pop(plugin_id, None)
-            if machine is not None and machine is self.plugin_state:
-                self.get_plugin_state("default")
+        self._remove("plugin", plugin_id)
 
     def cleanup_step_state(self, step_id: str) -> None:
         """Remove the machine of ``step_id`` (no-op when absent)."""
-        with self._lock:
-            self.step_states.pop(step_id, None)
-            self._forget_child(("step", step_id))
+        self._remove("step", step_id)
 
     def cleanup_assertion_state(self, assertion_id: str) -> None:
         """Remove the machine of ``assertion_id`` (no-op when absent)."""
-        with self._lock:
-            self.assertion_states.pop(assertion_id, None)
-            self._forget_child(("assertion", assertion_id))
+        self._remove("assertion", assertion_id)
 
     def cleanup_finished(self) -> int:
         """Remove every machine in a terminal state, and the emitters of finished tests.
@@ -584,19 +549,15 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         Returns:
             How many machines were removed.
         """
-        removed = 0
         with self._lock:
-            for kind in MACHINES:
-                table = self._table(kind)
-                for entity_id in [i for i, m in table.items() if m.is_terminal()]:
-                    if kind == "test":
-                        self.cleanup_test(entity_id)
-                    elif kind == "experiment":
-                        self.cleanup_experiment_state(entity_id)
-                    elif kind == "plugin":
-                        self.cleanup_plugin_state(entity_id)
-                    else:
-                        table.pop(entity_id, None)
-                        self._forget_child((kind, entity_id))
-                    removed += 1
-        return removed
+            finished = [
+                (kind, entity_id)
+                for kind, table in self._machines.items()
+                for entity_id, machine in table.items()
+                if machine.is_terminal()
+            ]
+            for kind, entity_id in finished:
+                if kind == "test":
+                    self.cleanup_test_emitter(entity_id)
+                self._remove(kind, entity_id)
+        return len(finished)

@@ -31,6 +31,7 @@ with an arrow to `[*]`) allow no move at all.
 from panther_events import (
     EmitterRegistry,
     EventManager,
+    ServiceStartedEvent,
     ServiceState,
     StateTrackingObserver,
     state_for_event,
@@ -46,6 +47,9 @@ assert registry.emit_service_created_with_validation("srv", "quic-server", "serv
 assert not registry.emit_service_created_with_validation("srv", "quic-server", "server", "x")
 assert "'created'" in registry.last_refusal
 assert registry.get_service_state("srv").current_state is ServiceState.CREATED
+# Any event class through the generic entry point, checked by mypy like a constructor call.
+assert registry.emit_validated(ServiceStartedEvent, "srv", "quic-server", pid=4242)
+assert registry.get_service_state("srv").current_state is ServiceState.RUNNING
 
 # A test completed that never started is refused; started then completed is not.
 assert not registry.emit_test_completed_with_validation("t1", "handshake", success=True)
@@ -80,10 +84,15 @@ assert state_for_event("service.deployment_started") == ("service", "deploying")
 
 ## The registry
 
-Every lifecycle event has a validated emit named after its class:
-`registry.emit_service_ready_with_validation(service_id, service_name)`,
-`registry.emit_step_execution_started_with_validation(step_id, step_name, test_case_id)`, and
-so on; `registry.emit_with_validation(event)` takes any event. After each test,
+Every lifecycle event has a validated emit named after its class, taking exactly the class's
+constructor parameters: `registry.emit_service_ready_with_validation(service_id,
+service_name)`, `registry.emit_step_execution_started_with_validation(step_id, step_name,
+test_case_id)`, and so on. Each is declared in one line from its class
+(`emit_service_ready_with_validation = validated(ServiceReadyEvent)`), so mypy checks the
+arguments as it checks a constructor call. `registry.emit_validated(ServiceReadyEvent, "srv",
+"quic-server")` is the same for any class, and `registry.emit_with_validation(event)` takes a
+built event. The domain emitters' `emit_<event>` methods are declared the same way
+(`emits(ServiceReadyEvent)`) and `emitter.emit(EventClass, ...)` builds any class. After each test,
 `registry.cleanup_test(test_id)` drops the test's emitter and machines (with its steps' and
 assertions'), so long experiments keep no per-test state.
 """

@@ -205,6 +205,23 @@ class StateManager(ABC):
         """Return the most recent transition, or None when the machine never moved."""
         return self.state_history[-1] if self.state_history else None
 
+    def undo_transition(self, transition: StateTransition) -> bool:
+        """Take back ``transition`` when it is still this machine's latest move.
+
+        The machine returns to ``transition.from_state`` and the entry leaves the history
+        (the time in the current state still counts from the move taken back). Used to roll
+        back a move whose event could not be published.
+
+        Returns:
+            True when undone; False (nothing changes) when ``transition`` is not the latest
+            move, because the machine moved again since or never made it.
+        """
+        if not self.state_history or self.state_history[-1] is not transition:
+            return False
+        self.state_history.pop()
+        self.current_state = transition.from_state
+        return True
+
     def reset_to_initial_state(self, initial_state: BaseState | None = None) -> None:
         """Go back to ``initial_state`` (default: the one given at construction); clear history.
 

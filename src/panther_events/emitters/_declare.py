@@ -1,0 +1,131 @@
+"""Emit methods declared in one line from their event class: ``emit_x = emits(XEvent)``.
+
+A method that only forwards its arguments to an event constructor is not written out: the
+class's ``__init__`` is its one source. Each descriptor here is typed with a ``ParamSpec``
+captured from the constructor, so ``emitter.emit_service_started(service_nme="x")`` is
+rejected by mypy exactly as ``ServiceStartedEvent(service_nme="x")`` is, and at run time the
+bound method shows the constructor's parameters (``help()``, ``inspect.signature``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from types import MethodType
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+
+from ..events.base import BaseEvent
+
+if TYPE_CHECKING:
+    from .base import EntityEventEmitterBase, EventEmitterBase
+
+__all__ = ["emits", "emits_for_entity", "validated"]
+
+P = ParamSpec("P")
+E = TypeVar("E", bound=BaseEvent)
+R = TypeVar("R")
+
+
+class _Declared(Generic[P, R]):
+    """A method made of one function; ``__get__`` binds it to the instance as ``def`` would.
+
+    Attributes:
+        function: the plain function (``self`` first) that class access returns.
+        event_class: the event class the method builds.
+    """
+
+    __slots__ = ("event_class", "function")
+
+    def __init__(
+        self,
+        function: Callable[..., R],
+        event_class: type[BaseEvent],
+        doc: str,
+        *,
+        filled: int = 0,
+        returns: str = "",
+    ) -> None:
+        # The signature help() shows: self, then the constructor's parameters except the
+        # ``filled`` leading ones the method supplies itself (a bound emitter's entity id).
+        params = list(inspect.signature(event_class).parameters.values())[filled:]
+        this = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        function.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [this, *params], return_annotation=returns or event_class.__name__
+        )
+        function.__doc__ = doc
+        self.function = function
+        self.event_class = event_class
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.function.__name__ = name
+        self.function.__qualname__ = f"{owner.__qualname__}.{name}"
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Callable[..., R]: ...
+    @overload
+    def __get__(self, instance: object, owner: type) -> Callable[P, R]: ...
+    def __get__(self, instance: object | None, owner: type) -> Callable[..., R]:
+        if instance is None:
+            return self.function
+        return MethodType(self.function, instance)
+
+
+class emits(_Declared[P, E]):  # noqa: N801 - used like a decorator, named like one
+    """``emit_x = emits(XEvent)``: a method that builds ``XEvent(...)``, emits and returns it."""
+
+    __slots__ = ()
+
+    def __init__(self, event_class: Callable[P, E]) -> None:
+        cls: Any = event_class
+
+        def method(emitter: EventEmitterBase, /, *args: Any, **kwargs: Any) -> E:
+            event: E = cls(*args, **kwargs)
+            emitter._emit_event(event)
+            return event
+
+        super().__init__(method, cls, _doc(cls, "emit it through the manager and return it"))
+
+
+class emits_for_entity(_Declared[P, E]):  # noqa: N801 - used like a decorator, named like one
+    """``emit_x = emits_for_entity(XEvent)``: like ``emits``, for an emitter bound to an entity.
+
+    The class's first constructor parameter (``test_id``) is the emitter's ``entity_id``; the
+    method takes the others.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, event_class: Callable[Concatenate[str, P], E]) -> None:
+        cls: Any = event_class
+
+        def method(emitter: EntityEventEmitterBase, /, *args: Any, **kwargs: Any) -> E:
+            event: E = cls(emitter.entity_id, *args, **kwargs)
+            emitter._emit_event(event)
+            return event
+
+        doc = _doc(cls, "for this emitter's entity, emit it through the manager and return it")
+        super().__init__(method, cls, doc, filled=1)
+
+
+class validated(_Declared[P, bool]):  # noqa: N801 - used like a decorator, named like one
+    """``emit_x_with_validation = validated(XEvent)``: build the event, then
+    ``emit_with_validation(event)``: True when emitted, False when the lifecycle forbids it."""
+
+    __slots__ = ()
+
+    def __init__(self, event_class: Callable[P, BaseEvent]) -> None:
+        cls: Any = event_class
+
+        def method(registry: Any, /, *args: Any, **kwargs: Any) -> bool:
+            return bool(registry.emit_with_validation(cls(*args, **kwargs)))
+
+        doc = _doc(
+            cls,
+            "check and move its entity's state machine, emit it and return True; when the "
+            "lifecycle forbids it, emit nothing and return False (see emit_with_validation)",
+        )
+        super().__init__(method, cls, doc, returns="bool")
+
+
+def _doc(cls: type[BaseEvent], what: str) -> str:
+    return f"Emit ``{cls.EVENT_TYPE}``: build a ``{cls.__name__}`` from the arguments, {what}."
