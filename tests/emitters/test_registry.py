@@ -178,6 +178,18 @@ class TestEmitterRegistryBasics:
             assert getter("b") is not a
             assert a.entity_id == "a"
 
+    def test_state_tables_are_views_of_one_table_per_kind(
+        self, setup: tuple[EmitterRegistry, RecordingObserver, EventManager]
+    ) -> None:
+        """<kind>_states show the machines get_state makes; replacing one is refused."""
+        registry, _, _ = setup
+        for kind in MACHINES:
+            machine = registry.get_state(kind, "x")
+            assert getattr(registry, f"{kind}_states")["x"] is machine
+        with pytest.raises(AttributeError, match="read-only"):
+            registry.service_states = {}  # type: ignore[assignment]
+        assert "x" in registry.service_states
+
     def test_experiment_state_per_id(
         self, setup: tuple[EmitterRegistry, RecordingObserver, EventManager]
     ) -> None:

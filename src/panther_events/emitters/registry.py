@@ -40,7 +40,14 @@ from ..states.assertion import AssertionStateManager
 from ..states.base import EntityStateManager, StateTransition
 from ..states.environment import EnvironmentStateManager
 from ..states.experiment import ExperimentStateManager
-from ..states.mapping import EVENT_TRANSITIONS, MACHINES, PHASE_EVENTS, check_event, target_state
+from ..states.mapping import (
+    EVENT_TRANSITIONS,
+    MACHINES,
+    PHASE_EVENTS,
+    check_event,
+    machine_class,
+    target_state,
+)
 from ..states.plugin import PluginStateManager
 from ..states.service import ServiceStateManager
 from ..states.step import StepStateManager
@@ -93,6 +100,12 @@ class _MachinesOf(Generic[M]):
 
     def __get__(self, registry: EmitterRegistry, owner: type) -> dict[str, M]:
         return cast("dict[str, M]", registry._machines[self.kind])
+
+    def __set__(self, registry: EmitterRegistry, value: object) -> None:
+        raise AttributeError(
+            f"EmitterRegistry.{self.kind}_states is read-only: change it in place or with "
+            f"get_{self.kind}_state() / cleanup_{self.kind}_state()"
+        )
 
 
 class EmitterRegistry(ValidatedLifecycleEmits):
@@ -282,10 +295,7 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         Raises:
             ValueError: for an unknown kind; the message lists the known ones.
         """
-        cls = MACHINES.get(kind)
-        if cls is None:
-            raise ValueError(f"unknown entity kind {kind!r}; expected one of {sorted(MACHINES)}")
-        return self._machine(cls, entity_id)
+        return self._machine(machine_class(kind), entity_id)
 
     def get_all_state_managers(self) -> dict[str, object]:
         """Return every machine, for debugging: ``"<kind>:<entity id>"`` -> machine."""
@@ -458,7 +468,7 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         with self._lock:
             machine = self.test_states.get(test_id)
             # An unknown test is refused without creating a machine for it.
-            state = TestState.PENDING if machine is None else machine.current_state
+            state = TestState.PENDING if machine is None else machine.get_current_state()
             if state not in _TEST_STARTED:
                 self._refuse(
                     f"test.completed needs test {test_id!r} to have started executing, but it "

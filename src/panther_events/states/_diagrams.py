@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .mapping import EVENT_TRANSITIONS, MACHINES, PHASE_EVENTS, STATELESS_EVENTS
+from .mapping import EVENT_TRANSITIONS, MACHINES, PHASE_EVENTS, STATELESS_EVENTS, machine_class
 
 __all__ = ["render_mermaid", "render_state_machines_doc"]
 
@@ -132,12 +132,7 @@ def render_mermaid(kind: str) -> str:
     Raises:
         ValueError: for an unknown kind; the message lists the known ones.
     """
-    try:
-        machine = MACHINES[kind]
-    except KeyError:
-        raise ValueError(
-            f"unknown entity kind {kind!r}; expected one of {sorted(MACHINES)}"
-        ) from None
+    machine = machine_class(kind)
     states = list(type(machine.INITIAL_STATE))
     lines = ["stateDiagram-v2", f"    [*] --> {machine.INITIAL_STATE.value}"]
     for state in states:

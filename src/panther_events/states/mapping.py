@@ -55,16 +55,21 @@ __all__ = [
     "target_state",
 ]
 
-#: entity kind -> its machine class (initial state: ``INITIAL_STATE``; table: ``TRANSITIONS``).
+#: entity kind (the class's ``KIND``) -> its machine class (initial state: ``INITIAL_STATE``;
+#: table: ``TRANSITIONS``). The one list of entity kinds: the registry, the tracking observer
+#: and the diagrams derive theirs from it.
 MACHINES: Mapping[str, type[EntityStateManager]] = MappingProxyType(
     {
-        "experiment": ExperimentStateManager,
-        "test": TestStateManager,
-        "service": ServiceStateManager,
-        "environment": EnvironmentStateManager,
-        "plugin": PluginStateManager,
-        "step": StepStateManager,
-        "assertion": AssertionStateManager,
+        machine.KIND: machine
+        for machine in (
+            ExperimentStateManager,
+            TestStateManager,
+            ServiceStateManager,
+            EnvironmentStateManager,
+            PluginStateManager,
+            StepStateManager,
+            AssertionStateManager,
+        )
     }
 )
 
@@ -258,12 +263,7 @@ def state_enum(kind: str) -> type[BaseState]:
     Raises:
         ValueError: for an unknown kind; the message lists the known ones.
     """
-    try:
-        return _ENUMS[kind]
-    except KeyError:
-        raise ValueError(
-            f"unknown entity kind {kind!r}; expected one of {sorted(MACHINES)}"
-        ) from None
+    return _ENUMS[machine_class(kind).KIND]
 
 
 def new_machine(kind: str, entity_id: str) -> EntityStateManager:
@@ -272,13 +272,19 @@ def new_machine(kind: str, entity_id: str) -> EntityStateManager:
     Raises:
         ValueError: for an unknown kind; the message lists the known ones.
     """
-    try:
-        machine = MACHINES[kind]
-    except KeyError:
-        raise ValueError(
-            f"unknown entity kind {kind!r}; expected one of {sorted(MACHINES)}"
-        ) from None
-    return machine(entity_id)
+    return machine_class(kind)(entity_id)
+
+
+def machine_class(kind: str) -> type[EntityStateManager]:
+    """Return the machine class of an entity kind (``"service"`` -> ``ServiceStateManager``).
+
+    Raises:
+        ValueError: for an unknown kind; the message lists the known ones.
+    """
+    machine = MACHINES.get(kind)
+    if machine is None:
+        raise ValueError(f"unknown entity kind {kind!r}; expected one of {sorted(MACHINES)}")
+    return machine
 
 
 class EventCheck(NamedTuple):
