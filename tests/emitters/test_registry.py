@@ -658,6 +658,18 @@ class TestCleanup:
         assert set(registry.test_states) == {"live"}
         assert registry.step_states == {}
 
+    def test_cleanup_finished_counts_every_machine_it_removes(
+        self, setup: tuple[EmitterRegistry, RecordingObserver, EventManager]
+    ) -> None:
+        """A finished test takes its steps along, finished or not, and each one is counted."""
+        registry, _, _ = setup
+        registry.emit_test_started_with_validation("done", "x")
+        registry.emit_step_execution_started_with_validation("running", "s", "done")
+        registry.emit_step_skipped_with_validation("skipped", "s", test_case_id="done")
+        registry.emit_test_completed_with_validation("done", "x", True)
+        assert registry.cleanup_finished() == 3
+        assert set(registry.get_all_state_managers()) == {"plugin:default"}
+
     def test_ten_thousand_tests_leave_no_per_test_state(self) -> None:
         """A long run that cleans up after each test keeps nothing per test."""
         manager = EventManager(dedup=False, history_limit=0)

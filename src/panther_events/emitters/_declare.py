@@ -12,7 +12,16 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from types import MethodType
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Generic,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    overload,
+)
 
 from ..events.base import BaseEvent
 
@@ -24,6 +33,13 @@ __all__ = ["emits", "emits_for_entity", "validated"]
 P = ParamSpec("P")
 E = TypeVar("E", bound=BaseEvent)
 R = TypeVar("R")
+
+
+class _Validating(Protocol):
+    """What a ``validated`` method needs from its instance (``EmitterRegistry`` has it)."""
+
+    def emit_with_validation(self, event: BaseEvent) -> bool:
+        """Check and move the event's state machine, then emit; False when forbidden."""
 
 
 class _Declared(Generic[P, R]):
@@ -70,7 +86,7 @@ class _Declared(Generic[P, R]):
         return MethodType(self.function, instance)
 
 
-class emits(_Declared[P, E]):  # noqa: N801 - used like a decorator, named like one
+class emits(_Declared[P, E]):  # noqa: N801 - reads as a function where used: x = emits(XEvent)
     """``emit_x = emits(XEvent)``: a method that builds ``XEvent(...)``, emits and returns it."""
 
     __slots__ = ()
@@ -86,7 +102,7 @@ class emits(_Declared[P, E]):  # noqa: N801 - used like a decorator, named like 
         super().__init__(method, cls, _doc(cls, "emit it through the manager and return it"))
 
 
-class emits_for_entity(_Declared[P, E]):  # noqa: N801 - used like a decorator, named like one
+class emits_for_entity(_Declared[P, E]):  # noqa: N801 - reads as a function where used: x = emits(XEvent)
     """``emit_x = emits_for_entity(XEvent)``: like ``emits``, for an emitter bound to an entity.
 
     The class's first constructor parameter (``test_id``) is the emitter's ``entity_id``; the
@@ -107,7 +123,7 @@ class emits_for_entity(_Declared[P, E]):  # noqa: N801 - used like a decorator, 
         super().__init__(method, cls, doc, filled=1)
 
 
-class validated(_Declared[P, bool]):  # noqa: N801 - used like a decorator, named like one
+class validated(_Declared[P, bool]):  # noqa: N801 - reads as a function where used: x = emits(XEvent)
     """``emit_x_with_validation = validated(XEvent)``: build the event, then
     ``emit_with_validation(event)``: True when emitted, False when the lifecycle forbids it."""
 
@@ -116,8 +132,8 @@ class validated(_Declared[P, bool]):  # noqa: N801 - used like a decorator, name
     def __init__(self, event_class: Callable[P, BaseEvent]) -> None:
         cls: Any = event_class
 
-        def method(registry: Any, /, *args: Any, **kwargs: Any) -> bool:
-            return bool(registry.emit_with_validation(cls(*args, **kwargs)))
+        def method(registry: _Validating, /, *args: Any, **kwargs: Any) -> bool:
+            return registry.emit_with_validation(cls(*args, **kwargs))
 
         doc = _doc(
             cls,

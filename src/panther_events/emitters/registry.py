@@ -493,24 +493,27 @@ class EmitterRegistry(ValidatedLifecycleEmits):
 
     # -- cleanup -------------------------------------------------------------------------------
 
-    def _remove(self, kind: str, entity_id: str) -> None:
+    def _remove(self, kind: str, entity_id: str) -> int:
         """Forget the machine of ``(kind, entity_id)``; a test's steps' and assertions' too.
 
         A removed current experiment leaves ``experiment_state`` None; a removed current
         plugin makes ``plugin_state`` the machine of plugin ``"default"`` again.
+
+        Returns:
+            How many machines were removed (0 when none was kept).
         """
         with self._lock:
             machine = self._machines[kind].pop(entity_id, None)
             self._forget_child((kind, entity_id))
+            removed = 0 if machine is None else 1
             if kind == "test":
                 for child in list(self._children.get(entity_id, ())):
-                    self._remove(*child)
-            if machine is None:
-                return
-            if machine is self.experiment_state:
+                    removed += self._remove(*child)
+            if machine is not None and machine is self.experiment_state:
                 self.experiment_state = None
-            elif machine is self.plugin_state:
+            elif machine is not None and machine is self.plugin_state:
                 self.get_plugin_state("default")
+            return removed
 
     def cleanup_test_emitter(self, test_name: str) -> None:
         """Remove the emitter of ``test_name`` (no-op when absent)."""
@@ -556,9 +559,13 @@ class EmitterRegistry(ValidatedLifecycleEmits):
     def cleanup_finished(self) -> int:
         """Remove every machine in a terminal state, and the emitters of finished tests.
 
+        A finished test's steps and assertions go with it, finished or not (as with
+        ``cleanup_test``).
+
         Returns:
-            How many machines were removed.
+            How many machines were removed in all.
         """
+        removed = 0
         with self._lock:
             finished = [
                 (kind, entity_id)
@@ -569,5 +576,5 @@ class EmitterRegistry(ValidatedLifecycleEmits):
             for kind, entity_id in finished:
                 if kind == "test":
                     self.cleanup_test_emitter(entity_id)
-                self._remove(kind, entity_id)
-        return len(finished)
+                removed += self._remove(kind, entity_id)
+        return removed
