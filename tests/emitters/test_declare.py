@@ -35,6 +35,7 @@ class TestDeclaredMethods:
         function = ServiceEventEmitter.emit_service_started
         assert list(inspect.signature(function).parameters)[:2] == ["self", "service_id"]
         assert function.__qualname__ == "ServiceEventEmitter.emit_service_started"
+        assert function.__module__ == ServiceEventEmitter.__module__
 
     def test_entity_emitter_fills_its_id_and_hides_it(
         self, manager: EventManager, recorded: RecordingObserver

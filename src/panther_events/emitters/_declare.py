@@ -75,6 +75,7 @@ class _Declared(Generic[P, R]):
     def __set_name__(self, owner: type, name: str) -> None:
         self.function.__name__ = name
         self.function.__qualname__ = f"{owner.__qualname__}.{name}"
+        self.function.__module__ = owner.__module__
 
     @overload
     def __get__(self, instance: None, owner: type) -> Callable[..., R]: ...
