@@ -4,7 +4,10 @@ A framework can drive a whole experiment through one registry. Each ``*_with_val
 method checks the entity's state machine, moves it, emits the event and returns True; when the
 lifecycle forbids the event (a test completed that never started, a service created twice) it
 emits nothing, logs why on the ``panther_events.registry`` logger and returns False (the reason
-is also kept in ``last_refusal``).
+is also kept in ``last_refusal``). Those methods are declared in one line each from their
+event class (``_validated.py``) and take exactly its constructor's parameters;
+``emit_validated(EventClass, ...)`` does the same for any class. Only the spec's two test
+methods, which emit several events, are written out here.
 
 Memory: state machines and test emitters are created on demand and live until a ``cleanup_*``
 method removes them; ``cleanup_test`` drops a test's emitter, machine and the machines of the
