@@ -98,7 +98,7 @@ from .plugins import (
 )
 from .results import AssertionRecord, TestOutcome
 from .schema import TestSpec
-from .services import ManagedService, ServiceNotReady
+from .services import ManagedService, ServiceExited, ServiceNotReady
 
 if TYPE_CHECKING:
     from .engine import ExperimentRunner
@@ -111,6 +111,8 @@ logger = logging.getLogger("panther_events.runner")
 _STEP_GRACE = 0.5
 # How long a cancelled step's thread is awaited before the engine moves on without it.
 _CANCEL_WAIT = 2.0
+# How long a failed step waits for a service to be seen dead, when its failure is a crash's echo.
+_CRASH_GRACE = 0.25
 
 
 class _Interrupted(Exception):
@@ -138,11 +140,13 @@ class TestRun:
         self.metrics: dict[str, float] = {}
         # Set by the health monitor when a service dies; read by the step loop.
         self.crash_reason: str | None = None
-        self._crashed = threading.Event()
         self._monitor_stop = threading.Event()
         self._monitor: threading.Thread | None = None
         self._env_created = False
         self._dead: set[str] = set()
+        # Held while a crash is detected and reported, so the health monitor and the step loop
+        # report a service's death once, and no health event follows its service.error.
+        self._crash_lock = threading.RLock()
         self._checks = 0
 
     def emit(self, event: BaseEvent) -> bool:
@@ -298,15 +302,21 @@ class TestRun:
                 checks = service.wait_ready(self.runner._stop)
             except ServiceNotReady as exc:
                 self._check_interrupt()
+                crashed = isinstance(exc, ServiceExited)
                 self.emit(
                     ServiceErrorEvent(
-                        sid,
-                        s.name,
-                        str(exc),
-                        "ServiceNotReady",
-                        {"output_tail": service.output_tail()},
+                        sid, s.name, str(exc), "ServiceCrashed" if crashed else "ServiceNotReady",
+                        {"exit_code": service.returncode, "output_tail": service.output_tail()},
                     )
-                )
+                )  # fmt: skip
+                if crashed:
+                    service.stop_reason = "crashed"
+                    self._dead.add(s.name)
+                    self.emit(
+                        ExperimentServiceFailureEvent(
+                            self.runner.experiment_id, s.name, str(exc), {"test": self.spec.name}
+                        )
+                    )
                 return self._deploy_failed(s.name, str(exc))
             startup = time.monotonic() - began
             self.metrics[f"service.{s.name}.startup_seconds"] = startup
@@ -350,6 +360,7 @@ class TestRun:
                 step_failure = f"step {name!r} failed: {record.error}"
         steps_duration = time.monotonic() - began
         self.metrics["test.steps_duration_seconds"] = steps_duration
+        self._check_services()
         self._check_interrupt()
 
         if step_failure is None and self.crash_reason is not None:
@@ -445,6 +456,7 @@ class TestRun:
             worker.join(0.05)
             if not worker.is_alive():
                 break
+            self._check_services()
             if time.monotonic() >= deadline:
                 why = f"timed out after {timeout}s"
             elif self.crash_reason is not None:
@@ -458,7 +470,9 @@ class TestRun:
                 return None, why
         outcome = box[0]
         if isinstance(outcome, BaseException):
+            self._check_services(grace=_CRASH_GRACE)
             return None, str(outcome) or type(outcome).__name__
+        self._check_services()
         return outcome, None
 
     def _step_context(self) -> StepContext:
@@ -583,7 +597,7 @@ class TestRun:
     # -- health ----------------------------------------------------------------------------
 
     def _start_monitor(self) -> None:
-        watched = [s for s in self.services.values() if s.spec.health.enabled]
+        watched = self._watched()
         if not watched:
             return
         self._monitor = threading.Thread(
@@ -622,18 +636,42 @@ class TestRun:
         # Each check is its own observation: the number keeps two equal ones from having the
         # same content id (the manager would drop the second as a duplicate).
         event.add_data("check_number", self._checks)
-        self.emit(event)
-        if report.passed:
-            return
-        if service.is_running():
-            return  # alive but not answering: reported, not fatal
+        with self._crash_lock:
+            if service.name in self._dead:
+                return  # the step loop saw the death first and reported it
+            self.emit(event)
+            if not report.passed and not service.is_running():
+                self._report_crash(service)
+
+    def _check_services(self, grace: float = 0.0) -> None:
+        """Report every watched service that has died, waiting up to ``grace`` for one to.
+
+        A peer's connection closing is often the first sign of its crash, a moment before the
+        kernel marks the process dead: after a failed step a short ``grace`` lets the crash,
+        not its symptom, become the test's reason.
+        """
+        deadline = time.monotonic() + grace
+        while True:
+            with self._crash_lock:
+                for service in self._watched():
+                    if service.name not in self._dead and not service.is_running():
+                        self._report_crash(service)
+            if self.crash_reason is not None or time.monotonic() >= deadline:
+                return
+            time.sleep(0.01)
+
+    def _watched(self) -> list[ManagedService]:
+        """The services whose exit is a crash (``health.enabled: false`` opts a service out)."""
+        return [s for s in self.services.values() if s.spec.health.enabled]
+
+    def _report_crash(self, service: ManagedService) -> None:
+        """Emit ``service.error`` and ``experiment.service_failure`` once; hold the crash lock."""
         self._dead.add(service.name)
-        code = service.proc.returncode if service.proc is not None else None
-        reason = f"service {service.name!r} exited unexpectedly with status {code}"
+        reason = service.crash_message()
         self.emit(
             ServiceErrorEvent(
-                sid, service.name, reason, "ServiceCrashed",
-                {"exit_code": code, "output_tail": service.output_tail()},
+                self.service_ids[service.name], service.name, reason, "ServiceCrashed",
+                {"exit_code": service.returncode, "output_tail": service.output_tail()},
             )
         )  # fmt: skip
         self.emit(
@@ -644,7 +682,6 @@ class TestRun:
         service.stop_reason = "crashed"
         if self.crash_reason is None:
             self.crash_reason = reason
-        self._crashed.set()
 
     # -- teardown and verdict --------------------------------------------------------------
 
@@ -654,6 +691,7 @@ class TestRun:
         self._monitor_stop.set()
         if self._monitor is not None:
             self._monitor.join()
+        self._check_services()  # a death since the last step (during the assertions) counts
         self.emit(TestTeardownStartedEvent(tid))
         for name in reversed(list(self.services)):
             self._stop_service(name, self.services[name])

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
+from .._exit_status import describe_exit_status
 from ._process import kill_tree
 from .plugins import Step, StepContext, StepFailed, StepResult, StrictParams
 from .schema import argv_of
@@ -110,7 +111,7 @@ class CommandStep(Step):
             raise StepFailed("cancelled")
         if self.params.check and proc.returncode != 0:
             raise StepFailed(
-                f"command {shlex.join(argv)!r} exited with status {proc.returncode} "
+                f"command {shlex.join(argv)!r} exited with {describe_exit_status(proc.returncode)} "
                 f"(set check: false to let an exit_code assertion judge it); stderr: "
                 f"{result.stderr.strip()[-500:]!r}"
             )
