@@ -11,10 +11,12 @@ import logging
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from .._durations import TEST_DURATION_KEY, seconds_between
 from ..events.assertion import (
     AssertionProgressEvent,
     AssertionResultEvent,
@@ -161,10 +163,11 @@ class TestRun:
     def run(self) -> None:
         began = time.monotonic()
         tid, spec = self.test_id, self.spec
+        first_phase = TestSetupStartedEvent(
+            tid, len(spec.services), [s.name for s in spec.services]
+        )
         try:
-            self.emit(
-                TestSetupStartedEvent(tid, len(spec.services), [s.name for s in spec.services])
-            )
+            self.emit(first_phase)
             if self._setup_environment() and self._deploy():
                 self._check_interrupt()
                 self.emit(
@@ -180,7 +183,8 @@ class TestRun:
             self._teardown()
             if self.crash_reason is not None:  # a crash after the steps still fails the test
                 self._fail(self.crash_reason, "service")
-            self.outcome.duration = time.monotonic() - began
+            # The one definition of a test's duration (see panther_events._durations).
+            self.outcome.duration = seconds_between(first_phase.timestamp, datetime.now(UTC)) or 0.0
             self._verdict()
             # Long experiments keep no per-test state in the registry.
             registry = self.runner.registry
@@ -769,11 +773,11 @@ class TestRun:
             outcome.passed = True
             self.emit(TestCompletedEvent(tid, self.spec.name, outcome.duration, summary))
         else:
-            self.emit(
-                TestFailedEvent(
-                    tid, self.spec.name, outcome.reason, "TestFailed", outcome.phase, summary
-                )
+            failed = TestFailedEvent(
+                tid, self.spec.name, outcome.reason, "TestFailed", outcome.phase, summary
             )
+            failed.add_data(TEST_DURATION_KEY, outcome.duration)
+            self.emit(failed)
 
 
 def _jsonable(value: Any) -> Any:

@@ -34,6 +34,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from .._durations import TEST_DURATION_KEY
 from ..emitters import EmitterRegistry
 from ..events.base import BaseEvent
 from ..events.experiment import (
@@ -245,7 +246,9 @@ class ExperimentRunner:
 
     def _not_run(self, outcome: TestOutcome, reason: str) -> None:
         outcome.reason, outcome.phase = reason, "not_run"
-        self._emit(TestFailedEvent(outcome.test_id, outcome.name, reason, "NotRun", "not_run"))
+        failed = TestFailedEvent(outcome.test_id, outcome.name, reason, "NotRun", "not_run")
+        failed.add_data(TEST_DURATION_KEY, 0.0)
+        self._emit(failed)
 
     # -- plugins ---------------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ class TestOutcome:
         reason: why it failed (None when it passed).
         phase: the phase that failed (``environment``, ``deployment``, ``steps``,
             ``assertions``, ``interrupted``, ``not_run``).
-        duration: seconds from creation to verdict.
+        duration: seconds from its first phase to its verdict (``panther_events._durations``).
         steps: every step that ran.
         assertions: every assertion checked.
     """

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, Self, runtime_checkable
 
+from .._durations import seconds_between
 from .._patterns import compile_pattern
 from ..events.base import BaseEvent
 from ..exceptions import RunNotFoundError
@@ -123,9 +124,7 @@ class RunInfo:
     @property
     def duration_seconds(self) -> float | None:
         """Seconds from the first to the last event, or None for an empty run."""
-        if self.first_time is None or self.last_time is None:
-            return None
-        return (self.last_time - self.first_time).total_seconds()
+        return seconds_between(self.first_time, self.last_time)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict of every field plus ``duration_seconds``."""
