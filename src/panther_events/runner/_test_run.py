@@ -253,7 +253,7 @@ class TestRun:
 
     def _deploy(self) -> bool:
         tid, env = self.test_id, self.environment
-        specs = self.spec.services
+        specs = self.spec.start_order()  # each after what it depends on, and once that is ready
         self.emit(TestDeploymentStartedEvent(tid, [s.name for s in specs]))
         # Ports first: a service's command may name another service's port.
         ports: dict[str, int | None] = {}

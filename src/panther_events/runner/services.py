@@ -128,6 +128,17 @@ class ManagedService:
         """Return the last ``lines`` lines of the service's output, for error messages."""
         return "\n".join(self.read_output().splitlines()[-lines:])
 
+    def output_excerpt(self) -> str:
+        """The last lines of its output for a message, or a sentence saying it wrote nothing."""
+        tail = self.output_tail()
+        if tail.strip():
+            return tail
+        return (
+            f"(it wrote nothing to {self.stdout_path.name} or {self.stderr_path.name}; a program "
+            "that buffers its output writes it only at exit: run it unbuffered, for Python "
+            "with PYTHONUNBUFFERED=1 in the service's env)"
+        )
+
     def view(self) -> ServiceView:
         """Return the read-only face steps and assertions see."""
         return ServiceView(self.name, self.port, self.is_running, self.read_output)
@@ -175,7 +186,7 @@ class ManagedService:
                 raise ServiceNotReady(
                     f"service {self.name!r} not ready after {ready.timeout}s: {what} never "
                     f"passed; raise ready.timeout or check the service's output:\n"
-                    f"{self.output_tail()}"
+                    f"{self.output_excerpt()}"
                 )
             if stop.wait(_POLL):
                 raise ServiceNotReady(f"service {self.name!r}: interrupted while waiting")
@@ -236,7 +247,7 @@ class ManagedService:
         if not self.is_running():
             raise ServiceExited(
                 f"service {self.name!r} exited with {describe_exit_status(self.returncode)} "
-                f"{when}; its output:\n{self.output_tail()}",
+                f"{when}; its output:\n{self.output_excerpt()}",
                 self.returncode,
             )
 
