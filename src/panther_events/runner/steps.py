@@ -11,9 +11,10 @@ import re
 import shlex
 import socket
 import subprocess
+import tempfile
 import threading
 import time
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
@@ -72,41 +73,48 @@ class CommandStep(Step):
         self._lock = threading.Lock()
 
     def run(self, context: StepContext, timeout: float) -> StepResult:
-        """Run the command to completion or until ``timeout``; capture stdout and stderr."""
+        """Run the command until it exits or ``timeout``; capture stdout and stderr.
+
+        The output is read once the command itself exits. It goes to temporary files, not
+        pipes: a background process it started (``sleep 300 &`` in a shell) would keep a pipe
+        open, and reading to its end would wait for that process. What is still running in
+        the command's process group when it exits is killed with it.
+        """
         argv = context.wrap_command(self.params.argv())
-        with self._lock:
-            if context.cancelled.is_set():
-                raise StepFailed("cancelled before it started")
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            with self._lock:
+                if context.cancelled.is_set():
+                    raise StepFailed("cancelled before it started")
+                try:
+                    self._proc = subprocess.Popen(
+                        argv,
+                        cwd=context.workdir,
+                        env={**context.env, **self.params.env},
+                        stdin=subprocess.PIPE
+                        if self.params.input is not None
+                        else subprocess.DEVNULL,
+                        stdout=out,
+                        stderr=err,
+                        start_new_session=True,
+                    )
+                except OSError as exc:
+                    raise StepFailed(f"cannot run {argv[0]!r}: {exc}") from exc
+            proc = self._proc
+            data = self.params.input.encode() if self.params.input is not None else None
             try:
-                self._proc = subprocess.Popen(
-                    argv,
-                    cwd=context.workdir,
-                    env={**context.env, **self.params.env},
-                    stdin=subprocess.PIPE if self.params.input is not None else subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    start_new_session=True,
-                )
-            except OSError as exc:
-                raise StepFailed(f"cannot run {argv[0]!r}: {exc}") from exc
-        proc = self._proc
-        data = self.params.input.encode() if self.params.input is not None else None
-        try:
-            out, err = proc.communicate(data, timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
-            kill_tree(proc)
-            proc.communicate()
-            raise StepFailed(
-                f"command {shlex.join(argv)!r} still running after {timeout}s; killed"
-            ) from exc
-        finally:
-            kill_tree(proc)  # anything it left running in its group goes with it
-        result = StepResult(
-            output=out.decode(errors="replace"),
-            stderr=err.decode(errors="replace"),
-            exit_code=proc.returncode,
-            details={"argv": argv},
-        )
+                proc.communicate(data, timeout=timeout)  # writes stdin, waits for the exit
+            except subprocess.TimeoutExpired as exc:
+                raise StepFailed(
+                    f"command {shlex.join(argv)!r} still running after {timeout}s; killed"
+                ) from exc
+            finally:
+                kill_tree(proc)  # anything it left running in its group goes with it
+            result = StepResult(
+                output=_read_all(out),
+                stderr=_read_all(err),
+                exit_code=proc.returncode,
+                details={"argv": argv},
+            )
         if context.cancelled.is_set():
             raise StepFailed("cancelled")
         if self.params.check and proc.returncode != 0:
@@ -122,6 +130,11 @@ class CommandStep(Step):
         with self._lock:
             if self._proc is not None:
                 kill_tree(self._proc)
+
+
+def _read_all(file: IO[bytes]) -> str:
+    file.seek(0)
+    return file.read().decode(errors="replace")
 
 
 class WaitParams(StrictParams):
