@@ -1,8 +1,9 @@
 """One test of a run, phase by phase: environment, services, steps, assertions, teardown.
 
-The engine (:mod:`panther_events.runner.engine`) creates a :class:`TestRun` per test and calls
-``run()``, which never raises for a failure of the test: the outcome records it. Teardown
-always runs, and stops every service it started whatever happened before.
+The engine creates a :class:`TestRun` per test, with the run's
+:class:`~panther_events.runner._context.RunContext`, and calls ``run()``, which never raises for
+a failure of the test: the outcome records it. Teardown always runs, and stops every service it
+started whatever happened before.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -87,6 +88,7 @@ from ..events.test import (
     TestTeardownCompletedEvent,
     TestTeardownStartedEvent,
 )
+from ._context import RunContext
 from ._template import TemplateError, substitute
 from .environments import LocalEnvironment, create_environment
 from .plugins import (
@@ -95,15 +97,12 @@ from .plugins import (
     ServiceView,
     Step,
     StepContext,
+    StepOutput,
     StepRecord,
-    StepResult,
 )
 from .results import AssertionRecord, TestOutcome
 from .schema import TestSpec
 from .services import ManagedService, ServiceExited, ServiceNotReady
-
-if TYPE_CHECKING:
-    from .engine import ExperimentRunner
 
 __all__ = ["TestRun"]
 
@@ -126,15 +125,15 @@ class TestRun:
 
     __test__ = False
 
-    def __init__(self, runner: ExperimentRunner, index: int, spec: TestSpec, outcome: TestOutcome):
-        self.runner = runner
+    def __init__(self, context: RunContext, index: int, spec: TestSpec, outcome: TestOutcome):
+        self.context = context
         self.index = index
         self.spec = spec
         self.outcome = outcome
         self.test_id = outcome.test_id
         self.env_id = f"{self.test_id}/environment"
         self.environment: LocalEnvironment = create_environment(
-            spec.name, spec.environment, keep_workdir=runner.keep_workdirs
+            spec.name, spec.environment, keep_workdir=context.keep_workdirs
         )
         self.services: dict[str, ManagedService] = {}
         self.service_ids: dict[str, str] = {}
@@ -152,11 +151,11 @@ class TestRun:
         self._checks = 0
 
     def emit(self, event: BaseEvent) -> bool:
-        return self.runner._emit(event)
+        return self.context.emit(event)
 
     def _check_interrupt(self) -> None:
-        if self.runner.interrupted:
-            raise _Interrupted(self.runner._interrupt_reason or "interrupted")
+        if self.context.interrupted:
+            raise _Interrupted(self.context.interrupt_reason or "interrupted")
 
     # -- the phases ------------------------------------------------------------------------
 
@@ -187,7 +186,7 @@ class TestRun:
             self.outcome.duration = seconds_between(first_phase.timestamp, datetime.now(UTC)) or 0.0
             self._verdict()
             # Long experiments keep no per-test state in the registry.
-            registry = self.runner.registry
+            registry = self.context.registry
             registry.cleanup_test(self.test_id, self.spec.name)
             for sid in self.service_ids.values():
                 registry.cleanup_service_state(sid)
@@ -220,10 +219,13 @@ class TestRun:
                     raise
                 self.emit(
                     NetworkSetupCompletedEvent(
-                        self.env_id, self.spec.name, etype, allocated_resources=net,
+                        self.env_id,
+                        self.spec.name,
+                        etype,
+                        allocated_resources=net,
                         duration=time.monotonic() - began,
                     )
-                )  # fmt: skip
+                )
                 details |= net
         except Exception as exc:
             message = f"environment {etype!r} setup failed: {exc}"
@@ -245,8 +247,8 @@ class TestRun:
         self.variables = {
             "python": sys.executable,
             "workdir": str(env.workdir),
-            "experiment_dir": str(self.runner.experiment.path.parent),
-            "experiment": self.runner.spec.name,
+            "experiment_dir": str(self.context.experiment.path.parent),
+            "experiment": self.context.experiment.spec.name,
             "test": self.spec.name,
         }
         return True
@@ -292,35 +294,25 @@ class TestRun:
                 self.emit(ServiceDestroyedEvent(sid, s.name, {"started": False}))
                 return self._deploy_failed(s.name, message)
             self.services[s.name] = service
-            endpoint = f"127.0.0.1:{service.port}" if service.port else None
-            ports_list = [service.port] if service.port else None
             self.emit(
                 ServiceDeploymentCompletedEvent(
-                    sid, s.name, env.type, endpoint, ports_list,
-                    {"pid": pid, "stdout": str(service.stdout_path),
-                     "stderr": str(service.stderr_path)},
+                    sid,
+                    s.name,
+                    env.type,
+                    endpoint=f"127.0.0.1:{service.port}" if service.port else None,
+                    ports=[service.port] if service.port else None,
+                    deployment_details={"pid": pid, **service.log_paths()},
                 )
-            )  # fmt: skip
+            )
             self.emit(ServiceStartedEvent(sid, s.name, pid, time.time()))
             try:
-                checks = service.wait_ready(self.runner._stop)
+                checks = service.wait_ready(self.context.stop)
             except ServiceNotReady as exc:
                 self._check_interrupt()
                 crashed = isinstance(exc, ServiceExited)
-                self.emit(
-                    ServiceErrorEvent(
-                        sid, s.name, str(exc), "ServiceCrashed" if crashed else "ServiceNotReady",
-                        {"exit_code": service.returncode, "output_tail": service.output_tail()},
-                    )
-                )  # fmt: skip
-                if crashed:
-                    service.stop_reason = "crashed"
-                    self._dead.add(s.name)
-                    self.emit(
-                        ExperimentServiceFailureEvent(
-                            self.runner.experiment_id, s.name, str(exc), {"test": self.spec.name}
-                        )
-                    )
+                self._service_error(
+                    service, str(exc), "ServiceCrashed" if crashed else "ServiceNotReady"
+                )
                 return self._deploy_failed(s.name, str(exc))
             startup = time.monotonic() - began
             self.metrics[f"service.{s.name}.startup_seconds"] = startup
@@ -351,7 +343,7 @@ class TestRun:
         self.emit(TestExecutionStartedEvent(tid, names))
         began = time.monotonic()
         step_failure: str | None = None
-        params = self.runner.experiment.step_params[self.index]
+        params = self.context.experiment.step_params[self.index]
         for i, (step, name) in enumerate(zip(spec.steps, names, strict=True)):
             step_id = f"{tid}/step/{name}"
             reason = self._skip_reason(step_failure)
@@ -381,14 +373,16 @@ class TestRun:
             return
         self.emit(
             TestExecutionCompletedEvent(
-                tid, time.monotonic() - began, len(self.outcome.steps),
-                sum(a.passed for a in self.outcome.assertions),
+                tid,
+                duration_seconds=time.monotonic() - began,
+                steps_completed=len(self.outcome.steps),
+                assertions_passed=sum(a.passed for a in self.outcome.assertions),
             )
-        )  # fmt: skip
+        )
 
     def _skip_reason(self, step_failure: str | None) -> str | None:
-        if self.runner.interrupted:
-            return f"experiment interrupted: {self.runner._interrupt_reason}"
+        if self.context.interrupted:
+            return f"experiment interrupted: {self.context.interrupt_reason}"
         if self.crash_reason is not None:
             return self.crash_reason
         if step_failure is not None:
@@ -409,10 +403,10 @@ class TestRun:
             )
         )
         began = time.monotonic()
-        result: StepResult | None = None
+        result: StepOutput | None = None
         error: str | None = None
         try:
-            cls = self.runner._plugins["step", kind]
+            cls = self.context.plugins["step", kind]
             params = cls.Params.model_validate(
                 substitute(raw.model_dump(by_alias=True), self.variables)
             )
@@ -428,10 +422,14 @@ class TestRun:
             assert result is not None
             self.emit(
                 StepExecutionCompletedEvent(
-                    step_id, name, tid, duration,
-                    {"exit_code": result.exit_code, **result.details}, result.output[-4000:],
+                    step_id,
+                    name,
+                    test_case_id=tid,
+                    duration=duration,
+                    result={"exit_code": result.exit_code, **result.details},
+                    output=result.output[-4000:],
                 )
-            )  # fmt: skip
+            )
             self.emit(TestStepCompletedEvent(tid, name, duration, {"exit_code": result.exit_code}))
         else:
             details = {"kind": kind}
@@ -441,10 +439,10 @@ class TestRun:
             self.emit(TestStepFailedEvent(tid, name, error, "StepFailed"))
         return StepRecord(name, kind, duration, result, error)
 
-    def _call_step(self, plugin: Step, timeout: float) -> tuple[StepResult | None, str | None]:
+    def _call_step(self, plugin: Step, timeout: float) -> tuple[StepOutput | None, str | None]:
         """Run ``plugin`` on a worker thread; cancel it on timeout, crash or interrupt."""
         context = self._step_context()
-        box: list[StepResult | BaseException] = []
+        box: list[StepOutput | BaseException] = []
 
         def work() -> None:
             try:
@@ -465,8 +463,8 @@ class TestRun:
                 why = f"timed out after {timeout}s"
             elif self.crash_reason is not None:
                 why = f"cancelled: {self.crash_reason}"
-            elif self.runner.interrupted:
-                why = f"cancelled: experiment interrupted ({self.runner._interrupt_reason})"
+            elif self.context.interrupted:
+                why = f"cancelled: experiment interrupted ({self.context.interrupt_reason})"
             if why is not None:
                 context.cancelled.set()
                 plugin.cancel()
@@ -513,12 +511,16 @@ class TestRun:
         # result event per assertion and the counts at the end.
         aid = f"{tid}/assertions"
         kinds = [a.kind for a in spec.assertions]
+        listed = [{"name": n, "kind": k} for n, k in zip(names, kinds, strict=True)]
         self.emit(
             AssertionsValidationStartedEvent(
-                aid, "assertions", tid, None, len(names),
-                {"assertions": [{"name": n, "kind": k} for n, k in zip(names, kinds, strict=True)]},
+                aid,
+                "assertions",
+                test_case_id=tid,
+                total_assertions=len(names),
+                validation_config={"assertions": listed},
             )
-        )  # fmt: skip
+        )
         began = time.monotonic()
         context = AssertionContext(
             spec.name,
@@ -527,7 +529,7 @@ class TestRun:
             dict(self.metrics),
             steps_duration,
         )
-        params = self.runner.experiment.assertion_params[self.index]
+        params = self.context.experiment.assertion_params[self.index]
         for i, (name, kind) in enumerate(zip(names, kinds, strict=True)):
             self.emit(
                 AssertionProgressEvent(
@@ -541,10 +543,16 @@ class TestRun:
         failed_names = [r.name for r in records if not r.passed]
         self.emit(
             AssertionsValidationCompletedEvent(
-                aid, "assertions", tid, None, time.monotonic() - began, passed, failed,
-                len(records), {"failed": failed_names},
+                aid,
+                "assertions",
+                test_case_id=tid,
+                duration=time.monotonic() - began,
+                passed_count=passed,
+                failed_count=failed,
+                total_count=len(records),
+                summary={"failed": failed_names},
             )
-        )  # fmt: skip
+        )
         failure = None
         if failed:
             first = next(r for r in records if not r.passed)
@@ -563,7 +571,7 @@ class TestRun:
         tid = self.test_id
         config = raw.model_dump(mode="json")
         try:
-            cls = self.runner._plugins["assertion", kind]
+            cls = self.context.plugins["assertion", kind]
             params = cls.Params.model_validate(
                 substitute(raw.model_dump(by_alias=True), self.variables)
             )
@@ -574,23 +582,33 @@ class TestRun:
             message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
             self.emit(
                 AssertionResultEvent(
-                    aid, name, tid, None, False, None, None, f"error: {message}",
-                    {"kind": kind, "error_type": type(exc).__name__},
+                    aid,
+                    name,
+                    test_case_id=tid,
+                    assertion_passed=False,
+                    assertion_message=f"error: {message}",
+                    assertion_details={"kind": kind, "error_type": type(exc).__name__},
                 )
-            )  # fmt: skip
+            )
             self.emit(
                 TestAssertionCheckedEvent(
                     tid, kind, config, False, {"name": name, "error": message}
                 )
             )
-            self.runner._plugin_error("assertion", kind, message)
+            self.context.plugin_error("assertion", kind, message)
             return AssertionRecord(name, kind, None, message)
         self.emit(
             AssertionResultEvent(
-                aid, name, tid, None, outcome.passed, _jsonable(outcome.expected),
-                _jsonable(outcome.actual), outcome.message, {"kind": kind},
+                aid,
+                name,
+                test_case_id=tid,
+                assertion_passed=outcome.passed,
+                expected_value=_jsonable(outcome.expected),
+                actual_value=_jsonable(outcome.actual),
+                assertion_message=outcome.message,
+                assertion_details={"kind": kind},
             )
-        )  # fmt: skip
+        )
         self.emit(
             TestAssertionCheckedEvent(
                 tid, kind, config, outcome.passed, {"name": name, "message": outcome.message}
@@ -670,22 +688,35 @@ class TestRun:
 
     def _report_crash(self, service: ManagedService) -> None:
         """Emit ``service.error`` and ``experiment.service_failure`` once; hold the crash lock."""
-        self._dead.add(service.name)
         reason = service.crash_message()
-        self.emit(
-            ServiceErrorEvent(
-                self.service_ids[service.name], service.name, reason, "ServiceCrashed",
-                {"exit_code": service.returncode, "output_tail": service.output_tail()},
-            )
-        )  # fmt: skip
-        self.emit(
-            ExperimentServiceFailureEvent(
-                self.runner.experiment_id, service.name, reason, {"test": self.spec.name}
-            )
-        )
-        service.stop_reason = "crashed"
+        self._service_error(service, reason, "ServiceCrashed")
         if self.crash_reason is None:
             self.crash_reason = reason
+
+    def _service_error(self, service: ManagedService, message: str, error_type: str) -> None:
+        """Emit ``service.error``; a crash (``ServiceCrashed``) also fails the experiment's
+        service (``experiment.service_failure``) and is reported only once."""
+        self.emit(
+            ServiceErrorEvent(
+                self.service_ids[service.name],
+                service.name,
+                message,
+                error_type=error_type,
+                error_details={
+                    "exit_code": service.returncode,
+                    "output_tail": service.output_tail(),
+                },
+            )
+        )
+        if error_type != "ServiceCrashed":
+            return
+        self._dead.add(service.name)
+        service.stop_reason = "crashed"
+        self.emit(
+            ExperimentServiceFailureEvent(
+                self.context.experiment_id, service.name, message, {"test": self.spec.name}
+            )
+        )
 
     # -- teardown and verdict --------------------------------------------------------------
 
@@ -704,7 +735,7 @@ class TestRun:
             stray = env.sweep()
             if stray:
                 logger.warning("test %r: killed stray processes %s", self.spec.name, stray)
-            reason = "interrupted" if self.runner.interrupted else "test_completed"
+            reason = "interrupted" if self.context.interrupted else "test_completed"
             self.emit(EnvironmentTeardownStartedEvent(self.env_id, self.spec.name, etype, reason))
             t0 = time.monotonic()
             error: str | None = None
@@ -749,11 +780,7 @@ class TestRun:
             self.emit(ResourceMetricEvent("peak_memory_bytes", float(peak), name, test, meta))
         self.emit(TimingMetricEvent(f"service.{name}.uptime", uptime, "teardown", test, name))
         self.emit(ServiceStoppedEvent(sid, name, code, service.stop_reason or how, uptime))
-        self.emit(
-            ServiceDestroyedEvent(
-                sid, name, {"stdout": str(service.stdout_path), "stderr": str(service.stderr_path)}
-            )
-        )
+        self.emit(ServiceDestroyedEvent(sid, name, service.log_paths()))
 
     def _verdict(self) -> None:
         tid, outcome = self.test_id, self.outcome

@@ -128,6 +128,10 @@ class ManagedService:
         """Return the last ``lines`` lines of the service's output, for error messages."""
         return "\n".join(self.read_output().splitlines()[-lines:])
 
+    def log_paths(self) -> dict[str, str]:
+        """Where its output is captured: ``{"stdout": path, "stderr": path}``."""
+        return {"stdout": str(self.stdout_path), "stderr": str(self.stderr_path)}
+
     def output_excerpt(self) -> str:
         """The last lines of its output for a message, or a sentence saying it wrote nothing."""
         tail = self.output_tail()

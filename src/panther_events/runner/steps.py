@@ -21,7 +21,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .._exit_status import describe_exit_status
 from ._process import kill_tree
-from .plugins import Step, StepContext, StepFailed, StepResult, StrictParams
+from .plugins import Step, StepContext, StepFailed, StepOutput, StrictParams
 from .schema import argv_of
 
 __all__ = ["CommandStep", "HttpGetStep", "TcpSendStep", "UdpSendStep", "WaitStep"]
@@ -72,7 +72,7 @@ class CommandStep(Step):
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
 
-    def run(self, context: StepContext, timeout: float) -> StepResult:
+    def run(self, context: StepContext, timeout: float) -> StepOutput:
         """Run the command until it exits or ``timeout``; capture stdout and stderr.
 
         The output is read once the command itself exits. It goes to temporary files, not
@@ -109,7 +109,7 @@ class CommandStep(Step):
                 ) from exc
             finally:
                 kill_tree(proc)  # anything it left running in its group goes with it
-            result = StepResult(
+            result = StepOutput(
                 output=_read_all(out),
                 stderr=_read_all(err),
                 exit_code=proc.returncode,
@@ -152,11 +152,11 @@ class WaitStep(Step):
         super().__init__(params)
         self.params: WaitParams = params
 
-    def run(self, context: StepContext, timeout: float) -> StepResult:
+    def run(self, context: StepContext, timeout: float) -> StepOutput:
         """Wait ``seconds`` unless cancelled."""
         if context.cancelled.wait(min(self.params.seconds, timeout + 1)):
             raise StepFailed(f"cancelled during a {self.params.seconds}s wait")
-        return StepResult(details={"seconds": self.params.seconds})
+        return StepOutput(details={"seconds": self.params.seconds})
 
 
 class _SendParams(StrictParams):
@@ -198,7 +198,7 @@ class TcpSendStep(Step):
         super().__init__(params)
         self.params: TcpSendParams = params
 
-    def run(self, context: StepContext, timeout: float) -> StepResult:
+    def run(self, context: StepContext, timeout: float) -> StepOutput:
         """Send ``data``; with ``expect``, read until it appears, the peer closes, or timeout."""
         address = self.params.address(context)
         deadline = time.monotonic() + timeout
@@ -227,7 +227,7 @@ class TcpSendStep(Step):
         text = reply.decode(errors="replace")
         if expect is not None and expect.encode() not in reply:
             raise StepFailed(f"expected a reply containing {expect!r}, got {text!r}")
-        return StepResult(output=text, details={"sent_bytes": len(self.params.data.encode())})
+        return StepOutput(output=text, details={"sent_bytes": len(self.params.data.encode())})
 
 
 class UdpSendParams(_SendParams):
@@ -243,7 +243,7 @@ class UdpSendStep(Step):
         super().__init__(params)
         self.params: UdpSendParams = params
 
-    def run(self, context: StepContext, timeout: float) -> StepResult:
+    def run(self, context: StepContext, timeout: float) -> StepOutput:
         """Send ``data``; with ``expect``, receive datagrams until one contains it or timeout."""
         address = self.params.address(context)
         deadline = time.monotonic() + timeout
@@ -266,7 +266,7 @@ class UdpSendStep(Step):
         text = reply.decode(errors="replace")
         if expect is not None and expect.encode() not in reply:
             raise StepFailed(f"expected a datagram containing {expect!r}, got {text!r}")
-        return StepResult(output=text, details={"sent_bytes": len(self.params.data.encode())})
+        return StepOutput(output=text, details={"sent_bytes": len(self.params.data.encode())})
 
 
 class HttpGetParams(StrictParams):
@@ -311,7 +311,7 @@ class HttpGetStep(Step):
         super().__init__(params)
         self.params: HttpGetParams = params
 
-    def run(self, context: StepContext, timeout: float) -> StepResult:
+    def run(self, context: StepContext, timeout: float) -> StepOutput:
         """Fetch, then check status and body."""
         host, port, target = self._target(context)
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
@@ -336,7 +336,7 @@ class HttpGetStep(Step):
                 f"GET {details['url']}: body does not contain {self.params.expect_body!r}; "
                 f"it starts {body[:200]!r}"
             )
-        return StepResult(output=body, details=details)
+        return StepOutput(output=body, details=details)
 
     def _target(self, context: StepContext) -> tuple[str, int, str]:
         if self.params.url is not None:
