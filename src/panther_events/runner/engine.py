@@ -84,7 +84,8 @@ class ExperimentRunner:
             one on ``manager``).
         catalog: the plugins (default: the installed entry points).
         keep_workdirs: keep each test's working directory (service logs) after the run.
-        experiment_id: the run's id (default: ``<name>-<UTC time>-<random>``).
+        experiment_id: the run's id (default: ``new_run_id(name, host=True)``,
+            ``<name>-<UTC time>-<random>-<host>``).
     """
 
     def __init__(
