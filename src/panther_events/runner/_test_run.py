@@ -39,9 +39,6 @@ from ..events.environment import (
     NetworkTeardownCompletedEvent,
     NetworkTeardownStartedEvent,
 )
-from ..events.experiment import (
-    ExperimentServiceFailureEvent,
-)
 from ..events.metrics import MetricsSummaryEvent, ResourceMetricEvent, TimingMetricEvent
 from ..events.service import (
     ServiceCreatedEvent,
@@ -49,9 +46,6 @@ from ..events.service import (
     ServiceDeploymentFailedEvent,
     ServiceDeploymentStartedEvent,
     ServiceDestroyedEvent,
-    ServiceErrorEvent,
-    ServiceHealthCheckFailedEvent,
-    ServiceHealthCheckPassedEvent,
     ServiceReadyEvent,
     ServiceStartedEvent,
     ServiceStoppedEvent,
@@ -90,6 +84,7 @@ from ..events.test import (
 )
 from ._context import RunContext
 from ._template import TemplateError, substitute
+from ._watch import ServiceWatch
 from .environments import LocalEnvironment, create_environment
 from .plugins import (
     Assertion,
@@ -139,16 +134,10 @@ class TestRun:
         self.service_ids: dict[str, str] = {}
         self.variables: dict[str, str] = {}
         self.metrics: dict[str, float] = {}
-        # Set by the health monitor when a service dies; read by the step loop.
-        self.crash_reason: str | None = None
-        self._monitor_stop = threading.Event()
-        self._monitor: threading.Thread | None = None
+        self.watch = ServiceWatch(
+            self.emit, context.experiment_id, spec.name, self.services, self.service_ids
+        )
         self._env_created = False
-        self._dead: set[str] = set()
-        # Held while a crash is detected and reported, so the health monitor and the step loop
-        # report a service's death once, and no health event follows its service.error.
-        self._crash_lock = threading.RLock()
-        self._checks = 0
 
     def emit(self, event: BaseEvent) -> bool:
         return self.context.emit(event)
@@ -180,8 +169,8 @@ class TestRun:
             self._fail(f"runner error: {type(exc).__name__}: {exc}", "runner")
         finally:
             self._teardown()
-            if self.crash_reason is not None:  # a crash after the steps still fails the test
-                self._fail(self.crash_reason, "service")
+            if self.watch.crash_reason is not None:  # a crash after the steps still fails the test
+                self._fail(self.watch.crash_reason, "service")
             # The one definition of a test's duration (see panther_events._durations).
             self.outcome.duration = seconds_between(first_phase.timestamp, datetime.now(UTC)) or 0.0
             self._verdict()
@@ -310,7 +299,7 @@ class TestRun:
             except ServiceNotReady as exc:
                 self._check_interrupt()
                 crashed = isinstance(exc, ServiceExited)
-                self._service_error(
+                self.watch.error(
                     service, str(exc), "ServiceCrashed" if crashed else "ServiceNotReady"
                 )
                 return self._deploy_failed(s.name, str(exc))
@@ -326,7 +315,7 @@ class TestRun:
         self.emit(
             TestDeploymentCompletedEvent(tid, [d["name"] for d in deployed], {"services": deployed})
         )
-        self._start_monitor()
+        self.watch.start()
         return True
 
     def _deploy_failed(self, name: str, message: str) -> bool:
@@ -356,18 +345,18 @@ class TestRun:
                 step_failure = f"step {name!r} failed: {record.error}"
         steps_duration = time.monotonic() - began
         self.metrics["test.steps_duration_seconds"] = steps_duration
-        self._check_services()
+        self.watch.check()
         self._check_interrupt()
 
-        if step_failure is None and self.crash_reason is not None:
-            step_failure = self.crash_reason
+        if step_failure is None and self.watch.crash_reason is not None:
+            step_failure = self.watch.crash_reason
         assertion_failure = self._assertions(steps_duration)
         self._check_interrupt()
         if step_failure is not None or assertion_failure is not None:
             phase = "steps" if step_failure is not None else "assertions"
             reason = step_failure or assertion_failure or ""
-            if self.crash_reason is not None:
-                reason, phase = self.crash_reason, "service"
+            if self.watch.crash_reason is not None:
+                reason, phase = self.watch.crash_reason, "service"
             self.emit(TestExecutionFailedEvent(tid, reason, "TestFailed", phase))
             self._fail(reason, phase)
             return
@@ -383,8 +372,8 @@ class TestRun:
     def _skip_reason(self, step_failure: str | None) -> str | None:
         if self.context.interrupted:
             return f"experiment interrupted: {self.context.interrupt_reason}"
-        if self.crash_reason is not None:
-            return self.crash_reason
+        if self.watch.crash_reason is not None:
+            return self.watch.crash_reason
         if step_failure is not None:
             return f"an earlier {step_failure}"
         return None
@@ -458,11 +447,11 @@ class TestRun:
             worker.join(0.05)
             if not worker.is_alive():
                 break
-            self._check_services()
+            self.watch.check()
             if time.monotonic() >= deadline:
                 why = f"timed out after {timeout}s"
-            elif self.crash_reason is not None:
-                why = f"cancelled: {self.crash_reason}"
+            elif self.watch.crash_reason is not None:
+                why = f"cancelled: {self.watch.crash_reason}"
             elif self.context.interrupted:
                 why = f"cancelled: experiment interrupted ({self.context.interrupt_reason})"
             if why is not None:
@@ -472,9 +461,9 @@ class TestRun:
                 return None, why
         outcome = box[0]
         if isinstance(outcome, BaseException):
-            self._check_services(grace=_CRASH_GRACE)
+            self.watch.check(grace=_CRASH_GRACE)
             return None, str(outcome) or type(outcome).__name__
-        self._check_services()
+        self.watch.check()
         return outcome, None
 
     def _step_context(self) -> StepContext:
@@ -616,117 +605,12 @@ class TestRun:
         )
         return AssertionRecord(name, kind, outcome)
 
-    # -- health ----------------------------------------------------------------------------
-
-    def _start_monitor(self) -> None:
-        watched = self._watched()
-        if not watched:
-            return
-        self._monitor = threading.Thread(
-            target=self._watch, args=(watched,), name=f"health-{self.spec.name}", daemon=True
-        )
-        self._monitor.start()
-
-    def _watch(self, services: list[ManagedService]) -> None:
-        due = dict.fromkeys((s.name for s in services), 0.0)
-        tick = min(s.spec.health.interval for s in services)
-        while not self._monitor_stop.is_set():
-            now = time.monotonic()
-            for service in services:
-                if now < due[service.name] or service.name in self._dead:
-                    continue
-                due[service.name] = now + service.spec.health.interval
-                self._health(service)
-            if self._monitor_stop.wait(min(tick, 0.1)):
-                return
-
-    def _health(self, service: ManagedService) -> None:
-        sid = self.service_ids[service.name]
-        report = service.check_health()
-        if self._monitor_stop.is_set():
-            return  # teardown started: a stop is not a crash
-        self._checks += 1
-        event: ServiceHealthCheckPassedEvent | ServiceHealthCheckFailedEvent
-        if report.passed:
-            event = ServiceHealthCheckPassedEvent(
-                sid, service.name, report.check_type, report.endpoint, report.response_time_ms
-            )
-        else:
-            event = ServiceHealthCheckFailedEvent(
-                sid, service.name, report.check_type, report.error or "failed", report.endpoint
-            )
-        # Each check is its own observation: the number keeps two equal ones from having the
-        # same content id (the manager would drop the second as a duplicate).
-        event.add_data("check_number", self._checks)
-        with self._crash_lock:
-            if service.name in self._dead:
-                return  # the step loop saw the death first and reported it
-            self.emit(event)
-            if not report.passed and not service.is_running():
-                self._report_crash(service)
-
-    def _check_services(self, grace: float = 0.0) -> None:
-        """Report every watched service that has died, waiting up to ``grace`` for one to.
-
-        A peer's connection closing is often the first sign of its crash, a moment before the
-        kernel marks the process dead: after a failed step a short ``grace`` lets the crash,
-        not its symptom, become the test's reason.
-        """
-        deadline = time.monotonic() + grace
-        while True:
-            with self._crash_lock:
-                for service in self._watched():
-                    if service.name not in self._dead and not service.is_running():
-                        self._report_crash(service)
-            if self.crash_reason is not None or time.monotonic() >= deadline:
-                return
-            time.sleep(0.01)
-
-    def _watched(self) -> list[ManagedService]:
-        """The services whose exit is a crash (``health.enabled: false`` opts a service out)."""
-        return [s for s in self.services.values() if s.spec.health.enabled]
-
-    def _report_crash(self, service: ManagedService) -> None:
-        """Emit ``service.error`` and ``experiment.service_failure`` once; hold the crash lock."""
-        reason = service.crash_message()
-        self._service_error(service, reason, "ServiceCrashed")
-        if self.crash_reason is None:
-            self.crash_reason = reason
-
-    def _service_error(self, service: ManagedService, message: str, error_type: str) -> None:
-        """Emit ``service.error``; a crash (``ServiceCrashed``) also fails the experiment's
-        service (``experiment.service_failure``) and is reported only once."""
-        self.emit(
-            ServiceErrorEvent(
-                self.service_ids[service.name],
-                service.name,
-                message,
-                error_type=error_type,
-                error_details={
-                    "exit_code": service.returncode,
-                    "output_tail": service.output_tail(),
-                },
-            )
-        )
-        if error_type != "ServiceCrashed":
-            return
-        self._dead.add(service.name)
-        service.stop_reason = "crashed"
-        self.emit(
-            ExperimentServiceFailureEvent(
-                self.context.experiment_id, service.name, message, {"test": self.spec.name}
-            )
-        )
-
     # -- teardown and verdict --------------------------------------------------------------
 
     def _teardown(self) -> None:
         tid = self.test_id
         began = time.monotonic()
-        self._monitor_stop.set()
-        if self._monitor is not None:
-            self._monitor.join()
-        self._check_services()  # a death since the last step (during the assertions) counts
+        self.watch.stop()  # also reports a death since the last step (during the assertions)
         self.emit(TestTeardownStartedEvent(tid))
         for name in reversed(list(self.services)):
             self._stop_service(name, self.services[name])
