@@ -83,10 +83,11 @@ class ServiceWatch:
         deadline = time.monotonic() + grace
         while True:
             with self._lock:
-                for service in self._watched():
-                    if service.name not in self._dead and not service.is_running():
+                living = [s for s in self._watched() if s.name not in self._dead]
+                for service in living:
+                    if not service.is_running():
                         self._report_crash(service)
-            if self.crash_reason is not None or time.monotonic() >= deadline:
+            if not living or self.crash_reason is not None or time.monotonic() >= deadline:
                 return
             time.sleep(0.01)
 
