@@ -120,3 +120,24 @@ class TestCommandKilledBySignal:
         run = run_text(text, tmp_path)
         (test,) = run.result.tests
         assert "exited with SIGABRT (-6)" in (test.reason or ""), test.reason
+
+
+class TestCrashWhileAnotherGetsReady:
+    """A service that dies while a later service is still getting ready."""
+
+    def test_no_step_runs_against_the_dead_service(self, tmp_path: Path) -> None:
+        """The crash is reported when deployment completes; every step is skipped."""
+        text = (
+            "name: x\ntests:\n  - name: t\n    services:\n"
+            f"      - {{name: short, command: [{PY}, -c, 'import time; time.sleep(0.2)']}}\n"
+            "      - {name: slow, command: [sleep, '300'], ready: {delay: 1.0}}\n"
+            "    steps:\n      - {name: first, kind: wait, seconds: 0}\n"
+        )
+        run = run_text(text, tmp_path)
+        (test,) = run.result.tests
+        assert test.reason == "service 'short' exited unexpectedly with status 0"
+        assert test.phase == "service"
+        (skipped,) = run.of_type("step.skipped")
+        assert skipped.step_name == "first"
+        check_lifecycles(run.events)
+        assert run.refused == []

@@ -58,7 +58,9 @@ class ServiceWatch:
         self._checks = 0
 
     def start(self) -> None:
-        """Start the health thread (once every service is ready)."""
+        """Start the health thread (once every service is ready): a service that died while
+        a later one was getting ready is reported now, before any step runs."""
+        self.check()
         watched = self._watched()
         if watched:
             self._thread = threading.Thread(
