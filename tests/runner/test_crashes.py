@@ -127,10 +127,13 @@ class TestCrashWhileAnotherGetsReady:
 
     def test_no_step_runs_against_the_dead_service(self, tmp_path: Path) -> None:
         """The crash is reported when deployment completes; every step is skipped."""
+        (tmp_path / "wait_for_exit.py").write_text(WAIT_FOR_EXIT, encoding="utf-8")
         text = (
             "name: x\ntests:\n  - name: t\n    services:\n"
-            f"      - {{name: short, command: [{PY}, -c, 'import time; time.sleep(0.2)']}}\n"
-            "      - {name: slow, command: [sleep, '300'], ready: {delay: 1.0}}\n"
+            "      - {name: short,\n"
+            "         command: [/bin/sh, -c, 'echo $$$$ > short.pid; exec sleep 0.5']}\n"
+            f"      - {{name: slow, command: [{PY}, '{tmp_path / 'wait_for_exit.py'}'],\n"
+            "         ready: {log: ready, timeout: 60}}\n"
             "    steps:\n      - {name: first, kind: wait, seconds: 0}\n"
         )
         run = run_text(text, tmp_path)
@@ -141,3 +144,17 @@ class TestCrashWhileAnotherGetsReady:
         assert skipped.step_name == "first"
         check_lifecycles(run.events)
         assert run.refused == []
+
+
+# Ready only once the process in short.pid has ended (a zombie or gone): no race on timing.
+WAIT_FOR_EXIT = """
+import pathlib, time
+pidfile = pathlib.Path("short.pid")
+while not pidfile.exists() or not pidfile.read_text().strip():
+    time.sleep(0.01)
+stat = pathlib.Path(f"/proc/{pidfile.read_text().strip()}/stat")
+while stat.exists() and stat.read_text().rsplit(")", 1)[-1].split()[0] != "Z":
+    time.sleep(0.01)
+print("ready", flush=True)
+time.sleep(300)
+"""

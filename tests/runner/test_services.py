@@ -199,7 +199,7 @@ class TestNotReadyOutput:
         )
         service = (
             f'{{name: talks, command: [{PY}, -c, "{script}"], port: 1, '
-            "ready: {tcp: true, timeout: 0.5}}"
+            "ready: {tcp: true, timeout: 3}}"  # time to start and print, even on a busy machine
         )
         run = run_text(_one_service(service), tmp_path)
         reason = run.result.tests[0].reason or ""
