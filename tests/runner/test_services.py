@@ -144,9 +144,13 @@ class TestStrayProcesses:
 
     def test_daemonized_grandchild_is_killed(self, tmp_path: Path) -> None:
         """A double-forked process in a session of its own is found by its token and killed."""
+        # "up" only once the daemon is in its own session (it writes d.txt after setsid), so
+        # teardown's group kill cannot catch it by chance: only the token sweep can.
         service = (
             '{name: forks, command: ["/bin/sh", "-c", '
-            '"(setsid sleep 301 &); echo up; exec sleep 300"], ready: {log: up}}'
+            "\"(setsid sh -c 'touch d.txt; exec sleep 301' &); "
+            'while [ ! -e d.txt ]; do sleep 0.01; done; echo up; exec sleep 300"], '
+            "ready: {log: up}}"
         )
         run = run_text(_one_service(service), tmp_path)
         (released,) = [
