@@ -386,3 +386,8 @@ class TestYamlBomb:
             "    services:\n      - {name: s, command: [run], env: *e}\n"
         )
         parse_experiment(text, "exp.yaml")
+
+    def test_deep_nesting_is_one_line_not_a_traceback(self) -> None:
+        """Thousands of nested lists are refused with one problem, not a RecursionError."""
+        ((_, _, message),) = _problems("name: x\ntests: " + "[" * 5000 + "]" * 5000)
+        assert "nests lists or mappings too deeply" in message

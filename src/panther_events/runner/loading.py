@@ -136,6 +136,9 @@ def _read_yaml(text: str, path: Path) -> tuple[yaml.Node | None, Any]:
         raise ExperimentFileError(str(path), [(None, "", f"not valid YAML: {exc}")]) from exc
     except _TooLarge as exc:
         raise ExperimentFileError(str(path), [(None, "", str(exc))]) from None
+    except RecursionError:  # PyYAML reads nested collections recursively
+        message = "the document nests lists or mappings too deeply to read; expected a few levels"
+        raise ExperimentFileError(str(path), [(None, "", message)]) from None
     return root, {} if data is None else data
 
 
