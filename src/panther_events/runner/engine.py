@@ -28,8 +28,9 @@ run as failed and records ``experiment.finished_early``. Teardown always runs.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
-from .._durations import TEST_DURATION_KEY
+from .._durations import TEST_DURATION_KEY, seconds_between
 from .._run_ids import new_run_id
 from ..emitters import EmitterRegistry
 from ..events.experiment import (
@@ -157,27 +158,30 @@ class ExperimentRunner:
             raise
 
     def _run(self) -> ExperimentOutcome:
-        began = time.monotonic()
         xid = self.experiment_id
         tests = self.spec.tests
-        self._emit(
-            ExperimentInitializedEvent(
-                xid,
-                config={
-                    "name": self.spec.name,
-                    "description": self.spec.description,
-                    "file": str(self.experiment.path),
-                    "tests": [t.name for t in tests],
-                },
-            )
+        initialized = ExperimentInitializedEvent(
+            xid,
+            config={
+                "name": self.spec.name,
+                "description": self.spec.description,
+                "file": str(self.experiment.path),
+                "tests": [t.name for t in tests],
+            },
         )
+        self._emit(initialized)
+
+        def elapsed() -> float:
+            # As ResultCollector measures the experiment: from its first event's timestamp.
+            return seconds_between(initialized.timestamp, datetime.now(UTC)) or 0.0
+
         outcomes = [TestOutcome(t.name, self._test_id(t)) for t in tests]
         if not self._load_plugins():
             reason = "plugins failed to load"
             for outcome in outcomes:
                 outcome.reason, outcome.phase = reason, "not_run"
             self._emit(ExperimentFailedEvent(xid, reason, "PluginLoadError"))
-            return ExperimentOutcome(xid, self.spec.name, outcomes, time.monotonic() - began)
+            return ExperimentOutcome(xid, self.spec.name, outcomes, elapsed())
 
         self._emit(ExperimentTestCasesInitializedEvent(xid, len(tests), [t.name for t in tests]))
         for test, outcome in zip(tests, outcomes, strict=True):
@@ -202,7 +206,7 @@ class ExperimentRunner:
             TestRun(self._context, i, test, outcome).run()
         self._stop_plugins()
 
-        duration = time.monotonic() - began
+        duration = elapsed()
         passed = sum(o.passed for o in outcomes)
         failed = len(outcomes) - passed
         self._emit(TimingMetricEvent("experiment", duration, component="runner", phase="total"))
