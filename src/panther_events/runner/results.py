@@ -35,7 +35,8 @@ class TestOutcome:
         passed: the verdict.
         reason: why it failed (None when it passed).
         phase: the phase that failed (``environment``, ``deployment``, ``steps``,
-            ``assertions``, ``interrupted``, ``not_run``).
+            ``assertions``, ``service``: a service crashed, ``interrupted``, ``not_run``,
+            ``runner``: a bug of the runner).
         duration: seconds from its first phase to its verdict (``panther_events._durations``).
         steps: every step that ran.
         assertions: every assertion checked.
