@@ -6,12 +6,38 @@ import os
 import re
 import secrets
 import socket
+import threading
 from datetime import UTC, datetime
 
 __all__ = ["new_run_id"]
 
 # Run ids become NATS subject tokens and file-name parts: no '.', wildcards or whitespace.
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
+
+
+class _Draws:
+    """Random parts never repeated within a second in this process.
+
+    Six hex digits keep ids short, but among a thousand ids of one second two would be equal
+    about once in thirty runs; remembering the current second's draws rules that out.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stamp = ""
+        self._drawn: set[str] = set()
+
+    def draw(self, stamp: str) -> str:
+        with self._lock:
+            if stamp != self._stamp:
+                self._stamp, self._drawn = stamp, set()
+            while (token := secrets.token_hex(3)) in self._drawn:
+                pass
+            self._drawn.add(token)
+            return token
+
+
+_RANDOM = _Draws()
 
 
 def new_run_id(
@@ -34,7 +60,8 @@ def new_run_id(
         now: the start time (default: now).
     """
     moment = (now or datetime.now(UTC)).astimezone(UTC)
-    parts = [f"{moment:%Y%m%dT%H%M%SZ}", secrets.token_hex(3)]
+    stamp = f"{moment:%Y%m%dT%H%M%SZ}"
+    parts = [stamp, _RANDOM.draw(stamp)]
     if name is not None:
         parts.insert(0, name)
     if host:
