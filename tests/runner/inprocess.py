@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from panther_events.manager import EventManager
-from panther_events.runner import ExperimentResult, ExperimentRunner, PluginCatalog
+from panther_events.runner import ExperimentOutcome, ExperimentRunner, PluginCatalog
 from panther_events.runner.loading import parse_experiment
 
 
@@ -16,7 +16,7 @@ from panther_events.runner.loading import parse_experiment
 class InProcessRun:
     """The result of an in-process run and every event it published, in order."""
 
-    result: ExperimentResult
+    result: ExperimentOutcome
     events: list[Any]
     refused: list[str]
 

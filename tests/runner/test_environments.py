@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from panther_events.runner import PluginCatalog, Step, StepContext, StepResult, StrictParams
+from panther_events.runner import PluginCatalog, Step, StepContext, StepOutput, StrictParams
 from panther_events.runner.environments import EnvironmentUnavailable, NetnsEnvironment
 
 from .helpers import EXAMPLES, alive_service_pids, check_lifecycles, types_of
@@ -47,13 +47,13 @@ class HostProbeStep(Step):
         super().__init__(params)
         self.params: _HostProbeParams = params
 
-    def run(self, context: StepContext, timeout: float) -> StepResult:
+    def run(self, context: StepContext, timeout: float) -> StepOutput:
         port = context.service(self.params.service).port
         try:
             with socket.create_connection(("127.0.0.1", port or 0), timeout=timeout):
-                return StepResult(output="reachable")
+                return StepOutput(output="reachable")
         except OSError:
-            return StepResult(output="unreachable")
+            return StepOutput(output="unreachable")
 
 
 class TestLocal:

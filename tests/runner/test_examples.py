@@ -113,7 +113,7 @@ class TestExamples:
         run = example_run("failing.yaml")
         tests = {t["name"]: t for t in run.json()["tests"]}
         assert "goodbye" in tests["wrong-reply"]["reason"]
-        assert "exited with 3, expected 0" in tests["bad-exit"]["reason"]
+        assert "exited with status 3, expected status 0" in tests["bad-exit"]["reason"]
         assert (
             tests["service-crash"]["reason"] == "service 'flaky' exited unexpectedly with status 3"
         )

@@ -213,3 +213,30 @@ class TestInterruptPhases:
         assert "step" not in finals  # no step ran
         assert alive_service_pids(run.events) == []
         assert run.refused == []
+
+
+BACKGROUND = """
+name: background
+tests:
+  - name: starts-a-daemon
+    steps:
+      - name: spawn
+        kind: command
+        run: "sleep 300 & echo started"
+        shell: true
+        timeout: 20
+    assertions:
+      - {kind: output_contains, step: spawn, text: started}
+"""
+
+
+class TestBackgroundProcess:
+    """A shell step that leaves a background process holding its output open."""
+
+    def test_step_ends_with_the_shell_and_nothing_survives(self, tmp_path: Path) -> None:
+        """Output is read until the shell exits (not until the pipe closes); no orphan remains."""
+        run = run_cli(_write(tmp_path, BACKGROUND), tmp_path)
+        assert run.returncode == 0, run.stdout + run.stderr
+        ((step,),) = [t["steps"] for t in run.json()["tests"]]
+        assert step["passed"], step
+        assert not leftovers(run.marker)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,7 @@ class TestLoadExperiment:
             "      - {kind: wait, seconds: 0, name: a}\n"
         )
         ((line, key, message),) = _problems(text)
-        assert (line, key) == (3, "tests[0]")
+        assert (line, key) == (6, "tests[0].steps[1].name")
         assert "'a' appears twice" in message
 
     def test_yaml_syntax_error_has_a_line(self) -> None:
@@ -213,3 +214,180 @@ class TestReferences:
         ((line, key, message),) = _problems(text)
         assert (line, key) == (5, "tests[0].steps[0].service")
         assert "no service 'echo'" in message
+
+
+class TestAllErrorsAtOnce:
+    """One validation reports every problem of the file."""
+
+    def test_duplicate_step_name_hides_no_other_error(self) -> None:
+        """A duplicate name, a plugin parameter, a reference and another test's bad port."""
+        text = (
+            "name: x\ntests:\n  - name: t\n"
+            "    steps:\n"
+            "      - {kind: wait, seconds: 0, name: a}\n"
+            "      - {kind: wait, seconds: soon, name: a}\n"
+            "    assertions:\n"
+            "      - {kind: exit_code, step: nope}\n"
+            "  - name: u\n    services:\n      - {name: s, command: [run], port: eighty}\n"
+            "    steps:\n      - {kind: wait, seconds: later}\n"
+        )
+        found = {key: message for _, key, message in _problems(text)}
+        assert "'a' appears twice" in found["tests[0].steps[1].name"]
+        assert "tests[0].steps[1].seconds" in found
+        assert "no step 'nope'" in found["tests[0].assertions[0].step"]
+        assert "tests[1].services[0].port" in found
+        assert "tests[1].steps[0].seconds" in found  # a test with a schema error too
+
+    def test_two_kinds_of_duplicates_are_both_named(self) -> None:
+        """Duplicate service and assertion names are reported together."""
+        text = (
+            "name: x\ntests:\n  - name: t\n    services:\n"
+            "      - {name: s, command: [run]}\n      - {name: s, command: [run]}\n"
+            "    assertions:\n"
+            "      - {kind: duration_under, seconds: 1, name: d}\n"
+            "      - {kind: duration_under, seconds: 1, name: d}\n"
+        )
+        found = {key: message for _, key, message in _problems(text)}
+        assert "service names in test 't'; 's' appears twice" in found["tests[0].services[1].name"]
+        assert "'d' appears twice" in found["tests[0].assertions[1].name"]
+
+
+class TestMetricReferences:
+    """metric_within names a metric the test can measure."""
+
+    def test_metric_that_cannot_exist_is_located(self) -> None:
+        """A misspelt metric is refused at its line with the metrics the test has."""
+        text = (
+            "name: x\ntests:\n  - name: t\n    steps:\n      - {kind: wait, seconds: 0}\n"
+            "    assertions:\n      - kind: metric_within\n"
+            "        metric: step.wait-2.duration_seconds\n        max: 1\n"
+        )
+        ((line, key, message),) = _problems(text)
+        assert (line, key) == (8, "tests[0].assertions[0].metric")
+        assert "no metric 'step.wait-2.duration_seconds'" in message
+        assert "'step.wait-1.duration_seconds'" in message
+
+    @pytest.mark.parametrize(
+        "metric",
+        [
+            "step.wait-1.duration_seconds",
+            "service.s.startup_seconds",
+            "service.s.cpu_seconds",
+            "service.s.peak_memory_bytes",
+            "test.steps_duration_seconds",
+        ],
+    )
+    def test_every_documented_metric_is_accepted(self, metric: str) -> None:
+        """Each metric the runner records for the test validates."""
+        text = (
+            "name: x\ntests:\n  - name: t\n    services:\n      - {name: s, command: [run]}\n"
+            "    steps:\n      - {kind: wait, seconds: 0}\n"
+            f"    assertions:\n      - {{kind: metric_within, metric: {metric}, min: 0}}\n"
+        )
+        parse_experiment(text, "exp.yaml")
+
+
+def _services(*lines: str) -> str:
+    return "name: x\ntests:\n  - name: t\n    services:\n" + "".join(
+        f"      - {line}\n" for line in lines
+    )
+
+
+class TestDependsOn:
+    """Service start order: depends_on, cycles, unknown names, port references."""
+
+    def test_unknown_dependency_is_located(self) -> None:
+        """depends_on naming no service of the test is refused at its line."""
+        text = _services("{name: a, command: [run], depends_on: [ghost]}")
+        ((line, key, message),) = _problems(text)
+        assert (line, key) == (5, "tests[0].services[0].depends_on")
+        assert "no service 'ghost'" in message and "['a']" in message
+
+    def test_cycle_is_refused(self) -> None:
+        """a -> b -> a is refused, the cycle spelt out."""
+        text = _services(
+            "{name: a, command: [run], depends_on: [b]}",
+            "{name: b, command: [run], depends_on: [a]}",
+        )
+        messages = [message for _, _, message in _problems(text)]
+        assert any("a -> b -> a" in m or "b -> a -> b" in m for m in messages), messages
+
+    def test_reference_to_a_later_service_is_refused(self) -> None:
+        """${service.back.port} in a service that starts before 'back' names the fix."""
+        text = _services(
+            "{name: front, command: [run, '${service.back.port}']}",
+            "{name: back, command: [run], port: auto}",
+        )
+        ((line, key, message),) = _problems(text)
+        assert (line, key) == (5, "tests[0].services[0].command")
+        assert "'back' starts after 'front'" in message
+        assert "depends_on: [back]" in message
+
+    def test_depends_on_makes_the_reference_valid(self) -> None:
+        """With depends_on, back starts first and front may use its port."""
+        text = _services(
+            "{name: front, command: [run, '${service.back.port}'], depends_on: [back]}",
+            "{name: back, command: [run], port: auto}",
+        )
+        experiment = parse_experiment(text, "exp.yaml")
+        (test,) = experiment.spec.tests
+        assert [s.name for s in test.start_order()] == ["back", "front"]
+
+
+BILLION_LAUGHS = """
+name: bomb
+tests:
+  - name: t
+    environment:
+      env:
+        a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+        b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+        c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+        d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+        e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+        f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+        g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+        h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+        i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+    steps:
+      - {kind: command, run: [echo, *i]}
+"""
+
+
+class TestYamlBomb:
+    """A document whose aliases expand to billions of values is refused, not validated."""
+
+    def test_billion_laughs_is_refused_with_one_line(self) -> None:
+        """One problem naming the limit and the aliases (a hang guard, not a benchmark)."""
+        box: list[BaseException | None] = []
+
+        def parse() -> None:
+            try:
+                parse_experiment(BILLION_LAUGHS, "bomb.yaml")
+            except BaseException as exc:
+                box.append(exc)
+            else:
+                box.append(None)
+
+        worker = threading.Thread(target=parse, daemon=True)
+        worker.start()
+        worker.join(30)
+        assert box, "still validating after 30 s"
+        error = box[0]
+        assert isinstance(error, ExperimentFileError)
+        ((_, _, message),) = error.problems
+        assert "aliases" in message and "values" in message
+        assert "\n" not in str(error)
+
+    def test_aliases_of_ordinary_size_are_accepted(self) -> None:
+        """Anchors and aliases used for sharing a few values still work."""
+        text = (
+            "name: x\ntests:\n  - name: t\n    environment: {env: &e {A: '1'}}\n"
+            "    services:\n      - {name: s, command: [run], env: *e}\n"
+        )
+        parse_experiment(text, "exp.yaml")
+
+    def test_deep_nesting_is_one_line_not_a_traceback(self) -> None:
+        """Thousands of nested lists are refused with one problem, not a RecursionError."""
+        ((_, _, message),) = _problems("name: x\ntests: " + "[" * 5000 + "]" * 5000)
+        assert "nests lists or mappings too deeply" in message

@@ -12,7 +12,7 @@ from panther_events.runner import (
     PluginCatalog,
     Step,
     StepContext,
-    StepResult,
+    StepOutput,
     StrictParams,
     load_experiment,
 )
@@ -21,7 +21,7 @@ from .helpers import alive_service_pids, check_lifecycles, types_of
 from .inprocess import run_text
 
 THIRD_PARTY = """
-from panther_events.runner import Step, StepResult, StrictParams
+from panther_events.runner import Step, StepOutput, StrictParams
 
 class ShoutParams(StrictParams):
     text: str
@@ -30,7 +30,7 @@ class ShoutStep(Step):
     Params = ShoutParams
 
     def run(self, context, timeout):
-        return StepResult(output=self.params.text.upper())
+        return StepOutput(output=self.params.text.upper())
 """
 
 
@@ -115,9 +115,9 @@ class StuckStep(Step):
 
     Params = _StuckParams
 
-    def run(self, context: StepContext, timeout: float) -> StepResult:
+    def run(self, context: StepContext, timeout: float) -> StepOutput:
         _release.wait(30)
-        return StepResult()
+        return StepOutput()
 
 
 class TestUncooperativeStep:

@@ -144,9 +144,13 @@ class TestStrayProcesses:
 
     def test_daemonized_grandchild_is_killed(self, tmp_path: Path) -> None:
         """A double-forked process in a session of its own is found by its token and killed."""
+        # "up" only once the daemon is in its own session (it writes d.txt after setsid), so
+        # teardown's group kill cannot catch it by chance: only the token sweep can.
         service = (
             '{name: forks, command: ["/bin/sh", "-c", '
-            '"(setsid sleep 301 &); echo up; exec sleep 300"], ready: {log: up}}'
+            "\"(setsid sh -c 'touch d.txt; exec sleep 301' &); "
+            'while [ ! -e d.txt ]; do sleep 0.01; done; echo up; exec sleep 300"], '
+            "ready: {log: up}}"
         )
         run = run_text(_one_service(service), tmp_path)
         (released,) = [
@@ -160,3 +164,57 @@ class TestStrayProcesses:
 
 def _live_pids() -> set[int]:
     return {p.pid for p in psutil.process_iter(["status"]) if p.info["status"] != "zombie"}
+
+
+class TestStartOrder:
+    """depends_on decides the start order; teardown is its reverse."""
+
+    def test_dependency_is_ready_before_its_dependent_starts(self, tmp_path: Path) -> None:
+        """front (declared first) connects to back at start-up: back was started and ready."""
+        connect = (
+            "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 2)"
+            ".close(); print('connected', flush=True); import time; time.sleep(300)"
+        )
+        text = (
+            "name: x\ntests:\n  - name: t\n    services:\n"
+            f"      - {{name: front, command: [{PY}, -c, \"{connect}\", '${{service.back.port}}'],"
+            " depends_on: [back], ready: {log: connected, timeout: 10}}\n"
+            f"      - {{name: back, command: [{PY}, {ECHO}, --port, '${{port}}'], port: auto,"
+            " ready: {tcp: true}}\n"
+            "    steps:\n      - {kind: wait, seconds: 0}\n"
+        )
+        run = run_text(text, tmp_path)
+        assert run.result.passed, run.result.to_dict()
+        started = [e.service_name for e in run.of_type("service.started")]
+        stopped = [e.service_name for e in run.of_type("service.stopping")]
+        assert started == ["back", "front"]
+        assert stopped == ["front", "back"]
+        check_lifecycles(run.events)
+
+
+class TestNotReadyOutput:
+    """The not-ready reason ends with the service's output, or says there was none."""
+
+    def test_last_lines_follow_the_reason(self, tmp_path: Path) -> None:
+        """What the service wrote (its last lines) follows 'check the service's output:'."""
+        script = (
+            "print(chr(10).join(f'line {i}' for i in range(30)), flush=True); "
+            "import time; time.sleep(300)"
+        )
+        service = (
+            f'{{name: talks, command: [{PY}, -c, "{script}"], port: 1, '
+            "ready: {tcp: true, timeout: 3}}"  # time to start and print, even on a busy machine
+        )
+        run = run_text(_one_service(service), tmp_path)
+        reason = run.result.tests[0].reason or ""
+        head, _, tail = reason.partition("check the service's output:\n")
+        assert head and tail.splitlines()[-1] == "line 29", reason
+        assert "line 0\n" not in tail  # the last lines, not everything
+
+    def test_silence_is_said(self, tmp_path: Path) -> None:
+        """A service that wrote nothing gets a sentence saying so, never an empty tail."""
+        service = "{name: mute, command: [sleep, '300'], port: 1, ready: {tcp: true, timeout: 0.2}}"
+        run = run_text(_one_service(service), tmp_path)
+        reason = run.result.tests[0].reason or ""
+        assert not reason.endswith(":\n") and not reason.endswith(":"), repr(reason)
+        assert "wrote nothing" in reason and "mute.stdout.log" in reason

@@ -26,7 +26,7 @@ from ..emitters import EmitterRegistry
 from ..exceptions import ExperimentFileError, StoreError
 from ..manager import EventManager
 from ..observers import EventStoreObserver, LoggerObserver, ProgressObserver, ResultCollector
-from ..runner import ExperimentResult, ExperimentRunner, load_experiment
+from ..runner import ExperimentOutcome, ExperimentRunner, load_experiment
 from ..store.sqlite import SQLiteEventStore
 from ._app import DbOption, JsonOption, app, get_state
 
@@ -163,7 +163,7 @@ def _attach_nats(manager: EventManager, url: str, run_id: str) -> None:
     manager.register_observer("*", NatsPublisher(url, run_id=run_id))
 
 
-def _print_summary(result: ExperimentResult, db_path: Path, log_path: Path) -> None:
+def _print_summary(result: ExperimentOutcome, db_path: Path, log_path: Path) -> None:
     passed = sum(t.passed for t in result.tests)
     verdict = "PASSED" if result.passed else "FAILED"
     if result.finished_early:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .._durations import TEST_DURATION_KEY, is_test_phase, seconds_between
 from ..observer import Observer
 from ._util import EventView, view
 
@@ -39,12 +40,6 @@ _TEST_PHASE_FAILURES = {
     "test.execution_failed": "execution",
     "test.assertions_failed": "assertions",
 }
-
-
-def _seconds(start: datetime | None, end: datetime | None) -> float | None:
-    if start is None or end is None:
-        return None
-    return max(0.0, (end - start).total_seconds())
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -92,7 +87,8 @@ class TestResult:
         reason: why it failed or errored.
         error_type: the error's type, when reported.
         phase: the phase that failed, when reported.
-        duration_seconds: as reported by ``test.completed``, else first to last event.
+        duration_seconds: as reported by its verdict event, else from its first phase to its
+            verdict (``panther_events._durations``: ``test.created`` is not a phase).
         assertions_passed: assertions that held.
         assertions_failed: assertions that did not.
         steps: the test's steps in the order they started.
@@ -160,7 +156,7 @@ class ExperimentResult:
     @property
     def duration_seconds(self) -> float | None:
         """Seconds from its start to its end (None until both were seen)."""
-        return _seconds(self.started_at, self.finished_at)
+        return seconds_between(self.started_at, self.finished_at)
 
 
 class ResultCollector(Observer):
@@ -207,7 +203,7 @@ class ResultCollector(Observer):
             test = self._tests[test_id] = TestResult(test_id, str(ev.get("test_name", test_id)))
         elif ev.get("test_name") and test.name == test.test_id:
             test.name = str(ev.get("test_name"))
-        if test.started_at is None:
+        if test.started_at is None and is_test_phase(ev.type):
             test.started_at = ev.timestamp
         return test
 
@@ -236,7 +232,7 @@ class ResultCollector(Observer):
             test.phase = test.phase or ev.get("phase") or _TEST_PHASE_FAILURES[kind]
         elif kind == "test.completed":
             test.outcome = "passed"
-            self._finish_test(test, ev, "total_duration_seconds")
+            self._finish_test(test, ev)
         elif kind == "test.failed":
             test.reason = ev.get("error_message") or test.reason or ev.get("result")
             if test.reason is not None:
@@ -246,14 +242,16 @@ class ResultCollector(Observer):
             test.outcome = "error" if test.phase in _ERROR_PHASES else "failed"
             if test.reason is None:
                 test.reason = "test failed without a message"
-            self._finish_test(test, ev, "total_duration_seconds")
+            self._finish_test(test, ev)
 
     @staticmethod
-    def _finish_test(test: TestResult, ev: EventView, duration_key: str) -> None:
+    def _finish_test(test: TestResult, ev: EventView) -> None:
         test.finished_at = ev.timestamp
-        reported = ev.get(duration_key)
+        reported = ev.get(TEST_DURATION_KEY)
         test.duration_seconds = (
-            float(reported) if reported is not None else _seconds(test.started_at, ev.timestamp)
+            float(reported)
+            if reported is not None
+            else seconds_between(test.started_at, ev.timestamp)
         )
 
     @staticmethod
@@ -262,7 +260,9 @@ class ResultCollector(Observer):
         step.finished_at = ev.timestamp
         reported = ev.get("duration_seconds", ev.get("duration"))
         step.duration_seconds = (
-            float(reported) if reported is not None else _seconds(step.started_at, ev.timestamp)
+            float(reported)
+            if reported is not None
+            else seconds_between(step.started_at, ev.timestamp)
         )
         if outcome == "failed":
             step.error = ev.get("error_message") or "step failed"
@@ -373,7 +373,11 @@ class ResultCollector(Observer):
         tests = self.tests()
         summary = self.summary()
         suite_name = self.suite_name or summary["experiment_id"] or "panther-events"
-        total_time = sum(t.duration_seconds or 0.0 for t in tests)
+        # The experiment's own time when known: tests' times leave out what runs between them,
+        # and the suite's time must never exceed the run's.
+        total_time = self.experiment.duration_seconds
+        if total_time is None:
+            total_time = sum(t.duration_seconds or 0.0 for t in tests)
         failures = summary["failed"]
         errors = summary["error"] + summary["incomplete"]
         root = ET.Element(

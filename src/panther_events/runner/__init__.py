@@ -25,11 +25,11 @@ from .plugins import (
     Step,
     StepContext,
     StepFailed,
+    StepOutput,
     StepRecord,
-    StepResult,
     StrictParams,
 )
-from .results import AssertionRecord, ExperimentResult, TestOutcome
+from .results import AssertionRecord, ExperimentOutcome, TestOutcome
 from .schema import ExperimentSpec
 
 __all__ = [
@@ -38,7 +38,7 @@ __all__ = [
     "AssertionOutcome",
     "AssertionRecord",
     "ExperimentFile",
-    "ExperimentResult",
+    "ExperimentOutcome",
     "ExperimentRunner",
     "ExperimentSpec",
     "PluginCatalog",
@@ -46,8 +46,8 @@ __all__ = [
     "Step",
     "StepContext",
     "StepFailed",
+    "StepOutput",
     "StepRecord",
-    "StepResult",
     "StrictParams",
     "TestOutcome",
     "load_experiment",

@@ -1,8 +1,9 @@
 """One test of a run, phase by phase: environment, services, steps, assertions, teardown.
 
-The engine (:mod:`panther_events.runner.engine`) creates a :class:`TestRun` per test and calls
-``run()``, which never raises for a failure of the test: the outcome records it. Teardown
-always runs, and stops every service it started whatever happened before.
+The engine creates a :class:`TestRun` per test, with the run's
+:class:`~panther_events.runner._context.RunContext`, and calls ``run()``, which never raises for
+a failure of the test: the outcome records it. Teardown always runs, and stops every service it
+started whatever happened before.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import logging
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel
 
+from .._durations import TEST_DURATION_KEY, seconds_between
 from ..events.assertion import (
     AssertionProgressEvent,
     AssertionResultEvent,
@@ -36,9 +39,6 @@ from ..events.environment import (
     NetworkTeardownCompletedEvent,
     NetworkTeardownStartedEvent,
 )
-from ..events.experiment import (
-    ExperimentServiceFailureEvent,
-)
 from ..events.metrics import MetricsSummaryEvent, ResourceMetricEvent, TimingMetricEvent
 from ..events.service import (
     ServiceCreatedEvent,
@@ -46,9 +46,6 @@ from ..events.service import (
     ServiceDeploymentFailedEvent,
     ServiceDeploymentStartedEvent,
     ServiceDestroyedEvent,
-    ServiceErrorEvent,
-    ServiceHealthCheckFailedEvent,
-    ServiceHealthCheckPassedEvent,
     ServiceReadyEvent,
     ServiceStartedEvent,
     ServiceStoppedEvent,
@@ -85,7 +82,9 @@ from ..events.test import (
     TestTeardownCompletedEvent,
     TestTeardownStartedEvent,
 )
+from ._context import RunContext
 from ._template import TemplateError, substitute
+from ._watch import ServiceWatch
 from .environments import LocalEnvironment, create_environment
 from .plugins import (
     Assertion,
@@ -93,15 +92,12 @@ from .plugins import (
     ServiceView,
     Step,
     StepContext,
+    StepOutput,
     StepRecord,
-    StepResult,
 )
 from .results import AssertionRecord, TestOutcome
 from .schema import TestSpec
-from .services import ManagedService, ServiceNotReady
-
-if TYPE_CHECKING:
-    from .engine import ExperimentRunner
+from .services import ManagedService, ServiceExited, ServiceNotReady
 
 __all__ = ["TestRun"]
 
@@ -111,6 +107,8 @@ logger = logging.getLogger("panther_events.runner")
 _STEP_GRACE = 0.5
 # How long a cancelled step's thread is awaited before the engine moves on without it.
 _CANCEL_WAIT = 2.0
+# How long a failed step waits for a service to be seen dead, when its failure is a crash's echo.
+_CRASH_GRACE = 0.25
 
 
 class _Interrupted(Exception):
@@ -122,45 +120,42 @@ class TestRun:
 
     __test__ = False
 
-    def __init__(self, runner: ExperimentRunner, index: int, spec: TestSpec, outcome: TestOutcome):
-        self.runner = runner
+    def __init__(self, context: RunContext, index: int, spec: TestSpec, outcome: TestOutcome):
+        self.context = context
         self.index = index
         self.spec = spec
         self.outcome = outcome
         self.test_id = outcome.test_id
         self.env_id = f"{self.test_id}/environment"
         self.environment: LocalEnvironment = create_environment(
-            spec.name, spec.environment, keep_workdir=runner.keep_workdirs
+            spec.name, spec.environment, keep_workdir=context.keep_workdirs
         )
         self.services: dict[str, ManagedService] = {}
         self.service_ids: dict[str, str] = {}
         self.variables: dict[str, str] = {}
         self.metrics: dict[str, float] = {}
-        # Set by the health monitor when a service dies; read by the step loop.
-        self.crash_reason: str | None = None
-        self._crashed = threading.Event()
-        self._monitor_stop = threading.Event()
-        self._monitor: threading.Thread | None = None
+        self.watch = ServiceWatch(
+            self.emit, context.experiment_id, spec.name, self.services, self.service_ids
+        )
         self._env_created = False
-        self._dead: set[str] = set()
-        self._checks = 0
 
     def emit(self, event: BaseEvent) -> bool:
-        return self.runner._emit(event)
+        return self.context.emit(event)
 
     def _check_interrupt(self) -> None:
-        if self.runner.interrupted:
-            raise _Interrupted(self.runner._interrupt_reason or "interrupted")
+        if self.context.interrupted:
+            raise _Interrupted(self.context.interrupt_reason or "interrupted")
 
     # -- the phases ------------------------------------------------------------------------
 
     def run(self) -> None:
         began = time.monotonic()
         tid, spec = self.test_id, self.spec
+        first_phase = TestSetupStartedEvent(
+            tid, len(spec.services), [s.name for s in spec.services]
+        )
         try:
-            self.emit(
-                TestSetupStartedEvent(tid, len(spec.services), [s.name for s in spec.services])
-            )
+            self.emit(first_phase)
             if self._setup_environment() and self._deploy():
                 self._check_interrupt()
                 self.emit(
@@ -174,12 +169,13 @@ class TestRun:
             self._fail(f"runner error: {type(exc).__name__}: {exc}", "runner")
         finally:
             self._teardown()
-            if self.crash_reason is not None:  # a crash after the steps still fails the test
-                self._fail(self.crash_reason, "service")
-            self.outcome.duration = time.monotonic() - began
+            if self.watch.crash_reason is not None:  # a crash after the steps still fails the test
+                self._fail(self.watch.crash_reason, "service")
+            # The one definition of a test's duration (see panther_events._durations).
+            self.outcome.duration = seconds_between(first_phase.timestamp, datetime.now(UTC)) or 0.0
             self._verdict()
             # Long experiments keep no per-test state in the registry.
-            registry = self.runner.registry
+            registry = self.context.registry
             registry.cleanup_test(self.test_id, self.spec.name)
             for sid in self.service_ids.values():
                 registry.cleanup_service_state(sid)
@@ -212,10 +208,13 @@ class TestRun:
                     raise
                 self.emit(
                     NetworkSetupCompletedEvent(
-                        self.env_id, self.spec.name, etype, allocated_resources=net,
+                        self.env_id,
+                        self.spec.name,
+                        etype,
+                        allocated_resources=net,
                         duration=time.monotonic() - began,
                     )
-                )  # fmt: skip
+                )
                 details |= net
         except Exception as exc:
             message = f"environment {etype!r} setup failed: {exc}"
@@ -237,15 +236,15 @@ class TestRun:
         self.variables = {
             "python": sys.executable,
             "workdir": str(env.workdir),
-            "experiment_dir": str(self.runner.experiment.path.parent),
-            "experiment": self.runner.spec.name,
+            "experiment_dir": str(self.context.experiment.path.parent),
+            "experiment": self.context.experiment.spec.name,
             "test": self.spec.name,
         }
         return True
 
     def _deploy(self) -> bool:
         tid, env = self.test_id, self.environment
-        specs = self.spec.services
+        specs = self.spec.start_order()  # each after what it depends on, and once that is ready
         self.emit(TestDeploymentStartedEvent(tid, [s.name for s in specs]))
         # Ports first: a service's command may name another service's port.
         ports: dict[str, int | None] = {}
@@ -284,28 +283,24 @@ class TestRun:
                 self.emit(ServiceDestroyedEvent(sid, s.name, {"started": False}))
                 return self._deploy_failed(s.name, message)
             self.services[s.name] = service
-            endpoint = f"127.0.0.1:{service.port}" if service.port else None
-            ports_list = [service.port] if service.port else None
             self.emit(
                 ServiceDeploymentCompletedEvent(
-                    sid, s.name, env.type, endpoint, ports_list,
-                    {"pid": pid, "stdout": str(service.stdout_path),
-                     "stderr": str(service.stderr_path)},
+                    sid,
+                    s.name,
+                    env.type,
+                    endpoint=f"127.0.0.1:{service.port}" if service.port else None,
+                    ports=[service.port] if service.port else None,
+                    deployment_details={"pid": pid, **service.log_paths()},
                 )
-            )  # fmt: skip
+            )
             self.emit(ServiceStartedEvent(sid, s.name, pid, time.time()))
             try:
-                checks = service.wait_ready(self.runner._stop)
+                checks = service.wait_ready(self.context.stop)
             except ServiceNotReady as exc:
                 self._check_interrupt()
-                self.emit(
-                    ServiceErrorEvent(
-                        sid,
-                        s.name,
-                        str(exc),
-                        "ServiceNotReady",
-                        {"output_tail": service.output_tail()},
-                    )
+                crashed = isinstance(exc, ServiceExited)
+                self.watch.error(
+                    service, str(exc), "ServiceCrashed" if crashed else "ServiceNotReady"
                 )
                 return self._deploy_failed(s.name, str(exc))
             startup = time.monotonic() - began
@@ -320,7 +315,7 @@ class TestRun:
         self.emit(
             TestDeploymentCompletedEvent(tid, [d["name"] for d in deployed], {"services": deployed})
         )
-        self._start_monitor()
+        self.watch.start()
         return True
 
     def _deploy_failed(self, name: str, message: str) -> bool:
@@ -337,7 +332,7 @@ class TestRun:
         self.emit(TestExecutionStartedEvent(tid, names))
         began = time.monotonic()
         step_failure: str | None = None
-        params = self.runner.experiment.step_params[self.index]
+        params = self.context.experiment.step_params[self.index]
         for i, (step, name) in enumerate(zip(spec.steps, names, strict=True)):
             step_id = f"{tid}/step/{name}"
             reason = self._skip_reason(step_failure)
@@ -350,32 +345,35 @@ class TestRun:
                 step_failure = f"step {name!r} failed: {record.error}"
         steps_duration = time.monotonic() - began
         self.metrics["test.steps_duration_seconds"] = steps_duration
+        self.watch.check()
         self._check_interrupt()
 
-        if step_failure is None and self.crash_reason is not None:
-            step_failure = self.crash_reason
+        if step_failure is None and self.watch.crash_reason is not None:
+            step_failure = self.watch.crash_reason
         assertion_failure = self._assertions(steps_duration)
         self._check_interrupt()
         if step_failure is not None or assertion_failure is not None:
             phase = "steps" if step_failure is not None else "assertions"
             reason = step_failure or assertion_failure or ""
-            if self.crash_reason is not None:
-                reason, phase = self.crash_reason, "service"
+            if self.watch.crash_reason is not None:
+                reason, phase = self.watch.crash_reason, "service"
             self.emit(TestExecutionFailedEvent(tid, reason, "TestFailed", phase))
             self._fail(reason, phase)
             return
         self.emit(
             TestExecutionCompletedEvent(
-                tid, time.monotonic() - began, len(self.outcome.steps),
-                sum(a.passed for a in self.outcome.assertions),
+                tid,
+                duration_seconds=time.monotonic() - began,
+                steps_completed=len(self.outcome.steps),
+                assertions_passed=sum(a.passed for a in self.outcome.assertions),
             )
-        )  # fmt: skip
+        )
 
     def _skip_reason(self, step_failure: str | None) -> str | None:
-        if self.runner.interrupted:
-            return f"experiment interrupted: {self.runner._interrupt_reason}"
-        if self.crash_reason is not None:
-            return self.crash_reason
+        if self.context.interrupted:
+            return f"experiment interrupted: {self.context.interrupt_reason}"
+        if self.watch.crash_reason is not None:
+            return self.watch.crash_reason
         if step_failure is not None:
             return f"an earlier {step_failure}"
         return None
@@ -394,10 +392,10 @@ class TestRun:
             )
         )
         began = time.monotonic()
-        result: StepResult | None = None
+        result: StepOutput | None = None
         error: str | None = None
         try:
-            cls = self.runner._plugins["step", kind]
+            cls = self.context.plugins["step", kind]
             params = cls.Params.model_validate(
                 substitute(raw.model_dump(by_alias=True), self.variables)
             )
@@ -413,10 +411,14 @@ class TestRun:
             assert result is not None
             self.emit(
                 StepExecutionCompletedEvent(
-                    step_id, name, tid, duration,
-                    {"exit_code": result.exit_code, **result.details}, result.output[-4000:],
+                    step_id,
+                    name,
+                    test_case_id=tid,
+                    duration=duration,
+                    result={"exit_code": result.exit_code, **result.details},
+                    output=result.output[-4000:],
                 )
-            )  # fmt: skip
+            )
             self.emit(TestStepCompletedEvent(tid, name, duration, {"exit_code": result.exit_code}))
         else:
             details = {"kind": kind}
@@ -426,10 +428,10 @@ class TestRun:
             self.emit(TestStepFailedEvent(tid, name, error, "StepFailed"))
         return StepRecord(name, kind, duration, result, error)
 
-    def _call_step(self, plugin: Step, timeout: float) -> tuple[StepResult | None, str | None]:
+    def _call_step(self, plugin: Step, timeout: float) -> tuple[StepOutput | None, str | None]:
         """Run ``plugin`` on a worker thread; cancel it on timeout, crash or interrupt."""
         context = self._step_context()
-        box: list[StepResult | BaseException] = []
+        box: list[StepOutput | BaseException] = []
 
         def work() -> None:
             try:
@@ -445,12 +447,13 @@ class TestRun:
             worker.join(0.05)
             if not worker.is_alive():
                 break
+            self.watch.check()
             if time.monotonic() >= deadline:
                 why = f"timed out after {timeout}s"
-            elif self.crash_reason is not None:
-                why = f"cancelled: {self.crash_reason}"
-            elif self.runner.interrupted:
-                why = f"cancelled: experiment interrupted ({self.runner._interrupt_reason})"
+            elif self.watch.crash_reason is not None:
+                why = f"cancelled: {self.watch.crash_reason}"
+            elif self.context.interrupted:
+                why = f"cancelled: experiment interrupted ({self.context.interrupt_reason})"
             if why is not None:
                 context.cancelled.set()
                 plugin.cancel()
@@ -458,7 +461,9 @@ class TestRun:
                 return None, why
         outcome = box[0]
         if isinstance(outcome, BaseException):
+            self.watch.check(grace=_CRASH_GRACE)
             return None, str(outcome) or type(outcome).__name__
+        self.watch.check()
         return outcome, None
 
     def _step_context(self) -> StepContext:
@@ -495,12 +500,16 @@ class TestRun:
         # result event per assertion and the counts at the end.
         aid = f"{tid}/assertions"
         kinds = [a.kind for a in spec.assertions]
+        listed = [{"name": n, "kind": k} for n, k in zip(names, kinds, strict=True)]
         self.emit(
             AssertionsValidationStartedEvent(
-                aid, "assertions", tid, None, len(names),
-                {"assertions": [{"name": n, "kind": k} for n, k in zip(names, kinds, strict=True)]},
+                aid,
+                "assertions",
+                test_case_id=tid,
+                total_assertions=len(names),
+                validation_config={"assertions": listed},
             )
-        )  # fmt: skip
+        )
         began = time.monotonic()
         context = AssertionContext(
             spec.name,
@@ -509,7 +518,7 @@ class TestRun:
             dict(self.metrics),
             steps_duration,
         )
-        params = self.runner.experiment.assertion_params[self.index]
+        params = self.context.experiment.assertion_params[self.index]
         for i, (name, kind) in enumerate(zip(names, kinds, strict=True)):
             self.emit(
                 AssertionProgressEvent(
@@ -523,10 +532,16 @@ class TestRun:
         failed_names = [r.name for r in records if not r.passed]
         self.emit(
             AssertionsValidationCompletedEvent(
-                aid, "assertions", tid, None, time.monotonic() - began, passed, failed,
-                len(records), {"failed": failed_names},
+                aid,
+                "assertions",
+                test_case_id=tid,
+                duration=time.monotonic() - began,
+                passed_count=passed,
+                failed_count=failed,
+                total_count=len(records),
+                summary={"failed": failed_names},
             )
-        )  # fmt: skip
+        )
         failure = None
         if failed:
             first = next(r for r in records if not r.passed)
@@ -545,7 +560,7 @@ class TestRun:
         tid = self.test_id
         config = raw.model_dump(mode="json")
         try:
-            cls = self.runner._plugins["assertion", kind]
+            cls = self.context.plugins["assertion", kind]
             params = cls.Params.model_validate(
                 substitute(raw.model_dump(by_alias=True), self.variables)
             )
@@ -556,23 +571,33 @@ class TestRun:
             message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
             self.emit(
                 AssertionResultEvent(
-                    aid, name, tid, None, False, None, None, f"error: {message}",
-                    {"kind": kind, "error_type": type(exc).__name__},
+                    aid,
+                    name,
+                    test_case_id=tid,
+                    assertion_passed=False,
+                    assertion_message=f"error: {message}",
+                    assertion_details={"kind": kind, "error_type": type(exc).__name__},
                 )
-            )  # fmt: skip
+            )
             self.emit(
                 TestAssertionCheckedEvent(
                     tid, kind, config, False, {"name": name, "error": message}
                 )
             )
-            self.runner._plugin_error("assertion", kind, message)
+            self.context.plugin_error("assertion", kind, message)
             return AssertionRecord(name, kind, None, message)
         self.emit(
             AssertionResultEvent(
-                aid, name, tid, None, outcome.passed, _jsonable(outcome.expected),
-                _jsonable(outcome.actual), outcome.message, {"kind": kind},
+                aid,
+                name,
+                test_case_id=tid,
+                assertion_passed=outcome.passed,
+                expected_value=_jsonable(outcome.expected),
+                actual_value=_jsonable(outcome.actual),
+                assertion_message=outcome.message,
+                assertion_details={"kind": kind},
             )
-        )  # fmt: skip
+        )
         self.emit(
             TestAssertionCheckedEvent(
                 tid, kind, config, outcome.passed, {"name": name, "message": outcome.message}
@@ -580,80 +605,12 @@ class TestRun:
         )
         return AssertionRecord(name, kind, outcome)
 
-    # -- health ----------------------------------------------------------------------------
-
-    def _start_monitor(self) -> None:
-        watched = [s for s in self.services.values() if s.spec.health.enabled]
-        if not watched:
-            return
-        self._monitor = threading.Thread(
-            target=self._watch, args=(watched,), name=f"health-{self.spec.name}", daemon=True
-        )
-        self._monitor.start()
-
-    def _watch(self, services: list[ManagedService]) -> None:
-        due = dict.fromkeys((s.name for s in services), 0.0)
-        tick = min(s.spec.health.interval for s in services)
-        while not self._monitor_stop.is_set():
-            now = time.monotonic()
-            for service in services:
-                if now < due[service.name] or service.name in self._dead:
-                    continue
-                due[service.name] = now + service.spec.health.interval
-                self._health(service)
-            if self._monitor_stop.wait(min(tick, 0.1)):
-                return
-
-    def _health(self, service: ManagedService) -> None:
-        sid = self.service_ids[service.name]
-        report = service.check_health()
-        if self._monitor_stop.is_set():
-            return  # teardown started: a stop is not a crash
-        self._checks += 1
-        event: ServiceHealthCheckPassedEvent | ServiceHealthCheckFailedEvent
-        if report.passed:
-            event = ServiceHealthCheckPassedEvent(
-                sid, service.name, report.check_type, report.endpoint, report.response_time_ms
-            )
-        else:
-            event = ServiceHealthCheckFailedEvent(
-                sid, service.name, report.check_type, report.error or "failed", report.endpoint
-            )
-        # Each check is its own observation: the number keeps two equal ones from having the
-        # same content id (the manager would drop the second as a duplicate).
-        event.add_data("check_number", self._checks)
-        self.emit(event)
-        if report.passed:
-            return
-        if service.is_running():
-            return  # alive but not answering: reported, not fatal
-        self._dead.add(service.name)
-        code = service.proc.returncode if service.proc is not None else None
-        reason = f"service {service.name!r} exited unexpectedly with status {code}"
-        self.emit(
-            ServiceErrorEvent(
-                sid, service.name, reason, "ServiceCrashed",
-                {"exit_code": code, "output_tail": service.output_tail()},
-            )
-        )  # fmt: skip
-        self.emit(
-            ExperimentServiceFailureEvent(
-                self.runner.experiment_id, service.name, reason, {"test": self.spec.name}
-            )
-        )
-        service.stop_reason = "crashed"
-        if self.crash_reason is None:
-            self.crash_reason = reason
-        self._crashed.set()
-
     # -- teardown and verdict --------------------------------------------------------------
 
     def _teardown(self) -> None:
         tid = self.test_id
         began = time.monotonic()
-        self._monitor_stop.set()
-        if self._monitor is not None:
-            self._monitor.join()
+        self.watch.stop()  # also reports a death since the last step (during the assertions)
         self.emit(TestTeardownStartedEvent(tid))
         for name in reversed(list(self.services)):
             self._stop_service(name, self.services[name])
@@ -662,7 +619,7 @@ class TestRun:
             stray = env.sweep()
             if stray:
                 logger.warning("test %r: killed stray processes %s", self.spec.name, stray)
-            reason = "interrupted" if self.runner.interrupted else "test_completed"
+            reason = "interrupted" if self.context.interrupted else "test_completed"
             self.emit(EnvironmentTeardownStartedEvent(self.env_id, self.spec.name, etype, reason))
             t0 = time.monotonic()
             error: str | None = None
@@ -707,11 +664,7 @@ class TestRun:
             self.emit(ResourceMetricEvent("peak_memory_bytes", float(peak), name, test, meta))
         self.emit(TimingMetricEvent(f"service.{name}.uptime", uptime, "teardown", test, name))
         self.emit(ServiceStoppedEvent(sid, name, code, service.stop_reason or how, uptime))
-        self.emit(
-            ServiceDestroyedEvent(
-                sid, name, {"stdout": str(service.stdout_path), "stderr": str(service.stderr_path)}
-            )
-        )
+        self.emit(ServiceDestroyedEvent(sid, name, service.log_paths()))
 
     def _verdict(self) -> None:
         tid, outcome = self.test_id, self.outcome
@@ -731,11 +684,11 @@ class TestRun:
             outcome.passed = True
             self.emit(TestCompletedEvent(tid, self.spec.name, outcome.duration, summary))
         else:
-            self.emit(
-                TestFailedEvent(
-                    tid, self.spec.name, outcome.reason, "TestFailed", outcome.phase, summary
-                )
+            failed = TestFailedEvent(
+                tid, self.spec.name, outcome.reason, "TestFailed", outcome.phase, summary
             )
+            failed.add_data(TEST_DURATION_KEY, outcome.duration)
+            self.emit(failed)
 
 
 def _jsonable(value: Any) -> Any:

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from .._exit_status import describe_exit_status
 from .plugins import Assertion, AssertionContext, AssertionOutcome, StrictParams
 
 __all__ = [
@@ -46,8 +47,8 @@ class ExitCodeAssertion(Assertion):
         passed = actual == self.params.equals
         return AssertionOutcome(
             passed,
-            f"step {record.name!r} exited with {actual}"
-            + ("" if passed else f", expected {self.params.equals}")
+            f"step {record.name!r} exited with {describe_exit_status(actual)}"
+            + ("" if passed else f", expected {describe_exit_status(self.params.equals)}")
             + (f" ({record.error})" if record.error and not passed else ""),
             self.params.equals,
             actual,

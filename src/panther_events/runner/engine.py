@@ -27,15 +27,12 @@ run as failed and records ``experiment.finished_early``. Teardown always runs.
 
 from __future__ import annotations
 
-import re
-import socket
-import threading
 import time
-import uuid
 from datetime import UTC, datetime
 
+from .._durations import TEST_DURATION_KEY, seconds_between
+from .._run_ids import new_run_id
 from ..emitters import EmitterRegistry
-from ..events.base import BaseEvent
 from ..events.experiment import (
     ExperimentCompletedEvent,
     ExperimentExecutionCompletedEvent,
@@ -51,7 +48,6 @@ from ..events.experiment import (
 )
 from ..events.metrics import TimingMetricEvent
 from ..events.plugin import (
-    PluginErrorEvent,
     PluginInitializedEvent,
     PluginLoadedEvent,
     PluginLoadingCompletedEvent,
@@ -65,16 +61,15 @@ from ..events.test import (
     TestFailedEvent,
 )
 from ..manager import EventManager
+from ._context import RunContext
 from ._test_run import TestRun
 from .loading import ExperimentFile
 from .plugins import (
-    Assertion,
     PluginCatalog,
     PluginKind,
     PluginLoadError,
-    Step,
 )
-from .results import ExperimentResult, TestOutcome
+from .results import ExperimentOutcome, TestOutcome
 from .schema import TestSpec
 
 __all__ = ["ExperimentRunner"]
@@ -90,7 +85,8 @@ class ExperimentRunner:
             one on ``manager``).
         catalog: the plugins (default: the installed entry points).
         keep_workdirs: keep each test's working directory (service logs) after the run.
-        experiment_id: the run's id (default: ``<name>-<UTC time>-<random>``).
+        experiment_id: the run's id (default: ``new_run_id(name, host=True)``,
+            ``<name>-<UTC time>-<random>-<host>``).
     """
 
     def __init__(
@@ -108,21 +104,19 @@ class ExperimentRunner:
         self.manager = manager
         self.catalog = catalog if catalog is not None else PluginCatalog.discover()
         self.keep_workdirs = keep_workdirs
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         # The host name keeps run ids distinct when several hosts send to one collector.
-        host = re.sub(r"[^A-Za-z0-9_\-]", "-", socket.gethostname().split(".")[0]) or "host"
-        self.experiment_id = (
-            experiment_id or f"{self.spec.name}-{stamp}-{host}-{uuid.uuid4().hex[:6]}"
-        )
+        self.experiment_id = experiment_id or new_run_id(self.spec.name, host=True)
         self.registry: EmitterRegistry = (
             registry if registry is not None else EmitterRegistry(manager)
         )
-        #: Why each refused emit was refused (empty on a correct run).
-        self.refused: list[str] = []
-        self._stop = threading.Event()
-        self._interrupt_reason: str | None = None
-        self._plugins: dict[tuple[PluginKind, str], type[Step] | type[Assertion]] = {}
+        self._context = RunContext(experiment, self.experiment_id, self.registry, keep_workdirs)
+        self._emit = self._context.emit
         self._started = False
+
+    @property
+    def refused(self) -> list[str]:
+        """Why each refused emit was refused (empty on a correct run)."""
+        return self._context.refused
 
     # -- control ---------------------------------------------------------------------------
 
@@ -131,25 +125,16 @@ class ExperimentRunner:
 
         Safe to call from a signal handler or another thread; the first reason given wins.
         """
-        if self._interrupt_reason is None:
-            self._interrupt_reason = reason
-        self._stop.set()
+        self._context.interrupt(reason)
 
     @property
     def interrupted(self) -> bool:
         """Whether :meth:`interrupt` was called."""
-        return self._stop.is_set()
-
-    def _emit(self, event: BaseEvent) -> bool:
-        """Emit through the registry; a refusal (a bug in the engine) is kept in ``refused``."""
-        if self.registry.emit_with_validation(event):
-            return True
-        self.refused.append(self.registry.last_refusal or event.get_type())
-        return False
+        return self._context.interrupted
 
     # -- the experiment --------------------------------------------------------------------
 
-    def run(self) -> ExperimentResult:
+    def run(self) -> ExperimentOutcome:
         """Run every test in order and return the verdicts; never raises for a failed test.
 
         Raises:
@@ -172,28 +157,31 @@ class ExperimentRunner:
             self._emit(ExperimentFailedEvent(self.experiment_id, message, type(exc).__name__))
             raise
 
-    def _run(self) -> ExperimentResult:
-        began = time.monotonic()
+    def _run(self) -> ExperimentOutcome:
         xid = self.experiment_id
         tests = self.spec.tests
-        self._emit(
-            ExperimentInitializedEvent(
-                xid,
-                config={
-                    "name": self.spec.name,
-                    "description": self.spec.description,
-                    "file": str(self.experiment.path),
-                    "tests": [t.name for t in tests],
-                },
-            )
+        initialized = ExperimentInitializedEvent(
+            xid,
+            config={
+                "name": self.spec.name,
+                "description": self.spec.description,
+                "file": str(self.experiment.path),
+                "tests": [t.name for t in tests],
+            },
         )
+        self._emit(initialized)
+
+        def elapsed() -> float:
+            # As ResultCollector measures the experiment: from its first event's timestamp.
+            return seconds_between(initialized.timestamp, datetime.now(UTC)) or 0.0
+
         outcomes = [TestOutcome(t.name, self._test_id(t)) for t in tests]
         if not self._load_plugins():
             reason = "plugins failed to load"
             for outcome in outcomes:
                 outcome.reason, outcome.phase = reason, "not_run"
             self._emit(ExperimentFailedEvent(xid, reason, "PluginLoadError"))
-            return ExperimentResult(xid, self.spec.name, outcomes, time.monotonic() - began)
+            return ExperimentOutcome(xid, self.spec.name, outcomes, elapsed())
 
         self._emit(ExperimentTestCasesInitializedEvent(xid, len(tests), [t.name for t in tests]))
         for test, outcome in zip(tests, outcomes, strict=True):
@@ -213,21 +201,21 @@ class ExperimentRunner:
         self._emit(ExperimentExecutionStartedEvent(xid, len(tests)))
         for i, (test, outcome) in enumerate(zip(tests, outcomes, strict=True)):
             if self.interrupted:
-                self._not_run(outcome, f"not run: {self._interrupt_reason}")
+                self._not_run(outcome, f"not run: {self._context.interrupt_reason}")
                 continue
-            TestRun(self, i, test, outcome).run()
+            TestRun(self._context, i, test, outcome).run()
         self._stop_plugins()
 
-        duration = time.monotonic() - began
+        duration = elapsed()
         passed = sum(o.passed for o in outcomes)
         failed = len(outcomes) - passed
         self._emit(TimingMetricEvent("experiment", duration, component="runner", phase="total"))
         summary = {"passed": passed, "failed": failed, "total": len(outcomes)}
         if self.interrupted:
-            reason = self._interrupt_reason or "interrupted"
+            reason = self._context.interrupt_reason or "interrupted"
             self._emit(ExperimentFinishedEarlyEvent(xid, reason, details=summary))
             self._emit(ExperimentFailedEvent(xid, reason, "Interrupted", summary=summary))
-            return ExperimentResult(xid, self.spec.name, outcomes, duration, True, reason)
+            return ExperimentOutcome(xid, self.spec.name, outcomes, duration, True, reason)
         self._emit(ExperimentExecutionCompletedEvent(xid, passed, failed, len(outcomes), duration))
         if failed:
             names = [o.name for o in outcomes if not o.passed]
@@ -238,19 +226,18 @@ class ExperimentRunner:
             )
         else:
             self._emit(ExperimentCompletedEvent(xid, summary=summary))
-        return ExperimentResult(xid, self.spec.name, outcomes, duration)
+        return ExperimentOutcome(xid, self.spec.name, outcomes, duration)
 
     def _test_id(self, test: TestSpec) -> str:
         return f"{self.experiment_id}/{test.name}"
 
     def _not_run(self, outcome: TestOutcome, reason: str) -> None:
         outcome.reason, outcome.phase = reason, "not_run"
-        self._emit(TestFailedEvent(outcome.test_id, outcome.name, reason, "NotRun", "not_run"))
+        failed = TestFailedEvent(outcome.test_id, outcome.name, reason, "NotRun", "not_run")
+        failed.add_data(TEST_DURATION_KEY, 0.0)
+        self._emit(failed)
 
     # -- plugins ---------------------------------------------------------------------------
-
-    def _plugin_id(self, group: PluginKind, kind: str) -> str:
-        return f"{self.experiment_id}/{group}/{kind}"
 
     def _load_plugins(self) -> bool:
         """Load the step and assertion kinds the experiment uses, emitting the plugin events."""
@@ -262,7 +249,7 @@ class ExperimentRunner:
         self._emit(ExperimentPluginLoadingStartedEvent(xid, len(used)))
         failed: list[str] = []
         for group, kind in used:
-            pid = self._plugin_id(group, kind)
+            pid = self._context.plugin_id(group, kind)
             target = self.catalog.target(group, kind)
             ptype = f"{group}_plugin"
             self._emit(PluginLoadingStartedEvent(pid, kind, ptype, target))
@@ -277,7 +264,7 @@ class ExperimentRunner:
                     )
                 )
                 continue
-            self._plugins[group, kind] = cls
+            self._context.plugins[group, kind] = cls
             params = sorted(cls.Params.model_fields)
             self._emit(
                 PluginLoadingCompletedEvent(
@@ -304,22 +291,16 @@ class ExperimentRunner:
             return False
         self._emit(
             ExperimentPluginLoadingCompletedEvent(
-                xid, [f"{g}:{k}" for g, k in self._plugins], len(self._plugins)
+                xid, [f"{g}:{k}" for g, k in self._context.plugins], len(self._context.plugins)
             )
         )
         return True
 
     def _stop_plugins(self) -> None:
         reason = "interrupted" if self.interrupted else "normal_shutdown"
-        for group, kind in self._plugins:
+        for group, kind in self._context.plugins:
             self._emit(
-                PluginStoppedEvent(self._plugin_id(group, kind), kind, f"{group}_plugin", reason)
+                PluginStoppedEvent(
+                    self._context.plugin_id(group, kind), kind, f"{group}_plugin", reason
+                )
             )
-
-    def _plugin_error(self, group: PluginKind, kind: str, message: str) -> None:
-        self._emit(
-            PluginErrorEvent(
-                self._plugin_id(group, kind), kind, f"{group}_plugin", message, "PluginError",
-                recoverable=True,
-            )
-        )  # fmt: skip

@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from .._exit_status import describe_exit_status
 from ._process import kill_marked
 from .schema import EnvironmentSpec
 
@@ -211,7 +212,7 @@ class NetnsEnvironment(LocalEnvironment):
             subprocess.run(["ip", *args], check=True, capture_output=True, text=True, timeout=10)
         except subprocess.CalledProcessError as exc:
             raise EnvironmentUnavailable(
-                f"`ip {' '.join(args)}` failed with status {exc.returncode}: "
+                f"`ip {' '.join(args)}` failed with {describe_exit_status(exc.returncode)}: "
                 f"{exc.stderr.strip()}; netns needs root with CAP_NET_ADMIN, or use type: local"
             ) from exc
         except (OSError, subprocess.TimeoutExpired) as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -19,12 +19,19 @@ from pydantic import BaseModel, ValidationError
 from ..exceptions import ExperimentFileError
 from ._template import names_in
 from .plugins import PluginCatalog, PluginKind, PluginLoadError
-from .schema import ExperimentSpec, TestSpec
+from .schema import DEFER_UNIQUE_NAMES, AssertionSpec, ExperimentSpec, StepSpec, TestSpec
 
 __all__ = ["ExperimentFile", "load_experiment", "parse_experiment"]
 
 _Loc = tuple[int | str, ...]
 _Problem = tuple[int | None, str, str]
+_M = TypeVar("_M", bound=BaseModel)
+
+# The most values (scalars, lists and mappings) a document may expand to. A large experiment
+# has a few thousand; the bound only refuses documents built to explode (see _check_size).
+_MAX_VALUES = 200_000
+# Duplicate names are reported by _duplicate_problems, located, with everything else.
+_DEFER = {DEFER_UNIQUE_NAMES: True}
 
 
 @dataclass(frozen=True)
@@ -72,8 +79,52 @@ def parse_experiment(
 ) -> ExperimentFile:
     """Validate experiment YAML ``text`` as if read from ``path`` (see :func:`load_experiment`)."""
     path = Path(path)
+    root, data = _read_yaml(text, path)
+    problems: list[_Problem] = []
+    try:
+        spec: ExperimentSpec | None = ExperimentSpec.model_validate(data, context=_DEFER)
+    except ValidationError as exc:
+        spec = None
+        problems.extend(_problems(root, (), exc))
+    # Every test is also checked on its own, so that one error (a duplicate name, a bad
+    # port) hides nothing else: plugin parameters and references are reported with it.
+    raw_tests = data.get("tests") if isinstance(data, dict) else None
+    catalog = catalog if catalog is not None else PluginCatalog.discover()
+    step_params: list[tuple[BaseModel, ...]] = []
+    assertion_params: list[tuple[BaseModel, ...]] = []
+    for t, raw in enumerate(raw_tests if isinstance(raw_tests, list) else []):
+        loc: _Loc = ("tests", t)
+        test = spec.tests[t] if spec is not None else _valid(TestSpec, raw)
+        raw_items = raw if isinstance(raw, dict) else {}
+        steps = (
+            list(enumerate(test.steps))
+            if test is not None
+            else _valid_items(StepSpec, raw_items.get("steps"))
+        )
+        checks = (
+            list(enumerate(test.assertions))
+            if test is not None
+            else _valid_items(AssertionSpec, raw_items.get("assertions"))
+        )
+        step_params.append(_all_params(catalog, "step", steps, root, (*loc, "steps"), problems))
+        assertion_params.append(
+            _all_params(catalog, "assertion", checks, root, (*loc, "assertions"), problems)
+        )
+        if test is not None:
+            problems.extend(_duplicate_problems(test, root, loc))
+            problems.extend(_variable_problems(test, root, loc))
+            problems.extend(_reference_problems(test, root, loc))
+            problems.extend(_dependency_problems(test, root, loc))
+    if problems or spec is None:
+        raise ExperimentFileError(str(path), problems)
+    return ExperimentFile(path.resolve(), spec, tuple(step_params), tuple(assertion_params))
+
+
+def _read_yaml(text: str, path: Path) -> tuple[yaml.Node | None, Any]:
+    """Parse ``text``: its node tree (for line numbers) and its data, or ExperimentFileError."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        _check_size(root)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -83,38 +134,84 @@ def parse_experiment(
         ) from exc
     except yaml.YAMLError as exc:
         raise ExperimentFileError(str(path), [(None, "", f"not valid YAML: {exc}")]) from exc
-    if data is None:
-        data = {}
-    try:
-        spec = ExperimentSpec.model_validate(data)
-    except ValidationError as exc:
-        raise ExperimentFileError(str(path), _problems(root, (), exc)) from None
+    except _TooLarge as exc:
+        raise ExperimentFileError(str(path), [(None, "", str(exc))]) from None
+    except RecursionError:  # PyYAML reads nested collections recursively
+        message = "the document nests lists or mappings too deeply to read; expected a few levels"
+        raise ExperimentFileError(str(path), [(None, "", message)]) from None
+    return root, {} if data is None else data
 
-    catalog = catalog if catalog is not None else PluginCatalog.discover()
-    problems: list[_Problem] = []
-    step_params: list[tuple[BaseModel, ...]] = []
-    assertion_params: list[tuple[BaseModel, ...]] = []
-    for t, test in enumerate(spec.tests):
-        test_loc: _Loc = ("tests", t)
-        steps = [
-            _plugin_params(
-                catalog, "step", s.kind, s.params, root, (*test_loc, "steps", i), problems
+
+class _TooLarge(Exception):
+    """The document, its aliases expanded, holds more values than any experiment needs."""
+
+
+def _check_size(root: yaml.Node | None) -> None:
+    """Refuse a document whose aliases expand to more than ``_MAX_VALUES`` values.
+
+    An alias is a reference to an anchored node, so the tree PyYAML builds stays small while
+    the document it stands for can be huge ("billion laughs"): nine levels of nine aliases are
+    387 million strings, which validation would walk one by one. The expanded size is counted
+    once per distinct node, so the check is linear in the text.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise _TooLarge("the document refers to itself through a YAML alias; expected a tree")
+        open_nodes.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        open_nodes.discard(key)
+        if total > _MAX_VALUES:
+            raise _TooLarge(
+                f"the document expands to more than {_MAX_VALUES:,} values once its YAML "
+                "aliases are repeated; expected an experiment file of ordinary size (an anchor "
+                "repeated by aliases that are themselves repeated multiplies the document)"
             )
-            for i, s in enumerate(test.steps)
-        ]
-        checks = [
-            _plugin_params(
-                catalog, "assertion", a.kind, a.params, root, (*test_loc, "assertions", i), problems
-            )
-            for i, a in enumerate(test.assertions)
-        ]
-        step_params.append(tuple(p for p in steps if p is not None))
-        assertion_params.append(tuple(p for p in checks if p is not None))
-        problems.extend(_variable_problems(test, root, test_loc))
-        problems.extend(_reference_problems(test, root, test_loc))
-    if problems:
-        raise ExperimentFileError(str(path), problems)
-    return ExperimentFile(path.resolve(), spec, tuple(step_params), tuple(assertion_params))
+        sizes[key] = total
+        return total
+
+    if root is not None:
+        size(root)
+
+
+def _valid(model: type[_M], raw: Any) -> _M | None:
+    """``raw`` validated as ``model``, or None (its errors are reported by the whole file's)."""
+    try:
+        return model.model_validate(raw, context=_DEFER)
+    except ValidationError:
+        return None
+
+
+def _valid_items(model: type[_M], raw: Any) -> list[tuple[int, _M]]:
+    """The items of the list ``raw`` that are valid ``model`` instances, with their positions."""
+    items = raw if isinstance(raw, list) else []
+    valid = ((i, _valid(model, item)) for i, item in enumerate(items))
+    return [(i, item) for i, item in valid if item is not None]
+
+
+def _all_params(
+    catalog: PluginCatalog,
+    group: PluginKind,
+    items: Sequence[tuple[int, StepSpec | AssertionSpec]],
+    root: yaml.Node | None,
+    loc: _Loc,
+    problems: list[_Problem],
+) -> tuple[BaseModel, ...]:
+    """The validated plugin parameters of ``items`` (position, spec); problems are collected."""
+    found = (
+        _plugin_params(catalog, group, item.kind, item.params, root, (*loc, i), problems)
+        for i, item in items
+    )
+    return tuple(params for params in found if params is not None)
 
 
 def _plugin_params(
@@ -156,21 +253,83 @@ def _variable_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> Ite
 
 
 def _reference_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> Iterable[_Problem]:
-    """``step:`` and ``service:`` parameters must name a step or service of the same test.
+    """``step:``, ``service:`` and ``metric:`` parameters must name one of the same test.
 
-    The convention holds for every plugin: those two keys are references, checked here so a
-    typo is a validation error at its line rather than a failure after the services started.
+    The convention holds for every plugin: those keys are references, checked here so a typo
+    is a validation error at its line rather than a failure after the services started.
     """
-    known = {"step": test.step_names(), "service": [s.name for s in test.services]}
+    known = {
+        "step": test.step_names(),
+        "service": [s.name for s in test.services],
+        "metric": test.metric_names(),
+    }
     for group, items in (("steps", test.steps), ("assertions", test.assertions)):
         for i, item in enumerate(items):
             for key, names in known.items():
                 value = item.params.get(key)
-                if isinstance(value, str) and value not in names:
+                if isinstance(value, str) and value not in names and not names_in(value):
                     yield (
                         _line(root, (*loc, group, i, key)),
                         _dotted((*loc, group, i, key)),
                         f"no {key} {value!r} in test {test.name!r}; expected one of {names}",
+                    )
+
+
+def _duplicate_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> Iterable[_Problem]:
+    """Each repeated service, step or assertion name, at the line of its second use."""
+    for (what, names), group in zip(
+        test.named_groups(), ("services", "steps", "assertions"), strict=True
+    ):
+        seen: set[str] = set()
+        for i, name in enumerate(names):
+            if name in seen:
+                where = (*loc, group, i, "name")
+                yield (
+                    _line(root, where),
+                    _dotted(where),
+                    f"expected unique {what} names in test {test.name!r}; {name!r} appears twice",
+                )
+            seen.add(name)
+
+
+def _dependency_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> Iterable[_Problem]:
+    """``depends_on`` names services of the test without a cycle, and every
+    ``${service.X.port}`` in a service names one that starts before it."""
+    names = [s.name for s in test.services]
+    # Services with a port: ${service.X.port} of one without is an unknown variable instead.
+    with_port = {s.name for s in test.services if s.port is not None}
+    unknown = False
+    for i, service in enumerate(test.services):
+        for name in service.depends_on:
+            if name not in names:
+                unknown = True
+                where = (*loc, "services", i, "depends_on")
+                yield (
+                    _line(root, where),
+                    _dotted(where),
+                    f"no service {name!r} in test {test.name!r}; expected one of {names}",
+                )
+    if unknown:
+        return
+    try:
+        order = [s.name for s in test.start_order()]
+    except ValueError as exc:
+        where = (*loc, "services")
+        yield _line(root, where), _dotted(where), str(exc)
+        return
+    for i, service in enumerate(test.services):
+        later = with_port.difference(order[: order.index(service.name) + 1])
+        for key in ("command", "env"):
+            for used in names_in(getattr(service, key)):
+                other = used.removeprefix("service.").removesuffix(".port")
+                if used == f"service.{other}.port" and other in later:
+                    where = (*loc, "services", i, key)
+                    yield (
+                        _line(root, where),
+                        _dotted(where),
+                        f"${{{used}}}: service {other!r} starts after {service.name!r} (services "
+                        f"start in file order unless depends_on says otherwise); add "
+                        f"depends_on: [{other}] to {service.name!r}",
                     )
 
 

@@ -39,8 +39,8 @@ __all__ = [
     "Step",
     "StepContext",
     "StepFailed",
+    "StepOutput",
     "StepRecord",
-    "StepResult",
     "StrictParams",
 ]
 
@@ -68,7 +68,7 @@ class StepFailed(Exception):
 
 
 @dataclass
-class StepResult:
+class StepOutput:
     """What a step produced.
 
     Attributes:
@@ -91,7 +91,7 @@ class StepRecord:
     name: str
     kind: str
     duration: float
-    result: StepResult | None
+    result: StepOutput | None
     error: str | None = None
 
 
@@ -209,7 +209,7 @@ class Step(ABC):
         self.params = params
 
     @abstractmethod
-    def run(self, context: StepContext, timeout: float) -> StepResult:
+    def run(self, context: StepContext, timeout: float) -> StepOutput:
         """Perform the step; raise StepFailed (or any exception) to fail it."""
 
     def cancel(self) -> None:  # noqa: B027 - optional hook, nothing to do by default

@@ -7,7 +7,7 @@ from typing import Any
 
 from .plugins import AssertionOutcome, StepRecord
 
-__all__ = ["AssertionRecord", "ExperimentResult", "TestOutcome"]
+__all__ = ["AssertionRecord", "ExperimentOutcome", "TestOutcome"]
 
 
 @dataclass
@@ -35,8 +35,9 @@ class TestOutcome:
         passed: the verdict.
         reason: why it failed (None when it passed).
         phase: the phase that failed (``environment``, ``deployment``, ``steps``,
-            ``assertions``, ``interrupted``, ``not_run``).
-        duration: seconds from creation to verdict.
+            ``assertions``, ``service``: a service crashed, ``interrupted``, ``not_run``,
+            ``runner``: a bug of the runner).
+        duration: seconds from its first phase to its verdict (``panther_events._durations``).
         steps: every step that ran.
         assertions: every assertion checked.
     """
@@ -61,21 +62,32 @@ class TestOutcome:
             "reason": self.reason,
             "phase": self.phase,
             "duration_seconds": round(self.duration, 6),
-            "steps": [
-                {"name": s.name, "kind": s.kind, "duration_seconds": round(s.duration, 6),
-                 "passed": s.error is None, "error": s.error}
-                for s in self.steps
-            ],
-            "assertions": [
-                {"name": a.name, "kind": a.kind, "passed": a.passed,
-                 "message": a.outcome.message if a.outcome else a.error}
-                for a in self.assertions
-            ],
-        }  # fmt: skip
+            "steps": [_step_dict(s) for s in self.steps],
+            "assertions": [_assertion_dict(a) for a in self.assertions],
+        }
+
+
+def _step_dict(step: StepRecord) -> dict[str, Any]:
+    return {
+        "name": step.name,
+        "kind": step.kind,
+        "duration_seconds": round(step.duration, 6),
+        "passed": step.error is None,
+        "error": step.error,
+    }
+
+
+def _assertion_dict(record: AssertionRecord) -> dict[str, Any]:
+    return {
+        "name": record.name,
+        "kind": record.kind,
+        "passed": record.passed,
+        "message": record.outcome.message if record.outcome else record.error,
+    }
 
 
 @dataclass
-class ExperimentResult:
+class ExperimentOutcome:
     """How the whole experiment went."""
 
     experiment_id: str

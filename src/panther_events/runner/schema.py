@@ -11,9 +11,17 @@ import re
 import shlex
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
+    "DEFER_UNIQUE_NAMES",
     "AssertionSpec",
     "EnvironmentSpec",
     "ExperimentSpec",
@@ -24,6 +32,10 @@ __all__ = [
     "TestSpec",
     "argv_of",
 ]
+
+#: Validation context key: leave the check of a test's duplicate names to the caller (the
+#: loader reports each at its line, with every other problem of the file).
+DEFER_UNIQUE_NAMES = "defer_unique_names"
 
 # Names become parts of entity ids, file names and ``${...}`` variables.
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -101,6 +113,7 @@ class ServiceSpec(_Strict):
         ready: the readiness check; without one the service is ready once started.
         health: health checks while the test runs.
         stop_grace: seconds between SIGTERM and SIGKILL at teardown.
+        depends_on: services of the same test that must be started and ready before this one.
     """
 
     name: str = Field(pattern=_NAME)
@@ -110,6 +123,7 @@ class ServiceSpec(_Strict):
     ready: ReadinessSpec | None = None
     health: HealthCheckSpec = Field(default_factory=HealthCheckSpec)
     stop_grace: float = Field(default=3.0, ge=0)
+    depends_on: list[str] = Field(default_factory=list)
 
     @field_validator("command", mode="before")
     @classmethod
@@ -192,11 +206,18 @@ class TestSpec(_Strict):
     assertions: list[AssertionSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _unique_names(self) -> TestSpec:
-        _check_unique("service", [s.name for s in self.services])
-        _check_unique("step", self.step_names())
-        _check_unique("assertion", self.assertion_names())
+    def _unique_names(self, info: ValidationInfo) -> TestSpec:
+        if not (info.context or {}).get(DEFER_UNIQUE_NAMES):
+            _check_unique(*self.named_groups())
         return self
+
+    def named_groups(self) -> list[tuple[str, list[str]]]:
+        """The test's services, steps and assertions as (kind, names); names are unique in each."""
+        return [
+            ("service", [s.name for s in self.services]),
+            ("step", self.step_names()),
+            ("assertion", self.assertion_names()),
+        ]
 
     def step_names(self) -> list[str]:
         """The steps' names, defaults filled in, in order."""
@@ -205,6 +226,53 @@ class TestSpec(_Strict):
     def assertion_names(self) -> list[str]:
         """The assertions' names, defaults filled in, in order."""
         return [a.name or f"{a.kind}-{i + 1}" for i, a in enumerate(self.assertions)]
+
+    def start_order(self) -> list[ServiceSpec]:
+        """The services in the order they start: each after its ``depends_on``, else file order.
+
+        Services start one at a time, each once the one before is ready, so every service
+        before another in this order is ready when that one starts; teardown is the reverse.
+
+        Raises:
+            ValueError: ``depends_on`` names an unknown service or forms a cycle (the loader
+                reports both at their lines first).
+        """
+        by_name = {s.name: s for s in self.services}
+        order: list[ServiceSpec] = []
+        placed: set[str] = set()
+        path: list[str] = []
+
+        def place(service: ServiceSpec) -> None:
+            if service.name in placed:
+                return
+            if service.name in path:
+                cycle = [*path[path.index(service.name) :], service.name]
+                raise ValueError(f"depends_on forms a cycle: {' -> '.join(cycle)}")
+            path.append(service.name)
+            for name in service.depends_on:
+                if name not in by_name:
+                    raise ValueError(
+                        f"depends_on names no service {name!r} of test {self.name!r}; "
+                        f"expected one of {sorted(by_name)}"
+                    )
+                place(by_name[name])
+            path.pop()
+            placed.add(service.name)
+            order.append(service)
+
+        for service in self.services:
+            place(service)
+        return order
+
+    def metric_names(self) -> list[str]:
+        """Every metric the runner can record for this test (what ``metric_within`` may name)."""
+        names = [f"step.{name}.duration_seconds" for name in self.step_names()]
+        for service in self.services:
+            names += [
+                f"service.{service.name}.{metric}"
+                for metric in ("startup_seconds", "cpu_seconds", "peak_memory_bytes")
+            ]
+        return [*names, "test.steps_duration_seconds"]
 
 
 class ExperimentSpec(_Strict):
@@ -216,7 +284,7 @@ class ExperimentSpec(_Strict):
 
     @model_validator(mode="after")
     def _unique_tests(self) -> ExperimentSpec:
-        _check_unique("test", [t.name for t in self.tests])
+        _check_unique(("test", [t.name for t in self.tests]))
         return self
 
 
@@ -235,12 +303,17 @@ def argv_of(value: Any) -> Any:
     return value
 
 
-def _check_unique(what: str, names: list[str]) -> None:
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise ValueError(f"expected unique {what} names; {name!r} appears twice")
-        seen.add(name)
+def _check_unique(*groups: tuple[str, list[str]]) -> None:
+    """Raise one ValueError naming every repeated name of every group."""
+    problems = []
+    for what, names in groups:
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                problems.append(f"expected unique {what} names; {name!r} appears twice")
+            seen.add(name)
+    if problems:
+        raise ValueError("; ".join(problems))
 
 
 def _stringify_env(value: Any) -> Any:

@@ -8,12 +8,13 @@ import threading
 import time
 from dataclasses import dataclass
 
+from .._exit_status import describe_exit_status
 from ._process import ResourceSampler, spawn, terminate_tree
 from .environments import LocalEnvironment
 from .plugins import ServiceView
 from .schema import ServiceSpec
 
-__all__ = ["HealthReport", "ManagedService", "ServiceNotReady"]
+__all__ = ["HealthReport", "ManagedService", "ServiceExited", "ServiceNotReady"]
 
 # How often readiness is polled; short, since tests wait for it.
 _POLL = 0.02
@@ -21,6 +22,18 @@ _POLL = 0.02
 
 class ServiceNotReady(RuntimeError):
     """The service exited or timed out before its readiness check passed."""
+
+
+class ServiceExited(ServiceNotReady):
+    """The service's process ended before its readiness check passed (a crash).
+
+    Attributes:
+        exit_code: its exit status (negative: the signal that killed it).
+    """
+
+    def __init__(self, message: str, exit_code: int | None) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 @dataclass(frozen=True)
@@ -115,6 +128,21 @@ class ManagedService:
         """Return the last ``lines`` lines of the service's output, for error messages."""
         return "\n".join(self.read_output().splitlines()[-lines:])
 
+    def log_paths(self) -> dict[str, str]:
+        """Where its output is captured: ``{"stdout": path, "stderr": path}``."""
+        return {"stdout": str(self.stdout_path), "stderr": str(self.stderr_path)}
+
+    def output_excerpt(self) -> str:
+        """The last lines of its output for a message, or a sentence saying it wrote nothing."""
+        tail = self.output_tail()
+        if tail.strip():
+            return tail
+        return (
+            f"(it wrote nothing to {self.stdout_path.name} or {self.stderr_path.name}; a program "
+            "that buffers its output writes it only at exit: run it unbuffered, for Python "
+            "with PYTHONUNBUFFERED=1 in the service's env)"
+        )
+
     def view(self) -> ServiceView:
         """Return the read-only face steps and assertions see."""
         return ServiceView(self.name, self.port, self.is_running, self.read_output)
@@ -162,7 +190,7 @@ class ManagedService:
                 raise ServiceNotReady(
                     f"service {self.name!r} not ready after {ready.timeout}s: {what} never "
                     f"passed; raise ready.timeout or check the service's output:\n"
-                    f"{self.output_tail()}"
+                    f"{self.output_excerpt()}"
                 )
             if stop.wait(_POLL):
                 raise ServiceNotReady(f"service {self.name!r}: interrupted while waiting")
@@ -172,13 +200,12 @@ class ManagedService:
         began = time.monotonic()
         self.sample()
         if not self.is_running():
-            code = self.proc.returncode if self.proc is not None else None
             return HealthReport(
                 False,
                 "process",
                 f"pid:{self.pid}",
                 (time.monotonic() - began) * 1000,
-                f"service {self.name!r} exited unexpectedly with status {code}",
+                self.crash_message(),
             )
         if self.spec.health.tcp is not False:
             port = self._port_for(self.spec.health.tcp)
@@ -208,12 +235,24 @@ class ManagedService:
         self.stop_reason = self.stop_reason or how
         return code, how
 
+    @property
+    def returncode(self) -> int | None:
+        """Its exit status once it ended (negative: killed by that signal), else None."""
+        return self.proc.returncode if self.proc is not None else None
+
+    def crash_message(self) -> str:
+        """Say that the service ended by itself, and how (``... with SIGABRT (-6)``)."""
+        return (
+            f"service {self.name!r} exited unexpectedly with "
+            f"{describe_exit_status(self.returncode)}"
+        )
+
     def _require_alive(self, when: str) -> None:
         if not self.is_running():
-            code = self.proc.returncode if self.proc is not None else None
-            raise ServiceNotReady(
-                f"service {self.name!r} exited with status {code} {when}; its output:\n"
-                f"{self.output_tail()}"
+            raise ServiceExited(
+                f"service {self.name!r} exited with {describe_exit_status(self.returncode)} "
+                f"{when}; its output:\n{self.output_excerpt()}",
+                self.returncode,
             )
 
     def _port_for(self, value: int | bool | None) -> int:

@@ -11,15 +11,17 @@ import re
 import shlex
 import socket
 import subprocess
+import tempfile
 import threading
 import time
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
+from .._exit_status import describe_exit_status
 from ._process import kill_tree
-from .plugins import Step, StepContext, StepFailed, StepResult, StrictParams
+from .plugins import Step, StepContext, StepFailed, StepOutput, StrictParams
 from .schema import argv_of
 
 __all__ = ["CommandStep", "HttpGetStep", "TcpSendStep", "UdpSendStep", "WaitStep"]
@@ -70,47 +72,54 @@ class CommandStep(Step):
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
 
-    def run(self, context: StepContext, timeout: float) -> StepResult:
-        """Run the command to completion or until ``timeout``; capture stdout and stderr."""
+    def run(self, context: StepContext, timeout: float) -> StepOutput:
+        """Run the command until it exits or ``timeout``; capture stdout and stderr.
+
+        The output is read once the command itself exits. It goes to temporary files, not
+        pipes: a background process it started (``sleep 300 &`` in a shell) would keep a pipe
+        open, and reading to its end would wait for that process. What is still running in
+        the command's process group when it exits is killed with it.
+        """
         argv = context.wrap_command(self.params.argv())
-        with self._lock:
-            if context.cancelled.is_set():
-                raise StepFailed("cancelled before it started")
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            with self._lock:
+                if context.cancelled.is_set():
+                    raise StepFailed("cancelled before it started")
+                try:
+                    self._proc = subprocess.Popen(
+                        argv,
+                        cwd=context.workdir,
+                        env={**context.env, **self.params.env},
+                        stdin=subprocess.PIPE
+                        if self.params.input is not None
+                        else subprocess.DEVNULL,
+                        stdout=out,
+                        stderr=err,
+                        start_new_session=True,
+                    )
+                except OSError as exc:
+                    raise StepFailed(f"cannot run {argv[0]!r}: {exc}") from exc
+            proc = self._proc
+            data = self.params.input.encode() if self.params.input is not None else None
             try:
-                self._proc = subprocess.Popen(
-                    argv,
-                    cwd=context.workdir,
-                    env={**context.env, **self.params.env},
-                    stdin=subprocess.PIPE if self.params.input is not None else subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    start_new_session=True,
-                )
-            except OSError as exc:
-                raise StepFailed(f"cannot run {argv[0]!r}: {exc}") from exc
-        proc = self._proc
-        data = self.params.input.encode() if self.params.input is not None else None
-        try:
-            out, err = proc.communicate(data, timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
-            kill_tree(proc)
-            proc.communicate()
-            raise StepFailed(
-                f"command {shlex.join(argv)!r} still running after {timeout}s; killed"
-            ) from exc
-        finally:
-            kill_tree(proc)  # anything it left running in its group goes with it
-        result = StepResult(
-            output=out.decode(errors="replace"),
-            stderr=err.decode(errors="replace"),
-            exit_code=proc.returncode,
-            details={"argv": argv},
-        )
+                proc.communicate(data, timeout=timeout)  # writes stdin, waits for the exit
+            except subprocess.TimeoutExpired as exc:
+                raise StepFailed(
+                    f"command {shlex.join(argv)!r} still running after {timeout}s; killed"
+                ) from exc
+            finally:
+                kill_tree(proc)  # anything it left running in its group goes with it
+            result = StepOutput(
+                output=_read_all(out),
+                stderr=_read_all(err),
+                exit_code=proc.returncode,
+                details={"argv": argv},
+            )
         if context.cancelled.is_set():
             raise StepFailed("cancelled")
         if self.params.check and proc.returncode != 0:
             raise StepFailed(
-                f"command {shlex.join(argv)!r} exited with status {proc.returncode} "
+                f"command {shlex.join(argv)!r} exited with {describe_exit_status(proc.returncode)} "
                 f"(set check: false to let an exit_code assertion judge it); stderr: "
                 f"{result.stderr.strip()[-500:]!r}"
             )
@@ -121,6 +130,11 @@ class CommandStep(Step):
         with self._lock:
             if self._proc is not None:
                 kill_tree(self._proc)
+
+
+def _read_all(file: IO[bytes]) -> str:
+    file.seek(0)
+    return file.read().decode(errors="replace")
 
 
 class WaitParams(StrictParams):
@@ -138,11 +152,11 @@ class WaitStep(Step):
         super().__init__(params)
         self.params: WaitParams = params
 
-    def run(self, context: StepContext, timeout: float) -> StepResult:
+    def run(self, context: StepContext, timeout: float) -> StepOutput:
         """Wait ``seconds`` unless cancelled."""
         if context.cancelled.wait(min(self.params.seconds, timeout + 1)):
             raise StepFailed(f"cancelled during a {self.params.seconds}s wait")
-        return StepResult(details={"seconds": self.params.seconds})
+        return StepOutput(details={"seconds": self.params.seconds})
 
 
 class _SendParams(StrictParams):
@@ -184,7 +198,7 @@ class TcpSendStep(Step):
         super().__init__(params)
         self.params: TcpSendParams = params
 
-    def run(self, context: StepContext, timeout: float) -> StepResult:
+    def run(self, context: StepContext, timeout: float) -> StepOutput:
         """Send ``data``; with ``expect``, read until it appears, the peer closes, or timeout."""
         address = self.params.address(context)
         deadline = time.monotonic() + timeout
@@ -213,7 +227,7 @@ class TcpSendStep(Step):
         text = reply.decode(errors="replace")
         if expect is not None and expect.encode() not in reply:
             raise StepFailed(f"expected a reply containing {expect!r}, got {text!r}")
-        return StepResult(output=text, details={"sent_bytes": len(self.params.data.encode())})
+        return StepOutput(output=text, details={"sent_bytes": len(self.params.data.encode())})
 
 
 class UdpSendParams(_SendParams):
@@ -229,7 +243,7 @@ class UdpSendStep(Step):
         super().__init__(params)
         self.params: UdpSendParams = params
 
-    def run(self, context: StepContext, timeout: float) -> StepResult:
+    def run(self, context: StepContext, timeout: float) -> StepOutput:
         """Send ``data``; with ``expect``, receive datagrams until one contains it or timeout."""
         address = self.params.address(context)
         deadline = time.monotonic() + timeout
@@ -252,7 +266,7 @@ class UdpSendStep(Step):
         text = reply.decode(errors="replace")
         if expect is not None and expect.encode() not in reply:
             raise StepFailed(f"expected a datagram containing {expect!r}, got {text!r}")
-        return StepResult(output=text, details={"sent_bytes": len(self.params.data.encode())})
+        return StepOutput(output=text, details={"sent_bytes": len(self.params.data.encode())})
 
 
 class HttpGetParams(StrictParams):
@@ -297,7 +311,7 @@ class HttpGetStep(Step):
         super().__init__(params)
         self.params: HttpGetParams = params
 
-    def run(self, context: StepContext, timeout: float) -> StepResult:
+    def run(self, context: StepContext, timeout: float) -> StepOutput:
         """Fetch, then check status and body."""
         host, port, target = self._target(context)
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
@@ -322,7 +336,7 @@ class HttpGetStep(Step):
                 f"GET {details['url']}: body does not contain {self.params.expect_body!r}; "
                 f"it starts {body[:200]!r}"
             )
-        return StepResult(output=body, details=details)
+        return StepOutput(output=body, details=details)
 
     def _target(self, context: StepContext) -> tuple[str, int, str]:
         if self.params.url is not None:

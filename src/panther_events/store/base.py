@@ -8,13 +8,14 @@ event id is stored once: appending it again is a no-op, so retries and replays n
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal, Protocol, Self, runtime_checkable
 
+from .._durations import seconds_between
 from .._patterns import compile_pattern
+from .._run_ids import new_run_id
 from ..events.base import BaseEvent
 from ..exceptions import RunNotFoundError
 from ..serialization import event_from_dict
@@ -42,13 +43,6 @@ TERMINAL_STATUS: dict[str, str] = {
     "experiment.execution_failed": "failed",
     "experiment.finished_early": "finished_early",
 }
-
-
-def new_run_id(now: datetime | None = None) -> str:
-    """Return a fresh run id: UTC start time then six random hex digits, e.g.
-    ``20261123T221500Z-3fa2c1``; ids sort by start time."""
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
-    return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +117,7 @@ class RunInfo:
     @property
     def duration_seconds(self) -> float | None:
         """Seconds from the first to the last event, or None for an empty run."""
-        if self.first_time is None or self.last_time is None:
-            return None
-        return (self.last_time - self.first_time).total_seconds()
+        return seconds_between(self.first_time, self.last_time)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict of every field plus ``duration_seconds``."""

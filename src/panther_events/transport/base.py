@@ -14,15 +14,13 @@ it has durably handled an event, and handles redeliveries idempotently.
 from __future__ import annotations
 
 import functools
-import os
 import re
-import socket
 from collections.abc import Sequence
 from typing import Any, Protocol, final, runtime_checkable
 
+from .._run_ids import new_run_id
 from ..events.base import BaseEvent
 from ..serialization import event_from_dict, event_to_dict
-from ..store.base import new_run_id
 
 __all__ = [
     "DEFAULT_CONSUMER",
@@ -50,8 +48,7 @@ def host_run_id() -> str:
     and the process id, e.g. ``20261123T221500Z-3fa2c1-worker3-4242``: a reader sees where
     the run came from, and two hosts starting in the same second never collide.
     """
-    host = _UNSAFE_TOKEN.sub("-", socket.gethostname().split(".")[0]) or "host"
-    return f"{new_run_id()}-{host}-{os.getpid()}"
+    return new_run_id(host=True, pid=True)
 
 
 def subject_for(run_id: str, event_type: str, prefix: str = DEFAULT_SUBJECT_PREFIX) -> str:
