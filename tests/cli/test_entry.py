@@ -76,9 +76,7 @@ class TestOverview:
             ([], None),
         ],
     )
-    def test_command_name_skips_global_options(
-        self, args: list[str], expected: str | None
-    ) -> None:
+    def test_command_name_skips_global_options(self, args: list[str], expected: str | None) -> None:
         """The command is the first word that is neither an option nor --db's value."""
         assert command_name(args) == expected
 
