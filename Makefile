@@ -40,9 +40,11 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python bench/setup_peers.py
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/startup.py
 
 bench-smoke: $(STAMP)
 	$(BIN)/python bench/run.py --smoke
+	$(BIN)/python bench/startup.py --smoke
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
