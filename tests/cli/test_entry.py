@@ -101,7 +101,10 @@ class TestWithoutTheExtra:
         env_dir = tmp_path / "venv"
         venv.create(env_dir, with_pip=True)
         install = [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps"]
-        uv = shutil.which("uv", path=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}")
+        # The uv that make setup bootstrapped, else one on PATH.
+        uv = shutil.which(
+            "uv", path=f"{ROOT / '.venv' / '.uv' / 'bin'}{os.pathsep}{os.environ['PATH']}"
+        )
         if uv is not None:  # same install, much faster
             install = [uv, "pip", "install", "-q", "--python", str(env_dir / "bin" / "python")]
         subprocess.run([*install, str(ROOT)], check=True, capture_output=True, timeout=600)
