@@ -321,20 +321,19 @@ class TestReplayCommand:
         assert doc["replayed"] == 12 and doc["summary"]["total"] == 2
 
 
-class TestTimelineLabels:
-    """Timeline labels drop the segments every entity id shares."""
+class TestShortEntityNames:
+    """Entities are shown by the name that tells them apart within their run."""
 
-    def test_shared_run_prefix_is_dropped(self) -> None:
-        """exp-1/handshake shows as 'test handshake'; ids without '/' stay whole."""
-        from panther_events.cli.history import _labels
+    def test_run_prefix_and_kind_segments_are_dropped(self) -> None:
+        """<run>/a is 'a', <run>/a/service/s is 'a/s'; ids without the run stay whole."""
+        from panther_events.cli._names import short_entity
 
-        labels = _labels([("experiment", "exp-1"), ("test", "exp-1/a"), ("step", "exp-1/a/s")])
-        assert labels == {
-            ("experiment", "exp-1"): "experiment exp-1",
-            ("test", "exp-1/a"): "test a",
-            ("step", "exp-1/a/s"): "step a/s",
-        }
-        assert _labels([("test", "x/y")]) == {("test", "x/y"): "test x/y"}
+        assert short_entity("exp-1", "exp-1") == "exp-1"
+        assert short_entity("exp-1/a", "exp-1") == "a"
+        assert short_entity("exp-1/a/service/echo", "exp-1") == "a/echo"
+        assert short_entity("exp-1/step/tcp_send", "exp-1") == "tcp_send"
+        assert short_entity("exp-1/a/environment", "exp-1") == "a/environment"
+        assert short_entity("x/y", "exp-1") == "x/y"
 
 
 def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ._commands import COMMANDS, INSTALL_HINT, command_name, has_cli_extra, overview
+from ._terminal import end_on_closed_output
 
 if TYPE_CHECKING:
     import typer
@@ -34,9 +35,20 @@ def main(argv: list[str] | None = None) -> None:
 
     Without the ``cli`` extra it prints one line naming ``pip install 'panther-events[cli]'``
     and exits 2. ``panther-events`` and ``panther-events --help`` print the command overview
-    without importing typer; any other call imports only the named command's module.
+    without importing typer; any other call imports only the named command's module. When the
+    reader of the output goes away (``| head -1``) the command ends quietly.
     """
     args = sys.argv[1:] if argv is None else argv
+    try:
+        try:
+            _dispatch(args)
+        finally:
+            sys.stdout.flush()  # a closed output shows here at the latest, not at exit
+    except BrokenPipeError:
+        end_on_closed_output()
+
+
+def _dispatch(args: list[str]) -> None:
     if not has_cli_extra():
         print(INSTALL_HINT, file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
