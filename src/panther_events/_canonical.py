@@ -13,7 +13,6 @@ import base64
 import enum
 import json
 import math
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 
@@ -31,7 +30,8 @@ __all__ = [
     "jsonable",
 ]
 
-_NAMESPACE_OID_BYTES = uuid.NAMESPACE_OID.bytes
+# uuid.NAMESPACE_OID (RFC 4122), spelled out: the uuid module loads only for UUID values.
+_NAMESPACE_OID_BYTES = bytes.fromhex("6ba7b8129dad11d180b400c04fd430c8")
 _VARIANT = {f"{i:x}": f"{(i & 0x3) | 0x8:x}" for i in range(16)}
 
 
@@ -52,12 +52,13 @@ def _tag(value: object) -> object:
     from dataclasses import asdict, is_dataclass  # noqa: PLC0415
     from decimal import Decimal  # noqa: PLC0415
     from pathlib import PurePath  # noqa: PLC0415
+    from uuid import UUID  # noqa: PLC0415
 
     if isinstance(value, PurePath):
         return {"$type": "path", "value": str(value)}
     if isinstance(value, Decimal):
         return {"$type": "decimal", "value": str(value)}
-    if isinstance(value, uuid.UUID):
+    if isinstance(value, UUID):
         return {"$type": "uuid", "value": str(value)}
     if isinstance(value, BaseException):
         return {"$type": "exception", "class": type(value).__qualname__, "value": str(value)}
@@ -177,8 +178,9 @@ def _plain(value: object) -> object:
     from dataclasses import asdict, is_dataclass  # noqa: PLC0415 - as in _tag
     from decimal import Decimal  # noqa: PLC0415
     from pathlib import PurePath  # noqa: PLC0415
+    from uuid import UUID  # noqa: PLC0415
 
-    if isinstance(value, PurePath | Decimal | uuid.UUID | BaseException):
+    if isinstance(value, PurePath | Decimal | UUID | BaseException):
         return str(value)
     if is_dataclass(value) and not isinstance(value, type):
         return asdict(value)
