@@ -167,3 +167,21 @@ def test_run_ends_quietly_when_its_output_is_closed(tmp_path: Path) -> None:
     with SQLiteEventStore(tmp_path / "e.db") as store:
         (info,) = store.runs()
         assert info.status == "completed"
+
+
+@pytest.mark.slow
+def test_collect_ends_quietly_when_its_output_is_closed(tmp_path: Path) -> None:
+    """collect from a real nats-server until idle: its report goes nowhere, quietly."""
+    from ..transport._server import NatsServer
+
+    server = NatsServer(tmp_path / "jetstream")
+    server.start()
+    try:
+        code, err = _closed_output(
+            "collect", "--nats", server.url, "--db", str(tmp_path / "c.db"), "--idle-timeout", "1"
+        )
+    finally:
+        server.stop()
+    # Its progress note goes to stderr by design; nothing else may.
+    assert [line for line in err.splitlines() if not line.startswith("collecting from")] == []
+    assert code in (0, 1)
