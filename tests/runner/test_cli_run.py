@@ -106,6 +106,17 @@ def _one_error_line(result: Result, *fragments: str) -> None:
     assert "Traceback" not in result.output
 
 
+def _run_with_junit(tmp_path: Path, junit: Path) -> Result:
+    """``run`` of a passing experiment with ``--junit junit``; checks that nothing ran."""
+    db = tmp_path / "e.db"
+    result = CliRunner().invoke(
+        app, ["run", str(_write(tmp_path, PASSING)), "--db", str(db), "--junit", str(junit)]
+    )
+    with SQLiteEventStore(db) as store:
+        assert store.runs() == []  # refused before the run started
+    return result
+
+
 @contextlib.contextmanager
 def _tmpfs(where: Path, size: str, *, read_only: bool = False) -> Iterator[Path]:
     """A small tmpfs mounted at ``where`` for the test (unmounted after): a disk that fills
@@ -135,36 +146,13 @@ class TestOutputPaths:
     ) -> None:
         """--junit into a missing directory or onto a directory: exit 2 before the run."""
         target = tmp_path / junit
-        result = CliRunner().invoke(
-            app,
-            [
-                "run",
-                str(_write(tmp_path, PASSING)),
-                "--db",
-                str(tmp_path / "e.db"),
-                "--junit",
-                str(target),
-            ],
-        )
-        _one_error_line(result, "--junit", str(target), cause)
-        with SQLiteEventStore(tmp_path / "e.db") as store:
-            assert store.runs() == []  # nothing ran
+        _one_error_line(_run_with_junit(tmp_path, target), "--junit", str(target), cause)
 
     def test_unwritable_junit_file_is_refused_before_running(self, tmp_path: Path) -> None:
         """A --junit file on a read-only disk (unwritable even for root): exit 2 at the start."""
         with _tmpfs(tmp_path / "ro", "1m", read_only=True) as read_only:
             target = read_only / "x.xml"
-            result = CliRunner().invoke(
-                app,
-                [
-                    "run",
-                    str(_write(tmp_path, PASSING)),
-                    "--db",
-                    str(tmp_path / "e.db"),
-                    "--junit",
-                    str(target),
-                ],
-            )
+            result = _run_with_junit(tmp_path, target)
         _one_error_line(result, str(target), "Read-only file system")
 
     @pytest.mark.parametrize("db", [".", "/"])
@@ -183,19 +171,32 @@ class TestOutputPaths:
 
     @pytest.mark.slow
     @pytest.mark.parametrize(
-        ("size", "what", "cause"),
+        ("on_disk", "size", "what", "cause"),
         [
-            ("96k", "the log file", "No space left on device"),
-            ("160k", "the event store", "disk is full"),
+            ("e.log", "16k", "the log file", "No space left on device"),
+            ("e.db", "96k", "the event store", "disk is full"),
         ],
         ids=["log-file", "store"],
     )
     def test_full_disk_stops_the_run_in_one_line(
-        self, tmp_path: Path, size: str, what: str, cause: str
+        self, tmp_path: Path, on_disk: str, size: str, what: str, cause: str
     ) -> None:
-        """A disk that fills up during the run: one line naming the file and the cause, exit 2."""
+        """A disk that fills up during the run: one line naming the file and the cause, exit 2.
+
+        Only the file under test is on the small disk (the log file is reached through a link
+        when it is the one under test, and linked out when it is not), so which of the two
+        fills first is not left to timing.
+        """
         example = Path(__file__).resolve().parents[2] / "examples" / "echo.yaml"
         with _tmpfs(tmp_path / "disk", size) as disk:
+            if on_disk == "e.log":
+                db = tmp_path / "e.db"
+                (disk / "e.log").touch()
+                (tmp_path / "e.log").symlink_to(disk / "e.log")
+            else:
+                db = disk / "e.db"
+                (tmp_path / "e.log").touch()
+                (disk / "e.log").symlink_to(tmp_path / "e.log")
             done = subprocess.run(
                 [
                     sys.executable,
@@ -205,7 +206,7 @@ class TestOutputPaths:
                     str(example),
                     "--quiet",
                     "--db",
-                    str(disk / "e.db"),
+                    str(db),
                 ],
                 capture_output=True,
                 text=True,
@@ -215,7 +216,7 @@ class TestOutputPaths:
         assert done.returncode == 2, done.stderr
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1, done.stderr
-        assert lines[0].startswith(f"error: cannot write {what} '{disk}/e.")
+        assert lines[0].startswith(f"error: cannot write {what} '{db.with_name(on_disk)}'")
         assert cause in lines[0]
 
 

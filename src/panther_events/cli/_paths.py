@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 __all__ = ["unwritable_reason"]
@@ -29,5 +28,5 @@ def unwritable_reason(path: Path) -> str | None:
     except OSError as exc:
         return exc.strerror or str(exc)
     if not existed:
-        os.unlink(path)
+        path.resolve().unlink()  # the file just created (a dangling link's target: not the link)
     return None
