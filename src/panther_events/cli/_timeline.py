@@ -27,18 +27,26 @@ _TERMINAL = {
     kind: frozenset(state.value for state in machine.terminal_states())
     for kind, machine in MACHINES.items()
 }
-# Glyph and colour by the words a state's name contains; the first match wins.
+# Glyphs (first free one wins) and colour by the words a state's name contains; first match wins.
 _STYLES = (
-    (("fail", "error", "crash", "abort"), "✗", "red"),
-    (("complet", "pass", "done", "success"), "✓", "green"),
-    (("stopping", "teardown", "tearing", "clean"), "░", "grey50"),
-    (("stop", "destroy", "torn", "unknown", "skip", "unsupported"), "■", "grey50"),
-    (("ready", "loaded", "healthy"), "▓", "green"),
-    (("execut", "running", "run", "active", "start"), "█", "blue"),
-    (("setup", "setting", "deploy", "prepar", "build", "load", "init", "creat"), "▒", "yellow"),
+    (("fail", "error", "crash", "abort"), "✗X", "red"),
+    (("complet", "pass", "done", "success", "finished"), "✓√", "green"),
+    (("stopping", "teardown", "tearing", "clean"), "░▁", "grey50"),
+    (("stop", "destroy", "torn", "unknown", "skip", "unsupported"), "■□▪", "grey50"),
+    (
+        (
+            *("ready", "loaded", "healthy", "prepared", "deployed", "set_up", "initialized"),
+            *("executed", "validated"),
+        ),
+        "▓▚▞",
+        "green",
+    ),
+    (("execut", "running", "run", "active", "start", "validat"), "█▇▆▅", "blue"),
+    (("setup", "setting", "deploy", "prepar", "build", "load", "init"), "▒▃▄", "yellow"),
+    (("creat", "pending"), "-~", "cyan"),
 )
-# For states whose glyph is taken or that match no words: each still gets one of its own.
-_SPARE_GLYPHS = "=~+*o%@&$x^"
+# For states whose family's glyphs are taken or that match no words.
+_SPARE_GLYPHS = "=+*o%@&$x^#"
 _SPARE_COLOURS = ("cyan", "magenta", "bright_blue", "bright_green", "orange3", "purple")
 EMPTY = "·"
 
@@ -54,12 +62,11 @@ class Legend:
         if state not in self.styles:
             used = {glyph for glyph, _ in self.styles.values()}
             lowered = state.lower()
-            glyph, colour = next(
+            glyphs, colour = next(
                 ((g, c) for words, g, c in _STYLES if any(w in lowered for w in words)),
                 ("", _SPARE_COLOURS[len(self.styles) % len(_SPARE_COLOURS)]),
             )
-            if not glyph or glyph in used:
-                glyph = next(g for g in _SPARE_GLYPHS if g not in used)
+            glyph = next(g for g in glyphs + _SPARE_GLYPHS if g not in used)
             self.styles[state] = (glyph, colour)
         return self.styles[state]
 
