@@ -82,3 +82,30 @@ def test_entity_examples_select_what_they_say(tmp_path: Path) -> None:
     assert all("tcp-echo/echo" in row for row in table[1:]) and len(table) > 2
     parts = [json.loads(line) for line in cli("--json", "events", "-e", "udp-echo/*").splitlines()]
     assert parts and all("/udp-echo/" in e["entity_id"] for e in parts)
+
+
+@pytest.mark.slow
+def test_full_ids_and_globs_over_full_ids_select_the_same(tmp_path: Path) -> None:
+    """--entity with a whole runner id, or a glob over whole ids, finds the entity's events."""
+    env = {**os.environ, "PANTHER_EVENTS_DB": str(tmp_path / "e.db")}
+
+    def cli(*args: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", "from panther_events.cli import main; main()", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+
+    def ids(entity: str) -> list[str]:
+        found = cli("--json", "events", "--entity", entity).splitlines()
+        return [json.loads(line)["id"] for line in found]
+
+    cli("run", str(ROOT / "examples" / "echo.yaml"), "--quiet")
+    (run,) = json.loads(cli("--json", "runs"))
+    short = ids("tcp-echo/echo")
+    assert short
+    assert ids(f"{run['run_id']}/tcp-echo/service/echo") == short
+    assert ids(f"{run['run_id']}/tcp-echo/service/*") == short

@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 from ..store.base import StoredEvent
 
-__all__ = ["entity_matcher", "short_entity"]
+__all__ = ["entity_matcher", "is_full_id", "short_entity"]
+
+_GLOB_CHARS = "*?["
 
 # Segments of runner entity ids that only say the kind (``<run>/<test>/service/<name>``).
 _KIND_SEGMENTS = frozenset({"service", "step", "assertion", "plugin"})
@@ -42,8 +44,15 @@ def _entity_names(stored: StoredEvent) -> tuple[str, ...]:
 def entity_matcher(wanted: str) -> Callable[[StoredEvent], bool]:
     """What ``--entity`` selects: the full id, the id within the run, the short name or its
     last part (``echo``), or a glob (``tcp-echo/*``, ``*echo*``) over any of these."""
-    if any(char in wanted for char in "*?["):
+    if any(char in wanted for char in _GLOB_CHARS):
         return lambda stored: any(
             fnmatch.fnmatchcase(name, wanted) for name in _entity_names(stored)
         )
     return lambda stored: wanted in _entity_names(stored)
+
+
+def is_full_id(wanted: str, run_id: str) -> bool:
+    """Whether ``--entity wanted`` is a whole runner id of run ``run_id`` (no glob)."""
+    return not any(char in wanted for char in _GLOB_CHARS) and (
+        wanted == run_id or wanted.startswith(run_id + "/")
+    )

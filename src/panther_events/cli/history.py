@@ -30,7 +30,7 @@ from ..store.formats import ExportFormat, export_run, import_events, to_jsonl_re
 from ..store.sqlite import SQLiteEventStore
 from . import _timeline as timeline
 from ._app import AppState, DbOption, JsonOption, app, get_state
-from ._names import entity_matcher, short_entity
+from ._names import entity_matcher, is_full_id, short_entity
 from ._paths import unwritable_reason
 from ._terminal import visible
 
@@ -302,6 +302,8 @@ def events_command(
             "since": since_at,
             "until": until_at,
         }
+        if entity is not None and is_full_id(entity, run_id):
+            filters["entity_id"] = entity  # the store's index finds it
         # The run may be huge: stream it a page at a time, newest first only when asked.
         events: Iterable[StoredEvent] = (
             store.events(run_id, order="desc", **filters)
