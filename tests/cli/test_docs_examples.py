@@ -28,10 +28,37 @@ def examples() -> list[list[str]]:
     return commands
 
 
+def cli(db: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``panther-events ARGS`` on the store ``db`` (by PANTHER_EVENTS_DB, as a user would)."""
+    return subprocess.run(
+        [sys.executable, "-c", "from panther_events.cli import main; main()", *args],
+        cwd=cwd,
+        env={**os.environ, "PANTHER_EVENTS_DB": str(db)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def echo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding one run of examples/echo.yaml, made by the runner."""
+    db = tmp_path_factory.mktemp("echo") / "e.db"
+    assert cli(db, "run", str(ROOT / "examples" / "echo.yaml"), "--quiet").returncode == 0
+    return db
+
+
+def events(db: Path, *args: str) -> list[dict[str, str]]:
+    """The events ``panther-events --json events ARGS`` lists."""
+    done = cli(db, "--json", "events", *args)
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
 @pytest.mark.slow
 def test_every_example_runs_on_a_runner_made_run(tmp_path: Path) -> None:
     """Each example exits 0 (in order, as a reader would type them) and says something."""
-    env = {**os.environ, "PANTHER_EVENTS_DB": str(tmp_path / "panther-events.db")}
     commands = examples()
     assert commands[0][:2] == ["run", "examples/echo.yaml"]
     for example in commands:
@@ -40,15 +67,7 @@ def test_every_example_runs_on_a_runner_made_run(tmp_path: Path) -> None:
             args = ["run", str(ROOT / args[1]), "--quiet", *args[2:]]
         if "--follow" in args:
             args = [*args, "--timeout", "1"]  # a reader stops it with Ctrl-C
-        done = subprocess.run(
-            [sys.executable, "-c", "from panther_events.cli import main; main()", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        done = cli(tmp_path / "panther-events.db", *args, cwd=tmp_path)
         assert done.returncode == 0, (args, done.stdout, done.stderr)
         assert done.stdout.strip() or done.stderr.strip(), args
         if args[0] == "events":
@@ -56,56 +75,24 @@ def test_every_example_runs_on_a_runner_made_run(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_entity_examples_select_what_they_say(tmp_path: Path) -> None:
+def test_entity_examples_select_what_they_say(echo_db: Path) -> None:
     """--entity tcp-echo/echo is that test's service; 'udp-echo/*' the other test's parts."""
-    env = {**os.environ, "PANTHER_EVENTS_DB": str(tmp_path / "e.db")}
-
-    def cli(*args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-c", "from panther_events.cli import main; main()", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
-        return done.stdout
-
-    cli("run", str(ROOT / "examples" / "echo.yaml"), "--quiet")
-    service = [
-        json.loads(line) for line in cli("--json", "events", "-e", "tcp-echo/echo").splitlines()
-    ]
-    assert service and {e["entity_id"].split("/", 1)[1] for e in service} == {
-        "tcp-echo/service/echo"
-    }
-    table = cli("events", "--type", "service.*", "--entity", "tcp-echo/echo").splitlines()
-    assert all("tcp-echo/echo" in row for row in table[1:]) and len(table) > 2
-    parts = [json.loads(line) for line in cli("--json", "events", "-e", "udp-echo/*").splitlines()]
+    service = events(echo_db, "-e", "tcp-echo/echo")
+    assert service
+    assert {e["entity_id"].split("/", 1)[1] for e in service} == {"tcp-echo/service/echo"}
+    table = cli(echo_db, "events", "--type", "service.*", "--entity", "tcp-echo/echo")
+    rows = table.stdout.splitlines()
+    assert len(rows) > 2 and all("tcp-echo/echo" in row for row in rows[1:])
+    parts = events(echo_db, "-e", "udp-echo/*")
     assert parts and all("/udp-echo/" in e["entity_id"] for e in parts)
 
 
 @pytest.mark.slow
-def test_full_ids_and_globs_over_full_ids_select_the_same(tmp_path: Path) -> None:
+def test_full_ids_and_globs_over_full_ids_select_the_same(echo_db: Path) -> None:
     """--entity with a whole runner id, or a glob over whole ids, finds the entity's events."""
-    env = {**os.environ, "PANTHER_EVENTS_DB": str(tmp_path / "e.db")}
-
-    def cli(*args: str) -> str:
-        return subprocess.run(
-            [sys.executable, "-c", "from panther_events.cli import main; main()", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        ).stdout
-
-    def ids(entity: str) -> list[str]:
-        found = cli("--json", "events", "--entity", entity).splitlines()
-        return [json.loads(line)["id"] for line in found]
-
-    cli("run", str(ROOT / "examples" / "echo.yaml"), "--quiet")
-    (run,) = json.loads(cli("--json", "runs"))
-    short = ids("tcp-echo/echo")
+    (run,) = json.loads(cli(echo_db, "--json", "runs").stdout)
+    short = [e["id"] for e in events(echo_db, "-e", "tcp-echo/echo")]
     assert short
-    assert ids(f"{run['run_id']}/tcp-echo/service/echo") == short
-    assert ids(f"{run['run_id']}/tcp-echo/service/*") == short
+    for entity in ("service/echo", "service/*"):
+        found = events(echo_db, "-e", f"{run['run_id']}/tcp-echo/{entity}")
+        assert [e["id"] for e in found] == short, entity
