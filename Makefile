@@ -6,11 +6,28 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint typecheck unit bench bench-smoke clean
 
+EXTRAS := cli,nats,dev,bench
+# uv installs in seconds what pip takes a minute for. Used from PATH, else bootstrapped from PyPI
+# with the system python into the (ignored) venv directory; pip is the fallback when neither works.
+UV_HOME := $(VENV)/.uv
+
 # One install for every target: the extras the CLI, NATS, tests and benchmark peers need.
 $(STAMP): pyproject.toml Makefile
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[cli,nats,dev,bench]'
+	@uv="$$(command -v uv || true)"; \
+	if [ -z "$$uv" ] && [ ! -x $(UV_HOME)/bin/uv ]; then \
+		echo "bootstrapping uv from PyPI into $(UV_HOME)"; \
+		$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_HOME) uv \
+			>/dev/null 2>&1 || echo "no uv: installing with pip"; \
+	fi; \
+	if [ -z "$$uv" ] && [ -x $(UV_HOME)/bin/uv ]; then uv=$(UV_HOME)/bin/uv; fi; \
+	if [ -n "$$uv" ] && "$$uv" venv --quiet --allow-existing --python $(PYTHON) $(VENV) \
+		&& "$$uv" pip install --quiet --python $(BIN)/python -e '.[$(EXTRAS)]'; then :; \
+	else \
+		set -e; \
+		$(PYTHON) -m venv $(VENV); \
+		$(BIN)/python -m pip install --quiet --upgrade pip; \
+		$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'; \
+	fi
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -40,9 +57,11 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python bench/setup_peers.py
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/startup.py
 
 bench-smoke: $(STAMP)
 	$(BIN)/python bench/run.py --smoke
+	$(BIN)/python bench/startup.py --smoke
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from panther_events import EventManager
-
-#: The spec lives beside the project (CI clones with ../shared next to it).
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
-API_REFERENCE = SEEDS / "000_f8b6d7c3d766d2ab.txt"
-OBSERVER_GUIDE = SEEDS / "002_7cf29c50b9cb7cd6.txt"
 
 
 @pytest.fixture(autouse=True)

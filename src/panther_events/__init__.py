@@ -1,24 +1,16 @@
 """panther-events: typed lifecycle events, observers, state machines and an event store.
 
-Every public name is importable from here; see ``__all__``.
+Every name a user imports is here; see ``__all__``. The events, the manager and the exceptions
+load with the package; the rest (emitters, states, observers, stores, transports) loads on first
+use, so ``import panther_events`` stays cheap for code that only publishes events.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ._canonical import create_content_based_uuid, create_event_signature
-from ._patterns import Pattern
-from .emitters.assertion import AssertionEventEmitter
-from .emitters.base import EntityEventEmitterBase, EventEmitter, EventEmitterBase, EventSink
-from .emitters.environment import EnvironmentEventEmitter
-from .emitters.experiment import ExperimentEventEmitter
-from .emitters.metrics import MetricsEventEmitter
-from .emitters.plugin import PluginEventEmitter
-from .emitters.registry import EmitterRegistry
-from .emitters.service import ServiceEventEmitter
-from .emitters.step import StepEventEmitter
-from .emitters.test import TestEventEmitter
 from .events.assertion import (
     AssertionErrorEvent,
     AssertionEvent,
@@ -29,8 +21,7 @@ from .events.assertion import (
     AssertionsValidationStartedEvent,
     AssertionUnknownEvent,
 )
-from .events.base import BaseEvent, EventType, GenericEvent, event_class_for, registered_event_types
-from .events.catalog import EventClassInfo, event_catalog, render_event_table
+from .events.base import BaseEvent, EventType, GenericEvent
 from .events.environment import (
     EnvironmentCreatedEvent,
     EnvironmentErrorEvent,
@@ -185,48 +176,124 @@ from .guide import (
 )
 from .manager import EventManager
 from .observer import Observer
-from .observers.logger import LoggerObserver, level_for
-from .observers.metrics import MetricSeries, MetricsObserver
-from .observers.progress import ProgressObserver
-from .observers.results import ExperimentResult, ResultCollector, StepResult, TestResult
-from .observers.state_tracking import StateTrackingObserver, StateViolation
-from .observers.store import EventStoreObserver
-from .serialization import (
-    check_wire,
-    event_from_dict,
-    event_from_json,
-    event_to_dict,
-    event_to_json,
-)
-from .states.assertion import AssertionState, AssertionStateManager
-from .states.base import BaseState, EntityStateManager, StateManager, StateTransition
-from .states.environment import EnvironmentState, EnvironmentStateManager
-from .states.experiment import ExperimentState, ExperimentStateManager
-from .states.mapping import (
-    EventCheck,
-    check_event,
-    derive_state,
-    derive_states,
-    new_machine,
-    state_enum,
-    state_for_event,
-    target_state,
-)
-from .states.plugin import PluginState, PluginStateManager
-from .states.service import ServiceState, ServiceStateManager
-from .states.step import StepState, StepStateManager
-from .states.test import TestState, TestStateManager
-from .store.base import EventStore, EventStoreBase, RunInfo, StateInterval, StoredEvent, new_run_id
-from .store.formats import ImportResult, export_run, from_cloudevent, import_events, to_cloudevent
-from .store.memory import InMemoryEventStore
-from .store.sqlite import SQLiteEventStore
-from .transport.base import Delivery, Transport, host_run_id
-from .transport.memory import InMemoryStream, InMemoryTransport
 
-try:
-    __version__ = version("panther-events")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0"
+if TYPE_CHECKING:
+    from .emitters.assertion import AssertionEventEmitter
+    from .emitters.base import EntityEventEmitterBase, EventEmitter, EventEmitterBase
+    from .emitters.environment import EnvironmentEventEmitter
+    from .emitters.experiment import ExperimentEventEmitter
+    from .emitters.metrics import MetricsEventEmitter
+    from .emitters.plugin import PluginEventEmitter
+    from .emitters.registry import EmitterRegistry
+    from .emitters.service import ServiceEventEmitter
+    from .emitters.step import StepEventEmitter
+    from .emitters.test import TestEventEmitter
+    from .observers.logger import LoggerObserver
+    from .observers.metrics import MetricsObserver
+    from .observers.progress import ProgressObserver
+    from .observers.results import ResultCollector
+    from .observers.state_tracking import StateTrackingObserver, StateViolation
+    from .observers.store import EventStoreObserver
+    from .serialization import event_from_dict, event_from_json, event_to_dict, event_to_json
+    from .states.assertion import AssertionState, AssertionStateManager
+    from .states.base import BaseState, EntityStateManager, StateManager, StateTransition
+    from .states.environment import EnvironmentState, EnvironmentStateManager
+    from .states.experiment import ExperimentState, ExperimentStateManager
+    from .states.plugin import PluginState, PluginStateManager
+    from .states.service import ServiceState, ServiceStateManager
+    from .states.step import StepState, StepStateManager
+    from .states.test import TestState, TestStateManager
+    from .store.base import EventStore, EventStoreBase
+    from .store.formats import export_run, from_cloudevent, import_events, to_cloudevent
+    from .store.memory import InMemoryEventStore
+    from .store.sqlite import SQLiteEventStore
+    from .transport.base import Delivery, Transport
+    from .transport.memory import InMemoryStream, InMemoryTransport
+
+#: Names loaded on first access (module ``__getattr__``): module -> the names it provides.
+_LAZY_MODULES: dict[str, tuple[str, ...]] = {
+    "emitters.assertion": ("AssertionEventEmitter",),
+    "emitters.base": ("EntityEventEmitterBase", "EventEmitter", "EventEmitterBase"),
+    "emitters.environment": ("EnvironmentEventEmitter",),
+    "emitters.experiment": ("ExperimentEventEmitter",),
+    "emitters.metrics": ("MetricsEventEmitter",),
+    "emitters.plugin": ("PluginEventEmitter",),
+    "emitters.registry": ("EmitterRegistry",),
+    "emitters.service": ("ServiceEventEmitter",),
+    "emitters.step": ("StepEventEmitter",),
+    "emitters.test": ("TestEventEmitter",),
+    "observers.logger": ("LoggerObserver",),
+    "observers.metrics": ("MetricsObserver",),
+    "observers.progress": ("ProgressObserver",),
+    "observers.results": ("ResultCollector",),
+    "observers.state_tracking": ("StateTrackingObserver", "StateViolation"),
+    "observers.store": ("EventStoreObserver",),
+    "serialization": ("event_from_dict", "event_from_json", "event_to_dict", "event_to_json"),
+    "states.assertion": ("AssertionState", "AssertionStateManager"),
+    "states.base": ("BaseState", "EntityStateManager", "StateManager", "StateTransition"),
+    "states.environment": ("EnvironmentState", "EnvironmentStateManager"),
+    "states.experiment": ("ExperimentState", "ExperimentStateManager"),
+    "states.plugin": ("PluginState", "PluginStateManager"),
+    "states.service": ("ServiceState", "ServiceStateManager"),
+    "states.step": ("StepState", "StepStateManager"),
+    "states.test": ("TestState", "TestStateManager"),
+    "store.base": ("EventStore", "EventStoreBase"),
+    "store.formats": ("export_run", "from_cloudevent", "import_events", "to_cloudevent"),
+    "store.memory": ("InMemoryEventStore",),
+    "store.sqlite": ("SQLiteEventStore",),
+    "transport.base": ("Delivery", "Transport"),
+    "transport.memory": ("InMemoryStream", "InMemoryTransport"),
+}
+#: Older top-level names of internals, still resolved for existing code but not in ``__all__``:
+#: import them from their modules instead.
+_INTERNAL_MODULES: dict[str, tuple[str, ...]] = {
+    "_patterns": ("Pattern",),
+    "emitters.base": ("EventSink",),
+    "events.base": ("event_class_for", "registered_event_types"),
+    "events.catalog": ("EventClassInfo", "event_catalog", "render_event_table"),
+    "observers.logger": ("level_for",),
+    "observers.metrics": ("MetricSeries",),
+    "observers.results": ("ExperimentResult", "StepResult", "TestResult"),
+    "serialization": ("check_wire",),
+    "states.mapping": (
+        "EventCheck",
+        "check_event",
+        "derive_state",
+        "derive_states",
+        "new_machine",
+        "state_enum",
+        "state_for_event",
+        "target_state",
+    ),
+    "store.base": ("RunInfo", "StateInterval", "StoredEvent", "new_run_id"),
+    "store.formats": ("ImportResult",),
+    "transport.base": ("host_run_id",),
+}
+_WHERE = {
+    name: module
+    for table in (_LAZY_MODULES, _INTERNAL_MODULES)
+    for module, names in table.items()
+    for name in names
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a lazily loaded name (or ``__version__``) on first access and keep it."""
+    if name == "__version__":
+        # importlib.metadata costs more than the rest of the package: read it only when asked.
+        from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+        try:
+            value: Any = version("panther-events")
+        except PackageNotFoundError:  # running from a source tree without installing
+            value = "0.0.0"
+    elif name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AssertionErrorEvent",
@@ -269,12 +336,9 @@ __all__ = [
     "EnvironmentTeardownCompletedEvent",
     "EnvironmentTeardownFailedEvent",
     "EnvironmentTeardownStartedEvent",
-    "EventCheck",
-    "EventClassInfo",
     "EventEmitter",
     "EventEmitterBase",
     "EventManager",
-    "EventSink",
     "EventStore",
     "EventStoreBase",
     "EventStoreObserver",
@@ -295,14 +359,12 @@ __all__ = [
     "ExperimentPluginLoadingCompletedEvent",
     "ExperimentPluginLoadingFailedEvent",
     "ExperimentPluginLoadingStartedEvent",
-    "ExperimentResult",
     "ExperimentServiceFailureEvent",
     "ExperimentStartedEvent",
     "ExperimentState",
     "ExperimentStateManager",
     "ExperimentTestCasesInitializedEvent",
     "GenericEvent",
-    "ImportResult",
     "InMemoryEventStore",
     "InMemoryStream",
     "InMemoryTransport",
@@ -310,7 +372,6 @@ __all__ = [
     "LoggerObserver",
     "ManagerClosedError",
     "MetricCollectedEvent",
-    "MetricSeries",
     "MetricsEvent",
     "MetricsEventEmitter",
     "MetricsEventType",
@@ -325,7 +386,6 @@ __all__ = [
     "Observer",
     "ObserverFailedEvent",
     "PantherEventsError",
-    "Pattern",
     "PatternError",
     "PluginEnvironmentCreatedEvent",
     "PluginEnvironmentDestroyedEvent",
@@ -350,7 +410,6 @@ __all__ = [
     "RecursionLimitError",
     "ResourceMetricEvent",
     "ResultCollector",
-    "RunInfo",
     "RunNotFoundError",
     "SQLiteEventStore",
     "ServiceCreatedEvent",
@@ -375,7 +434,6 @@ __all__ = [
     "ServiceStoppedEvent",
     "ServiceStoppingEvent",
     "ServiceTestResultsEvent",
-    "StateInterval",
     "StateManager",
     "StateTrackingObserver",
     "StateTransition",
@@ -387,13 +445,11 @@ __all__ = [
     "StepExecutionFailedEvent",
     "StepExecutionStartedEvent",
     "StepProgressEvent",
-    "StepResult",
     "StepSkippedEvent",
     "StepState",
     "StepStateManager",
     "StepUnsupportedEvent",
     "StoreError",
-    "StoredEvent",
     "SystemEvent",
     "TestAssertionCheckedEvent",
     "TestAssertionsCompletedEvent",
@@ -417,7 +473,6 @@ __all__ = [
     "TestExecutionFailedEvent",
     "TestExecutionStartedEvent",
     "TestFailedEvent",
-    "TestResult",
     "TestResultEvent",
     "TestSetupCompletedEvent",
     "TestSetupFailedEvent",
@@ -434,29 +489,19 @@ __all__ = [
     "TimingMetricEvent",
     "Transport",
     "TransportError",
-    "check_event",
-    "check_wire",
     "create_content_based_uuid",
     "create_event_signature",
-    "derive_state",
-    "derive_states",
-    "event_catalog",
-    "event_class_for",
     "event_from_dict",
     "event_from_json",
     "event_to_dict",
     "event_to_json",
     "export_run",
     "from_cloudevent",
-    "host_run_id",
     "import_events",
-    "level_for",
-    "new_machine",
-    "new_run_id",
-    "registered_event_types",
-    "render_event_table",
-    "state_enum",
-    "state_for_event",
-    "target_state",
     "to_cloudevent",
 ]
+
+
+def __dir__() -> list[str]:
+    """The loaded names and every exported one (lazy names included, for completion)."""
+    return sorted(set(globals()) | set(__all__))

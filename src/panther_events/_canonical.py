@@ -10,20 +10,16 @@ construction fail and never collide with a plain string of the same text.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import enum
 import json
 import math
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 try:  # CPython's built-in SHA-1 is cheaper to start than OpenSSL's EVP for short inputs
     from _sha1 import sha1  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - builds without it
     from hashlib import sha1
-from pathlib import PurePath
 from typing import Any, cast
 
 __all__ = [
@@ -34,7 +30,8 @@ __all__ = [
     "jsonable",
 ]
 
-_NAMESPACE_OID_BYTES = uuid.NAMESPACE_OID.bytes
+# uuid.NAMESPACE_OID (RFC 4122), spelled out: the uuid module loads only for UUID values.
+_NAMESPACE_OID_BYTES = bytes.fromhex("6ba7b8129dad11d180b400c04fd430c8")
 _VARIANT = {f"{i:x}": f"{(i & 0x3) | 0x8:x}" for i in range(16)}
 
 
@@ -46,21 +43,27 @@ def _tag(value: object) -> object:
         return {"$type": type(value).__name__, "value": value.isoformat()}
     if isinstance(value, timedelta):
         return {"$type": "timedelta", "value": value.total_seconds()}
-    if isinstance(value, PurePath):
-        return {"$type": "path", "value": str(value)}
     if isinstance(value, bytes | bytearray | memoryview):
         return {"$type": "bytes", "value": base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, set | frozenset):
         # Sets have no order: sort members by their own canonical text.
         return {"$type": "set", "value": sorted(value, key=_ENCODER.encode)}
+    # Rarer types last, their modules imported here: ``import panther_events`` stays cheap.
+    from dataclasses import asdict, is_dataclass  # noqa: PLC0415
+    from decimal import Decimal  # noqa: PLC0415
+    from pathlib import PurePath  # noqa: PLC0415
+    from uuid import UUID  # noqa: PLC0415
+
+    if isinstance(value, PurePath):
+        return {"$type": "path", "value": str(value)}
     if isinstance(value, Decimal):
         return {"$type": "decimal", "value": str(value)}
-    if isinstance(value, uuid.UUID):
+    if isinstance(value, UUID):
         return {"$type": "uuid", "value": str(value)}
     if isinstance(value, BaseException):
         return {"$type": "exception", "class": type(value).__qualname__, "value": str(value)}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"$type": type(value).__qualname__, "value": dataclasses.asdict(value)}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {"$type": type(value).__qualname__, "value": asdict(value)}
     if isinstance(value, Mapping):
         return {"$type": "mapping", "value": _stringify_keys(value)}
     to_dict = getattr(value, "to_dict", None)
@@ -172,10 +175,15 @@ def _plain(value: object) -> object:
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, set | frozenset):
         return sorted(value, key=_ENCODER.encode)
-    if isinstance(value, PurePath | Decimal | uuid.UUID | BaseException):
+    from dataclasses import asdict, is_dataclass  # noqa: PLC0415 - as in _tag
+    from decimal import Decimal  # noqa: PLC0415
+    from pathlib import PurePath  # noqa: PLC0415
+    from uuid import UUID  # noqa: PLC0415
+
+    if isinstance(value, PurePath | Decimal | UUID | BaseException):
         return str(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
     if isinstance(value, Mapping):
         return dict(_stringify_keys(value))
     to_dict = getattr(value, "to_dict", None)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Callable, Coroutine
-from typing import Any, cast, final
+from typing import TYPE_CHECKING, Any, cast, final
 
 from ._aliases import aliases_of
 from ._background import Worker
 from ._patterns import Pattern
 from .observer import Observer
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["Handler", "Subscription", "observer_name", "resolve_handler", "validate_observer"]
 
@@ -76,6 +78,10 @@ def run_coroutine_sync(handler: Handler) -> Handler:
     With an event loop running in this thread the coroutine is scheduled on it as a task (and
     kept referenced until done); otherwise it is run to completion on a fresh loop.
     """
+    # Imported here, when an async handler is registered: asyncio costs more than importing
+    # the rest of panther_events, and most programs never need it.
+    import asyncio  # noqa: PLC0415
+
     tasks: set[asyncio.Task[object]] = set()
 
     def call(event: Any) -> None:

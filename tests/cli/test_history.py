@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -321,20 +322,19 @@ class TestReplayCommand:
         assert doc["replayed"] == 12 and doc["summary"]["total"] == 2
 
 
-class TestTimelineLabels:
-    """Timeline labels drop the segments every entity id shares."""
+class TestShortEntityNames:
+    """Entities are shown by the name that tells them apart within their run."""
 
-    def test_shared_run_prefix_is_dropped(self) -> None:
-        """exp-1/handshake shows as 'test handshake'; ids without '/' stay whole."""
-        from panther_events.cli.history import _labels
+    def test_run_prefix_and_kind_segments_are_dropped(self) -> None:
+        """<run>/a is 'a', <run>/a/service/s is 'a/s'; ids without the run stay whole."""
+        from panther_events.cli._names import short_entity
 
-        labels = _labels([("experiment", "exp-1"), ("test", "exp-1/a"), ("step", "exp-1/a/s")])
-        assert labels == {
-            ("experiment", "exp-1"): "experiment exp-1",
-            ("test", "exp-1/a"): "test a",
-            ("step", "exp-1/a/s"): "step a/s",
-        }
-        assert _labels([("test", "x/y")]) == {("test", "x/y"): "test x/y"}
+        assert short_entity("exp-1", "exp-1") == "exp-1"
+        assert short_entity("exp-1/a", "exp-1") == "a"
+        assert short_entity("exp-1/a/service/echo", "exp-1") == "a/echo"
+        assert short_entity("exp-1/step/tcp_send", "exp-1") == "tcp_send"
+        assert short_entity("exp-1/a/environment", "exp-1") == "a/environment"
+        assert short_entity("x/y", "exp-1") == "x/y"
 
 
 def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
@@ -362,3 +362,126 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     proc.stderr.close()
     proc.wait(timeout=60)
     assert "error" not in err.lower() and "Traceback" not in err, err
+
+
+class TestReplayOfMalformedEvents:
+    """replay of a run whose stored events were damaged: one line, non-zero, no traceback."""
+
+    @pytest.mark.parametrize(
+        ("damage", "expected"),
+        [
+            (
+                "data = json_set(data, '$.total_duration_seconds', 'abc')"
+                " WHERE type = 'test.completed'",
+                "event #9 (test.completed)",
+            ),
+            ("data = '{not json' WHERE seq = 3", "error: "),
+        ],
+        ids=["field-of-the-wrong-type", "data-not-json"],
+    )
+    def test_one_line_and_exit_1(
+        self, runner: CliRunner, db: Path, damage: str, expected: str
+    ) -> None:
+        """The error names the event where it can; nothing else is printed on stderr."""
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(db)) as connection:
+            connection.execute(f"UPDATE events SET {damage}")
+            connection.commit()
+        code, _, err = invoke(runner, db, "replay", RUN, "--quiet")
+        assert code == 1
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], err
+        assert "Traceback" not in err
+
+
+class TestEntityNames:
+    """events shows short entity names and --entity takes a short name or a glob."""
+
+    def test_entity_glob(self, runner: CliRunner, db: Path) -> None:
+        """--entity 'svc-*' selects the service's events, 't?' the tests'."""
+        code, out, _ = invoke(runner, db, "--json", "events", RUN, "--entity", "svc-*")
+        assert code == 0
+        assert [json.loads(line)["entity_id"] for line in out.splitlines()] == ["svc-a"] * 2
+        code, out, _ = invoke(runner, db, "--json", "events", RUN, "--entity", "t?")
+        assert {json.loads(line)["entity_id"] for line in out.splitlines()} == {"t1", "t2"}
+
+    def test_limit_counts_matching_events(self, runner: CliRunner, db: Path) -> None:
+        """--limit applies after --entity: the first N of the entity's events."""
+        code, out, _ = invoke(runner, db, "--json", "events", RUN, "-e", "t1", "-n", "2")
+        assert code == 0
+        assert [json.loads(line)["seq"] for line in out.splitlines()] == [2, 3]
+
+
+class TestTimelineDrawing:
+    """Each state for the time it lasted, told apart without colour, rows in kind order."""
+
+    def _lines(self, runner: CliRunner, db: Path) -> list[str]:
+        code, out, _ = invoke(runner, db, "timeline", RUN, "--width", "45")
+        assert code == 0
+        return out.splitlines()
+
+    def test_a_terminal_state_is_one_cell_not_the_rest_of_the_run(
+        self, runner: CliRunner, db: Path
+    ) -> None:
+        """t1 completed at 8 s of an 11 s run: its bar ends there, empty cells follow."""
+        t1 = next(line for line in self._lines(runner, db) if line.startswith("test t1"))
+        bar = t1.split(" ", 2)[2].rsplit(" ", 1)[0].strip()
+        completed = bar.index("✓")
+        assert bar.count("✓") == 1
+        assert set(bar[completed + 1 :]) == {"·"} and 25 < completed < 40, bar
+
+    def test_states_have_distinct_glyphs(self, runner: CliRunner, db: Path) -> None:
+        """The legend gives every state its own glyph, so no colour is needed to read it."""
+        legend = next(line for line in self._lines(runner, db) if line.startswith("states:"))
+        entries = legend.removeprefix("states:").split("  ")
+        glyphs = [entry.split()[0] for entry in entries if entry.strip()]
+        assert len(glyphs) >= 3 and len(glyphs) == len(set(glyphs)), legend
+
+    def test_rows_come_in_kind_order(self, runner: CliRunner, db: Path) -> None:
+        """experiment, then tests, then services."""
+        kinds = [line.split()[0] for line in self._lines(runner, db)[1:-1]]
+        order = ["experiment", "test", "service", "environment", "step", "assertion", "plugin"]
+        assert kinds == sorted(kinds, key=order.index), kinds
+        assert kinds[0] == "experiment" and "test" in kinds and "service" in kinds
+
+
+@pytest.mark.slow
+def test_tail_follow_waits_for_the_store_to_exist(tmp_path: Path) -> None:
+    """tail --follow before the store exists says it waits, then prints what is written."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "later.db"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from panther_events.cli import main; main()",
+            "--db",
+            str(path),
+            "--json",
+            "tail",
+            "--follow",
+            "--interval",
+            "0.05",
+            "--timeout",
+            "20",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        assert "waiting for the event store" in proc.stderr.readline()
+        assert proc.poll() is None  # still waiting, not exited
+        with SQLiteEventStore(path) as store:
+            store.append_many([TestCreatedEvent(f"w{i}", "n") for i in range(3)], run_id="late")
+        lines = [json.loads(proc.stdout.readline()) for _ in range(3)]
+        assert [record["entity_id"] for record in lines] == ["w0", "w1", "w2"]
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+        proc.stderr.close()

@@ -1,22 +1,18 @@
-"""Reads the event tables and enums out of the API reference itself, so tests check the spec."""
+"""The spec's event tables and enums, read from the checked-in ``tests/data/spec.json``.
+
+``tests/data/extract_spec.py`` wrote that file from the API reference once; the tests read only
+the repository, so a plain clone runs them.
+"""
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
 
-from tests.conftest import API_REFERENCE
-
-_SECTIONS = {
-    "Concrete Test Event Classes": "test",
-    "Concrete Service Event Classes": "service",
-    "Concrete Experiment Event Classes": "experiment",
-    "Concrete Metrics Event Classes": "metrics",
-    "Concrete Environment Event Classes": "environment",
-    "Concrete Step Event Classes": "step",
-    "Concrete Plugin Event Classes": "plugin",
-    "Concrete Assertion Event Classes": "assertion",
-}
+SPEC_DATA = Path(__file__).resolve().parents[1] / "data" / "spec.json"
 
 
 @dataclass(frozen=True)
@@ -36,36 +32,24 @@ class SpecClass:
     params: tuple[Param, ...]
 
 
-def spec_text() -> str:
-    """The API reference's text."""
-    return API_REFERENCE.read_text(encoding="utf-8")
+@cache
+def _data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(SPEC_DATA.read_text(encoding="utf-8"))
+    return data
 
 
 def spec_classes() -> list[SpecClass]:
     """Every concrete event class the reference's tables list, in order."""
-    rows: list[SpecClass] = []
-    domain = None
-    for raw in spec_text().splitlines():
-        line = raw.strip()
-        for heading, name in _SECTIONS.items():
-            if line.startswith(heading):
-                domain = name
-        if line.startswith("Utility Functions"):
-            domain = None
-        match = re.match(r"^([A-Z][A-Za-z]+Event) (.+)$", line)
-        if domain and match and "(" not in line:
-            params = []
-            for part in match.group(2).split(", "):
-                name, _, default = part.partition("=")
-                params.append(Param(name.split(":")[0].strip(), default.strip() or None))
-            rows.append(SpecClass(match.group(1), domain, tuple(params)))
-    return rows
+    rows = _data()["classes"]
+    return [
+        SpecClass(row["name"], row["domain"], tuple(Param(*param) for param in row["params"]))
+        for row in rows
+    ]
 
 
 def spec_enums() -> dict[str, list[tuple[str, str]]]:
     """Every ``class XEventType(Enum)`` block (and EventType): name -> [(member, value)]."""
-    enums = {}
-    pattern = r"class (\w+)\(Enum\):\n((?:    \w+ = \"[^\"]+\"\n)+)"
-    for match in re.finditer(pattern, spec_text()):
-        enums[match.group(1)] = re.findall(r"    (\w+) = \"([^\"]+)\"", match.group(2))
-    return enums
+    return {
+        name: [(member, value) for member, value in members]
+        for name, members in _data()["enums"].items()
+    }

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from panther_events.cli import app
 from panther_events.store.sqlite import SQLiteEventStore
@@ -91,3 +94,135 @@ class TestRunCommand:
         assert result.exit_code == 2
         assert "cannot use the event store" in result.output
         assert not (tmp_path / "garbage.log").exists()
+
+
+def _one_error_line(result: Result, *fragments: str) -> None:
+    """Exit 2 and exactly one stderr line, starting ``error:`` and naming each fragment."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    assert "Traceback" not in result.output
+
+
+def _run_with_junit(tmp_path: Path, junit: Path) -> Result:
+    """``run`` of a passing experiment with ``--junit junit``; checks that nothing ran."""
+    db = tmp_path / "e.db"
+    result = CliRunner().invoke(
+        app, ["run", str(_write(tmp_path, PASSING)), "--db", str(db), "--junit", str(junit)]
+    )
+    with SQLiteEventStore(db) as store:
+        assert store.runs() == []  # refused before the run started
+    return result
+
+
+@contextlib.contextmanager
+def _tmpfs(where: Path, size: str, *, read_only: bool = False) -> Iterator[Path]:
+    """A small tmpfs mounted at ``where`` for the test (unmounted after): a disk that fills
+    up, or one that cannot be written even by root."""
+    where.mkdir()
+    options = f"size={size}" + (",ro" if read_only else "")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], check=True)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+class TestOutputPaths:
+    """The files run writes are checked before anything runs; a full disk stops it in one line."""
+
+    @pytest.mark.parametrize(
+        ("junit", "cause"),
+        [
+            ("missing/dir/x.xml", "does not exist"),
+            (".", "is a directory"),
+        ],
+        ids=["missing-dir", "directory"],
+    )
+    def test_bad_junit_path_is_refused_before_running(
+        self, tmp_path: Path, junit: str, cause: str
+    ) -> None:
+        """--junit into a missing directory or onto a directory: exit 2 before the run."""
+        target = tmp_path / junit
+        _one_error_line(_run_with_junit(tmp_path, target), "--junit", str(target), cause)
+
+    def test_unwritable_junit_file_is_refused_before_running(self, tmp_path: Path) -> None:
+        """A --junit file on a read-only disk (unwritable even for root): exit 2 at the start."""
+        with _tmpfs(tmp_path / "ro", "1m", read_only=True) as read_only:
+            target = read_only / "x.xml"
+            result = _run_with_junit(tmp_path, target)
+        _one_error_line(result, str(target), "Read-only file system")
+
+    @pytest.mark.parametrize("db", [".", "/"])
+    def test_directory_as_db_is_refused(self, tmp_path: Path, db: str) -> None:
+        """--db . and --db /: one line naming the path, exit 2."""
+        result = CliRunner().invoke(app, ["run", str(_write(tmp_path, PASSING)), "--db", db])
+        _one_error_line(result, f"'{db}'", "is a directory")
+
+    def test_bad_log_file_path_is_refused(self, tmp_path: Path) -> None:
+        """A log file path that is a directory (beside the store): exit 2 before running."""
+        (tmp_path / "e.log").mkdir()
+        result = CliRunner().invoke(
+            app, ["run", str(_write(tmp_path, PASSING)), "--db", str(tmp_path / "e.db")]
+        )
+        _one_error_line(result, "log file", str(tmp_path / "e.log"), "is a directory")
+
+    @pytest.mark.slow
+    @pytest.mark.parametrize(
+        ("on_disk", "size", "what", "cause"),
+        [
+            ("e.log", "16k", "the log file", "No space left on device"),
+            ("e.db", "96k", "the event store", "disk is full"),
+        ],
+        ids=["log-file", "store"],
+    )
+    def test_full_disk_stops_the_run_in_one_line(
+        self, tmp_path: Path, on_disk: str, size: str, what: str, cause: str
+    ) -> None:
+        """A disk that fills up during the run: one line naming the file and the cause, exit 2.
+
+        Only the file under test is on the small disk (the log file is reached through a link
+        when it is the one under test, and linked out when it is not), so which of the two
+        fills first is not left to timing.
+        """
+        example = Path(__file__).resolve().parents[2] / "examples" / "echo.yaml"
+        with _tmpfs(tmp_path / "disk", size) as disk:
+            if on_disk == "e.log":
+                db = tmp_path / "e.db"
+                (disk / "e.log").touch()
+                (tmp_path / "e.log").symlink_to(disk / "e.log")
+            else:
+                db = disk / "e.db"
+                (tmp_path / "e.log").touch()
+                (disk / "e.log").symlink_to(tmp_path / "e.log")
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "from panther_events.cli import main; main()",
+                    "run",
+                    str(example),
+                    "--quiet",
+                    "--db",
+                    str(db),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+        assert done.returncode == 2, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1, done.stderr
+        assert lines[0].startswith(f"error: cannot write {what} '{db.with_name(on_disk)}'")
+        assert cause in lines[0]
+
+
+def test_boolean_flags_take_no_value_in_help() -> None:
+    """--quiet, --json, --keep-workdirs and --help show as flags, not ``--quiet <bool>``."""
+    result = CliRunner().invoke(app, ["run", "--help"], terminal_width=100)
+    assert result.exit_code == 0
+    assert "<bool>" not in result.output
+    assert "-q, --quiet " in result.output and "--junit <path>" in result.output

@@ -14,12 +14,9 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
     raise MissingExtraError("the panther-events command", "typer", "cli") from exc
 
-__all__ = ["DB_ENV", "DEFAULT_DB", "AppState", "DbOption", "JsonOption", "app", "get_state"]
+from ._commands import APP_HELP, DB_ENV, DB_HELP, DEFAULT_DB, JSON_HELP
 
-#: Database used when neither ``--db`` nor ``PANTHER_EVENTS_DB`` says otherwise.
-DEFAULT_DB = "./panther-events.db"
-#: Environment variable naming the database.
-DB_ENV = "PANTHER_EVENTS_DB"
+__all__ = ["AppState", "DbOption", "JsonOption", "app", "get_state"]
 
 
 @dataclass
@@ -37,10 +34,13 @@ class AppState:
 
 app = typer.Typer(
     name="panther-events",
-    help="Run experiments, look back at stored runs, and collect events from other hosts.",
+    help=APP_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: flags show without a value (``--quiet``, not ``--quiet <bool>``) and no
+    # rich import is needed to print it.
+    rich_markup_mode=None,
 )
 
 
@@ -52,13 +52,11 @@ def _main_options(
         typer.Option(
             "--db",
             envvar=DB_ENV,
-            help="SQLite event store to read or write.",
+            help=DB_HELP,
             show_default=True,
         ),
     ] = Path(DEFAULT_DB),
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print JSON for machines instead of tables.")
-    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
     """Look back at experiment runs stored by panther-events."""
     ctx.obj = AppState(db=db, json=json_output)

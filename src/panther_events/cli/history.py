@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any, cast
 
@@ -18,14 +20,19 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from ..events.system import ObserverFailedEvent
 from ..exceptions import PantherEventsError
 from ..manager import EventManager
 from ..observers.metrics import MetricsObserver
 from ..observers.results import ResultCollector
-from ..store.base import RunInfo, StateInterval, StoredEvent
+from ..store.base import RunInfo, StoredEvent
 from ..store.formats import ExportFormat, export_run, import_events, to_jsonl_record
 from ..store.sqlite import SQLiteEventStore
+from . import _timeline as timeline
 from ._app import AppState, DbOption, JsonOption, app, get_state
+from ._names import entity_matcher, is_full_id, short_entity
+from ._paths import unwritable_reason
+from ._terminal import visible
 
 __all__: list[str] = []
 
@@ -36,15 +43,6 @@ _STATUS_STYLE = {
     "finished_early": "yellow",
     "running": "cyan",
 }
-# Colours of states on the timeline, by the words their names contain.
-_STATE_COLOURS = (
-    (("fail", "error", "crash", "abort"), "red"),
-    (("complet", "pass", "ready", "done", "success", "loaded"), "green"),
-    (("stop", "teardown", "destroy", "clean"), "grey50"),
-    (("execut", "running", "run", "active", "start"), "blue"),
-    (("setup", "setting", "deploy", "prepar", "build", "load", "init", "creat"), "yellow"),
-)
-_PALETTE = ("cyan", "magenta", "bright_blue", "bright_green", "orange3", "purple")
 
 
 def _console() -> Console:
@@ -58,7 +56,7 @@ def _console() -> Console:
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``error: message`` on one line of stderr and return the exit to raise."""
-    first_line = " ".join(str(message).split())
+    first_line = visible(" ".join(str(message).split()))
     typer.echo(f"error: {first_line}", err=True)
     return typer.Exit(code)
 
@@ -84,6 +82,11 @@ def _open_store(state: AppState, *, create: bool = False) -> Iterator[SQLiteEven
     finally:
         with _errors():
             store.close()
+
+
+def _markup(text: object) -> str:
+    """Event text for rich markup: control characters made visible, markup escaped."""
+    return escape(visible(text))
 
 
 def _fmt_time(moment: datetime | None) -> str:
@@ -128,11 +131,11 @@ def runs_command(ctx: typer.Context, db: DbOption = None, json_output: JsonOptio
         return
     console = _console()
     if not infos:
-        console.print(f"no runs in {state.db}")
+        console.print(f"no runs in {_markup(state.db)}")
         return
-    table = Table(title=f"runs in {state.db}")
+    table = Table(title=f"runs in {_markup(state.db)}")
     # Run ids are what people copy into the next command: never cut or wrap them.
-    table.add_column("run", no_wrap=True, min_width=max(len(i.run_id) for i in infos))
+    table.add_column("run", no_wrap=True, min_width=max(len(visible(i.run_id)) for i in infos))
     table.add_column("status", no_wrap=True)
     table.add_column("experiment")
     table.add_column("started", no_wrap=True)
@@ -144,9 +147,9 @@ def runs_command(ctx: typer.Context, db: DbOption = None, json_output: JsonOptio
         if info.tests_failed:
             tests += f", [red]{info.tests_failed} failed[/]"
         table.add_row(
-            info.run_id,
-            f"[{_STATUS_STYLE.get(info.status, 'white')}]{info.status}[/]",
-            escape(info.experiment_id or "-"),
+            _markup(info.run_id),
+            f"[{_STATUS_STYLE.get(info.status, 'white')}]{_markup(info.status)}[/]",
+            _markup(info.experiment_id or "-"),
             _fmt_time(info.first_time),
             _fmt_duration(info.duration_seconds),
             str(info.event_count),
@@ -192,9 +195,9 @@ def show_command(
         return
     console = _console()
     status_style = _STATUS_STYLE.get(info.status, "white")
-    console.print(f"[bold]run[/] {info.run_id}  [{status_style}]{info.status}[/]")
+    console.print(f"[bold]run[/] {_markup(info.run_id)}  [{status_style}]{_markup(info.status)}[/]")
     console.print(
-        f"experiment {escape(info.experiment_id or '-')} · started {_fmt_time(info.first_time)}"
+        f"experiment {_markup(info.experiment_id or '-')} · started {_fmt_time(info.first_time)}"
         f" · duration {_fmt_duration(info.duration_seconds)} · {info.event_count} events"
     )
     counts = ", ".join(
@@ -204,7 +207,7 @@ def show_command(
     )
     console.print(f"tests: {summary['total']}" + (f" ({counts})" if counts else ""))
     if summary["reason"]:
-        console.print(f"[red]experiment: {escape(str(summary['reason']))}[/]")
+        console.print(f"[red]experiment: {_markup(summary['reason'])}[/]")
     if tests:
         table = Table()
         for column in ("test", "outcome", "duration", "assertions", "steps"):
@@ -212,8 +215,8 @@ def show_command(
         for test in tests:
             steps_failed = sum(s.outcome == "failed" for s in test.steps)
             table.add_row(
-                escape(test.name),
-                f"[{_OUTCOME_STYLE.get(test.outcome, 'white')}]{test.outcome}[/]",
+                _markup(test.name),
+                f"[{_OUTCOME_STYLE.get(test.outcome, 'white')}]{_markup(test.outcome)}[/]",
                 _fmt_duration(test.duration_seconds),
                 f"{test.assertions_passed} ok / {test.assertions_failed} failed",
                 f"{len(test.steps)}" + (f" ({steps_failed} failed)" if steps_failed else ""),
@@ -225,12 +228,12 @@ def show_command(
         for test in failures:
             where = f" in {test.phase}" if test.phase else ""
             console.print(
-                f"  [red]✗[/] {escape(test.name)} ({test.outcome}{where}): "
-                f"{escape(test.reason or '')}"
+                f"  [red]✗[/] {_markup(test.name)} ({_markup(test.outcome + where)}): "
+                f"{_markup(test.reason or '')}"
             )
             for step in test.steps:
                 if step.outcome == "failed":
-                    console.print(f"      step {escape(step.name)}: {escape(step.error or '')}")
+                    console.print(f"      step {_markup(step.name)}: {_markup(step.error or '')}")
 
 
 # -- events ------------------------------------------------------------------------------
@@ -247,9 +250,13 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
         ) from None
 
 
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _event_line(stored: StoredEvent) -> str:
-    entity = stored.entity_id if len(stored.entity_id) <= 24 else stored.entity_id[:23] + "…"
-    return (
+    entity = _cut(visible(short_entity(stored.entity_id, stored.run_id)), 24)
+    return visible(
         f"{stored.seq:>7}  {stored.timestamp.strftime('%H:%M:%S.%f')[:-3]}  "
         f"{stored.type:<36} {entity:<24} {_compact(stored.data)}"
     )
@@ -263,7 +270,15 @@ def events_command(
         str | None,
         typer.Option("--type", "-t", help="Subscription pattern: test.*, service, *.failed..."),
     ] = None,
-    entity: Annotated[str | None, typer.Option("--entity", "-e", help="Entity id.")] = None,
+    entity: Annotated[
+        str | None,
+        typer.Option(
+            "--entity",
+            "-e",
+            help="Entity: its short name as listed (tcp-echo/echo), its last part (echo), "
+            "the full id, or a glob (tcp-echo/*).",
+        ),
+    ] = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Only events at or after this ISO time.")
     ] = None,
@@ -284,16 +299,21 @@ def events_command(
         run_id = store.resolve_run(run)
         filters: dict[str, Any] = {
             "type_pattern": type_pattern,
-            "entity_id": entity,
             "since": since_at,
             "until": until_at,
         }
-        # Without a limit the run may be huge: stream it a page at a time.
+        if entity is not None and is_full_id(entity, run_id):
+            filters["entity_id"] = entity  # the store's index finds it
+        # The run may be huge: stream it a page at a time, newest first only when asked.
         events: Iterable[StoredEvent] = (
-            store.iter_events(run_id, **filters)
-            if limit is None and not reverse
-            else store.events(run_id, limit=limit, order="desc" if reverse else "asc", **filters)
+            store.events(run_id, order="desc", **filters)
+            if reverse
+            else store.iter_events(run_id, **filters)
         )
+        if entity is not None:
+            events = filter(entity_matcher(entity), events)
+        if limit is not None:
+            events = islice(events, limit)
         printed = 0
         for stored in events:
             if state.json:
@@ -304,69 +324,10 @@ def events_command(
                 typer.echo(_event_line(stored))
             printed += 1
     if not printed and not state.json:
-        typer.echo(f"no events of run {run_id} match")
+        typer.echo(visible(f"no events of run {run_id} match"))
 
 
 # -- timeline ----------------------------------------------------------------------------
-
-
-def _labels(keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """``kind entity`` per entity, without the leading ``/``-separated segments that every
-    such entity id shares (runners prefix ids with the run: ``exp-1/handshake`` shows as
-    ``test handshake``)."""
-    split = [entity.split("/") for _, entity in keys if "/" in entity]
-    shared = 0
-    if len(split) > 1:
-        while all(len(parts) > shared + 1 for parts in split) and (
-            len({parts[shared] for parts in split}) == 1
-        ):
-            shared += 1
-    labels = {}
-    for kind, entity in keys:
-        parts = entity.split("/")
-        shown = "/".join(parts[shared:]) if "/" in entity else entity
-        labels[(kind, entity)] = f"{kind} {shown}"
-    return labels
-
-
-def _state_colour(state: str, assigned: dict[str, str]) -> str:
-    if state not in assigned:
-        lowered = state.lower()
-        for words, colour in _STATE_COLOURS:
-            if any(word in lowered for word in words):
-                assigned[state] = colour
-                break
-        else:
-            assigned[state] = _PALETTE[len(assigned) % len(_PALETTE)]
-    return assigned[state]
-
-
-def _bar(
-    intervals: list[StateInterval],
-    start: datetime,
-    end: datetime,
-    width: int,
-    colours: dict[str, str],
-) -> Text:
-    """Draw one entity's intervals over [start, end] in ``width`` cells."""
-    span = max((end - start).total_seconds(), 1e-9)
-    cells: list[str | None] = [None] * width
-    for interval in intervals:
-        stop = interval.end or end
-        first = int((interval.start - start).total_seconds() / span * (width - 1))
-        last = int((stop - start).total_seconds() / span * (width - 1))
-        for cell in range(max(first, 0), min(max(last, first + 1), width)):
-            cells[cell] = interval.state
-        # A state shorter than a cell still shows in its first cell.
-        if 0 <= first < width:
-            cells[first] = interval.state
-    bar = Text()
-    for state in cells:
-        if state is None:
-            bar.append("·", style="grey37")
-        else:
-            bar.append("█", style=_state_colour(state, colours))
-    return bar
 
 
 @app.command("timeline")
@@ -390,37 +351,35 @@ def timeline_command(
         return
     console = _console()
     if not intervals or info.first_time is None or info.last_time is None:
-        console.print(f"run {run_id} has no state changes to draw")
+        console.print(f"run {_markup(run_id)} has no state changes to draw")
         return
-    entities: dict[tuple[str, str], list[StateInterval]] = {}
-    for interval in intervals:
-        entities.setdefault((interval.kind, interval.entity_id), []).append(interval)
-    labels = _labels(list(entities))
-    label_width = min(max(len(label) for label in labels.values()), 48)
+    entities = timeline.rows(intervals)
+    labels = [visible(f"{kind} {short_entity(entity, run_id)}") for kind, entity, _ in entities]
+    label_width = min(max(len(label) for label in labels), 48)
     bar_width = width or max(20, console.width - label_width - 24)
-    colours: dict[str, str] = {}
+    legend = timeline.Legend()
     console.print(
-        f"[bold]run[/] {run_id}  {_fmt_time(info.first_time)} → {_fmt_time(info.last_time)}"
-        f"  ({_fmt_duration(info.duration_seconds)})"
+        f"[bold]run[/] {_markup(run_id)}  {_fmt_time(info.first_time)} → "
+        f"{_fmt_time(info.last_time)}  ({_fmt_duration(info.duration_seconds)})"
     )
-    for key, entity_intervals in entities.items():
-        label = labels[key]
-        if len(label) > label_width:  # keep the end: it is what tells entities apart
-            label = "…" + label[-(label_width - 1) :]
-        line = Text(label.ljust(label_width) + " ")
+    for label, (_, _, entity_intervals) in zip(labels, entities, strict=True):
+        # Too long: keep the end, it is what tells entities apart.
+        shown = label if len(label) <= label_width else "…" + label[-(label_width - 1) :]
+        line = Text(shown.ljust(label_width) + " ")
         line.append_text(
-            _bar(entity_intervals, info.first_time, info.last_time, bar_width, colours)
+            timeline.draw_bar(entity_intervals, info.first_time, info.last_time, bar_width, legend)
         )
-        line.append(f" {entity_intervals[-1].state}")
+        line.append(f" {visible(entity_intervals[-1].state)}")
         console.print(line, no_wrap=True, overflow="ellipsis", crop=False)
-    legend = Text("states: ")
-    for state_name, colour in colours.items():
-        legend.append("█ ", style=colour)
-        legend.append(f"{state_name}  ")
-    console.print(legend)
+    console.print(legend.render())
 
 
 # -- tail --------------------------------------------------------------------------------
+
+
+#: How long a store file that appeared while ``tail --follow`` waited may stay unreadable
+#: (its writer still creating it) before that is an error.
+_NEW_STORE_GRACE = 5.0
 
 
 def _print_tail(events: list[StoredEvent], as_json: bool) -> None:
@@ -430,9 +389,35 @@ def _print_tail(events: list[StoredEvent], as_json: bool) -> None:
         else:
             data = _compact(stored.data, 100)
             typer.echo(
-                f"{stored.run_id} #{stored.seq} {stored.timestamp.strftime('%H:%M:%S.%f')[:-3]} "
-                f"{stored.type} {stored.entity_id} {data}"
+                visible(
+                    f"{stored.run_id} #{stored.seq} "
+                    f"{stored.timestamp.strftime('%H:%M:%S.%f')[:-3]} {stored.type} "
+                    f"{short_entity(stored.entity_id, stored.run_id)} {data}"
+                )
             )
+
+
+def _wait_for_store(path: Path, interval: float, deadline: float | None) -> bool:
+    """Wait until an event store can be opened at ``path``; False at the deadline.
+
+    Says once on stderr what it waits for. A file that appears but cannot be read as a store
+    for ``_NEW_STORE_GRACE`` seconds is reported as the error it is.
+    """
+    typer.echo(
+        f"waiting for the event store {str(path)!r} to be created (Ctrl-C to stop)", err=True
+    )
+    appeared: float | None = None
+    while deadline is None or time.monotonic() < deadline:
+        if path.exists():
+            appeared = appeared or time.monotonic()
+            try:
+                SQLiteEventStore(path, create=False).close()
+                return True
+            except PantherEventsError:
+                if time.monotonic() - appeared > _NEW_STORE_GRACE:
+                    raise
+        time.sleep(interval)
+    return False
 
 
 @app.command("tail")
@@ -454,11 +439,25 @@ def tail_command(
     db: DbOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Print the latest events of every run; with --follow, stream new ones until Ctrl-C."""
+    """Print the latest events of every run; with --follow, stream new ones until Ctrl-C.
+
+    With --follow and no store yet, waits for it to be created, then prints every event.
+    """
     state = get_state(ctx, db=db, json=json_output)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    waited = False
+    if follow and not state.db.exists():
+        try:
+            with _errors():
+                if not _wait_for_store(state.db, interval, deadline):
+                    return
+        except KeyboardInterrupt:
+            return
+        waited = True
     with _open_store(state) as store:
-        position = 0
-        if lines:
+        if waited:
+            position = 0  # everything in a store that did not exist before is new
+        elif lines:
             recent = _recent(store, lines)
             _print_tail(recent, state.json)
             position = recent[-1].position if recent else _last_position(store)
@@ -466,7 +465,6 @@ def tail_command(
             position = _last_position(store)
         if not follow:
             return
-        deadline = None if timeout is None else time.monotonic() + timeout
         try:
             while deadline is None or time.monotonic() < deadline:
                 batch = store.events_after(position, limit=1000)
@@ -567,21 +565,38 @@ def replay_command(
     Events keep their original ids and timestamps, so observers see the run as it happened.
     """
     state = get_state(ctx, db=db, json=json_output)
+    for option, path in (("--junit", junit), ("--metrics", metrics)):
+        reason = None if path is None else unwritable_reason(path)
+        if reason is not None:
+            raise _fail(f"cannot write {option} {str(path)!r}: {reason}", code=2)
     manager = EventManager()
     collector, meter = ResultCollector(), MetricsObserver()
     manager.register_observer(collector)
     manager.register_observer(meter)
-    if not quiet and not state.json:
-        manager.register_observer(
-            lambda event: typer.echo(
-                f"{event.timestamp.strftime('%H:%M:%S.%f')[:-3]} {event.get_type()} "
-                f"{event.entity_id}"
-            )
-        )
+    # An observer that fails on an event means the stored event is not what its class takes.
+    failures: list[ObserverFailedEvent] = []
+    manager.register_observer(ObserverFailedEvent.EVENT_TYPE, failures.append)
+    count = 0
     try:
-        with _open_store(state) as store:
+        with _open_store(state) as store, _manager_log_silenced():
             run_id = store.resolve_run(run)
-            count = store.replay(run_id, manager)
+            for stored in store.iter_events(run_id):
+                manager.publish(stored.to_event())
+                count += 1
+                if failures:
+                    failure = failures[0].data
+                    raise _fail(
+                        f"event #{stored.seq} ({stored.type}) of run {run_id} cannot be "
+                        f"replayed: {failure['observer']} failed with {failure['error_type']}: "
+                        f"{failure['error_message']}"
+                    )
+                if not quiet and not state.json:
+                    typer.echo(
+                        visible(
+                            f"{stored.timestamp.strftime('%H:%M:%S.%f')[:-3]} {stored.type} "
+                            f"{short_entity(stored.entity_id, stored.run_id)}"
+                        )
+                    )
         manager.flush()
     finally:
         manager.close()
@@ -596,6 +611,23 @@ def replay_command(
         _echo_json({"run_id": run_id, "replayed": count, "summary": summary})
         return
     typer.echo(
-        f"replayed {count} events of run {run_id}: {summary['total']} tests, "
-        f"{summary['passed']} passed, {summary['failed']} failed, {summary['error']} errors"
+        visible(
+            f"replayed {count} events of run {run_id}: {summary['total']} tests, "
+            f"{summary['passed']} passed, {summary['failed']} failed, {summary['error']} errors"
+        )
     )
+
+
+@contextlib.contextmanager
+def _manager_log_silenced() -> Iterator[None]:
+    """Keep the manager's failure log (a traceback per failure) off the terminal: replay
+    reports the first failure itself, in one line."""
+    manager_logger = logging.getLogger("panther_events.manager")
+    handler = logging.NullHandler()
+    manager_logger.addHandler(handler)
+    propagate, manager_logger.propagate = manager_logger.propagate, False
+    try:
+        yield
+    finally:
+        manager_logger.propagate = propagate
+        manager_logger.removeHandler(handler)

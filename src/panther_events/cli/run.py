@@ -4,7 +4,9 @@ Default observers: terminal progress (unless ``--quiet``), the SQLite store (``-
 ``./panther-events.db``; written on a background observer), and a log file beside the store
 (``panther-events.log`` for ``panther-events.db``). Exit status: 0 when every test passed, 1
 when any failed or the run was interrupted, 2 when nothing could run (an invalid experiment
-file, or a store or log file that cannot be written).
+file, or a store, log file or ``--junit`` file that cannot be written: checked before the run
+starts) or when one of them failed during the run (a full disk: the run stops there). Each
+such error is one line on stderr naming the file and the cause.
 """
 
 from __future__ import annotations
@@ -15,20 +17,24 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
 from ..emitters import EmitterRegistry
+from ..events.system import ObserverFailedEvent
 from ..exceptions import ExperimentFileError, StoreError
 from ..manager import EventManager
 from ..observers import EventStoreObserver, LoggerObserver, ProgressObserver, ResultCollector
 from ..runner import ExperimentOutcome, ExperimentRunner, load_experiment
+from ..store.base import EventStore
 from ..store.sqlite import SQLiteEventStore
 from ._app import DbOption, JsonOption, app, get_state
+from ._paths import unwritable_reason
+from ._terminal import visible
 
 __all__ = ["run"]
 
@@ -76,24 +82,33 @@ def run(
     )
     run_id = runner.experiment_id
     db_path = state.db
+    if db_path.is_dir():
+        _refuse(f"cannot use the event store {str(db_path)!r}: it is a directory; give a file")
     log_path = db_path.with_name(f"{db_path.stem}.log")
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         store = SQLiteEventStore(db_path)
     except (StoreError, OSError) as exc:
-        typer.echo(f"cannot use the event store {str(db_path)!r}: {exc}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
+        _refuse(f"cannot use the event store {str(db_path)!r}: {exc}")
+    for what, path in (("the log file", log_path), ("the --junit file", junit)):
+        reason = None if path is None else unwritable_reason(path)
+        if reason is not None:
+            store.close()
+            _refuse(f"cannot write {what} {str(path)!r}: {reason}")
+    failure = _OutputFailure(runner)
     # Signals become an orderly stop for the whole run, closing the store included.
     with _interrupts(runner), contextlib.ExitStack() as stack:
-        stack.callback(store.close)
+        stack.callback(failure.guard, "the event store", db_path, store.close)
         # Background: a slow disk never slows the run; manager.close() drains it.
         manager.register_observer(
-            "*", EventStoreObserver(store, run_id=run_id), background=True, priority=100
+            "*", _StoreRecorder(store, run_id, failure, db_path), background=True, priority=100
         )
+        # Observer failures are reported here in one line each, not as logged tracebacks.
+        stack.enter_context(_failures_reported(manager))
         # Unwinding runs last-in first: the manager drains the background store observer and
         # stops its worker, then the store commits what remains and closes.
         stack.callback(manager.close)
-        stack.enter_context(_log_file(manager, log_path, run_id))
+        stack.enter_context(_log_file(manager, log_path, run_id, failure))
         if not quiet:
             # On stderr (its default): stdout carries only the verdict, or the --json summary.
             manager.register_observer("*", ProgressObserver())
@@ -104,8 +119,10 @@ def run(
             _attach_nats(manager, nats, run_id)
         result = runner.run()
 
-    if junit is not None:
-        junit.write_text(collector.to_junit_xml(), encoding="utf-8")
+    if junit is not None and failure.message is None:
+        failure.guard("the --junit file", junit, junit.write_text, collector.to_junit_xml())
+    if failure.message is not None:
+        _refuse(failure.message)
     if state.json:
         typer.echo(json.dumps({**result.to_dict(), "db": str(db_path)}, indent=2))
     else:
@@ -131,17 +148,106 @@ def _interrupts(runner: ExperimentRunner) -> Iterator[None]:
             signal.signal(sig, old)
 
 
+def _refuse(message: str) -> NoReturn:
+    """Print ``error: message`` as one line on stderr and exit with ``EXIT_INVALID``."""
+    typer.echo(f"error: {visible(' '.join(message.split()))}", err=True)
+    raise typer.Exit(EXIT_INVALID)
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The message of the first error in ``exc``'s chain: what really went wrong (``database or
+    disk is full``), not what failed while handling it."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
+
+
+class _OutputFailure:
+    """The first failure to write one of the run's files; it stops the run (a full disk)."""
+
+    def __init__(self, runner: ExperimentRunner) -> None:
+        self.runner = runner
+        self.message: str | None = None
+
+    def record(self, what: str, path: Path, exc: BaseException) -> None:
+        """Keep the first failure as one line naming the file and its cause; stop the run."""
+        if self.message is None:
+            self.message = f"cannot write {what} {str(path)!r}: {_root_cause(exc)}"
+            self.runner.interrupt(self.message)
+
+    def guard(self, what: str, path: Path, write: Callable[..., object], *args: object) -> None:
+        """Call ``write(*args)``, recording an OSError or StoreError instead of raising it."""
+        try:
+            write(*args)
+        except (OSError, StoreError) as exc:
+            self.record(what, path, exc)
+
+
+class _StoreRecorder(EventStoreObserver):
+    """EventStoreObserver that reports the store's first failure and then stops writing."""
+
+    def __init__(self, store: EventStore, run_id: str, failure: _OutputFailure, path: Path) -> None:
+        super().__init__(store, run_id=run_id)
+        self.failure, self.path, self.failed = failure, path, False
+
+    def on_event(self, event: object) -> None:
+        """Append ``event``; after a failure, do nothing (the run is being stopped)."""
+        if not self.failed:
+            try:
+                super().on_event(event)
+            except (OSError, StoreError) as exc:
+                self.failed = True
+                self.failure.record("the event store", self.path, exc)
+
+    __call__ = on_event
+
+    def close(self) -> None:
+        """Flush what was recorded, unless writing already failed."""
+        if not self.failed:
+            self.failure.guard("the event store", self.path, super().close)
+
+
+class _LogFileHandler(logging.FileHandler):
+    """A FileHandler whose write errors stop the run instead of printing tracebacks."""
+
+    def __init__(self, path: Path, failure: _OutputFailure) -> None:
+        super().__init__(path, encoding="utf-8")
+        self.path, self.failure, self.failed = path, failure, False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write ``record``, unless writing already failed."""
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        """Record the write error (called by ``emit`` inside its ``except``)."""
+        self.failed = True
+        error = sys.exc_info()[1]
+        if error is not None:
+            self.failure.record("the log file", self.path, error)
+
+    def close(self) -> None:
+        """Close the file; a failing final flush is recorded like any write error."""
+        try:
+            super().close()
+        except OSError as exc:
+            self.failure.record("the log file", self.path, exc)
+
+
 @contextlib.contextmanager
-def _log_file(manager: EventManager, path: Path, run_id: str) -> Iterator[None]:
+def _log_file(
+    manager: EventManager, path: Path, run_id: str, failure: _OutputFailure
+) -> Iterator[None]:
     """Log every event, one line each, to ``path`` (appended to) for the run's duration."""
     logger = logging.getLogger(f"panther_events.run.{run_id}")
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
     try:
-        handler = logging.FileHandler(path, encoding="utf-8")
+        handler = _LogFileHandler(path, failure)
     except OSError as exc:
-        typer.echo(f"cannot write the log file {str(path)!r}: {exc}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
+        _refuse(f"cannot write the log file {str(path)!r}: {_root_cause(exc)}")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
     logger.addHandler(handler)
     observer = LoggerObserver(logger)
@@ -152,6 +258,32 @@ def _log_file(manager: EventManager, path: Path, run_id: str) -> Iterator[None]:
         # The manager is closed before this exits (ExitStack order), so no event is lost.
         logger.removeHandler(handler)
         handler.close()
+
+
+@contextlib.contextmanager
+def _failures_reported(manager: EventManager) -> Iterator[None]:
+    """Report each observer failure as one line on stderr instead of the manager's traceback."""
+
+    def report(event: ObserverFailedEvent) -> None:
+        data = event.data
+        typer.echo(
+            visible(
+                f"warning: observer {data['observer']} failed on {data['event_type']}: "
+                f"{data['error_type']}: {data['error_message']}"
+            ),
+            err=True,
+        )
+
+    manager_logger = logging.getLogger("panther_events.manager")
+    handler = logging.NullHandler()
+    manager_logger.addHandler(handler)
+    propagate, manager_logger.propagate = manager_logger.propagate, False
+    manager.register_observer(ObserverFailedEvent.EVENT_TYPE, report)
+    try:
+        yield
+    finally:
+        manager_logger.propagate = propagate
+        manager_logger.removeHandler(handler)
 
 
 def _attach_nats(manager: EventManager, url: str, run_id: str) -> None:

@@ -1,0 +1,187 @@
+"""Text from events never drives the terminal, and every command ends quietly when its output
+is closed (``panther-events replay | head -1``)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from panther_events import (
+    ExperimentCompletedEvent,
+    ExperimentExecutionStartedEvent,
+    ServiceCreatedEvent,
+    ServiceStartedEvent,
+    TestCompletedEvent,
+    TestCreatedEvent,
+    TestExecutionStartedEvent,
+    TestFailedEvent,
+)
+from panther_events.cli._terminal import visible
+from panther_events.store import SQLiteEventStore
+
+from ..store.contract import at
+
+# Sets the window title, clears the screen, rewrites the line, C1 CSI, right-to-left override.
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\rX\x9b31m\u202e"
+RUN = f"run{HOSTILE}-1"
+RAW = ("\x1b", "\x07", "\r", "\x9b", "\u202e")
+
+
+def _cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-c", "from panther_events.cli import main; main()", *args],
+        capture_output=True,
+        input=stdin,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def hostile_db(tmp_path: Path) -> Path:
+    """A run whose run id, entity ids, names and messages carry terminal control sequences."""
+    path = tmp_path / "hostile.db"
+    events = [
+        at(0, ExperimentExecutionStartedEvent(experiment_id=f"exp{HOSTILE}", test_count=2)),
+        at(1, TestCreatedEvent(test_id=f"t1{HOSTILE}", test_name=f"name{HOSTILE}")),
+        at(2, TestExecutionStartedEvent(test_id=f"t1{HOSTILE}")),
+        at(3, ServiceCreatedEvent(f"svc{HOSTILE}", f"svc{HOSTILE}", "server", "impl")),
+        at(4, ServiceStartedEvent(f"svc{HOSTILE}", f"svc{HOSTILE}", pid=42)),
+        at(5, TestCompletedEvent(test_id=f"t1{HOSTILE}", test_name=f"name{HOSTILE}")),
+        at(6, TestCreatedEvent(test_id="t2", test_name="second")),
+        at(7, TestFailedEvent(test_id="t2", test_name="second", error_message=HOSTILE)),
+        at(8, ExperimentCompletedEvent(experiment_id=f"exp{HOSTILE}")),
+    ]
+    with SQLiteEventStore(path) as store:
+        store.append_many(events, run_id=RUN)
+    return path
+
+
+def test_visible_spells_out_control_characters() -> None:
+    """Controls become escapes; printable text, accents and backslashes stay as they are."""
+    assert visible("a\x1b[2Jb\r\n\t\x9b\u202eé\\") == "a\\x1b[2Jb\\r\\n\\t\\x9b\\u202eé\\"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["runs"],
+        ["show", "latest"],
+        ["events", "latest"],
+        ["timeline", "latest", "--width", "40"],
+        ["tail", "-n", "20"],
+        ["replay", "latest"],
+    ],
+    ids=lambda c: c[0],
+)
+def test_control_characters_from_events_are_shown_escaped(
+    hostile_db: Path, command: list[str]
+) -> None:
+    """No raw escape, bell, carriage return, C1 control or bidi override reaches the terminal."""
+    done = _cli("--db", str(hostile_db), *command)
+    assert done.returncode == 0, done.stderr
+    output = (done.stdout + done.stderr).decode()
+    assert not [char for char in RAW if char in output], output
+    assert "\\x1b" in output
+
+
+def test_an_error_naming_event_text_is_escaped(hostile_db: Path) -> None:
+    """An error message that quotes a stored value shows its controls escaped too."""
+    done = _cli("--db", str(hostile_db), "events", "latest", "--since", HOSTILE)
+    assert done.returncode == 1
+    assert not [char for char in RAW if char in done.stderr.decode()]
+
+
+def _closed_output(*args: str, cwd: Path | None = None) -> tuple[int, str]:
+    """Run a command whose stdout reader has gone before it writes; its exit and stderr."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from panther_events.cli import main; main()", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        cwd=cwd,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader left (``| head -0``)
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    return proc.wait(timeout=120), err
+
+
+@pytest.fixture
+def big_db(tmp_path: Path) -> Path:
+    """A database with one run of 3,000 events (more than a pipe holds)."""
+    path = tmp_path / "big.db"
+    with SQLiteEventStore(path) as store:
+        store.append_many(
+            [TestCreatedEvent(f"t{i}", f"test {i}") for i in range(3000)], run_id="big"
+        )
+    return path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["runs"],
+        ["show", "big"],
+        ["events", "big"],
+        ["timeline", "big"],
+        ["tail", "-n", "100"],
+        ["export", "big"],
+        ["replay", "big"],
+    ],
+    ids=lambda c: c[0],
+)
+def test_every_read_command_ends_quietly_when_its_output_is_closed(
+    big_db: Path, command: list[str]
+) -> None:
+    """No traceback, no 'Exception ignored', no error line: the command just ends."""
+    code, err = _closed_output("--db", str(big_db), *command)
+    assert err == "", err
+    assert code in (0, 1)
+
+
+def test_import_ends_quietly_when_its_output_is_closed(big_db: Path, tmp_path: Path) -> None:
+    """import reads a file, writes the database, and its one line goes nowhere quietly."""
+    export = tmp_path / "big.jsonl"
+    assert _cli("--db", str(big_db), "export", "big", "-o", str(export)).returncode == 0
+    code, err = _closed_output("--db", str(tmp_path / "copy.db"), "import", str(export))
+    assert err == "" and code in (0, 1)
+    with SQLiteEventStore(tmp_path / "copy.db") as store:
+        assert len(store.events("big")) == 3000
+
+
+def test_run_ends_quietly_when_its_output_is_closed(tmp_path: Path) -> None:
+    """run still runs and records the whole experiment; only its verdict line is lost."""
+    experiment = tmp_path / "tiny.yaml"
+    experiment.write_text(
+        "name: tiny\ntests:\n  - name: ok\n    steps:\n"
+        f"      - {{name: hello, kind: command, run: [{sys.executable}, -c, \"print('hi')\"]}}\n",
+        encoding="utf-8",
+    )
+    code, err = _closed_output("run", str(experiment), "--quiet", "--db", str(tmp_path / "e.db"))
+    assert err == "" and code in (0, 1)
+    with SQLiteEventStore(tmp_path / "e.db") as store:
+        (info,) = store.runs()
+        assert info.status == "completed"
+
+
+@pytest.mark.slow
+def test_collect_ends_quietly_when_its_output_is_closed(tmp_path: Path) -> None:
+    """collect from a real nats-server until idle: its report goes nowhere, quietly."""
+    from ..transport._server import NatsServer
+
+    server = NatsServer(tmp_path / "jetstream")
+    server.start()
+    try:
+        code, err = _closed_output(
+            "collect", "--nats", server.url, "--db", str(tmp_path / "c.db"), "--idle-timeout", "1"
+        )
+    finally:
+        server.stop()
+    # Its progress note goes to stderr by design; nothing else may.
+    assert [line for line in err.splitlines() if not line.startswith("collecting from")] == []
+    assert code in (0, 1)
