@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._canonical import create_content_based_uuid, create_event_signature
+from ._canonical import create_content_based_uuid
 from ._patterns import Pattern
 from .emitters.assertion import AssertionEventEmitter
 from .emitters.base import EntityEventEmitterBase, EventEmitter, EventEmitterBase, EventSink
@@ -19,6 +19,7 @@ from .emitters.registry import EmitterRegistry
 from .emitters.service import ServiceEventEmitter
 from .emitters.step import StepEventEmitter
 from .emitters.test import TestEventEmitter
+from .events._wire import create_event_signature
 from .events.assertion import (
     AssertionErrorEvent,
     AssertionEvent,
