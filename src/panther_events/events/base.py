@@ -9,13 +9,19 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from random import getrandbits
 from time import time as _time
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar, Generic, NoReturn, TypeVar, final, overload
 
 from .._canonical import create_content_based_uuid, jsonable
 from ..exceptions import EventValidationError
 from ._wire import create_event_signature, wire_form
 
-__all__ = ["BaseEvent", "EventType", "GenericEvent", "event_class_for", "registered_event_types"]
+__all__ = [
+    "BaseEvent",
+    "EventType",
+    "GenericEvent",
+    "event_class_for",
+    "registered_event_types",
+]
 
 
 class EventType(enum.Enum):
@@ -349,6 +355,39 @@ class BaseEvent(ABC):
             and bool(self.entity_id)
             and self.has_timestamp()
         )
+
+
+_Member = TypeVar("_Member", bound=enum.Enum)
+
+
+@final
+class _DomainEventType(Generic[_Member]):
+    """The ``event_type`` of a domain's events: the member of the domain's enum that the
+    event's name is (``TestEvent(TestEventType.CREATED, "t").event_type is
+    TestEventType.CREATED``), or the plain name when the enum has no such member.
+
+    Declared once on each domain base class (``event_type = _DomainEventType(TestEventType)``);
+    derived from the name, so it costs nothing when an event is built and is never part of
+    its data or wire form.
+    """
+
+    __slots__ = ("_members",)
+
+    def __init__(self, names: type[_Member]) -> None:
+        self._members: dict[str, _Member] = {member.value: member for member in names}
+
+    @overload
+    def __get__(self, event: None, owner: type[BaseEvent]) -> _DomainEventType[_Member]: ...
+
+    @overload
+    def __get__(self, event: BaseEvent, owner: type[BaseEvent]) -> _Member | str: ...
+
+    def __get__(
+        self, event: BaseEvent | None, owner: type[BaseEvent]
+    ) -> _DomainEventType[_Member] | _Member | str:
+        if event is None:
+            return self
+        return self._members.get(event.name, event.name)
 
 
 class GenericEvent(BaseEvent):
