@@ -3,25 +3,31 @@
 The dispatch contract
 ---------------------
 - **Matching.** An observer registered with several patterns receives an event once when any of
-  them matches (see ``_patterns`` for the language). Routes are resolved once per distinct event
-  type and cached until the subscriptions change, so publishing costs the same with 1 or 1,000
+  them matches (see ``_patterns`` for the language). Registered without patterns it receives
+  every event, unless it has ``is_interested(event_type)`` and ``get_priority()``: then those
+  route and order it (asked once per type). Routes are resolved once per distinct event type
+  and cached until the subscriptions change, so publishing costs the same with 1 or 1,000
   registered patterns.
 - **Order.** Higher ``priority`` first, then registration order.
+- **Identity.** One registration per observer, found by identity, bound methods by equality
+  (``obj.method`` is a new object on every access).
 - **Failures.** An observer that raises never stops delivery to the others and never raises into
-  the publisher: the exception is logged (logger ``panther_events.manager``, with traceback),
-  counted, and published as ``system.observer_failed`` (``ObserverFailedEvent``). A failure of an
-  observer of ``system.observer_failed`` itself is logged and counted, not published again.
+  the publisher: the exception is logged once (logger ``panther_events.manager``, with
+  traceback), counted, and published as ``system.observer_failed`` (``ObserverFailedEvent``) to
+  every matching observer but the one that failed. A failure of an observer of
+  ``system.observer_failed`` itself is logged and counted, not published again.
   ``BaseException``s that are not ``Exception`` (KeyboardInterrupt, SystemExit) propagate.
 - **References.** Observers are held strongly until unregistered; they need not be hashable.
 - **Re-entrancy.** An observer may publish from inside a callback. The nested event is delivered
   at once, depth-first, before the outer event reaches the observers after the current one (as a
   function call would). Nesting deeper than ``max_depth`` raises ``RecursionLimitError`` inside
-  the publishing observer, which is then reported as that observer's failure.
+  the publishing observer, which is then reported as that observer's failure; the refused event
+  leaves the dedup window.
 - **Deduplication.** A ``BaseEvent`` whose ``id`` was delivered within the last ``dedup_window``
-  events (and, with ``dedup_ttl``, within that many seconds) is dropped and counted as a
-  duplicate. The oldest ids are forgotten first, an eighth of the window at a time, so the
-  window holds between ``dedup_window`` and ``dedup_window * 9 / 8`` ids. Ids are content ids,
-  so events that differ in any data value are never dropped;
+  events (and, with ``dedup_ttl``, less than that many seconds ago: checked when the id comes
+  back) is dropped and counted as a duplicate. The oldest ids are forgotten first, an eighth of
+  the window at a time, so the window holds between ``dedup_window`` and ``dedup_window * 9 /
+  8`` ids. Ids are content ids, so events that differ in any data value are never dropped;
   measurement events (metrics) have random ids and are never dropped. Switch it off with
   ``dedup=False``.
 - **Validation.** An event whose ``validate()`` returns False is refused with
@@ -31,12 +37,16 @@ The dispatch contract
   takes a lock and replaces the snapshot; a publish already under way keeps the snapshot it
   started with.
 - **Background observers.** ``background=True`` gives an observer its own bounded queue and
-  worker thread (see ``_background.Worker`` for the overflow policy). ``flush()`` waits until
-  every queue is drained; ``close()`` drains, stops the workers and calls each observer's
-  ``close()``. Nothing accepted into a queue is lost under the default ``"block"`` policy.
+  worker thread (see ``_background.Worker`` for the overflow policy; a worker thread never
+  waits for room). ``flush()`` waits until what was queued before it is handled.
+- **Closing.** Once ``close()`` has begun, ``publish`` raises ``ManagerClosedError``; ``close()``
+  waits for publishes under way in other threads, drains every queue, stops the workers and
+  calls each observer's ``close()``. Every ``publish()`` that returned normally has then reached
+  every matching observer (or, under a drop policy, been counted as dropped).
 - **asyncio.** ``await publish_async(event)`` awaits ``async def`` handlers in order and calls
-  sync ones. Under plain ``publish`` an ``async def`` handler is scheduled as a task when a loop
-  runs in the calling thread, and otherwise run to completion.
+  sync ones; it shares ``publish``'s admission step and routes. Under plain ``publish`` an
+  ``async def`` handler is scheduled as a task when a loop runs in the calling thread, and
+  otherwise run to completion.
 """
 
 from __future__ import annotations
