@@ -393,3 +393,28 @@ class TestFailureLogging:
         tracebacks = [r for r in caplog.records if r.exc_info]
         assert len(tracebacks) == 1
         assert manager.get_metrics()["errors"] == 1
+
+
+class TestWorkerAccounting:
+    """Every item submitted to a background worker is handled or counted as dropped."""
+
+    def test_submit_after_the_worker_ended_is_counted(self) -> None:
+        """An item that arrives after the worker stopped (a publish racing unregister) is
+        counted in ``dropped``, never silently left in a dead queue."""
+        from panther_events._background import Worker
+
+        handled: list[object] = []
+        worker = Worker("w", 4, "block", lambda h, e, exc: None)
+        worker.submit(handled.append, 1)
+        assert worker.stop(10)
+        worker.submit(handled.append, 2)
+        assert handled == [1] and worker.dropped == 1 and worker.pending() == 0
+
+    def test_unregister_drains_the_queue(self, manager: EventManager) -> None:
+        """Unregistering a background observer handles what it had queued."""
+        observer = Counter(delay=0.001)
+        manager.register_observer("test.*", observer, background=True)
+        for n in range(50):
+            manager.publish(created(f"u{n}"))
+        manager.unregister_observer(observer)
+        assert observer.count == 50

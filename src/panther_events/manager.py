@@ -60,10 +60,10 @@ import threading
 import time
 import traceback
 import weakref
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Any, ClassVar, NoReturn, TypeVar, final
+from typing import Any, ClassVar, NoReturn, TypeVar, cast, final
 
 from ._background import OverflowPolicy, Worker
 from ._naming import type_of
@@ -88,6 +88,8 @@ logger = logging.getLogger("panther_events.manager")
 _OBSERVER_FAILED = ObserverFailedEvent.EVENT_TYPE
 
 _T = TypeVar("_T")
+# A route: the handlers of publish, or the (handler, is_async) pairs of publish_async.
+_R = TypeVar("_R", tuple[Handler, ...], tuple[tuple[Handler, bool], ...])
 
 
 @final
@@ -103,7 +105,8 @@ class _ThreadState:
         self.duplicates = 0
         self.errors = 0
         self.invalid = 0
-        self.by_type: dict[str, int] = {}
+        # A defaultdict: "+= 1" on it is cheaper than get() and a store, per publish.
+        self.by_type: defaultdict[str, int] = defaultdict(int)
 
     def finished(self) -> bool:
         """True once the owning thread has ended: it can no longer change these counters."""
@@ -194,6 +197,8 @@ class EventManager:
         self._evict_batch = max(1, dedup_window // 8)
         self._seen_limit = dedup_window + self._evict_batch
         self._history: deque[object] | None = deque(maxlen=history_limit) if history_limit else None
+        # Bound once: one call per publish instead of an attribute and a method lookup.
+        self._record = self._history.append if self._history is not None else None
         self._max_depth = max_depth
         self._publish_failures = publish_failures
         self._tls = threading.local()
@@ -409,12 +414,13 @@ class EventManager:
                 self._thread_states = live
         return state
 
-    def _admit(self, event: Any, state: _ThreadState) -> str | None:
+    def _admit(self, event: Any, state: _ThreadState, routes: dict[str, _R]) -> _R | tuple[()]:
         """The admission step of every publish: refuse a closed manager or an invalid event,
-        drop a duplicate, count and record the rest.
+        drop a duplicate, count and record the rest, and look up its route in ``routes``
+        (``_routes`` or ``_async_routes``), resolving it on a miss.
 
         Returns:
-            The event's type, or None for a dropped duplicate.
+            The event's handlers (of the kind ``routes`` holds), or ``()`` for a duplicate.
 
         BaseEvents are recognised by their ``_type`` slot, which is cheaper than an
         ``isinstance`` check against an ABC.
@@ -443,18 +449,23 @@ class EventManager:
                 if seen.setdefault(key, state) is not state:
                     if self._dedup_ttl is None or not self._stale(key):
                         state.duplicates += 1
-                        return None
+                        return ()
                 elif self._dedup_ttl is None:
                     seen[key] = None
                     if len(seen) > self._seen_limit:
                         self._trim()
                 else:
                     self._arrived(key)
-        by_type = state.by_type
-        by_type[event_type] = by_type.get(event_type, 0) + 1
-        if self._history is not None:
-            self._history.append(event)
-        return event_type
+        state.by_type[event_type] += 1
+        record = self._record
+        if record is not None:
+            record(event)
+        handlers = routes.get(event_type)
+        if handlers is None:
+            resolved = self._resolve(event_type)
+            # The kind ``routes`` holds: mypy cannot tie the two dicts to the TypeVar.
+            handlers = cast(_R, resolved[1] if routes is self._async_routes else resolved[0])
+        return handlers
 
     def _refuse(self, event: Any, state: _ThreadState) -> NoReturn:
         state.invalid += 1
@@ -464,13 +475,13 @@ class EventManager:
             "every event needs a name, an entity id and a timestamp"
         )
 
-    def _too_deep(self, event: Any, event_type: str, state: _ThreadState) -> NoReturn:
+    def _too_deep(self, event: Any, state: _ThreadState) -> NoReturn:
         """Refuse a publish nested deeper than ``max_depth``; the event leaves the dedup
         window, so publishing it again later is not mistaken for a duplicate."""
         if self._dedup and getattr(event, "_type", None) is not None:
             self._seen.pop(event.id, None)
         raise RecursionLimitError(
-            f"publishing {event_type!r} would nest observer callbacks {state.depth} deep "
+            f"publishing {type_of(event)!r} would nest observer callbacks {state.depth} deep "
             f"(max_depth={self._max_depth}); an observer probably re-publishes what it "
             "receives. Break the cycle or raise max_depth"
         )
@@ -553,22 +564,16 @@ class EventManager:
         # depth > 0 tells close() that this thread is publishing: it waits for the delivery.
         state.depth += 1
         try:
-            event_type = self._admit(event, state)
-            if event_type is None:
-                return
-            handlers = self._routes.get(event_type)
-            if handlers is None:
-                handlers = self._resolve(event_type)[0]
-            if not handlers:
-                return
-            if state.depth > self._max_depth:
-                self._too_deep(event, event_type, state)
-            for handler in handlers:
-                try:
-                    handler(event)
-                except Exception as exc:
-                    self._handler_failed(handler, event, exc, state)
-            state.delivered += len(handlers)
+            handlers = self._admit(event, state, self._routes)
+            if handlers:
+                if state.depth > self._max_depth:
+                    self._too_deep(event, state)
+                for handler in handlers:
+                    try:
+                        handler(event)
+                    except Exception as exc:
+                        self._handler_failed(handler, event, exc, state)
+                state.delivered += len(handlers)
         finally:
             state.depth -= 1
 
@@ -584,14 +589,9 @@ class EventManager:
         state = self._state()
         state.depth += 1
         try:
-            event_type = self._admit(event, state)
-            if event_type is None:
-                return
-            handlers = self._async_routes.get(event_type)
-            if handlers is None:
-                handlers = self._resolve(event_type)[1]
+            handlers = self._admit(event, state, self._async_routes)
             if handlers and state.depth > self._max_depth:
-                self._too_deep(event, event_type, state)
+                self._too_deep(event, state)
             for handler, is_async in handlers:
                 try:
                     result = handler(event)
@@ -661,14 +661,9 @@ class EventManager:
         state = self._state()
         state.depth += 1
         try:
-            event_type = self._admit(failure, state)
-            if event_type is None:
-                return
-            handlers = self._routes.get(event_type)
-            if handlers is None:
-                handlers = self._resolve(event_type)[0]
+            handlers = self._admit(failure, state, self._routes)
             if handlers and state.depth > self._max_depth:
-                self._too_deep(failure, event_type, state)
+                self._too_deep(failure, state)
             owners = self._owners
             for handler in handlers:
                 sub = owners.get(id(handler))
