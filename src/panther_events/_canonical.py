@@ -303,6 +303,15 @@ def jsonable(value: Any) -> Any:
     """Return ``value`` made of JSON-native types only (str, int, float, bool, None, list, dict).
 
     Used for the wire form of events: datetimes become ISO 8601 strings, enums their values,
-    sets sorted lists, unknown objects their ``repr``. Never raises for data an event accepted.
+    sets sorted lists, unknown objects their ``repr``.
+
+    Raises:
+        EventValidationError: data nested deeper than Python's recursion limit allows (JSON
+            data the C encoder accepted at construction, a few hundred levels deep).
     """
-    return _jsonable(value)
+    try:
+        return _jsonable(value)
+    except RecursionError:
+        raise EventValidationError(
+            "event data is nested too deeply to convert to its wire form; flatten it"
+        ) from None

@@ -187,3 +187,16 @@ class TestDifferentDataDifferentIds:
         with pytest.raises(EventValidationError):
             event.add_data("s", Slotted(1))
         assert event.id == before and event.data == {"a": 1}
+
+
+def test_deep_plain_data_never_escapes_as_recursion_error() -> None:
+    """JSON data deep enough to pass the encoder but not the wire conversion: a clear error."""
+    deep: list[object] = []
+    for _ in range(700):
+        deep = [deep]
+    try:
+        event = GenericEvent("x", EventType.SYSTEM, "e", {"d": deep})
+    except EventValidationError:
+        return
+    with pytest.raises(EventValidationError, match="nested too deeply"):
+        event.to_dict()
