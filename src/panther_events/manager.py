@@ -479,7 +479,8 @@ class EventManager:
         """Refuse a publish nested deeper than ``max_depth``; the event leaves the dedup
         window, so publishing it again later is not mistaken for a duplicate."""
         if self._dedup and getattr(event, "_type", None) is not None:
-            self._seen.pop(event.id, None)
+            with self._dedup_lock:  # not while _trim counts the oldest ids
+                self._seen.pop(event.id, None)
         raise RecursionLimitError(
             f"publishing {type_of(event)!r} would nest observer callbacks {state.depth} deep "
             f"(max_depth={self._max_depth}); an observer probably re-publishes what it "
