@@ -311,14 +311,31 @@ class TestFailures:
     def test_failing_failure_observer_does_not_loop(self, manager: EventManager) -> None:
         """An observer of observer_failed that fails is logged, not republished."""
 
+        def broken(event: Any) -> None:
+            raise RuntimeError("fails on test events")
+
         def always(event: Any) -> None:
             raise RuntimeError("fails on everything")
 
-        manager.register_observer("*", always)
+        manager.register_observer("test.*", broken)
+        manager.register_observer("system.*", always)
         manager.publish(created())
         metrics = manager.get_metrics()
         assert metrics["by_type"] == {"test.created": 1, "system.observer_failed": 1}
         assert metrics["errors"] == 2
+
+    def test_observer_is_not_handed_its_own_failure(self, manager: EventManager) -> None:
+        """A failing ``*`` observer does not receive the report of its own failure."""
+        seen: list[str] = []
+
+        def always(event: Any) -> None:
+            seen.append(event.get_type())
+            raise RuntimeError("fails on everything")
+
+        manager.register_observer("*", always)
+        manager.publish(created())
+        assert seen == ["test.created"]
+        assert manager.get_metrics()["errors"] == 1
 
     def test_keyboard_interrupt_propagates(self, manager: EventManager) -> None:
         """BaseExceptions that are not Exceptions are not swallowed."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._canonical import create_content_based_uuid, create_event_signature
+from ._canonical import create_content_based_uuid
+from .events._wire import create_event_signature
 from .events.assertion import (
     AssertionErrorEvent,
     AssertionEvent,

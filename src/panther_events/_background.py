@@ -6,7 +6,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Literal, final
+from typing import Any, ClassVar, Literal, final
 
 __all__ = ["OverflowPolicy", "Worker"]
 
@@ -23,10 +23,18 @@ class Worker:
     through the ``threading.Event`` when it has said it is idle. When the queue holds
     ``maxsize`` items the overflow policy decides: ``"block"`` (the default: the publisher waits
     for room, nothing is lost), ``"drop_oldest"`` or ``"drop_newest"`` (counted in ``dropped``).
+
+    A worker thread never waits for room, in its own queue or another's: its own would never
+    empty, and two workers feeding each other would wait for each other. Items submitted from a
+    worker thread are appended past the bound instead (under ``"block"``; the drop policies
+    still drop). Every item submitted is either handled or counted in ``dropped``, also when
+    it races ``stop()``.
     """
 
     __slots__ = (
         "_busy",
+        "_exited",
+        "_handled",
         "_idle",
         "_queue",
         "_running",
@@ -39,6 +47,9 @@ class Worker:
         "policy",
     )
 
+    #: Idents of every live worker thread (of any manager): they never wait for room.
+    worker_idents: ClassVar[set[int]] = set()
+
     def __init__(
         self,
         name: str,
@@ -48,16 +59,22 @@ class Worker:
     ) -> None:
         if maxsize < 1:
             raise ValueError(f"queue_size must be at least 1, got {maxsize!r}")
+        if policy not in ("block", "drop_oldest", "drop_newest"):
+            raise ValueError(
+                f"overflow must be 'block', 'drop_oldest' or 'drop_newest', got {policy!r}"
+            )
         self.name = name
         self.maxsize = maxsize
         self.policy = policy
         self.on_error = on_error
         self.dropped = 0
+        self._handled = 0  # only the worker thread writes it: exact without a lock
         self._queue: deque[tuple[Handler, Any]] = deque()
         self._wake = threading.Event()
         self._idle = False
         self._busy = False
         self._running = True
+        self._exited = False
         self._thread = threading.Thread(
             target=self._run, name=f"panther-events:{name}", daemon=True
         )
@@ -68,8 +85,9 @@ class Worker:
         queue = self._queue
         if len(queue) >= self.maxsize:
             if self.policy == "block":
-                while len(queue) >= self.maxsize and self._running:
-                    time.sleep(0.0005)
+                if threading.get_ident() not in Worker.worker_idents:
+                    while len(queue) >= self.maxsize and not self._exited:
+                        time.sleep(0.0005)
             elif self.policy == "drop_newest":
                 self.dropped += 1
                 return
@@ -80,10 +98,33 @@ class Worker:
                 except IndexError:
                     pass
         queue.append((handler, event))
-        if self._idle:
+        if self._exited:
+            # The thread ended between our check and our append: what it did not take is
+            # counted, never silently left behind (see _run's last drain).
+            self._reclaim()
+        elif self._idle:
             self._wake.set()
 
+    def _reclaim(self) -> None:
+        while True:
+            try:
+                self._queue.popleft()
+            except IndexError:
+                return
+            self.dropped += 1
+
     def _run(self) -> None:
+        Worker.worker_idents.add(threading.get_ident())
+        try:
+            self._loop()
+        finally:
+            # _exited before the last drain: a submit that appends after that drain sees it
+            # and reclaims its item (counted as dropped); one that appends before is handled.
+            self._exited = True
+            self._drain()
+            Worker.worker_idents.discard(threading.get_ident())
+
+    def _loop(self) -> None:
         queue = self._queue
         while True:
             self._busy = True  # set before popping, so pending() never misses an item in hand
@@ -99,20 +140,37 @@ class Worker:
                     self._wake.wait(0.1)
                 self._idle = False
                 continue
+            self._call(handler, event)
+
+    def _drain(self) -> None:
+        while True:
             try:
-                handler(event)
-            except Exception as exc:
-                self.on_error(handler, event, exc)
-            finally:
-                self._busy = False
+                handler, event = self._queue.popleft()
+            except IndexError:
+                return
+            self._call(handler, event)
+
+    def _call(self, handler: Handler, event: Any) -> None:
+        try:
+            handler(event)
+        except Exception as exc:
+            self.on_error(handler, event, exc)
+        finally:
+            self._handled += 1
+            self._busy = False
 
     def pending(self) -> int:
         """Return how many events are queued or being handled."""
         return len(self._queue) + (1 if self._busy else 0)
 
-    def wait_idle(self, deadline: float | None) -> bool:
-        """Block until every queued event is handled or ``deadline`` (monotonic) passes."""
-        while self.pending():
+    def mark(self) -> int:
+        """Return the count ``handled`` will reach once everything queued now is handled."""
+        return self._handled + self.pending()
+
+    def wait_handled(self, mark: int, deadline: float | None) -> bool:
+        """Block until the items queued when ``mark()`` was taken are handled (or dropped),
+        or ``deadline`` (monotonic) passes. Items queued later are not waited for."""
+        while self._handled < mark and self.pending() and not self._exited:
             if deadline is not None and time.monotonic() >= deadline:
                 return False
             if self._idle:
@@ -120,10 +178,16 @@ class Worker:
             time.sleep(0.001)
         return True
 
-    def stop(self, timeout: float | None) -> None:
-        """Finish the queued events, then end the thread."""
+    def stop(self, timeout: float | None) -> bool:
+        """Finish the queued events, then end the thread; False if ``timeout`` passed first.
+
+        Called from the worker's own thread (an observer closing its manager), it only asks
+        the thread to end after the current item: joining itself would never return.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
-        self.wait_idle(deadline)
         self._running = False
         self._wake.set()
+        if threading.get_ident() == self._thread.ident:
+            return True
         self._thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return not self._thread.is_alive()

@@ -1,164 +1,234 @@
 """The canonical encoding of event content, and the signatures and ids derived from it.
 
-One fixed encoder (the stdlib ``json`` C encoder with sorted keys) turns event data into text, so
-an event gets the same content id in every process, on every machine, whatever the dict order,
-``PYTHONHASHSEED`` or which optional JSON libraries are installed. Values that JSON cannot hold
-natively are written as tagged objects (``{"$type": "datetime", "value": ...}``) so they never make
-construction fail and never collide with a plain string of the same text.
+One fixed encoder (the stdlib ``json`` encoder with sorted keys, through its public API) turns
+event data into text, so an event gets the same content id in every process, on every machine,
+whatever the dict order, ``PYTHONHASHSEED`` or which optional JSON libraries are installed.
+
+The encoding is exact: different data never gets the same text.
+
+- JSON-native values are written as JSON (``1`` and ``"1"``, ``True`` and ``1`` stay apart).
+- Other values are written as tagged objects, ``{"$type": <kind>, "value": ...}``: datetimes,
+  enums, sets, bytes, decimals, UUIDs, paths, exceptions, dataclasses, mappings, objects with
+  ``to_dict()`` or ``tolist()`` (numpy arrays and scalars), other objects by their
+  ``__dict__`` state, and last objects whose ``repr`` reads back as an equal value
+  (``ast.literal_eval``; complex numbers).
+- A user dict that has a ``"$type"`` key is itself wrapped (``{"$type": "dict", "value":
+  ...}``), so it can never pass for a tag.
+- Anything else (functions, classes, objects with no state to read, ints longer than JSON text
+  may hold, data nested deeper than ``MAX_DEPTH`` or containing itself) is refused with an
+  ``EventValidationError`` naming where it is, rather than merged with other data.
 """
 
 from __future__ import annotations
 
+import ast
 import base64
+import dataclasses
 import enum
+import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping
+import sys
+import types
+import uuid
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any, NoReturn
 
-try:  # CPython's built-in SHA-1 is cheaper to start than OpenSSL's EVP for short inputs
-    from _sha1 import sha1  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - builds without it
-    from hashlib import sha1
-from typing import Any, cast
+from .exceptions import EventValidationError
 
 __all__ = [
+    "MAX_DEPTH",
     "canonical_data",
     "compact_json",
     "create_content_based_uuid",
-    "create_event_signature",
     "jsonable",
 ]
 
-# uuid.NAMESPACE_OID (RFC 4122), spelled out: the uuid module loads only for UUID values.
-_NAMESPACE_OID_BYTES = bytes.fromhex("6ba7b8129dad11d180b400c04fd430c8")
+#: How deeply event data may nest (containers within containers) on the tagged path.
+MAX_DEPTH = 200
+
+_NAMESPACE_OID_BYTES = uuid.NAMESPACE_OID.bytes
 _VARIANT = {f"{i:x}": f"{(i & 0x3) | 0x8:x}" for i in range(16)}
+_TAG = "$type"
+_TAG_TEXT = '"$type":'
+_sha1 = hashlib.sha1
+# Callables, classes and modules carry no data: their __dict__ would say nothing about them.
+_CODE = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type, types.ModuleType)
+
+
+class _Refused(TypeError):
+    """A value with no exact encoding; ``canonical_data`` finds where it is and says so."""
+
+
+def _class_name(value: object) -> str:
+    cls = type(value)
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _tag(value: object) -> object:
     """Encode one non-JSON-native value as a tagged, deterministic JSON object."""
     if isinstance(value, enum.Enum):
-        return {"$type": "enum", "class": type(value).__qualname__, "value": value.value}
+        return {_TAG: "enum", "class": type(value).__qualname__, "value": value.value}
     if isinstance(value, datetime | date | time):
-        return {"$type": type(value).__name__, "value": value.isoformat()}
+        return {_TAG: type(value).__name__, "value": value.isoformat()}
     if isinstance(value, timedelta):
-        return {"$type": "timedelta", "value": value.total_seconds()}
+        return {_TAG: "timedelta", "value": value.total_seconds()}
+    if isinstance(value, PurePath):
+        return {_TAG: "path", "value": str(value)}
     if isinstance(value, bytes | bytearray | memoryview):
-        return {"$type": "bytes", "value": base64.b64encode(bytes(value)).decode("ascii")}
+        return {_TAG: "bytes", "value": base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, set | frozenset):
         # Sets have no order: sort members by their own canonical text.
-        return {"$type": "set", "value": sorted(value, key=_ENCODER.encode)}
-    # Rarer types last, their modules imported here: ``import panther_events`` stays cheap.
-    from dataclasses import asdict, is_dataclass  # noqa: PLC0415
-    from decimal import Decimal  # noqa: PLC0415
-    from pathlib import PurePath  # noqa: PLC0415
-    from uuid import UUID  # noqa: PLC0415
-
-    if isinstance(value, PurePath):
-        return {"$type": "path", "value": str(value)}
+        return {_TAG: "set", "value": sorted(value, key=_encode_member)}
     if isinstance(value, Decimal):
-        return {"$type": "decimal", "value": str(value)}
-    if isinstance(value, UUID):
-        return {"$type": "uuid", "value": str(value)}
+        return {_TAG: "decimal", "value": str(value)}
+    if isinstance(value, uuid.UUID):
+        return {_TAG: "uuid", "value": str(value)}
     if isinstance(value, BaseException):
-        return {"$type": "exception", "class": type(value).__qualname__, "value": str(value)}
-    if is_dataclass(value) and not isinstance(value, type):
-        return {"$type": type(value).__qualname__, "value": asdict(value)}
+        return {_TAG: "exception", "class": type(value).__qualname__, "value": str(value)}
+    if isinstance(value, _CODE):
+        raise _Refused(f"a {type(value).__name__} ({value!r}) is code, not data")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {_TAG: type(value).__qualname__, "value": dataclasses.asdict(value)}
     if isinstance(value, Mapping):
-        return {"$type": "mapping", "value": _stringify_keys(value)}
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return {"$type": type(value).__qualname__, "value": to_dict()}
-    return {"$type": type(value).__qualname__, "value": repr(value)}
+        return {_TAG: "mapping", "value": _stringify_keys(value)}
+    for method in ("to_dict", "tolist"):
+        export = getattr(value, method, None)
+        if callable(export):
+            return {_TAG: _class_name(value), "value": export()}
+    state = getattr(value, "__dict__", None)
+    if isinstance(state, dict) and state:
+        return {_TAG: _class_name(value), "state": state}
+    text = repr(value)
+    try:
+        if type(ast.literal_eval(text)) is type(value) and ast.literal_eval(text) == value:
+            return {_TAG: _class_name(value), "repr": text}
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        pass
+    raise _Refused(
+        f"a {_class_name(value)} has no exact encoding (no to_dict(), tolist() or __dict__ "
+        "state, and its repr does not read back)"
+    )
+
+
+def _encode_member(value: object) -> str:
+    return _ENCODER.encode(_normalize(value, 0, "data"))
 
 
 def _stringify_keys(mapping: Mapping[Any, Any]) -> dict[str, Any]:
     """Give a mapping string keys so it can be sorted; non-string keys keep their JSON text."""
-    return {
-        k if isinstance(k, str) else _ENCODER.encode(_normalize(k)): v for k, v in mapping.items()
-    }
+    return {k if isinstance(k, str) else _encode_member(k): v for k, v in mapping.items()}
 
 
-def _normalize(value: Any) -> Any:
-    """Recursively make ``value`` encodable by the C encoder (slow path, rarely taken)."""
-    if isinstance(value, Mapping):
-        return {k: _normalize(v) for k, v in _stringify_keys(value).items()}
-    if isinstance(value, list | tuple):
-        return [_normalize(v) for v in value]
-    if isinstance(value, str | int | float | bool) or value is None:
+def _refuse(where: str, why: str) -> NoReturn:
+    raise EventValidationError(
+        f"event data {where}: {why}; pass JSON-like values (str, int, float, bool, None, "
+        "lists, dicts) or objects with to_dict()"
+    )
+
+
+def _normalize(value: Any, depth: int, where: str, path: tuple[int, ...] = ()) -> Any:
+    """Return ``value`` made of JSON-native values and tags, user tag lookalikes escaped.
+
+    The slow path, taken only when the C encoder cannot finish alone. ``path`` holds the ids
+    of the containers above, to name a reference cycle rather than recurse into it.
+
+    Raises:
+        EventValidationError: naming ``where`` the value that cannot be encoded is.
+    """
+    if isinstance(value, str | bool | float) or value is None:
         return value
-    return _normalize(_tag(value))
+    if isinstance(value, int):
+        if value.bit_length() > _MAX_BITS:  # the cheap test first: str() of a huge int is slow
+            try:
+                str(value)
+            except ValueError:
+                _refuse(where, f"an int of more than {_MAX_DIGITS} digits cannot be JSON text")
+        return value
+    if depth >= MAX_DEPTH:
+        _refuse(where, f"nested more than {MAX_DEPTH} deep")
+    if id(value) in path:
+        _refuse(where, "contains itself (a reference cycle)")
+    inner = (*path, id(value))
+    if type(value) is dict:
+        items = {}
+        for key, item in value.items():
+            text = key if isinstance(key, str) else _encode_member(key)
+            items[text] = _normalize(item, depth + 1, f"{where}[{key!r}]", inner)
+        # A user dict with a tag key is wrapped, so it never passes for one of our tags.
+        return {_TAG: "dict", "value": items} if _TAG in items else items
+    if isinstance(value, list | tuple):
+        return [_normalize(v, depth + 1, f"{where}[{i}]", inner) for i, v in enumerate(value)]
+    tag = _safe_tag(value, where)
+    assert isinstance(tag, dict)
+    return {k: v if k == _TAG else _normalize(v, depth + 1, where, inner) for k, v in tag.items()}
 
 
-# A single pre-built encoder: json.dumps(**kwargs) would build a new one on every call.
-_ENCODER = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True, default=_tag
-)
-
-
-def _make_c_encoder() -> Callable[[Any, int], Any] | None:
-    """Build the C encoder once; ``JSONEncoder.encode`` rebuilds it (and a closure) on every
-    call, which costs more than encoding a small dict. None when unavailable or different."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # pragma: no cover - CPython always has the accelerator
-        return None
+def _safe_tag(value: object, where: str) -> object:
     try:
-        # markers=None: no cycle check; a cycle ends in RecursionError, handled by the caller.
-        c_encode = make(
-            None, _tag, json.encoder.encode_basestring, None, ":", ",", True, False, True
-        )
-        probe = {"b": [1.5, float("nan"), None, True], "a": "\u00e9"}
-        if "".join(c_encode(probe, 0)) != _ENCODER.encode(probe):  # pragma: no cover
-            return None
-    except TypeError:  # pragma: no cover - a different C signature on a future Python
-        return None
-    return cast("Callable[[Any, int], Any]", c_encode)
+        return _tag(value)
+    except _Refused as exc:
+        _refuse(where, str(exc))
+    except EventValidationError:
+        raise
+    except Exception as exc:  # a to_dict()/tolist()/repr of the user's that fails
+        _refuse(where, f"encoding its {_class_name(value)} raised {type(exc).__name__}: {exc}")
 
 
-_c_encode = _make_c_encoder()
+_MAX_DIGITS = sys.get_int_max_str_digits() or 4300
+_MAX_BITS = int(_MAX_DIGITS * 3.32)  # below this many bits an int has fewer digits
+
+# A single pre-built encoder: json.dumps(**kwargs) would build a new one on every call. No
+# cycle check: a cycle ends in RecursionError, and the slow path names it.
+_ENCODER = json.JSONEncoder(
+    sort_keys=True,
+    separators=(",", ":"),
+    ensure_ascii=False,
+    allow_nan=True,
+    check_circular=False,
+    default=_tag,
+)
+_encode = _ENCODER.encode
 
 
 def canonical_data(data: Mapping[str, Any] | None) -> str:
     """Return the canonical JSON text of ``data``: sorted recursively, types kept apart.
 
-    ``1`` and ``"1"`` encode differently; so do ``True`` and ``1``. Non-native values are tagged.
+    ``1`` and ``"1"`` encode differently; so do ``True`` and ``1``. Non-native values are tagged
+    (see the module docstring).
+
+    Raises:
+        EventValidationError: a value has no exact encoding; the message says where.
     """
     if not data:
         return "{}"
     try:
-        if _c_encode is not None:
-            return "".join(_c_encode(data, 0))
-        return _ENCODER.encode(data)
-    except TypeError:
-        # Keys of mixed types cannot be sorted: give them string form first.
-        return _ENCODER.encode(_normalize(data))
-    except (RecursionError, ValueError):
-        # A reference cycle: no canonical form exists, so fall back to the text of its repr.
-        return _ENCODER.encode({"$type": "cyclic", "value": repr(data)})
-
-
-def create_event_signature(
-    name: str, entity_type: str, entity_id: str, data: Mapping[str, Any] | None = None
-) -> str:
-    """Create the deterministic signature used for duplicate detection.
-
-    Returns ``"{entity_type}:{name}:{entity_id}:{canonical data}"``; timestamps are excluded so
-    that identical events created at different moments have the same signature.
-    """
-    return f"{entity_type}:{name}:{entity_id}:{canonical_data(data)}"
+        text = _encode(data)
+    except (TypeError, ValueError, RecursionError):
+        # Mixed key types, a refused value, a huge int, deep or cyclic data: the slow path
+        # encodes what it can and names what it cannot.
+        return _encode(_normalize(data, 0, "data"))
+    if _TAG_TEXT in text:
+        # A tag, or a user dict with a "$type" key: redo it with lookalikes escaped.
+        return _encode(_normalize(data, 0, "data"))
+    return text
 
 
 def create_content_based_uuid(content: str) -> str:
     """Return the UUID5 of ``content`` under ``uuid.NAMESPACE_OID``, as a string.
 
-    Equal to ``str(uuid.uuid5(uuid.NAMESPACE_OID, content))`` but about three times faster, as
-    it runs once per event created.
+    Equal to ``str(uuid.uuid5(uuid.NAMESPACE_OID, content))`` (a test checks it) but faster,
+    as it runs once per event created: the hex digest is cut into place instead of going
+    through ``uuid.UUID``.
     """
     try:
         raw = content.encode()
     except UnicodeEncodeError:  # lone surrogates: keep them rather than fail
         raw = content.encode("utf-8", "surrogatepass")
-    h = sha1(_NAMESPACE_OID_BYTES + raw).hexdigest()
+    h = _sha1(_NAMESPACE_OID_BYTES + raw).hexdigest()
     # Version nibble 5 at position 12; RFC 4122 variant bits (10xx) on the nibble at 16.
     return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
@@ -174,21 +244,17 @@ def _plain(value: object) -> object:
     if isinstance(value, bytes | bytearray | memoryview):
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, set | frozenset):
-        return sorted(value, key=_ENCODER.encode)
-    from dataclasses import asdict, is_dataclass  # noqa: PLC0415 - as in _tag
-    from decimal import Decimal  # noqa: PLC0415
-    from pathlib import PurePath  # noqa: PLC0415
-    from uuid import UUID  # noqa: PLC0415
-
-    if isinstance(value, PurePath | Decimal | UUID | BaseException):
+        return sorted(value, key=_encode_member)
+    if isinstance(value, PurePath | Decimal | uuid.UUID | BaseException):
         return str(value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return asdict(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
     if isinstance(value, Mapping):
         return dict(_stringify_keys(value))
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
+    for method in ("to_dict", "tolist"):
+        export = getattr(value, method, None)
+        if callable(export):
+            return export()
     return repr(value)
 
 
@@ -214,42 +280,38 @@ def _jsonable(value: Any) -> Any:
     return _jsonable(_plain(value))
 
 
-def _refuse(value: object) -> object:
-    raise TypeError(f"{type(value).__name__} is not JSON-native")
-
-
-_STRICT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 # Compact, non-ASCII kept, NaN and non-native values refused (they take the jsonable() path).
-_compact = (
-    json.encoder.c_make_encoder(  # type: ignore[attr-defined]
-        None, _refuse, json.encoder.encode_basestring, None, ":", ",", False, False, False
-    )
-    if getattr(json.encoder, "c_make_encoder", None) is not None
-    else None
-)
+_STRICT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_strict = _STRICT.encode
 
 
 def compact_json(value: Any) -> str:
     """Return compact JSON text of ``value`` (non-ASCII kept), as ``json.dumps(jsonable(value))``
     would give it, without converting plain JSON data first.
 
-    The encoder is built once (``json.dumps`` with options builds one per call, costing as much
-    as encoding a small dict); anything JSON cannot hold natively (datetimes, enums, sets, NaN,
-    other mappings) makes the fast path fail and the value is converted by ``jsonable()``.
+    The encoder is built once (``json.dumps`` with options builds one per call); anything JSON
+    cannot hold natively (datetimes, enums, sets, NaN, other mappings) makes the fast path fail
+    and the value is converted by ``jsonable()``.
     """
     try:
-        if _compact is not None and type(value) is dict:
-            chunks = _compact(value, 0)
-            return chunks[0] if len(chunks) == 1 else "".join(chunks)
-        return _STRICT.encode(value)
+        return _strict(value)
     except (TypeError, ValueError, RecursionError):
-        return _STRICT.encode(jsonable(value))
+        return _strict(jsonable(value))
 
 
 def jsonable(value: Any) -> Any:
     """Return ``value`` made of JSON-native types only (str, int, float, bool, None, list, dict).
 
     Used for the wire form of events: datetimes become ISO 8601 strings, enums their values,
-    sets sorted lists, unknown objects their ``repr``. Never raises for ordinary data.
+    sets sorted lists, unknown objects their ``repr``.
+
+    Raises:
+        EventValidationError: data nested deeper than Python's recursion limit allows (JSON
+            data the C encoder accepted at construction, a few hundred levels deep).
     """
-    return _jsonable(value)
+    try:
+        return _jsonable(value)
+    except RecursionError:
+        raise EventValidationError(
+            "event data is nested too deeply to convert to its wire form; flatten it"
+        ) from None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable, Coroutine
+from types import BuiltinMethodType, MethodType
 from typing import TYPE_CHECKING, Any, cast, final
 
 from ._aliases import aliases_of
@@ -14,7 +16,17 @@ from .observer import Observer
 if TYPE_CHECKING:
     import asyncio
 
-__all__ = ["Handler", "Subscription", "observer_name", "resolve_handler", "validate_observer"]
+__all__ = [
+    "Handler",
+    "Subscription",
+    "interest_of",
+    "observer_name",
+    "resolve_handler",
+    "same_observer",
+    "validate_observer",
+]
+
+logger = logging.getLogger("panther_events.manager")
 
 Handler = Callable[[Any], object]
 
@@ -99,15 +111,57 @@ def run_coroutine_sync(handler: Handler) -> Handler:
     return call
 
 
+def same_observer(registered: object, candidate: object) -> bool:
+    """Return True when ``candidate`` names the observer ``registered``.
+
+    Observers are compared by identity, except bound methods, which compare by equality (the
+    same function of the same object): ``obj.method`` makes a new object on every access, so
+    identity would make ``unregister_observer(obj.method)`` a silent no-op. Other ``__eq__``
+    methods are not consulted, so two equal-valued observer objects (dataclasses, say) stay
+    two observers.
+    """
+    if registered is candidate:
+        return True
+    return (
+        type(candidate) in _BOUND_METHODS
+        and type(registered) is type(candidate)
+        and registered == candidate
+    )
+
+
+_BOUND_METHODS = (MethodType, BuiltinMethodType)
+
+
+def interest_of(observer: object) -> tuple[Callable[[str], object], Callable[[], object]] | None:
+    """Return the observer's ``(is_interested, get_priority)`` methods, when it has both (the
+    way PANTHER's observers declare what they want), or None."""
+    is_interested = getattr(observer, "is_interested", None)
+    get_priority = getattr(observer, "get_priority", None)
+    if callable(is_interested) and callable(get_priority):
+        return is_interested, get_priority
+    return None
+
+
 @final
 class Subscription:
     """One observer's registration: its patterns, priority, order and delivery mode.
 
-    An observer has at most one Subscription per manager (found by identity, so observers need
-    not be hashable); registering it again adds patterns to it.
+    An observer has at most one Subscription per manager (found by ``same_observer``, so
+    observers need not be hashable); registering it again adds patterns to it. An observer
+    registered without patterns that has ``is_interested(event_type)`` is routed by that
+    method instead, asked once per type (the answers are cached like pattern matches).
     """
 
-    __slots__ = ("name", "observer", "patterns", "priority", "seq", "worker")
+    __slots__ = (
+        "interest",
+        "interested",
+        "name",
+        "observer",
+        "patterns",
+        "priority",
+        "seq",
+        "worker",
+    )
 
     def __init__(
         self,
@@ -123,10 +177,29 @@ class Subscription:
         self.seq = seq
         self.worker = worker
         self.name = observer_name(observer)
+        self.interest: Callable[[str], object] | None = None
+        self.interested: dict[str, bool] = {}
 
     def matches(self, event_type: str) -> bool:
-        """Return True when any of the observer's patterns selects ``event_type``."""
-        return any(p.matches(event_type) for p in self.patterns)
+        """Return True when any of the observer's patterns, or its ``is_interested``, selects
+        ``event_type``."""
+        if any(p.matches(event_type) for p in self.patterns):
+            return True
+        if self.interest is None:
+            return False
+        answer = self.interested.get(event_type)
+        if answer is None:
+            try:
+                answer = bool(self.interest(event_type))
+            except Exception:
+                logger.exception(
+                    "observer %s: is_interested(%r) raised; it will not receive that type",
+                    self.name,
+                    event_type,
+                )
+                answer = False
+            self.interested[event_type] = answer
+        return answer
 
     def sort_key(self) -> tuple[int, int]:
         """Higher priority first, then registration order."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from .events.base import BaseEvent, EventType
 from .events.experiment import (
     ExperimentEvent,
     ExperimentEventType,
@@ -122,11 +123,15 @@ class ExperimentStartedEvent(ExperimentExecutionStartedEvent):
         self, experiment_id: str = "experiment", test_cases: list[Any] | None = None
     ) -> None:
         cases = list(test_cases or [])
-        ExperimentEvent.__init__(
+        # The test cases are live objects (the guide's hold their manager): a random id, as
+        # content ids need data with an exact encoding.
+        BaseEvent.__init__(
             self,
-            ExperimentEventType.EXECUTION_STARTED,
+            ExperimentEventType.EXECUTION_STARTED.value,
+            EventType.EXPERIMENT,
             experiment_id,
             {"test_cases": cases, "test_count": len(cases)},
+            use_content_uuid=False,
         )
 
 

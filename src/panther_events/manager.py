@@ -3,25 +3,31 @@
 The dispatch contract
 ---------------------
 - **Matching.** An observer registered with several patterns receives an event once when any of
-  them matches (see ``_patterns`` for the language). Routes are resolved once per distinct event
-  type and cached until the subscriptions change, so publishing costs the same with 1 or 1,000
+  them matches (see ``_patterns`` for the language). Registered without patterns it receives
+  every event, unless it has ``is_interested(event_type)`` and ``get_priority()``: then those
+  route and order it (asked once per type). Routes are resolved once per distinct event type
+  and cached until the subscriptions change, so publishing costs the same with 1 or 1,000
   registered patterns.
 - **Order.** Higher ``priority`` first, then registration order.
+- **Identity.** One registration per observer, found by identity, bound methods by equality
+  (``obj.method`` is a new object on every access).
 - **Failures.** An observer that raises never stops delivery to the others and never raises into
-  the publisher: the exception is logged (logger ``panther_events.manager``, with traceback),
-  counted, and published as ``system.observer_failed`` (``ObserverFailedEvent``). A failure of an
-  observer of ``system.observer_failed`` itself is logged and counted, not published again.
+  the publisher: the exception is logged once (logger ``panther_events.manager``, with
+  traceback), counted, and published as ``system.observer_failed`` (``ObserverFailedEvent``) to
+  every matching observer but the one that failed. A failure of an observer of
+  ``system.observer_failed`` itself is logged and counted, not published again.
   ``BaseException``s that are not ``Exception`` (KeyboardInterrupt, SystemExit) propagate.
 - **References.** Observers are held strongly until unregistered; they need not be hashable.
 - **Re-entrancy.** An observer may publish from inside a callback. The nested event is delivered
   at once, depth-first, before the outer event reaches the observers after the current one (as a
   function call would). Nesting deeper than ``max_depth`` raises ``RecursionLimitError`` inside
-  the publishing observer, which is then reported as that observer's failure.
+  the publishing observer, which is then reported as that observer's failure; the refused event
+  leaves the dedup window.
 - **Deduplication.** A ``BaseEvent`` whose ``id`` was delivered within the last ``dedup_window``
-  events (and, with ``dedup_ttl``, within that many seconds) is dropped and counted as a
-  duplicate. The oldest ids are forgotten first, an eighth of the window at a time, so the
-  window holds between ``dedup_window`` and ``dedup_window * 9 / 8`` ids. Ids are content ids,
-  so events that differ in any data value are never dropped;
+  events (and, with ``dedup_ttl``, less than that many seconds ago: checked when the id comes
+  back) is dropped and counted as a duplicate. The oldest ids are forgotten first, an eighth of
+  the window at a time, so the window holds between ``dedup_window`` and ``dedup_window * 9 /
+  8`` ids. Ids are content ids, so events that differ in any data value are never dropped;
   measurement events (metrics) have random ids and are never dropped. Switch it off with
   ``dedup=False``.
 - **Validation.** An event whose ``validate()`` returns False is refused with
@@ -31,12 +37,16 @@ The dispatch contract
   takes a lock and replaces the snapshot; a publish already under way keeps the snapshot it
   started with.
 - **Background observers.** ``background=True`` gives an observer its own bounded queue and
-  worker thread (see ``_background.Worker`` for the overflow policy). ``flush()`` waits until
-  every queue is drained; ``close()`` drains, stops the workers and calls each observer's
-  ``close()``. Nothing accepted into a queue is lost under the default ``"block"`` policy.
+  worker thread (see ``_background.Worker`` for the overflow policy; a worker thread never
+  waits for room). ``flush()`` waits until what was queued before it is handled.
+- **Closing.** Once ``close()`` has begun, ``publish`` raises ``ManagerClosedError``; ``close()``
+  waits for publishes under way in other threads, drains every queue, stops the workers and
+  calls each observer's ``close()``. Every ``publish()`` that returned normally has then reached
+  every matching observer (or, under a drop policy, been counted as dropped).
 - **asyncio.** ``await publish_async(event)`` awaits ``async def`` handlers in order and calls
-  sync ones. Under plain ``publish`` an ``async def`` handler is scheduled as a task when a loop
-  runs in the calling thread, and otherwise run to completion.
+  sync ones; it shares ``publish``'s admission step and routes. Under plain ``publish`` an
+  ``async def`` handler is scheduled as a task when a loop runs in the calling thread, and
+  otherwise run to completion.
 """
 
 from __future__ import annotations
@@ -50,11 +60,10 @@ import threading
 import time
 import traceback
 import weakref
-from bisect import bisect_left
-from collections import deque
-from collections.abc import Iterable, Iterator
-from itertools import islice, repeat
-from typing import Any, ClassVar, NoReturn, final
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any, ClassVar, NoReturn, TypeVar, cast, final
 
 from ._background import OverflowPolicy, Worker
 from ._naming import type_of
@@ -62,9 +71,11 @@ from ._patterns import Pattern, compile_pattern
 from ._routing import (
     Handler,
     Subscription,
+    interest_of,
     observer_name,
     resolve_handler,
     run_coroutine_sync,
+    same_observer,
     validate_observer,
 )
 from .events.system import ObserverFailedEvent
@@ -75,6 +86,10 @@ __all__ = ["EventManager"]
 logger = logging.getLogger("panther_events.manager")
 
 _OBSERVER_FAILED = ObserverFailedEvent.EVENT_TYPE
+
+_T = TypeVar("_T")
+# A route: the handlers of publish, or the (handler, is_async) pairs of publish_async.
+_R = TypeVar("_R", tuple[Handler, ...], tuple[tuple[Handler, bool], ...])
 
 
 @final
@@ -90,7 +105,8 @@ class _ThreadState:
         self.duplicates = 0
         self.errors = 0
         self.invalid = 0
-        self.by_type: dict[str, int] = {}
+        # A defaultdict: "+= 1" on it is cheaper than get() and a store, per publish.
+        self.by_type: defaultdict[str, int] = defaultdict(int)
 
     def finished(self) -> bool:
         """True once the owning thread has ended: it can no longer change these counters."""
@@ -107,6 +123,26 @@ class _ThreadState:
         self.invalid += other.invalid
         for key, count in other.by_type.items():
             self.by_type[key] = self.by_type.get(key, 0) + count
+
+
+def _oldest(keys: Iterable[_T], count: int) -> list[_T]:
+    """Copy the first ``count`` items of a view of the dedup window (see ``_trim``)."""
+    for _ in range(8):
+        try:
+            return list(islice(keys, count))
+        except RuntimeError:  # changed size during the copy: take it again
+            continue
+    return []
+
+
+def _declared_priority(observer: object, get_priority: Callable[[], object]) -> int:
+    """The priority an observer declares with ``get_priority()``; 0 when it gives none."""
+    try:
+        declared: Any = get_priority()
+        return int(declared)
+    except Exception:
+        logger.exception("observer %s: get_priority() failed; using 0", observer_name(observer))
+        return 0
 
 
 class EventManager:
@@ -152,14 +188,17 @@ class EventManager:
         self._dedup = dedup
         self._dedup_window = dedup_window
         self._dedup_ttl = dedup_ttl
-        # The dedup window: a dict keeps insertion order, so its first keys are the oldest ids.
-        # With a TTL, _seen_times holds their arrival times in the same order. Eviction runs
-        # once per batch, keeping at least dedup_window ids, so a publish pays for one insert.
-        self._seen: dict[str, _ThreadState | None] = {}
-        self._seen_times: list[float] = []
+        # The dedup window: a dict keeps insertion order, so its first keys are the oldest ids;
+        # each maps to None, or under a TTL to its arrival time. Trimming runs once per batch,
+        # keeping at least dedup_window ids, so a publish pays for one insert.
+        self._seen: dict[str, _ThreadState | float | None] = {}
+        self._dedup_lock = threading.Lock()
+        self._next_expiry = 0.0
         self._evict_batch = max(1, dedup_window // 8)
         self._seen_limit = dedup_window + self._evict_batch
         self._history: deque[object] | None = deque(maxlen=history_limit) if history_limit else None
+        # Bound once: one call per publish instead of an attribute and a method lookup.
+        self._record = self._history.append if self._history is not None else None
         self._max_depth = max_depth
         self._publish_failures = publish_failures
         self._tls = threading.local()
@@ -169,6 +208,8 @@ class EventManager:
         self._retired = _ThreadState()
         self._failures_by_observer: dict[str, int] = {}
         self._closed = False
+        self._closer = 0  # the thread running close(), once it has begun
+        self._close_done = threading.Event()
 
     # -- the default instance ------------------------------------------------------------------
 
@@ -226,14 +267,16 @@ class EventManager:
         """
         target, patterns = self._parse_registration(pattern_or_observer, observer)
         validate_observer(target)
-        compiled = [compile_pattern(p) for p in patterns]
+        interest = interest_of(target) if patterns is None else None
+        compiled = [compile_pattern(p) for p in patterns or ([] if interest else ["*"])]
         with self._lock:
             sub = self._find(target)
             if sub is None:
-                worker = None
+                if priority is None and interest is not None:
+                    priority = _declared_priority(target, interest[1])
+                sub = Subscription(target, [], priority or 0, next(self._seq), None)
                 if background:
-                    worker = self._make_worker(observer_name(target), queue_size, overflow)
-                sub = Subscription(target, [], priority or 0, next(self._seq), worker)
+                    sub.worker = self._make_worker(sub, queue_size, overflow)
                 self._subscriptions.append(sub)
             else:
                 if background != (sub.worker is not None):
@@ -244,6 +287,8 @@ class EventManager:
                     )
                 if priority is not None:
                     sub.priority = priority
+            if interest is not None:
+                sub.interest = interest[0]
             for p in compiled:
                 if p not in sub.patterns:
                     sub.patterns.append(p)
@@ -256,10 +301,7 @@ class EventManager:
         Unknown observers and patterns are ignored. A background observer's queue is drained
         before its worker stops.
         """
-        if observer is None and not isinstance(pattern_or_observer, str | list | tuple | set):
-            target, patterns = pattern_or_observer, None
-        else:
-            target, patterns = self._parse_registration(pattern_or_observer, observer)
+        target, patterns = self._parse_registration(pattern_or_observer, observer)
         stopped: Worker | None = None
         with self._lock:
             sub = self._find(target)
@@ -268,7 +310,7 @@ class EventManager:
             if patterns is not None:
                 removed = {compile_pattern(p) for p in patterns}
                 sub.patterns = [p for p in sub.patterns if p not in removed]
-            if patterns is None or not sub.patterns:
+            if patterns is None or not (sub.patterns or sub.interest):
                 self._subscriptions.remove(sub)
                 stopped = sub.worker
             self._invalidate()
@@ -286,7 +328,8 @@ class EventManager:
         finally:
             self.unregister_observer(pattern, observer)
 
-    def _parse_registration(self, first: object, second: object) -> tuple[object, list[str]]:
+    def _parse_registration(self, first: object, second: object) -> tuple[object, list[str] | None]:
+        """Return ``(observer, patterns)``; patterns are None when the call gave none."""
         if isinstance(first, str):
             if second is None:
                 raise TypeError(f"register_observer({first!r}) needs an observer after the pattern")
@@ -294,13 +337,13 @@ class EventManager:
         if first is None:
             if second is None:
                 raise TypeError("register_observer(None) needs an observer")
-            return second, ["*"]
+            return second, None
         if isinstance(first, list | tuple | set | frozenset):
             if second is None:
                 raise TypeError("a list of patterns must be followed by the observer")
             return second, list(first)
         if second is None:
-            return first, ["*"]
+            return first, None
         if isinstance(second, str):
             return first, [second]
         if isinstance(second, Iterable):
@@ -311,25 +354,30 @@ class EventManager:
 
     def _find(self, observer: object) -> Subscription | None:
         for sub in self._subscriptions:
-            if sub.observer is observer:
+            if same_observer(sub.observer, observer):
                 return sub
         return None
 
-    def _make_worker(self, name: str, queue_size: int, overflow: OverflowPolicy) -> Worker:
+    def _make_worker(self, sub: Subscription, queue_size: int, overflow: OverflowPolicy) -> Worker:
         def on_error(handler: Handler, event: object, exc: Exception) -> None:
-            self._report_failure(name, event, exc, self._state())
+            self._report_failure(sub, sub.name, event, exc, self._state())
 
-        return Worker(name, queue_size, overflow, on_error)
+        return Worker(sub.name, queue_size, overflow, on_error)
 
     def _invalidate(self) -> None:
         self._routes = {}
         self._async_routes = {}
         self._owners = {}
 
-    def _resolve(self, event_type: str) -> tuple[Handler, ...]:
-        """Compute and cache the handlers for one event type (under the registration lock)."""
+    def _resolve(
+        self, event_type: str
+    ) -> tuple[tuple[Handler, ...], tuple[tuple[Handler, bool], ...]]:
+        """Compute and cache the routes of one event type (under the registration lock):
+        the handlers ``publish`` calls, and the ``(handler, is_async)`` pairs of
+        ``publish_async`` (which awaits ``async def`` handlers rather than adapting them)."""
         with self._lock:
             handlers: list[Handler] = []
+            pairs: list[tuple[Handler, bool]] = []
             for sub in self._subscriptions:
                 if not sub.matches(event_type):
                     continue
@@ -337,33 +385,15 @@ class EventManager:
                 if resolved is None:
                     continue
                 handler, is_async = resolved
-                if is_async:
-                    handler = run_coroutine_sync(handler)
+                sync = run_coroutine_sync(handler) if is_async else handler
                 if sub.worker is not None:
-                    handler = functools.partial(sub.worker.submit, handler)
-                self._owners[id(handler)] = sub
-                handlers.append(handler)
-            routes = tuple(handlers)
-            self._routes[event_type] = routes
-            return routes
-
-    def _resolve_async(self, event_type: str) -> tuple[tuple[Handler, bool], ...]:
-        with self._lock:
-            handlers: list[tuple[Handler, bool]] = []
-            for sub in self._subscriptions:
-                if not sub.matches(event_type):
-                    continue
-                resolved = resolve_handler(sub.observer, event_type)
-                if resolved is None:
-                    continue
-                handler, is_async = resolved
-                if sub.worker is not None:
-                    sync = run_coroutine_sync(handler) if is_async else handler
-                    handler, is_async = functools.partial(sub.worker.submit, sync), False
-                self._owners[id(handler)] = sub
-                handlers.append((handler, is_async))
-            routes = tuple(handlers)
-            self._async_routes[event_type] = routes
+                    sync = functools.partial(sub.worker.submit, sync)
+                    handler, is_async = sync, False
+                self._owners[id(sync)] = self._owners[id(handler)] = sub
+                handlers.append(sync)
+                pairs.append((handler, is_async))
+            routes = tuple(handlers), tuple(pairs)
+            self._routes[event_type], self._async_routes[event_type] = routes
             return routes
 
     # -- publishing ----------------------------------------------------------------------------
@@ -384,109 +414,23 @@ class EventManager:
                 self._thread_states = live
         return state
 
-    def _admit(self, event: Any, state: _ThreadState) -> str | None:
-        """Validate and deduplicate; return the event type, or None for a dropped duplicate.
+    def _admit(self, event: Any, state: _ThreadState, routes: dict[str, _R]) -> _R | tuple[()]:
+        """The admission step of every publish: refuse a closed manager or an invalid event,
+        drop a duplicate, count and record the rest, and look up its route in ``routes``
+        (``_routes`` or ``_async_routes``), resolving it on a miss.
 
-        ``publish`` inlines this same sequence (a call costs a tenth of a publish); keep the two
-        in step. BaseEvents are recognised by their ``_type`` slot, which is cheaper than an
+        Returns:
+            The event's handlers (of the kind ``routes`` holds), or ``()`` for a duplicate.
+
+        BaseEvents are recognised by their ``_type`` slot, which is cheaper than an
         ``isinstance`` check against an ABC.
-        """
-        try:
-            event_type: str = event._type
-        except AttributeError:
-            return self._admit_plain(event, state)
-        if event._custom_validate:
-            if not event.validate():
-                self._refuse(event, state)
-        elif not (event.name and event.entity_id and event.has_timestamp()):
-            self._refuse(event, state)
-        if self._dedup and self._is_duplicate(event.id, state):
-            state.duplicates += 1
-            return None
-        by_type = state.by_type
-        by_type[event_type] = by_type.get(event_type, 0) + 1
-        if self._history is not None:
-            self._history.append(event)
-        return event_type
-
-    def _admit_plain(self, event: object, state: _ThreadState) -> str:
-        """Admit an object that is not a BaseEvent: typed by ``type_of``, never deduplicated."""
-        event_type = type_of(event)
-        by_type = state.by_type
-        by_type[event_type] = by_type.get(event_type, 0) + 1
-        if self._history is not None:
-            self._history.append(event)
-        return event_type
-
-    def _refuse(self, event: Any, state: _ThreadState) -> NoReturn:
-        state.invalid += 1
-        raise EventValidationError(
-            f"refused {event!r}: validate() failed (name={event.name!r}, "
-            f"entity_id={event.entity_id!r}, timestamp={event.timestamp!r}); "
-            "every event needs a name, an entity id and a timestamp"
-        )
-
-    def _is_duplicate(self, key: str, state: _ThreadState) -> bool:
-        """Remember ``key``; return True when it was already in the window.
-
-        ``setdefault`` is one atomic step. It stores the calling thread's own state object as
-        a marker, which the thread replaces with None at once, before it can publish again: so
-        getting its own marker back means "inserted just now", and anything else (None, or
-        another thread's marker while that thread is mid-insertion) means "seen before". Exact
-        under threads, with no lock and no allocation.
-        """
-        seen = self._seen
-        if seen.setdefault(key, state) is not state:
-            return True
-        seen[key] = None
-        if self._dedup_ttl is not None:
-            self._expire()
-        if len(seen) > self._seen_limit:
-            self._evict(len(seen) - self._dedup_window)
-        return False
-
-    def _evict(self, count: int) -> None:
-        """Forget the ``count`` oldest ids, in C-level calls with no Python loop."""
-        seen = self._seen
-        # list(islice(...)) runs in C without releasing the GIL: no concurrent change mid-way.
-        oldest = list(islice(seen, count))
-        if self._dedup_ttl is not None:
-            del self._seen_times[: len(oldest)]
-        # Another thread may have evicted some of these already: pop(key, None) ignores them.
-        deque(map(seen.pop, oldest, repeat(None)), maxlen=0)
-
-    def _expire(self) -> None:
-        """With a TTL: record when the newest id arrived and forget ids older than the TTL."""
-        now = time.monotonic()
-        times = self._seen_times
-        times.append(now)
-        stale = bisect_left(times, now - (self._dedup_ttl or 0.0))
-        if stale:
-            self._evict(stale)
-
-    def publish(self, event: Any) -> None:
-        """Publish ``event`` to every observer whose patterns match its type.
-
-        Any object can be published: a ``BaseEvent``, or a plain object (such as a
-        ``@dataclass``) whose type comes from ``get_type()``, an ``event_type`` attribute or its
-        class name (see ``type_for_class``). See the module docstring for the full contract.
-
-        Raises:
-            EventValidationError: the event's ``validate()`` failed.
-            ManagerClosedError: the manager was closed.
-            RecursionLimitError: observers nested publishes deeper than ``max_depth``.
         """
         if self._closed:
             raise ManagerClosedError(f"cannot publish {event!r}: this EventManager is closed")
         try:
-            state: _ThreadState = self._tls.state
-        except AttributeError:
-            state = self._state()
-        # The body of _admit, inlined: this is the hot path.
-        try:
             event_type: str = event._type
         except AttributeError:
-            event_type = self._admit_plain(event, state)
+            event_type = type_of(event)
         else:
             if event._custom_validate:
                 if not event.validate():
@@ -498,42 +442,141 @@ class EventManager:
             ):
                 self._refuse(event, state)
             if self._dedup:
+                # See _is_duplicate: the thread's own state is the insertion marker. Its
+                # common case is written here (a call costs a tenth of a publish).
                 key = event.id
                 seen = self._seen
-                # See _is_duplicate: the thread's own state is the insertion marker.
                 if seen.setdefault(key, state) is not state:
-                    state.duplicates += 1
-                    return
-                seen[key] = None
-                if self._dedup_ttl is not None:
-                    self._expire()
-                if len(seen) > self._seen_limit:
-                    self._evict(len(seen) - self._dedup_window)
-            by_type = state.by_type
-            by_type[event_type] = by_type.get(event_type, 0) + 1
-            if self._history is not None:
-                self._history.append(event)
-        handlers = self._routes.get(event_type)
+                    if self._dedup_ttl is None or not self._stale(key):
+                        state.duplicates += 1
+                        return ()
+                elif self._dedup_ttl is None:
+                    seen[key] = None
+                    if len(seen) > self._seen_limit:
+                        self._trim()
+                else:
+                    self._arrived(key)
+        state.by_type[event_type] += 1
+        record = self._record
+        if record is not None:
+            record(event)
+        handlers = routes.get(event_type)
         if handlers is None:
-            handlers = self._resolve(event_type)
-        if not handlers:
+            resolved = self._resolve(event_type)
+            # The kind ``routes`` holds: mypy cannot tie the two dicts to the TypeVar.
+            handlers = cast(_R, resolved[1] if routes is self._async_routes else resolved[0])
+        return handlers
+
+    def _refuse(self, event: Any, state: _ThreadState) -> NoReturn:
+        state.invalid += 1
+        raise EventValidationError(
+            f"refused {event!r}: validate() failed (name={event.name!r}, "
+            f"entity_id={event.entity_id!r}, timestamp={event.timestamp!r}); "
+            "every event needs a name, an entity id and a timestamp"
+        )
+
+    def _too_deep(self, event: Any, state: _ThreadState) -> NoReturn:
+        """Refuse a publish nested deeper than ``max_depth``; the event leaves the dedup
+        window, so publishing it again later is not mistaken for a duplicate."""
+        if self._dedup and getattr(event, "_type", None) is not None:
+            with self._dedup_lock:  # not while _trim counts the oldest ids
+                self._seen.pop(event.id, None)
+        raise RecursionLimitError(
+            f"publishing {type_of(event)!r} would nest observer callbacks {state.depth} deep "
+            f"(max_depth={self._max_depth}); an observer probably re-publishes what it "
+            "receives. Break the cycle or raise max_depth"
+        )
+
+    def _arrived(self, key: str) -> None:
+        """Under a TTL: stamp a newly inserted id with its arrival time, trimming when due.
+
+        The dedup window is a dict; ``_admit`` inserts with ``setdefault``, one atomic step,
+        storing the calling thread's own state object as a marker, which the thread replaces
+        at once (with None, or here with the arrival time) before it can publish again: so
+        getting its own marker back means "inserted just now", and anything else means "seen
+        before" (or, under a TTL, see ``_stale``). Exact under threads, with no lock on the
+        common path.
+        """
+        now = self._seen[key] = time.monotonic()
+        if len(self._seen) > self._seen_limit or now >= self._next_expiry:
+            self._trim()
+
+    def _stale(self, key: str) -> bool:
+        """Under a TTL: if ``key`` arrived more than TTL seconds ago, renew it and return True.
+
+        Checked on every hit, so an id is never dropped past its TTL, whether or not new ids
+        have arrived since. The lock makes the renewal happen once when threads race for it.
+        """
+        with self._dedup_lock:
+            arrived = self._seen.get(key)
+            now = time.monotonic()
+            if type(arrived) is float and arrived <= now - (self._dedup_ttl or 0.0):
+                del self._seen[key]  # re-inserted last: it is the newest id now
+                self._seen[key] = now
+                return True
+        return False
+
+    def _trim(self) -> None:
+        """Forget the oldest ids beyond ``dedup_window`` and, under a TTL, the expired ones.
+
+        One thread trims at a time; the others go on (the window may briefly hold a few more
+        ids). Publishers insert without the lock, so a copy of the oldest keys can meet a
+        concurrent insertion (a finaliser run by the garbage collector can switch threads
+        mid-copy): it is then taken again.
+        """
+        if not self._dedup_lock.acquire(blocking=False):
             return
-        if state.depth >= self._max_depth:
-            raise RecursionLimitError(
-                f"publishing {event_type!r} would nest observer callbacks {state.depth + 1} deep "
-                f"(max_depth={self._max_depth}); an observer probably re-publishes what it "
-                "receives. Break the cycle or raise max_depth"
-            )
+        try:
+            seen = self._seen
+            excess = len(seen) - self._dedup_window
+            ttl = self._dedup_ttl
+            if ttl is not None:
+                now = time.monotonic()
+                self._next_expiry = now + ttl / 4
+                cutoff = now - ttl
+                expired = 0
+                for arrived in _oldest(seen.values(), len(seen)):
+                    if type(arrived) is not float or arrived > cutoff:
+                        break
+                    expired += 1
+                excess = max(excess, expired)
+            if excess > 0:
+                for key in _oldest(seen, excess):
+                    seen.pop(key, None)
+        finally:
+            self._dedup_lock.release()
+
+    def publish(self, event: Any) -> None:
+        """Publish ``event`` to every observer whose patterns match its type.
+
+        Any object can be published: a ``BaseEvent``, or a plain object (such as a
+        ``@dataclass``) whose type comes from ``get_type()``, an ``event_type`` attribute or its
+        class name (see ``type_for_class``). See the module docstring for the full contract.
+
+        Raises:
+            EventValidationError: the event's ``validate()`` failed.
+            ManagerClosedError: ``close()`` has begun.
+            RecursionLimitError: observers nested publishes deeper than ``max_depth``.
+        """
+        try:
+            state: _ThreadState = self._tls.state
+        except AttributeError:
+            state = self._state()
+        # depth > 0 tells close() that this thread is publishing: it waits for the delivery.
         state.depth += 1
         try:
-            for handler in handlers:
-                try:
-                    handler(event)
-                except Exception as exc:
-                    self._handler_failed(handler, event, exc, state)
+            handlers = self._admit(event, state, self._routes)
+            if handlers:
+                if state.depth > self._max_depth:
+                    self._too_deep(event, state)
+                for handler in handlers:
+                    try:
+                        handler(event)
+                    except Exception as exc:
+                        self._handler_failed(handler, event, exc, state)
+                state.delivered += len(handlers)
         finally:
             state.depth -= 1
-        state.delivered += len(handlers)
 
     publish_event = publish
     notify = publish
@@ -542,24 +585,14 @@ class EventManager:
         """Publish ``event``, awaiting ``async def`` handlers in delivery order.
 
         Sync handlers are called as in ``publish``; background observers are queued. The same
-        failure isolation, deduplication and validation apply.
+        admission (validation, deduplication, closing) and routes apply.
         """
-        if self._closed:
-            raise ManagerClosedError(f"cannot publish {event!r}: this EventManager is closed")
         state = self._state()
-        event_type = self._admit(event, state)
-        if event_type is None:
-            return
-        handlers = self._async_routes.get(event_type)
-        if handlers is None:
-            handlers = self._resolve_async(event_type)
-        if state.depth >= self._max_depth:
-            raise RecursionLimitError(
-                f"publishing {event_type!r} would nest observer callbacks {state.depth + 1} deep "
-                f"(max_depth={self._max_depth})"
-            )
         state.depth += 1
         try:
+            handlers = self._admit(event, state, self._async_routes)
+            if handlers and state.depth > self._max_depth:
+                self._too_deep(event, state)
             for handler, is_async in handlers:
                 try:
                     result = handler(event)
@@ -567,9 +600,9 @@ class EventManager:
                         await result  # type: ignore[misc]
                 except Exception as exc:
                     self._handler_failed(handler, event, exc, state)
+            state.delivered += len(handlers)
         finally:
             state.depth -= 1
-        state.delivered += len(handlers)
 
     # -- failures ------------------------------------------------------------------------------
 
@@ -577,12 +610,18 @@ class EventManager:
         self, handler: Handler, event: object, exc: Exception, state: _ThreadState
     ) -> None:
         sub = self._owners.get(id(handler))
-        name = sub.name if sub is not None else observer_name(handler)
-        self._report_failure(name, event, exc, state)
+        self._report_failure(sub, sub.name if sub else observer_name(handler), event, exc, state)
 
     def _report_failure(
-        self, name: str, event: object, exc: Exception, state: _ThreadState
+        self,
+        sub: Subscription | None,
+        name: str,
+        event: object,
+        exc: Exception,
+        state: _ThreadState,
     ) -> None:
+        """Log the failure (with its traceback, once), count it, and publish it as
+        ``system.observer_failed`` to every matching observer but the one that failed."""
         state.errors += 1
         with self._lock:
             self._failures_by_observer[name] = self._failures_by_observer.get(name, 0) + 1
@@ -613,46 +652,106 @@ class EventManager:
             traceback="".join(traceback.format_exception(exc)),
         )
         try:
-            self.publish(failure)
+            self._publish_report(failure, sub)
         except Exception:  # a failure report must never turn into a publisher failure
             logger.exception("could not publish the failure report of observer %s", name)
+
+    def _publish_report(self, failure: ObserverFailedEvent, failed: Subscription | None) -> None:
+        """Publish a failure report, skipping the observer it is about: handing an observer
+        its own failure would fail again and log the same traceback twice."""
+        state = self._state()
+        state.depth += 1
+        try:
+            handlers = self._admit(failure, state, self._routes)
+            if handlers and state.depth > self._max_depth:
+                self._too_deep(failure, state)
+            owners = self._owners
+            for handler in handlers:
+                sub = owners.get(id(handler))
+                if sub is failed and sub is not None:
+                    continue
+                try:
+                    handler(failure)
+                except Exception as exc:
+                    self._handler_failed(handler, failure, exc, state)
+                state.delivered += 1
+        finally:
+            state.depth -= 1
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until every background observer has handled everything queued so far.
+        """Wait until background observers have handled everything queued before this call.
+
+        Events queued while it waits are not waited for, so it returns even while other
+        threads keep publishing.
 
         Returns:
-            True when drained, False when ``timeout`` seconds passed first.
+            True when that is done (or nothing was queued), False when ``timeout`` seconds
+            passed first.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             workers = [s.worker for s in self._subscriptions if s.worker is not None]
-        return all(w.wait_idle(deadline) for w in workers)
+        marks = [(w, w.mark()) for w in workers]
+        return all(w.wait_handled(mark, deadline) for w, mark in marks)
 
     def close(self, timeout: float | None = None) -> None:
-        """Drain and stop background observers, then call each observer's ``close()``.
+        """Stop accepting events, deliver what was accepted, then close the observers.
 
-        Idempotent. Later ``publish`` calls raise ``ManagerClosedError``. An observer whose
-        ``close()`` raises is logged; the others are still closed.
+        From the moment ``close`` begins, ``publish`` raises ``ManagerClosedError``. It then
+        waits for publishes already under way in other threads to finish, lets each
+        background observer handle everything in its queue, stops the workers and calls each
+        observer's ``close()`` (one that raises is logged; the others are still closed).
+        Idempotent: a concurrent second call returns once the first is done. With a
+        ``timeout``, what is still queued when it passes is logged as a warning.
         """
+        me = threading.get_ident()
         with self._lock:
-            if self._closed:
-                return
+            first = not self._closed
+            self._closed = True
             subscriptions = list(self._subscriptions)
+            if first:
+                self._closer = me
+        if not first:
+            # Waiting from the closing thread itself (an observer's close()) or from a worker
+            # (which the first call is waiting for) would never end.
+            if me != self._closer and me not in Worker.worker_idents:
+                self._close_done.wait(timeout)
+            return
         deadline = None if timeout is None else time.monotonic() + timeout
-        for sub in subscriptions:
-            if sub.worker is not None:
-                remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-                sub.worker.stop(remaining)
-        self._closed = True
-        for sub in subscriptions:
-            close = getattr(sub.observer, "close", None)
-            if callable(close) and not isinstance(sub.observer, type):
-                try:
-                    close()
-                except Exception:
-                    logger.exception("observer %s failed to close", sub.name)
+        try:
+            self._wait_for_publishers(deadline)
+            for sub in subscriptions:
+                if sub.worker is not None:
+                    remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+                    if not sub.worker.stop(remaining):
+                        logger.warning(
+                            "close: observer %s still had %d events queued after %.1fs",
+                            sub.name,
+                            sub.worker.pending(),
+                            timeout,
+                        )
+            for sub in subscriptions:
+                close = getattr(sub.observer, "close", None)
+                if callable(close) and not isinstance(sub.observer, type):
+                    try:
+                        close()
+                    except Exception:
+                        logger.exception("observer %s failed to close", sub.name)
+        finally:
+            self._close_done.set()
+
+    def _wait_for_publishers(self, deadline: float | None) -> None:
+        """Wait until no other thread is inside ``publish`` (they see the manager closed from
+        now on, so the wait is short: one delivery each)."""
+        mine = getattr(self._tls, "state", None)
+        while True:
+            with self._lock:
+                busy = [s for s in self._thread_states if s is not mine and s.depth > 0]
+            if not busy or (deadline is not None and time.monotonic() >= deadline):
+                return
+            time.sleep(0.0005)
 
     def __enter__(self) -> EventManager:
         return self

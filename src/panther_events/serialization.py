@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from ._canonical import canonical_data, compact_json, create_content_based_uuid, jsonable
+from ._canonical import compact_json, create_content_based_uuid, jsonable
 from ._naming import type_of
+from .events._wire import create_event_signature, restore_event, wire_form
 from .events.base import BaseEvent, EventType, GenericEvent, event_class_for
 from .exceptions import EventValidationError
 
@@ -51,9 +53,8 @@ def _plain_object_dict(obj: object) -> dict[str, Any]:
         event_type.split(".", 1)[1] if head in _ENTITY_TYPES and "." in event_type else event_type
     )
     entity_id = str(getattr(obj, "entity_id", None) or event_type)
-    signature = f"{entity_type}:{name}:{entity_id}:{canonical_data(data)}"
     return {
-        "id": str(getattr(obj, "id", None) or create_content_based_uuid(signature)),
+        "id": str(getattr(obj, "id", None) or _plain_id(name, entity_type, entity_id, data)),
         "name": name,
         "type": event_type,
         "entity_type": entity_type,
@@ -61,6 +62,15 @@ def _plain_object_dict(obj: object) -> dict[str, Any]:
         "timestamp": timestamp.isoformat(),
         "data": jsonable(data),
     }
+
+
+def _plain_id(name: str, entity_type: str, entity_id: str, data: dict[str, Any]) -> str:
+    """The content id of a plain event object, or a random one when its data has no exact
+    encoding (plain objects are never deduplicated, so the id only has to be unique)."""
+    try:
+        return create_content_based_uuid(create_event_signature(name, entity_type, entity_id, data))
+    except EventValidationError:
+        return str(uuid.uuid4())
 
 
 def event_to_dict(event: object) -> dict[str, Any]:
@@ -81,20 +91,9 @@ def _wire_json(event: object) -> tuple[str, str, str]:
     if getattr(event, "_type", None) is None:
         wire = event_to_dict(event)
         return wire["id"], wire["type"], compact_json(wire)
-    base = cast("BaseEvent", event)
+    wire = wire_form(cast("BaseEvent", event))
     # The data as it is: compact_json() converts it as to_dict() would only if it must.
-    text = compact_json(
-        {
-            "id": base.id,
-            "name": base.name,
-            "type": base._type,
-            "entity_type": base.entity_type.value,
-            "entity_id": base.entity_id,
-            "timestamp": base.timestamp.isoformat(),
-            "data": base.data,
-        }
-    )
-    return base.id, base._type, text
+    return wire["id"], wire["type"], compact_json(wire)
 
 
 def check_wire(payload: object) -> tuple[str, Mapping[str, Any], datetime]:
@@ -146,19 +145,16 @@ def event_from_dict(payload: Mapping[str, Any]) -> BaseEvent:
         EventValidationError: when a key is missing or has the wrong type; the message names it.
     """
     event_type, data, timestamp = check_wire(payload)
-    cls = event_class_for(event_type) or GenericEvent
-    event = cls.__new__(cls)
-    event.name = str(payload["name"])
-    event.entity_type = _ENTITY_TYPES.get(str(payload["entity_type"]), EventType.SYSTEM)
-    event.entity_id = str(payload["entity_id"])
-    event.timestamp = timestamp
-    event.data = dict(data)
-    event._type = event_type
-    event._created = 0.0
-    event._use_content_uuid = cls.CONTENT_IDS
-    event._signature = ""  # computed on first read: many consumers never ask for it
-    event.id = str(payload["id"])
-    return event
+    return restore_event(
+        event_class_for(event_type) or GenericEvent,
+        event_id=str(payload["id"]),
+        event_type=event_type,
+        name=str(payload["name"]),
+        entity_type=_ENTITY_TYPES.get(str(payload["entity_type"]), EventType.SYSTEM),
+        entity_id=str(payload["entity_id"]),
+        timestamp=timestamp,
+        data=dict(data),
+    )
 
 
 def event_from_json(text: str | bytes) -> BaseEvent:

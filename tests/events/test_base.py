@@ -69,8 +69,13 @@ class TestConstruction:
         assert GenericEvent("x", EventType.TEST, "t1", timestamp=ts).timestamp == ts
 
     def test_non_native_data_never_fails(self) -> None:
-        """Datetimes, enums, paths, bytes, sets, exceptions and objects are accepted."""
+        """Datetimes, enums, paths, bytes, sets, exceptions and objects with state are
+        accepted (an object with no state to encode is refused: see test_canonical)."""
         from pathlib import Path
+
+        class Settings:
+            def __init__(self) -> None:
+                self.level = 3
 
         data = {
             "when": datetime(2026, 1, 1, tzinfo=UTC),
@@ -79,7 +84,7 @@ class TestConstruction:
             "raw": b"\x00\x01",
             "tags": {"b", "a"},
             "error": ValueError("boom"),
-            "obj": object(),
+            "obj": Settings(),
             "nested": {1: "int key", (1, 2): "tuple key"},
         }
         event = GenericEvent("x", EventType.TEST, "t1", data)

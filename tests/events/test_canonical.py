@@ -6,11 +6,13 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from panther_events import create_content_based_uuid
+from panther_events import EventType, EventValidationError, GenericEvent, create_content_based_uuid
 from panther_events._canonical import canonical_data, jsonable
 
 _SCRIPT = """
@@ -57,8 +59,6 @@ def test_fast_uuid5_equals_stdlib(content: str) -> None:
 
 def test_tagged_values_do_not_collide_with_strings() -> None:
     """A datetime and its ISO text encode differently."""
-    from datetime import UTC, datetime
-
     when = datetime(2026, 1, 1, tzinfo=UTC)
     assert canonical_data({"t": when}) != canonical_data({"t": when.isoformat()})
 
@@ -76,3 +76,127 @@ def test_jsonable_is_json_native() -> None:
 
     value = jsonable({"p": Path("/x"), "s": {3, 1}, "n": float("inf"), 1: b"a"})
     assert json.loads(json.dumps(value)) == {"p": "/x", "s": [1, 3], "n": "inf", "1": "YQ=="}
+
+
+class Vector:
+    """A numpy-like value: exact state through ``tolist()``, an abbreviated repr."""
+
+    def __init__(self, values: list[float]) -> None:
+        self.values = values
+
+    def tolist(self) -> list[float]:
+        return list(self.values)
+
+    def __repr__(self) -> str:  # abbreviated, as numpy's is past 1,000 elements
+        return f"Vector([{self.values[0]}, ..., {self.values[-1]}])"
+
+
+class Opaque:
+    """State in ``__dict__``, one repr for every instance."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<Opaque>"
+
+
+class Slotted:
+    """No ``__dict__``, no ``tolist``, a repr that is not Python: nothing exact to encode."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+
+def _event(data: dict[str, object]) -> GenericEvent:
+    return GenericEvent("x", EventType.SYSTEM, "e", data)
+
+
+class TestDifferentDataDifferentIds:
+    """Content ids of different data differ: nothing is encoded by a lossy text."""
+
+    def test_arrays_differing_in_the_middle(self) -> None:
+        """Two 3,000-element arrays with equal abbreviated reprs get different ids."""
+        first = [float(i) for i in range(3000)]
+        second = [*first[:1500], -1.0, *first[1501:]]
+        assert repr(Vector(first)) == repr(Vector(second))
+        assert _event({"a": Vector(first)}).id != _event({"a": Vector(second)}).id
+
+    def test_objects_with_equal_reprs(self) -> None:
+        """Objects whose reprs are equal but whose state differs get different ids."""
+        assert _event({"o": Opaque(1)}).id != _event({"o": Opaque(2)}).id
+
+    def test_equal_state_equal_id(self) -> None:
+        """Equal state gives equal ids, in any process."""
+        assert _event({"o": Opaque([1, 2])}).id == _event({"o": Opaque([1, 2])}).id
+
+    def test_user_dict_shaped_like_a_tag(self) -> None:
+        """A user dict shaped like a datetime tag does not get the datetime's id."""
+        when = datetime(2026, 1, 1, tzinfo=UTC)
+        lookalike = {"$type": "datetime", "value": when.isoformat()}
+        assert canonical_data({"t": lookalike}) != canonical_data({"t": when})
+        assert _event({"t": lookalike}).id != _event({"t": when}).id
+
+    def test_escaped_lookalike_of_an_escape(self) -> None:
+        """Escaping is injective: a dict shaped like an escaped dict stays apart from it."""
+        inner = {"$type": "x"}
+        assert canonical_data({"a": inner}) != canonical_data(
+            {"a": {"$type": "dict", "value": inner}}
+        )
+
+    def test_round_tripping_repr_is_used(self) -> None:
+        """A value whose repr reads back equal (a complex number) is encoded by it."""
+        assert _event({"c": 1 + 2j}).id != _event({"c": 1 + 3j}).id
+
+    def test_value_with_no_exact_encoding_is_refused(self) -> None:
+        """A value with no exact encoding is refused at construction, naming where it is."""
+        with pytest.raises(EventValidationError, match=r"data\['cfg'\]\['s'\].*Slotted"):
+            _event({"cfg": {"s": Slotted(1)}})
+
+    def test_function_is_refused(self) -> None:
+        """A function (whose state says nothing about it) is refused, not merged."""
+        with pytest.raises(EventValidationError, match="function"):
+            _event({"f": len})
+
+    def test_huge_int_is_a_clear_error(self) -> None:
+        """A 5,000-digit int raises EventValidationError, not a bare ValueError."""
+        with pytest.raises(EventValidationError, match=r"data\['n'\].*digits"):
+            _event({"n": 10**5000})
+
+    def test_deep_data_is_a_clear_error(self) -> None:
+        """5,000-deep data raises EventValidationError, not a bare RecursionError."""
+        deep: list[object] = []
+        for _ in range(5000):
+            deep = [deep]
+        with pytest.raises(EventValidationError, match="deep"):
+            _event({"d": deep})
+
+    def test_cycle_is_a_clear_error(self) -> None:
+        """Data that contains itself is refused, naming the place."""
+        cyclic: dict[str, object] = {}
+        cyclic["self"] = cyclic
+        with pytest.raises(EventValidationError, match=r"data\['c'\]\['self'\]"):
+            _event({"c": cyclic})
+
+    def test_add_data_refusal_leaves_the_event_unchanged(self) -> None:
+        """add_data with an unencodable value raises and keeps the event as it was."""
+        event = _event({"a": 1})
+        before = event.id
+        with pytest.raises(EventValidationError):
+            event.add_data("s", Slotted(1))
+        assert event.id == before and event.data == {"a": 1}
+
+
+def test_deep_plain_data_never_escapes_as_recursion_error() -> None:
+    """JSON data deep enough to pass the encoder but not the wire conversion: a clear error."""
+    deep: list[object] = []
+    for _ in range(700):
+        deep = [deep]
+    try:
+        event = GenericEvent("x", EventType.SYSTEM, "e", {"d": deep})
+    except EventValidationError:
+        return
+    with pytest.raises(EventValidationError, match="nested too deeply"):
+        event.to_dict()

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType
+from .base import BaseEvent, EventType, _DomainEventType
 
 __all__ = [
     "AssertionErrorEvent",
@@ -39,6 +39,8 @@ class AssertionEvent(BaseEvent):
     """
 
     __slots__ = ()
+    #: The ``AssertionEventType`` member this event's name is (the plain name if none).
+    event_type = _DomainEventType(AssertionEventType)
     ID_FIELD: ClassVar[str] = "assertion_id"
 
     def __init__(

@@ -9,12 +9,19 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from random import getrandbits
 from time import time as _time
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar, Generic, NoReturn, TypeVar, final, overload
 
-from .._canonical import canonical_data, create_content_based_uuid, jsonable
+from .._canonical import create_content_based_uuid, jsonable
 from ..exceptions import EventValidationError
+from ._wire import create_event_signature, wire_form
 
-__all__ = ["BaseEvent", "EventType", "GenericEvent", "event_class_for", "registered_event_types"]
+__all__ = [
+    "BaseEvent",
+    "EventType",
+    "GenericEvent",
+    "event_class_for",
+    "registered_event_types",
+]
 
 
 class EventType(enum.Enum):
@@ -60,8 +67,14 @@ class BaseEvent(ABC):
 
     Data keys are readable as attributes: ``event.test_name`` is ``event.data["test_name"]``.
 
+    The content id encodes the data exactly (see ``_canonical``): data holding a value with no
+    exact encoding (a lock, a function, an object with no readable state) is refused rather
+    than given the id of other data. An event built with ``use_content_uuid=False`` needs no
+    encoding and accepts any data.
+
     Raises:
-        EventValidationError: (a ``ValueError``) for an empty ``name`` or ``entity_id``.
+        EventValidationError: (a ``ValueError``) for an empty ``name`` or ``entity_id``, or
+            data with no exact encoding (the message says where it is).
         TypeError: when ``entity_type`` is not an ``EventType`` or ``data`` is not a mapping.
     """
 
@@ -160,10 +173,18 @@ class BaseEvent(ABC):
         else:
             self.timestamp = timestamp
         self._type = f"{entity_value}.{name}"
-        self._use_content_uuid = use_content_uuid and self.CONTENT_IDS
-        signature = f"{entity_value}:{name}:{entity_id}:{canonical_data(data)}"
-        self._signature = signature
-        self.id = create_content_based_uuid(signature) if self._use_content_uuid else _random_uuid()
+        if use_content_uuid and self.CONTENT_IDS:
+            self._use_content_uuid = True
+            signature = self._signature = create_event_signature(
+                name, entity_value, entity_id, data
+            )
+            self.id = create_content_based_uuid(signature)
+        else:
+            # A random id needs no encoding of the data: the signature waits for a reader,
+            # and data with no exact encoding (live objects) is accepted.
+            self._use_content_uuid = False
+            self._signature = ""
+            self.id = _random_uuid()
 
     def _setup(self, entity_id: str, data: dict[str, Any]) -> None:
         """Initialise a concrete class (one with ``EVENT_TYPE``) from a fresh data dict.
@@ -182,13 +203,15 @@ class BaseEvent(ABC):
         self._created = _time()
         self._timestamp = None
         self._type = cls.EVENT_TYPE
-        signature = f"{cls._ENTITY_VALUE}:{name}:{entity_id}:{canonical_data(data)}"
-        self._signature = signature
         if cls.CONTENT_IDS:
             self._use_content_uuid = True
+            signature = self._signature = create_event_signature(
+                name, cls._ENTITY_VALUE, entity_id, data
+            )
             self.id = create_content_based_uuid(signature)
         else:
             self._use_content_uuid = False
+            self._signature = ""  # computed on first read, as in __init__
             self.id = _random_uuid()
 
     def _bad_entity_id(self, entity_id: object) -> NoReturn:
@@ -198,10 +221,14 @@ class BaseEvent(ABC):
         )
 
     def _regenerate_id(self) -> None:
+        if not self._use_content_uuid:
+            self._signature = ""
+            self.id = _random_uuid()
+            return
         entity_value = _ENTITY_VALUES[self.entity_type]
-        signature = f"{entity_value}:{self.name}:{self.entity_id}:{canonical_data(self.data)}"
+        signature = create_event_signature(self.name, entity_value, self.entity_id, self.data)
         self._signature = signature
-        self.id = create_content_based_uuid(signature) if self._use_content_uuid else _random_uuid()
+        self.id = create_content_based_uuid(signature)
 
     def __getattr__(self, item: str) -> Any:
         # Only reached when normal lookup fails: expose data keys and the domain id field.
@@ -263,9 +290,22 @@ class BaseEvent(ABC):
         return dict(self.data)
 
     def add_data(self, key: str, value: Any) -> None:
-        """Set ``data[key] = value`` and regenerate the content signature and content id."""
+        """Set ``data[key] = value`` and regenerate the content signature and content id.
+
+        Raises:
+            EventValidationError: ``value`` has no exact encoding; the event is unchanged.
+        """
+        missing = object()
+        old = self.data.get(key, missing)
         self.data[key] = value
-        self._regenerate_id()
+        try:
+            self._regenerate_id()
+        except EventValidationError:
+            if old is missing:
+                del self.data[key]
+            else:
+                self.data[key] = old
+            raise
 
     @property
     def content_signature(self) -> str | None:
@@ -279,8 +319,8 @@ class BaseEvent(ABC):
         signature = self._signature
         if signature == "":
             entity_value = _ENTITY_VALUES[self.entity_type]
-            signature = self._signature = (
-                f"{entity_value}:{self.name}:{self.entity_id}:{canonical_data(self.data)}"
+            signature = self._signature = create_event_signature(
+                self.name, entity_value, self.entity_id, self.data
             )
         return signature
 
@@ -303,15 +343,9 @@ class BaseEvent(ABC):
         The timestamp is ISO 8601 and data is converted to JSON-native values, so the result
         always passes through ``json.dumps``.
         """
-        return {
-            "id": self.id,
-            "name": self.name,
-            "type": self._type,
-            "entity_type": self.entity_type.value,
-            "entity_id": self.entity_id,
-            "timestamp": self.timestamp.isoformat(),
-            "data": jsonable(self.data),
-        }
+        wire = wire_form(self)
+        wire["data"] = jsonable(self.data)
+        return wire
 
     def validate(self) -> bool:
         """Return True when name, entity_type, entity_id and timestamp are all set."""
@@ -321,6 +355,39 @@ class BaseEvent(ABC):
             and bool(self.entity_id)
             and self.has_timestamp()
         )
+
+
+_Member = TypeVar("_Member", bound=enum.Enum)
+
+
+@final
+class _DomainEventType(Generic[_Member]):
+    """The ``event_type`` of a domain's events: the member of the domain's enum that the
+    event's name is (``TestEvent(TestEventType.CREATED, "t").event_type is
+    TestEventType.CREATED``), or the plain name when the enum has no such member.
+
+    Declared once on each domain base class (``event_type = _DomainEventType(TestEventType)``);
+    derived from the name, so it costs nothing when an event is built and is never part of
+    its data or wire form.
+    """
+
+    __slots__ = ("_members",)
+
+    def __init__(self, names: type[_Member]) -> None:
+        self._members: dict[str, _Member] = {member.value: member for member in names}
+
+    @overload
+    def __get__(self, event: None, owner: type[BaseEvent]) -> _DomainEventType[_Member]: ...
+
+    @overload
+    def __get__(self, event: BaseEvent, owner: type[BaseEvent]) -> _Member | str: ...
+
+    def __get__(
+        self, event: BaseEvent | None, owner: type[BaseEvent]
+    ) -> _DomainEventType[_Member] | _Member | str:
+        if event is None:
+            return self
+        return self._members.get(event.name, event.name)
 
 
 class GenericEvent(BaseEvent):

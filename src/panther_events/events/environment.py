@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType
+from .base import BaseEvent, EventType, _DomainEventType
 
 __all__ = [
     "EnvironmentCreatedEvent",
@@ -53,6 +53,8 @@ class EnvironmentEvent(BaseEvent):
     """
 
     __slots__ = ()
+    #: The ``EnvironmentEventType`` member this event's name is (the plain name if none).
+    event_type = _DomainEventType(EnvironmentEventType)
     ID_FIELD: ClassVar[str] = "environment_id"
 
     def __init__(

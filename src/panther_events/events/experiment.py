@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType
+from .base import BaseEvent, EventType, _DomainEventType
 
 __all__ = [
     "ExperimentCompletedEvent",
@@ -51,6 +51,8 @@ class ExperimentEvent(BaseEvent):
     """
 
     __slots__ = ()
+    #: The ``ExperimentEventType`` member this event's name is (the plain name if none).
+    event_type = _DomainEventType(ExperimentEventType)
     ID_FIELD: ClassVar[str] = "experiment_id"
 
     def __init__(

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType
+from .base import BaseEvent, EventType, _DomainEventType
 
 __all__ = [
     "CounterMetricEvent",
@@ -39,6 +39,8 @@ class MetricsEvent(BaseEvent):
     """
 
     __slots__ = ()
+    #: The ``MetricsEventType`` member this event's name is (the plain name if none).
+    event_type = _DomainEventType(MetricsEventType)
     CONTENT_IDS: ClassVar[bool] = False
 
     def __init__(

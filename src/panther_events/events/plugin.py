@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType
+from .base import BaseEvent, EventType, _DomainEventType
 
 __all__ = [
     "PluginEnvironmentCreatedEvent",
@@ -55,6 +55,8 @@ class PluginEvent(BaseEvent):
     """
 
     __slots__ = ()
+    #: The ``PluginEventType`` member this event's name is (the plain name if none).
+    event_type = _DomainEventType(PluginEventType)
     ID_FIELD: ClassVar[str] = "plugin_id"
 
     def __init__(

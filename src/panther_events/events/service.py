@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType
+from .base import BaseEvent, EventType, _DomainEventType
 
 __all__ = [
     "CommandGeneratedEvent",
@@ -67,6 +67,8 @@ class ServiceEvent(BaseEvent):
     """
 
     __slots__ = ()
+    #: The ``ServiceEventType`` member this event's name is (the plain name if none).
+    event_type = _DomainEventType(ServiceEventType)
     ID_FIELD: ClassVar[str] = "service_id"
 
     def __init__(

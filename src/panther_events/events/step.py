@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType
+from .base import BaseEvent, EventType, _DomainEventType
 
 __all__ = [
     "StepEvent",
@@ -39,6 +39,8 @@ class StepEvent(BaseEvent):
     """
 
     __slots__ = ()
+    #: The ``StepEventType`` member this event's name is (the plain name if none).
+    event_type = _DomainEventType(StepEventType)
     ID_FIELD: ClassVar[str] = "step_id"
 
     def __init__(

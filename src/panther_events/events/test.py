@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType
+from .base import BaseEvent, EventType, _DomainEventType
 
 __all__ = [
     "EnhancedResultEvent",
@@ -77,6 +77,8 @@ class TestEvent(BaseEvent):
     """
 
     __slots__ = ()
+    #: The ``TestEventType`` member this event's name is (the plain name if none).
+    event_type = _DomainEventType(TestEventType)
     ID_FIELD: ClassVar[str] = "test_id"
 
     def __init__(
