@@ -21,20 +21,15 @@ The encoding is exact: different data never gets the same text.
 
 from __future__ import annotations
 
-import ast
 import base64
-import dataclasses
 import enum
 import hashlib
 import json
 import math
 import sys
 import types
-import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
-from pathlib import PurePath
 from typing import Any, NoReturn
 
 from .exceptions import EventValidationError
@@ -50,7 +45,8 @@ __all__ = [
 #: How deeply event data may nest (containers within containers) on the tagged path.
 MAX_DEPTH = 200
 
-_NAMESPACE_OID_BYTES = uuid.NAMESPACE_OID.bytes
+# uuid.NAMESPACE_OID (RFC 4122), spelled out so that the uuid module loads only for UUID values.
+_NAMESPACE_OID_BYTES = bytes.fromhex("6ba7b8129dad11d180b400c04fd430c8")
 _VARIANT = {f"{i:x}": f"{(i & 0x3) | 0x8:x}" for i in range(16)}
 _TAG = "$type"
 _TAG_TEXT = '"$type":'
@@ -76,6 +72,12 @@ def _tag(value: object) -> object:
         return {_TAG: type(value).__name__, "value": value.isoformat()}
     if isinstance(value, timedelta):
         return {_TAG: "timedelta", "value": value.total_seconds()}
+    # Rarer types from here on; their modules load on first use, so the import stays cheap.
+    import dataclasses  # noqa: PLC0415
+    from decimal import Decimal  # noqa: PLC0415
+    from pathlib import PurePath  # noqa: PLC0415
+    from uuid import UUID  # noqa: PLC0415
+
     if isinstance(value, PurePath):
         return {_TAG: "path", "value": str(value)}
     if isinstance(value, bytes | bytearray | memoryview):
@@ -85,7 +87,7 @@ def _tag(value: object) -> object:
         return {_TAG: "set", "value": sorted(value, key=_encode_member)}
     if isinstance(value, Decimal):
         return {_TAG: "decimal", "value": str(value)}
-    if isinstance(value, uuid.UUID):
+    if isinstance(value, UUID):
         return {_TAG: "uuid", "value": str(value)}
     if isinstance(value, BaseException):
         return {_TAG: "exception", "class": type(value).__qualname__, "value": str(value)}
@@ -103,6 +105,8 @@ def _tag(value: object) -> object:
     if isinstance(state, dict) and state:
         return {_TAG: _class_name(value), "state": state}
     text = repr(value)
+    import ast  # noqa: PLC0415
+
     try:
         if type(ast.literal_eval(text)) is type(value) and ast.literal_eval(text) == value:
             return {_TAG: _class_name(value), "repr": text}
@@ -245,7 +249,12 @@ def _plain(value: object) -> object:
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, set | frozenset):
         return sorted(value, key=_encode_member)
-    if isinstance(value, PurePath | Decimal | uuid.UUID | BaseException):
+    import dataclasses  # noqa: PLC0415
+    from decimal import Decimal  # noqa: PLC0415
+    from pathlib import PurePath  # noqa: PLC0415
+    from uuid import UUID  # noqa: PLC0415
+
+    if isinstance(value, PurePath | Decimal | UUID | BaseException):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
