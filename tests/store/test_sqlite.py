@@ -17,7 +17,7 @@ import pytest
 
 from panther_events import CorruptStoreError, StoreError, TestCreatedEvent
 from panther_events.store import SCHEMA_VERSION, SQLiteEventStore
-from panther_events.store.sqlite import _migrate_1, _migrate_2
+from panther_events.store._schema import _migrate_1, _migrate_2
 
 from .contract import StoreContract, sample_run
 
@@ -118,8 +118,8 @@ class TestSQLiteFiles:
             assert [e.seq for e in store.events("old-run")] == [1, 2, 3]
 
     def test_version_2_file_is_migrated_keeping_every_field(self, tmp_path: Path) -> None:
-        """Schema 2 kept name, entity type and ISO text in every row; after the migration to
-        3 the same events come back, derivable columns NULL and the rest kept as written."""
+        """Schema 2 kept name, entity type and ISO text in every row; after the migrations
+        the same events come back, every column as written."""
         path = tmp_path / "v2.db"
         conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
@@ -163,10 +163,10 @@ class TestSQLiteFiles:
             assert [e.seq for e in store.events("old-run")] == [1, 2, 3, 4]
         raw = sqlite3.connect(path)
         try:
-            nulls = raw.execute(
-                "SELECT seq, name = '', entity_type = '' FROM events ORDER BY seq"
+            columns = raw.execute(
+                "SELECT seq, name, entity_type, timestamp FROM events ORDER BY seq LIMIT 3"
             ).fetchall()
-            assert nulls == [(1, 1, 1), (2, 0, 0), (3, 0, 0), (4, 1, 1)]
+            assert columns == [(seq, n, et, stamp) for seq, _, n, et, stamp in rows]
         finally:
             raw.close()
 
@@ -176,11 +176,10 @@ class TestSQLiteFiles:
             SQLiteEventStore(":memory:")
 
     def test_appends_that_wait_for_room_lose_nothing(self, tmp_path: Path) -> None:
-        """When the buffer is full, append() waits for the writer; each event waited for is
-        stored, and flush() returns once all are (a tiny buffer makes every append wait)."""
+        """When a full batch is buffered, append() waits for the writer; each event waited
+        for is stored, and flush() returns once all are (a batch of 4 makes appends wait)."""
         path = tmp_path / "e.db"
         with SQLiteEventStore(path, batch_size=4, flush_interval=0.01) as store:
-            store._max_pending = 4  # the bound is 50,000 by default: reach it at once
             events = [TestCreatedEvent(f"t{i}", "n") for i in range(400)]
             for event in events:
                 store.append(event, run_id="r")
