@@ -36,6 +36,16 @@ from panther_events.serialization import event_to_dict
 from panther_events.store import EventStore, export_run, import_events
 from panther_events.store.base import StoredEvent, WireRejectedError
 
+
+class _CollidingId(str):
+    """An id whose hash is 0 whatever its text: every two of them collide on hash()."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        return 0
+
+
 #: One example database serves both backends: the data, not the store, varies.
 SHARED_EXAMPLES = settings(
     deadline=None,
@@ -226,6 +236,19 @@ class StoreContract:
         assert caught.value.accepted == 3
         assert isinstance(caught.value, EventValidationError)
         assert [e.id for e in store.events("w")] == [w["id"] for w in good]
+
+    def test_distinct_ids_with_colliding_hashes_are_both_stored(self, store: EventStore) -> None:
+        """Dedup compares whole ids: two different ids forced to share a hash (a str subclass
+        hashing every value to 0) are both stored, and each is still stored once."""
+        first, second = TestCreatedEvent("a", "x"), TestCreatedEvent("b", "x")
+        first.id, second.id = _CollidingId("id-a"), _CollidingId("id-b")
+        store.append_many([first, second], run_id="c")
+        store.append(first, run_id="c")
+        store.flush()
+        store.append_many([second, first], run_id="c")
+        wire = {**event_to_dict(first), "id": _CollidingId("id-w")}
+        store.append_wire([wire, {**wire, "id": _CollidingId("id-a")}], run_id="c")
+        assert [e.id for e in store.events("c")] == ["id-a", "id-b", "id-w"]
 
     def test_seq_counts_from_one_per_run(self, store: EventStore) -> None:
         """Sequence numbers are 1..n within each run, in append order."""

@@ -103,6 +103,8 @@ def event_row(event: object) -> Row:
     else:
         ts, text = _time_columns(base.timestamp)
     event_id = base.id
+    if type(event_id) is not str:  # a str subclass may hash differently: compare plain text
+        event_id = str(event_id)
     return _new_tuple(
         Row,
         (

@@ -1,0 +1,88 @@
+"""Write errors on a real full file system: named with SQLite's own reason, never lost.
+
+A store whose commit fails stays failed: every later ``append``, ``flush`` and ``close``
+raises a ``StoreError`` naming the file, the cause and how many accepted events were not
+stored. The tests mount a small tmpfs (root only, as in CI) and unmount it afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from panther_events import StoreError, TestCreatedEvent
+from panther_events.store import SQLiteEventStore
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0, reason="mounting a tmpfs needs root (CI runs as root)"
+)
+
+
+@pytest.fixture
+def small_fs(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MB tmpfs mounted at a fresh directory, unmounted after the test."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def _fill(directory: Path) -> None:
+    """Write a file until the file system is full."""
+    with (directory / "filler").open("wb", buffering=0) as filler:
+        try:
+            while True:
+                filler.write(b"\0" * 4096)
+        except OSError:
+            pass
+
+
+def test_full_disk_fails_the_store_for_good_naming_the_cause(small_fs: Path) -> None:
+    """On a full file system, 50 appended events cannot be stored: flush() raises (never
+    returns True) with "database or disk is full" and the path, and so does every later
+    append, flush and close."""
+    path = small_fs / "events.db"
+    store = SQLiteEventStore(path, flush_interval=0.05)
+    store.append(TestCreatedEvent("before", "x"), run_id="r")
+    assert store.flush()
+    _fill(small_fs)
+    for i in range(50):
+        store.append(TestCreatedEvent(f"t{i}", "x" * 2000), run_id="r")
+    with pytest.raises(StoreError) as caught:
+        store.flush()
+    message = str(caught.value)
+    print(f"\nflush() on a full disk: {message}")
+    assert "database or disk is full" in message
+    assert str(path) in message
+    assert "50 event(s) accepted were not stored" in message
+    for attempt in (
+        lambda: store.append(TestCreatedEvent("after", "x"), run_id="r"),
+        lambda: store.append_many([TestCreatedEvent("after", "x")], run_id="r"),
+        store.flush,
+        store.close,
+        store.close,
+    ):
+        with pytest.raises(StoreError, match="database or disk is full"):
+            attempt()
+    (small_fs / "filler").unlink()
+    with SQLiteEventStore(path) as reader:
+        assert [e.entity_id for e in reader.events("r")] == ["before"]
+
+
+def test_full_disk_on_close_is_not_silent(small_fs: Path) -> None:
+    """Events still buffered when close() finds the disk full make close() raise."""
+    path = small_fs / "events.db"
+    store = SQLiteEventStore(path, flush_interval=60)
+    store.append(TestCreatedEvent("before", "x"), run_id="r")
+    assert store.flush()
+    _fill(small_fs)
+    store.append_many([TestCreatedEvent(f"t{i}", "x" * 2000) for i in range(50)], run_id="r")
+    with pytest.raises(StoreError, match=r"50 event\(s\) accepted were not stored"):
+        store.close()
