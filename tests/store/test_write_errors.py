@@ -2,36 +2,17 @@
 
 A store whose commit fails stays failed: every later ``append``, ``flush`` and ``close``
 raises a ``StoreError`` naming the file, the cause and how many accepted events were not
-stored. The tests mount a small tmpfs (root only, as in CI) and unmount it afterwards.
+stored. The tests fill a small tmpfs (``small_fs``).
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from panther_events import StoreError, TestCreatedEvent
 from panther_events.store import SQLiteEventStore
-
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0, reason="mounting a tmpfs needs root (CI runs as root)"
-)
-
-
-@pytest.fixture
-def small_fs(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MB tmpfs mounted at a fresh directory, unmounted after the test."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], check=True)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
 def _fill(directory: Path) -> None:
