@@ -480,6 +480,24 @@ class StoreContract:
             import_events(store, "{nope\n", run_id="other")
         assert store.events("other") == []
 
+    def test_poison_import_is_one_clear_error(self, store: EventStore) -> None:
+        """Records nested 600 deep holding a NaN, an integer of 5,000 digits or JSON nested
+        100,000 deep each give one EventValidationError naming the line; nothing is stored."""
+        good = json.dumps({"run_id": "a", **event_to_dict(sample_run()[0])})
+        record = {"run_id": "b", **event_to_dict(sample_run()[1])}
+        deep = "NaN"
+        for _ in range(600):
+            deep = '{"k":' + deep + "}"
+        poison = [
+            (json.dumps(record)[:-1] + ', "data": ' + deep + "}", "nested too deeply"),
+            (json.dumps(record)[:-1] + ', "data": {"n": ' + "9" * 5000 + "}}", "digits"),
+            ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ]
+        for line, reason in poison:
+            with pytest.raises(EventValidationError, match=rf"line 2: .*{reason}"):
+                import_events(store, good + "\n" + line + "\n")
+        assert store.runs() == []
+
     def test_concurrent_appends_keep_every_event_once(self, store: EventStore) -> None:
         """Appends from several threads lose nothing and number the run without gaps."""
 
