@@ -22,6 +22,17 @@ from panther_events.store._schema import _migrate_1, _migrate_2, _migrate_3
 from .contract import StoreContract, sample_run
 
 
+def _shown_columns(path: Path) -> list[tuple[str, ...]]:
+    """What the sqlite3 shell shows for the query a person would type."""
+    raw = sqlite3.connect(path)
+    try:
+        return raw.execute(
+            "select type, name, entity_type, entity_id, timestamp from events limit 5"
+        ).fetchall()
+    finally:
+        raw.close()
+
+
 class TestSQLiteEventStore(StoreContract):
     """SQLiteEventStore honours the store contract."""
 
@@ -201,13 +212,7 @@ class TestSQLiteFiles:
         conn.close()
         with SQLiteEventStore(path) as store:
             got = store.events("old-run")
-        raw = sqlite3.connect(path)
-        try:
-            columns = raw.execute(
-                "select type, name, entity_type, entity_id, timestamp from events limit 5"
-            ).fetchall()
-        finally:
-            raw.close()
+        columns = _shown_columns(path)
         utc = [datetime.fromtimestamp(r[3], UTC).isoformat() for r in rows]
         assert columns == [
             ("test.created", "created", "test", "e", utc[0]),
@@ -229,13 +234,7 @@ class TestSQLiteFiles:
                 (e.type, e.name, e.entity_type, e.entity_id, e.timestamp.isoformat())
                 for e in store.events("r")
             ]
-        raw = sqlite3.connect(path)
-        try:
-            shown = raw.execute(
-                "select type, name, entity_type, entity_id, timestamp from events limit 5"
-            ).fetchall()
-        finally:
-            raw.close()
+        shown = _shown_columns(path)
         assert shown == expected
         assert all(all(column) for column in shown)
 
