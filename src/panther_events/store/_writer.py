@@ -2,9 +2,11 @@
 
 Timing contract: an appended row is committed within ``flush_interval`` seconds of its append
 (when the scheduler runs the thread). The thread commits the buffer once its oldest row has
-waited half the interval, or at once when ``flush()``/``close()`` asks or the buffer holds a
-full batch; a batch is sized from the measured cost of a row so that it commits within a
-quarter of the interval, and appends wait while a full batch is buffered. An append is never
+waited a quarter of the interval, or at once when ``flush()``/``close()`` asks or the buffer
+holds a full batch; a batch is sized from the measured cost of a row so that it commits within
+an eighth of the interval, and appends wait while a full batch is buffered. The margins leave
+room for a loaded machine: a row waits at most for the batch in flight and its own, about
+half the interval when the estimate is four times too low. An append is never
 left waiting for a wake-up: the first row of an empty buffer notifies the thread.
 
 Failure contract: a batch that fails to commit fails the writer for good. Every later
@@ -185,8 +187,8 @@ class Writer:
         self._thread: threading.Thread | None = None
 
     def _batch_cap(self) -> int:
-        """Rows the thread commits within a quarter of the interval, at the measured cost."""
-        rows = int(self._interval / 4 / self._row_cost)
+        """Rows the thread commits within an eighth of the interval, at the measured cost."""
+        rows = int(self._interval / 8 / self._row_cost)
         return min(self._batch_size, max(_MIN_BATCH, rows))
 
     # -- the appending side (any thread) ---------------------------------------------------
@@ -334,7 +336,7 @@ class Writer:
             while True:
                 pending = self._pending
                 if pending:
-                    due = self._oldest + self._interval / 2
+                    due = self._oldest + self._interval / 4
                     if (
                         self._flush_wanted
                         or self._closing
@@ -353,9 +355,11 @@ class Writer:
             return pending
 
     def _measured(self, rows: int, seconds: float) -> None:
-        """Fold one commit's cost into the estimate that sizes batches."""
+        """Fold one commit's cost into the estimate that sizes batches: a dearer row counts
+        at once, a cheaper one lowers the estimate a fifth per batch (a loaded machine's
+        slow commits are not forgotten after one quick batch)."""
         if rows >= _MIN_BATCH:
-            self._row_cost = (self._row_cost + seconds / rows) / 2
+            self._row_cost = max(seconds / rows, self._row_cost * 0.8)
             self._cap = self._batch_cap()
 
     def _fail(self, exc: BaseException, rows: int) -> None:
