@@ -216,7 +216,16 @@ from .states.plugin import PluginState, PluginStateManager
 from .states.service import ServiceState, ServiceStateManager
 from .states.step import StepState, StepStateManager
 from .states.test import TestState, TestStateManager
-from .store.base import EventStore, EventStoreBase, RunInfo, StateInterval, StoredEvent, new_run_id
+from .store.base import (
+    EventStore,
+    EventStoreBase,
+    RunInfo,
+    StateInterval,
+    StoredEvent,
+    WireReject,
+    WireRejectedError,
+    new_run_id,
+)
 from .store.formats import ImportResult, export_run, from_cloudevent, import_events, to_cloudevent
 from .store.memory import InMemoryEventStore
 from .store.sqlite import SQLiteEventStore
@@ -434,6 +443,8 @@ __all__ = [
     "TimingMetricEvent",
     "Transport",
     "TransportError",
+    "WireReject",
+    "WireRejectedError",
     "check_event",
     "check_wire",
     "create_content_based_uuid",
