@@ -215,9 +215,9 @@ class Writer:
         while done < total:
             with self._cond:
                 self._wait_for_room()
-                room = self._cap - len(self._pending)
-                self._pending.extend(rows[done : done + room])
-                added = min(room, total - done)
+                # The thread may have lowered the cap since: take at least one row.
+                added = min(max(1, self._cap - len(self._pending)), total - done)
+                self._pending.extend(rows[done : done + added])
                 self._appended += added
                 done += added
                 if len(self._pending) >= self._cap:
