@@ -7,6 +7,9 @@ stored. The tests fill a small tmpfs (``small_fs``).
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -67,3 +70,35 @@ def test_full_disk_on_close_is_not_silent(small_fs: Path) -> None:
     store.append_many([TestCreatedEvent(f"t{i}", "x" * 2000) for i in range(50)], run_id="r")
     with pytest.raises(StoreError, match=r"50 event\(s\) accepted were not stored"):
         store.close()
+
+
+_FORGETS_CLOSE = textwrap.dedent(
+    """
+    import sys
+    from panther_events import TestCreatedEvent
+    from panther_events.store import SQLiteEventStore
+    store = SQLiteEventStore(sys.argv[1], flush_interval=60)
+    store.append(TestCreatedEvent("before", "x"), run_id="r")
+    store.flush()
+    with open(sys.argv[2], "wb", buffering=0) as filler:
+        try:
+            while True:
+                filler.write(bytes(4096))
+        except OSError:
+            pass
+    store.append_many([TestCreatedEvent(f"t{i}", "x" * 2000) for i in range(50)], run_id="r")
+    """
+)
+
+
+def test_full_disk_at_exit_is_logged(small_fs: Path) -> None:
+    """A script that never closes its store on a full disk: the exit hook that closes it
+    logs the lost events and the cause on stderr rather than hiding them."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FORGETS_CLOSE, str(small_fs / "e.db"), str(small_fs / "fill")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "50 event(s) accepted were not stored (database or disk is full)" in done.stderr

@@ -15,8 +15,8 @@ file, its schema and migrations are ``_schema``'s; this module holds the queries
 from __future__ import annotations
 
 import atexit
-import contextlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -61,16 +61,20 @@ WITH RECURSIVE t(type) AS (
 SELECT type FROM t WHERE type IS NOT NULL
 """
 
+logger = logging.getLogger("panther_events.store")
+
 # Stores still open at interpreter exit are flushed and closed, so a script that forgets
-# close() still gets its events stored.
+# close() still gets its events stored; events that could not be are logged, not hidden.
 _OPEN_STORES: weakref.WeakSet[SQLiteEventStore] = weakref.WeakSet()
 
 
 @atexit.register
 def _close_open_stores() -> None:
     for store in list(_OPEN_STORES):
-        with contextlib.suppress(StoreError):
+        try:
             store.close()
+        except StoreError as exc:
+            logger.error("at exit: %s", exc)
 
 
 def _stored(row: tuple[Any, ...]) -> StoredEvent:
