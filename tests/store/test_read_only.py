@@ -102,3 +102,17 @@ def test_read_only_old_schema_names_the_remedy(small_fs: Path) -> None:
         assert "not a panther-events" not in str(caught.value)
     finally:
         remount(small_fs, "rw")
+
+
+def test_new_store_on_a_read_only_mount_says_why(small_fs: Path) -> None:
+    """Creating a store (or its directory) on a read-only mount raises one StoreError with
+    the system's reason."""
+    remount(small_fs, "ro")
+    try:
+        for path in (small_fs / "events.db", small_fs / "sub" / "events.db"):
+            with pytest.raises(StoreError, match="cannot") as caught:
+                SQLiteEventStore(path)
+            assert str(path) in str(caught.value)
+            assert "not a panther-events" not in str(caught.value)
+    finally:
+        remount(small_fs, "rw")

@@ -146,7 +146,13 @@ class SQLiteEventStore(EventStoreBase):
                     f"no event store at {str(self.path)!r}; check the path (--db or "
                     "PANTHER_EVENTS_DB) or record a run first"
                 )
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the event store {str(self.path)!r}: {exc.strerror}; "
+                    "choose a writable path"
+                ) from exc
         self._read_lock = threading.Lock()
         self._reader, self.read_only = open_file(self.path, busy_timeout, create)
         self._closed = False
