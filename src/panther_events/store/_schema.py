@@ -240,6 +240,11 @@ def open_file(path: Path, busy_timeout: float, create: bool) -> tuple[sqlite3.Co
         StoreError: the schema is newer than this code, or older and the file read-only, or
             SQLite cannot open the file (the message gives SQLite's reason).
     """
+    if not path.exists() and os.statvfs(path.parent).f_flag & os.ST_RDONLY:
+        raise StoreError(
+            f"cannot create the event store {str(path)!r}: its file system is read-only; "
+            "choose a writable path"
+        )
     read_only = not _writable(path)
     try:
         conn = _connect_read_only(path, busy_timeout) if read_only else connect(path, busy_timeout)
