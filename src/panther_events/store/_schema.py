@@ -185,10 +185,12 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
         # reads keep them out of read() system calls.
         conn.execute("PRAGMA cache_size=-65536")
         conn.execute("PRAGMA mmap_size=268435456")
-        # Checkpoint every ~40 MB of WAL rather than SQLite's 4 MB: index pages that many
-        # batches touch are copied into the database once per checkpoint instead of ten
-        # times. The WAL file is truncated back to 64 MB after a checkpoint if it grew past.
-        conn.execute("PRAGMA wal_autocheckpoint=10000")
+        # Checkpoint every ~10 MB of WAL rather than SQLite's 4 MB: index pages that many
+        # batches touch are copied into the database less often (sustained appends about a
+        # third faster), while a checkpoint, which runs in the writer thread after a commit,
+        # stays short enough for the flush interval (40 MB took up to 160 ms; 10 MB 60 ms).
+        # The WAL file is truncated back to 64 MB after a checkpoint if it grew past.
+        conn.execute("PRAGMA wal_autocheckpoint=2500")
         conn.execute("PRAGMA journal_size_limit=67108864")
     except sqlite3.Error as exc:
         conn.close()
