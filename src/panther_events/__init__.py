@@ -204,7 +204,7 @@ if TYPE_CHECKING:
     from .states.service import ServiceState, ServiceStateManager
     from .states.step import StepState, StepStateManager
     from .states.test import TestState, TestStateManager
-    from .store.base import EventStore, EventStoreBase
+    from .store.base import EventStore, EventStoreBase, WireReject, WireRejectedError
     from .store.formats import export_run, from_cloudevent, import_events, to_cloudevent
     from .store.memory import InMemoryEventStore
     from .store.sqlite import SQLiteEventStore
@@ -238,7 +238,7 @@ _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     "states.service": ("ServiceState", "ServiceStateManager"),
     "states.step": ("StepState", "StepStateManager"),
     "states.test": ("TestState", "TestStateManager"),
-    "store.base": ("EventStore", "EventStoreBase"),
+    "store.base": ("EventStore", "EventStoreBase", "WireReject", "WireRejectedError"),
     "store.formats": ("export_run", "from_cloudevent", "import_events", "to_cloudevent"),
     "store.memory": ("InMemoryEventStore",),
     "store.sqlite": ("SQLiteEventStore",),
@@ -490,6 +490,8 @@ __all__ = [
     "TimingMetricEvent",
     "Transport",
     "TransportError",
+    "WireReject",
+    "WireRejectedError",
     "create_content_based_uuid",
     "create_event_signature",
     "event_from_dict",

@@ -34,7 +34,17 @@ from panther_events import (
 from panther_events.events.base import BaseEvent
 from panther_events.serialization import event_to_dict
 from panther_events.store import EventStore, export_run, import_events
-from panther_events.store.base import StoredEvent
+from panther_events.store.base import StoredEvent, WireRejectedError
+
+
+class _CollidingId(str):
+    """An id whose hash is 0 whatever its text: every two of them collide on hash()."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        return 0
+
 
 #: One example database serves both backends: the data, not the store, varies.
 SHARED_EXAMPLES = settings(
@@ -196,13 +206,49 @@ class StoreContract:
         (got,) = store.events("max")
         assert got.timestamp == event.timestamp
 
-    def test_malformed_wire_is_refused_whole(self, store: EventStore) -> None:
-        """A wire form missing a key raises a message naming it; nothing of the call is kept."""
-        good = event_to_dict(sample_run()[0])
-        bad = {k: v for k, v in good.items() if k != "timestamp"}
-        with pytest.raises(EventValidationError, match=r"missing.*timestamp"):
-            store.append_wire([good, bad], run_id="w")
-        assert store.events("w") == []
+    def test_poison_wire_forms_are_rejected_one_by_one(self, store: EventStore) -> None:
+        """Wire forms that cannot be stored (a key missing, data nested 600 deep holding a
+        NaN, an integer of 5,000 digits, an id of 5,000 digits) are each reported by index and
+        id in one WireRejectedError; the good events of the same call are stored."""
+        good = [event_to_dict(e) for e in sample_run()[:3]]
+        deep: object = float("nan")
+        for _ in range(600):
+            deep = {"k": deep}
+        missing = {k: v for k, v in good[0].items() if k != "timestamp"}
+        poison = [
+            {**missing, "id": "missing"},
+            {**good[0], "id": "deep", "data": {"v": deep}},
+            {**good[0], "id": "huge", "data": {"n": 10**5000}},
+            {**good[0], "id": 10**5000},
+        ]
+        with pytest.raises(WireRejectedError) as caught:
+            store.append_wire([good[0], *poison[:2], good[1], *poison[2:], good[2]], run_id="w")
+        rejects = caught.value.rejects
+        assert [(r.index, r.event_id) for r in rejects] == [
+            (1, "missing"),
+            (2, "deep"),
+            (4, "huge"),
+            (5, None),
+        ]
+        assert "timestamp" in rejects[0].reason
+        assert "nested too deeply" in rejects[1].reason
+        assert "digits" in rejects[2].reason and "digits" in rejects[3].reason
+        assert caught.value.accepted == 3
+        assert isinstance(caught.value, EventValidationError)
+        assert [e.id for e in store.events("w")] == [w["id"] for w in good]
+
+    def test_distinct_ids_with_colliding_hashes_are_both_stored(self, store: EventStore) -> None:
+        """Dedup compares whole ids: two different ids forced to share a hash (a str subclass
+        hashing every value to 0) are both stored, and each is still stored once."""
+        first, second = TestCreatedEvent("a", "x"), TestCreatedEvent("b", "x")
+        first.id, second.id = _CollidingId("id-a"), _CollidingId("id-b")
+        store.append_many([first, second], run_id="c")
+        store.append(first, run_id="c")
+        store.flush()
+        store.append_many([second, first], run_id="c")
+        wire = {**event_to_dict(first), "id": _CollidingId("id-w")}
+        store.append_wire([wire, {**wire, "id": _CollidingId("id-a")}], run_id="c")
+        assert [e.id for e in store.events("c")] == ["id-a", "id-b", "id-w"]
 
     def test_seq_counts_from_one_per_run(self, store: EventStore) -> None:
         """Sequence numbers are 1..n within each run, in append order."""
@@ -433,6 +479,24 @@ class StoreContract:
         with pytest.raises(ValueError, match="line 1: not valid JSON"):
             import_events(store, "{nope\n", run_id="other")
         assert store.events("other") == []
+
+    def test_poison_import_is_one_clear_error(self, store: EventStore) -> None:
+        """Records nested 600 deep holding a NaN, an integer of 5,000 digits or JSON nested
+        100,000 deep each give one EventValidationError naming the line; nothing is stored."""
+        good = json.dumps({"run_id": "a", **event_to_dict(sample_run()[0])})
+        record = {"run_id": "b", **event_to_dict(sample_run()[1])}
+        deep = "NaN"
+        for _ in range(600):
+            deep = '{"k":' + deep + "}"
+        poison = [
+            (json.dumps(record)[:-1] + ', "data": ' + deep + "}", "nested too deeply"),
+            (json.dumps(record)[:-1] + ', "data": {"n": ' + "9" * 5000 + "}}", "digits"),
+            ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ]
+        for line, reason in poison:
+            with pytest.raises(EventValidationError, match=rf"line 2: .*{reason}"):
+                import_events(store, good + "\n" + line + "\n")
+        assert store.runs() == []
 
     def test_concurrent_appends_keep_every_event_once(self, store: EventStore) -> None:
         """Appends from several threads lose nothing and number the run without gaps."""

@@ -10,16 +10,27 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from panther_events import CorruptStoreError, StoreError, TestCreatedEvent
 from panther_events.store import SCHEMA_VERSION, SQLiteEventStore
-from panther_events.store.sqlite import _migrate_1, _migrate_2
+from panther_events.store._schema import _migrate_1, _migrate_2, _migrate_3
 
 from .contract import StoreContract, sample_run
+
+
+def _shown_columns(path: Path) -> list[tuple[str, ...]]:
+    """What the sqlite3 shell shows for the query a person would type."""
+    raw = sqlite3.connect(path)
+    try:
+        return raw.execute(
+            "select type, name, entity_type, entity_id, timestamp from events limit 5"
+        ).fetchall()
+    finally:
+        raw.close()
 
 
 class TestSQLiteEventStore(StoreContract):
@@ -118,8 +129,8 @@ class TestSQLiteFiles:
             assert [e.seq for e in store.events("old-run")] == [1, 2, 3]
 
     def test_version_2_file_is_migrated_keeping_every_field(self, tmp_path: Path) -> None:
-        """Schema 2 kept name, entity type and ISO text in every row; after the migration to
-        3 the same events come back, derivable columns NULL and the rest kept as written."""
+        """Schema 2 kept name, entity type and ISO text in every row; after the migrations
+        the same events come back, every column as written."""
         path = tmp_path / "v2.db"
         conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
@@ -163,12 +174,69 @@ class TestSQLiteFiles:
             assert [e.seq for e in store.events("old-run")] == [1, 2, 3, 4]
         raw = sqlite3.connect(path)
         try:
-            nulls = raw.execute(
-                "SELECT seq, name = '', entity_type = '' FROM events ORDER BY seq"
+            columns = raw.execute(
+                "SELECT seq, name, entity_type, timestamp FROM events ORDER BY seq LIMIT 3"
             ).fetchall()
-            assert nulls == [(1, 1, 1), (2, 0, 0), (3, 0, 0), (4, 1, 1)]
+            assert columns == [(seq, n, et, stamp) for seq, _, n, et, stamp in rows]
         finally:
             raw.close()
+
+    def test_version_3_file_is_migrated_to_columns_that_hold_what_they_say(
+        self, tmp_path: Path
+    ) -> None:
+        """Schema 3 left name, entity_type and timestamp empty where derivable; after the
+        migration to 4 the columns hold the real values (a UTC timestamp formatted exactly as
+        Python gives it back, microseconds rounded half to even), and values schema 3 kept
+        stay as they were."""
+        path = tmp_path / "v3.db"
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        conn.execute("INSERT INTO schema_version VALUES (3)")
+        for migrate in (_migrate_1, _migrate_2, _migrate_3):
+            migrate(conn)
+        conn.execute("INSERT INTO runs (run_key, run_id) VALUES (1, 'old-run')")
+        half = 1764500000 + 2**-7  # 7812.5 microseconds: rounds half to even, to 7812
+        rows = [
+            # type, name, entity_type, ts, timestamp as schema 3 stored them
+            ("test.created", "", "", 1767225601.25, ""),
+            ("test.completed", "", "", half, ""),
+            ("packet_lost", "packet_lost", "system", 1767232802.0, "2026-01-01T02:00:02+02:00"),
+            ("a.b.c", "c", "a.b", 1767225603.0, ""),
+        ]
+        for seq, (type_, name, entity_type, ts, stamp) in enumerate(rows, start=1):
+            conn.execute(
+                "INSERT INTO events (run_key, seq, id, type, entity_id, ts, data, name, "
+                "entity_type, timestamp) VALUES (1, ?, ?, ?, 'e', ?, '{}', ?, ?, ?)",
+                (seq, f"id-{seq}", type_, ts, name, entity_type, stamp),
+            )
+        conn.close()
+        with SQLiteEventStore(path) as store:
+            got = store.events("old-run")
+        columns = _shown_columns(path)
+        utc = [datetime.fromtimestamp(r[3], UTC).isoformat() for r in rows]
+        assert columns == [
+            ("test.created", "created", "test", "e", utc[0]),
+            ("test.completed", "completed", "test", "e", utc[1]),
+            ("packet_lost", "packet_lost", "system", "e", "2026-01-01T02:00:02+02:00"),
+            ("a.b.c", "c", "a.b", "e", utc[3]),
+        ]
+        assert [(e.type, e.name, e.entity_type, e.timestamp.isoformat()) for e in got] == [
+            (t, n, et, stamp) for t, n, et, _, stamp in columns
+        ]
+
+    def test_columns_hold_what_they_say(self, tmp_path: Path) -> None:
+        """The sqlite3 shell shows each event's real type, name, entity type, entity id and
+        timestamp, the same the store's queries return."""
+        path = tmp_path / "e.db"
+        with SQLiteEventStore(path) as store:
+            store.append_many(sample_run()[:5], run_id="r")
+            expected = [
+                (e.type, e.name, e.entity_type, e.entity_id, e.timestamp.isoformat())
+                for e in store.events("r")
+            ]
+        shown = _shown_columns(path)
+        assert shown == expected
+        assert all(all(column) for column in shown)
 
     def test_memory_path_is_refused(self) -> None:
         """':memory:' cannot be shared by a reader and a writer: use InMemoryEventStore."""
@@ -176,11 +244,10 @@ class TestSQLiteFiles:
             SQLiteEventStore(":memory:")
 
     def test_appends_that_wait_for_room_lose_nothing(self, tmp_path: Path) -> None:
-        """When the buffer is full, append() waits for the writer; each event waited for is
-        stored, and flush() returns once all are (a tiny buffer makes every append wait)."""
+        """When a full batch is buffered, append() waits for the writer; each event waited
+        for is stored, and flush() returns once all are (a batch of 4 makes appends wait)."""
         path = tmp_path / "e.db"
         with SQLiteEventStore(path, batch_size=4, flush_interval=0.01) as store:
-            store._max_pending = 4  # the bound is 50,000 by default: reach it at once
             events = [TestCreatedEvent(f"t{i}", "n") for i in range(400)]
             for event in events:
                 store.append(event, run_id="r")

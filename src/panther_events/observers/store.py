@@ -22,9 +22,12 @@ class EventStoreObserver:
         ...
         manager.close()          # drains the queue, then calls recorder.close()
 
-    Appends are buffered by the store and written in batches (see ``SQLiteEventStore`` for
-    the flush interval). ``close()`` flushes; it closes the store too when the observer owns
-    it (``owns_store=True``, or a store opened with ``EventStoreObserver.open``).
+    Appends are buffered by the store and written in batches: ``SQLiteEventStore`` commits
+    each event within its ``flush_interval`` of the observer receiving it, so a killed
+    process loses at most that much of what the observer was handed. ``close()`` flushes; it
+    closes the store too when the observer owns it (``owns_store=True``, or a store opened
+    with ``EventStoreObserver.open``). Once the store has failed to commit (a full disk),
+    every ``on_event``, ``flush`` and ``close`` raises its ``StoreError``.
 
     Args:
         store: where to record events.

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from .base import EventStore, EventStoreBase, RunInfo, StateInterval, StoredEvent, new_run_id
+from .base import (
+    EventStore,
+    EventStoreBase,
+    RunInfo,
+    StateInterval,
+    StoredEvent,
+    WireReject,
+    WireRejectedError,
+    new_run_id,
+)
 from .formats import ImportResult, export_run, from_cloudevent, import_events, to_cloudevent
 from .memory import InMemoryEventStore
 from .sqlite import SCHEMA_VERSION, SQLiteEventStore
@@ -17,6 +26,8 @@ __all__ = [
     "SQLiteEventStore",
     "StateInterval",
     "StoredEvent",
+    "WireReject",
+    "WireRejectedError",
     "export_run",
     "from_cloudevent",
     "import_events",

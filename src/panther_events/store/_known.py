@@ -12,16 +12,17 @@ __all__ = ["KnownIds"]
 
 @final
 class KnownIds:
-    """Per run, the key (``hash(id)``, see ``Row``) of every stored event, for the writer
-    thread of one store.
+    """Per run, the full id of every stored event, for the writer thread of one store.
 
     A unique index on ids would make every append land on a random page of that index, the
     costliest part of an insert; instead the writer keeps the ids of the runs it writes in
-    sets. They stay exact with other writers on the same file: each batch, under SQLite's
-    write lock, first reads the ids other writers committed since the last batch (a range
-    scan of positions), then a run seen for the first time has all its ids loaded. Additions
-    are applied only once a batch commits. At most ``max_runs`` runs are kept (the least
-    recently written is dropped and reloaded if written again), bounding memory.
+    sets of the id strings themselves. A set finds candidates by hash and then compares the
+    whole id, so two different ids are never taken for one, whatever their hashes. The sets
+    stay exact with other writers on the same file: each batch, under SQLite's write lock,
+    first reads the ids other writers committed since the last batch (a range scan of
+    positions), then a run seen for the first time has all its ids loaded. Additions are
+    applied only once a batch commits. At most ``max_runs`` runs are kept (the least recently
+    written is dropped and reloaded if written again), bounding memory.
 
     Not thread-safe: only the writer thread uses it.
     """
@@ -30,7 +31,7 @@ class KnownIds:
 
     def __init__(self, max_runs: int = 8) -> None:
         self._max_runs = max_runs
-        self._runs: OrderedDict[int, set[int]] = OrderedDict()
+        self._runs: OrderedDict[int, set[str]] = OrderedDict()
         self._synced = -1  # every stored position <= this has been taken into account
 
     def sync(self, conn: sqlite3.Connection) -> None:
@@ -43,15 +44,15 @@ class KnownIds:
                 f"SELECT run_key, id FROM events WHERE pos > ? AND run_key IN ({marks})",
                 (self._synced, *keys),
             ):
-                self._runs[run_key].add(hash(event_id))
+                self._runs[run_key].add(event_id)
         self._synced = top
 
-    def of_run(self, conn: sqlite3.Connection, run_key: int) -> set[int]:
-        """Return the id keys stored for ``run_key`` (loaded on first use)."""
+    def of_run(self, conn: sqlite3.Connection, run_key: int) -> set[str]:
+        """Return the ids stored for ``run_key`` (loaded on first use)."""
         known = self._runs.get(run_key)
         if known is None:
             known = {
-                hash(row[0])
+                row[0]
                 for row in conn.execute("SELECT id FROM events WHERE run_key = ?", (run_key,))
             }
             self._runs[run_key] = known
@@ -61,12 +62,12 @@ class KnownIds:
             self._runs.move_to_end(run_key)
         return known
 
-    def committed(self, added: dict[int, set[int]], top: int) -> None:
+    def committed(self, added: dict[int, set[str]], top: int) -> None:
         """Record what a committed batch stored; ``top`` is the highest position now."""
-        for run_key, keys in added.items():
+        for run_key, ids in added.items():
             known = self._runs.get(run_key)
             if known is not None:
-                known.update(keys)
+                known.update(ids)
         self._synced = top
 
     def forget(self) -> None:

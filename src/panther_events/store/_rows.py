@@ -1,39 +1,48 @@
 """The flat row an event is stored as, built once when it is appended.
 
-A row keeps only what cannot be derived: the type string (``name`` and ``entity_type`` are its
-two halves for every event the library builds) and the time in seconds (its ISO text is
-rebuilt on reading). The derivable fields are empty strings, in a row and in the database; they
-hold a value only when it differs from what would be derived (a plain event object whose type
-does not split into its entity type and name, a timestamp with a non-UTC offset), so nothing is
-lost, and appends do not pay for formatting dates or storing text twice. (Empty strings rather
-than NULL: Python 3.11's ``sqlite3`` binds ``None`` through its adapter lookup, which raises
-and clears an AttributeError each time, costing more than the rest of a row's binding.)
+Every column holds what its name says: ``name`` and ``entity_type`` as the event has them,
+``timestamp`` its ISO 8601 text as published, and ``ts`` the same instant in seconds for range
+queries. Building a row is also where untrusted data is refused: data that cannot be encoded
+as JSON (nested too deep, an integer of thousands of digits) raises ``EventValidationError``,
+never a bare ``RecursionError`` or ``ValueError``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
 from .._canonical import compact_json
 from ..events.base import BaseEvent
+from ..exceptions import EventValidationError
 from ..serialization import check_wire, event_to_dict
+from .base import WireReject
 
-__all__ = ["Row", "as_utc", "event_row", "row_from_dict", "row_name", "row_timestamp"]
+__all__ = [
+    "Row",
+    "as_utc",
+    "encode_data",
+    "event_row",
+    "row_from_dict",
+    "row_timestamp",
+    "wire_rows",
+]
 
 _new_tuple = tuple.__new__
+_fromtimestamp = datetime.fromtimestamp
+# What encoding untrusted data can raise besides a clean result: depth (RecursionError), an
+# int too long for str() (ValueError), a value that refuses conversion (TypeError, Overflow).
+_ENCODING_ERRORS = (RecursionError, ValueError, TypeError, OverflowError)
 
 
 class Row(NamedTuple):
-    """An event flattened for storage.
+    """An event flattened for storage: the columns of the ``events`` table, in order.
 
-    ``key`` is ``hash(id)``: what deduplication compares within one process (two different
-    ids of a run share it with probability about n^2 / 2^65). ``data`` is JSON text. ``name``,
-    ``entity_type`` and ``timestamp`` are empty when they can be derived (see the module
-    docstring); ``row_name()`` and ``row_timestamp()`` give the full values.
+    ``data`` is JSON text; ``timestamp`` the ISO text as published and ``ts`` the same
+    instant in seconds since the epoch.
     """
 
-    key: int
     id: str
     type: str
     entity_id: str
@@ -49,24 +58,29 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _time_columns(moment: datetime) -> tuple[float, str]:
-    """Return ``(seconds, ISO text or "")``: the text only when the seconds cannot give back
-    exactly this datetime (an offset other than UTC, or a float rounding)."""
-    stamp = as_utc(moment)
-    ts = stamp.timestamp()
+def encode_data(data: Any, event_id: object) -> str:
+    """Return ``data`` as compact JSON text.
+
+    Raises:
+        EventValidationError: the data cannot be encoded (nested too deep, an integer of more
+            digits than Python converts, a value that refuses conversion); names the event.
+    """
     try:
-        if stamp.tzinfo is UTC and datetime.fromtimestamp(ts, UTC) == stamp:
-            return ts, ""
-    except (ValueError, OverflowError, OSError):  # the last instants before datetime.max
-        pass
-    return ts, stamp.isoformat()
+        return compact_json(data)
+    except _ENCODING_ERRORS as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise EventValidationError(
+            f"event {_short(event_id)}: its data cannot be stored as JSON ({reason}); "
+            "store plain JSON data (bounded depth, numbers of at most 4,300 digits)"
+        ) from None
 
 
-def _split_columns(type_: str, name: str, entity_type: str) -> tuple[str, str]:
-    head, dot, tail = type_.partition(".")
-    if dot and head == entity_type and tail == name:
-        return "", ""
-    return name, entity_type
+def _short(value: object) -> str:
+    try:
+        text = repr(value)
+    except _ENCODING_ERRORS:
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def event_row(event: object) -> Row:
@@ -74,6 +88,9 @@ def event_row(event: object) -> Row:
 
     The data is snapshotted now, so changing the event afterwards does not change what is
     stored.
+
+    Raises:
+        EventValidationError: the event's data cannot be stored (see ``encode_data``).
     """
     # The slot test stands in for isinstance(event, BaseEvent), which is slow against an ABC.
     type_ = getattr(event, "_type", None)
@@ -82,64 +99,97 @@ def event_row(event: object) -> Row:
     base = cast("BaseEvent", event)
     created = base._created
     if created:  # untouched creation time: the seconds are the timestamp
-        ts, text = created, ""
+        ts, text = created, _utc_iso(created)
     else:
         ts, text = _time_columns(base.timestamp)
-    # entity_type is an EventType member (validated); _value_ skips the enum descriptor.
-    name, entity_type = _split_columns(type_, base.name, base.entity_type._value_)
     event_id = base.id
+    if type(event_id) is not str:  # a str subclass may hash differently: compare plain text
+        event_id = str(event_id)
     return _new_tuple(
         Row,
         (
-            hash(event_id),
             event_id,
             type_,
             base.entity_id,
             ts,
-            compact_json(base.data),
-            name,
-            entity_type,
+            encode_data(base.data, event_id),
+            base.name,
+            base.entity_type._value_,  # an EventType member (validated); skip the descriptor
             text,
         ),
     )
+
+
+# The second of the last timestamp formatted, and its text up to the seconds (one entry,
+# replaced whole, so threads never see half of it).
+_last_second: list[tuple[int, str]] = [(0, "")]
+
+
+def _utc_iso(created: float) -> str:
+    """Return ``datetime.fromtimestamp(created, UTC).isoformat()`` for a positive
+    ``created``, in half the time: the text up to the second is reused while the second
+    lasts, and the microseconds are rounded exactly as ``datetime`` rounds them (the
+    fraction times 10^6, half to even)."""
+    second = int(created)
+    micros = round((created - second) * 1e6)
+    if micros == 1_000_000:
+        second, micros = second + 1, 0
+    cached, prefix = _last_second[0]
+    if second != cached:
+        prefix = _fromtimestamp(second, UTC).isoformat()[:-6]  # without "+00:00"
+        _last_second[0] = (second, prefix)
+    return f"{prefix}.{micros:06d}+00:00" if micros else prefix + "+00:00"
+
+
+def _time_columns(moment: datetime) -> tuple[float, str]:
+    stamp = as_utc(moment)
+    return stamp.timestamp(), stamp.isoformat()
 
 
 def row_from_dict(wire: object) -> Row:
     """Flatten an event's wire form (as ``event_to_dict`` gives it) into a ``Row``.
 
     Raises:
-        EventValidationError: a key is missing or has the wrong type (see ``check_wire``).
+        EventValidationError: a key is missing or has the wrong type (see ``check_wire``), or
+            a value cannot be stored (data nested too deep, an integer too long); the message
+            names the event id when it has one.
     """
-    type_, data, moment = check_wire(wire)
-    fields = cast("dict[str, Any]", wire)
-    ts, text = _time_columns(moment)
-    event_id = str(fields["id"])
-    name, entity_type = _split_columns(type_, str(fields["name"]), str(fields["entity_type"]))
+    try:
+        type_, data, moment = check_wire(wire)
+        fields = cast("dict[str, Any]", wire)
+        event_id = str(fields["id"])
+        entity_id = str(fields["entity_id"])
+        name = str(fields["name"])
+        entity_type = str(fields["entity_type"])
+        ts, text = _time_columns(moment)
+    except EventValidationError:
+        raise
+    except _ENCODING_ERRORS as exc:
+        raise EventValidationError(f"event wire form cannot be stored: {exc}") from None
     return _new_tuple(
         Row,
-        (
-            hash(event_id),
-            event_id,
-            type_,
-            str(fields["entity_id"]),
-            ts,
-            compact_json(data),
-            name,
-            entity_type,
-            text,
-        ),
+        (event_id, type_, entity_id, ts, encode_data(data, event_id), name, entity_type, text),
     )
 
 
-def row_name(type_: str, name: str | None, entity_type: str | None) -> tuple[str, str]:
-    """Return ``(name, entity_type)`` of a stored row, deriving them from the type if both
-    are empty (neither is ever empty in a stored event: ``check_wire`` refuses that)."""
-    if not name and not entity_type:
-        head, _, tail = type_.partition(".")
-        return tail, head
-    return name or "", entity_type or ""
+def wire_rows(wires: Iterable[object]) -> tuple[list[Row], list[WireReject]]:
+    """Flatten each wire form on its own: return the rows of the valid ones, in order, and a
+    ``WireReject`` (index, id if readable, reason) for each one refused."""
+    rows: list[Row] = []
+    rejects: list[WireReject] = []
+    for index, wire in enumerate(wires):
+        try:
+            rows.append(row_from_dict(wire))
+        except EventValidationError as exc:
+            rejects.append(WireReject(index, _wire_id(wire), str(exc)))
+    return rows, rejects
 
 
-def row_timestamp(ts: float, text: str | None) -> datetime:
-    """Return a stored row's timestamp: its ISO text if kept, else ``ts`` as a UTC datetime."""
-    return datetime.fromisoformat(text) if text else datetime.fromtimestamp(ts, UTC)
+def _wire_id(wire: object) -> str | None:
+    event_id = wire.get("id") if isinstance(wire, dict) else None
+    return event_id if isinstance(event_id, str) and event_id else None
+
+
+def row_timestamp(text: str) -> datetime:
+    """Return a stored row's timestamp from its ISO text."""
+    return datetime.fromisoformat(text)

@@ -17,7 +17,7 @@ from .._durations import seconds_between
 from .._patterns import compile_pattern
 from .._run_ids import new_run_id
 from ..events.base import BaseEvent
-from ..exceptions import RunNotFoundError
+from ..exceptions import EventValidationError, RunNotFoundError
 from ..serialization import event_from_dict
 from ..states.mapping import state_for_event
 
@@ -27,6 +27,8 @@ __all__ = [
     "RunInfo",
     "StateInterval",
     "StoredEvent",
+    "WireReject",
+    "WireRejectedError",
     "new_run_id",
 ]
 
@@ -43,6 +45,42 @@ TERMINAL_STATUS: dict[str, str] = {
     "experiment.execution_failed": "failed",
     "experiment.finished_early": "finished_early",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class WireReject:
+    """One wire form that ``append_wire`` refused.
+
+    Attributes:
+        index: its place in the ``wires`` given to ``append_wire`` (from 0).
+        event_id: its ``id`` when that is a non-empty string, else None.
+        reason: why it cannot be stored, one line (the ``EventValidationError`` message).
+    """
+
+    index: int
+    event_id: str | None
+    reason: str
+
+
+class WireRejectedError(EventValidationError):
+    """Some wire forms of one ``append_wire`` call were refused; the others were accepted.
+
+    A collector stores the rest of its batch and moves each refused message aside (a
+    dead-letter subject or table) by ``rejects[i].index``, then acknowledges the batch.
+
+    Attributes:
+        rejects: each refused wire form, in input order.
+        accepted: how many wire forms of the call were accepted (buffered for storing).
+    """
+
+    def __init__(self, rejects: Sequence[WireReject], *, accepted: int) -> None:
+        self.rejects = tuple(rejects)
+        self.accepted = accepted
+        first = self.rejects[0]
+        super().__init__(
+            f"{len(self.rejects)} wire form(s) refused, {accepted} accepted; "
+            f"the first, item {first.index}: {first.reason}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +229,8 @@ class EventStore(Protocol):
 
     def append_wire(self, wires: Iterable[Mapping[str, Any]], *, run_id: str) -> None:
         """Store events given in their wire form (``event_to_dict``), without rebuilding
-        event objects; a malformed one raises ``EventValidationError`` and stores nothing."""
+        event objects. Each is judged on its own: the valid ones are stored, and if any is
+        refused ``WireRejectedError`` is raised afterwards, listing each refused one."""
         ...
 
     def flush(self, timeout: float | None = None) -> bool:

@@ -22,6 +22,7 @@ from typing import IO, Any, Literal
 from ..events.base import BaseEvent
 from ..exceptions import EventValidationError
 from ..serialization import event_from_dict
+from ._rows import encode_data
 from .base import EventStore, StoredEvent, new_run_id
 
 __all__ = [
@@ -155,14 +156,21 @@ class ImportResult:
     runs: dict[str, int] = field(default_factory=dict)
 
 
+def _decode(text: str, where: str) -> Any:
+    """Decode JSON text; any failure is one ``EventValidationError`` naming ``where``."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise EventValidationError(f"{where}: not valid JSON (nested too deeply)") from None
+    except ValueError as exc:
+        raise EventValidationError(f"{where}: not valid JSON ({exc})") from exc
+
+
 def _records(text: str, source: str) -> Iterator[tuple[str, Any]]:
     """Yield ``(where, decoded object)`` for every record of a JSON Lines or JSON array text."""
     stripped = text.lstrip()
     if stripped.startswith("["):
-        try:
-            items = json.loads(text)
-        except ValueError as exc:
-            raise EventValidationError(f"{source}: not valid JSON ({exc})") from exc
+        items = _decode(text, source)
         for index, item in enumerate(items):
             yield f"{source}: item {index}", item
         return
@@ -170,7 +178,7 @@ def _records(text: str, source: str) -> Iterator[tuple[str, Any]]:
         # One pretty-printed object (a single CloudEvent) rather than JSON Lines?
         try:
             single = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # read line by line below, errors named there
             pass
         else:
             yield f"{source}: item 0", single
@@ -179,10 +187,7 @@ def _records(text: str, source: str) -> Iterator[tuple[str, Any]]:
         if not line.strip():
             continue
         where = f"{source}: line {number}"
-        try:
-            yield where, json.loads(line)
-        except ValueError as exc:
-            raise EventValidationError(f"{where}: not valid JSON ({exc})") from exc
+        yield where, _decode(line, where)
 
 
 def parse_records(
@@ -215,6 +220,7 @@ def parse_records(
                 own_run = obj.get("run_id")
                 wire = dict(obj)
             event = event_from_dict(wire)
+            encode_data(event.data, event.id)  # refuse here what the store would refuse
         except EventValidationError as exc:
             raise EventValidationError(f"{where}: {exc}") from exc
         target = run_id or (str(own_run) if own_run else None)

@@ -10,13 +10,14 @@ from typing import Any
 
 from .._patterns import compile_pattern
 from ..exceptions import StoreError
-from ._rows import Row, as_utc, event_row, row_from_dict, row_name, row_timestamp
+from ._rows import Row, as_utc, event_row, row_timestamp, wire_rows
 from .base import (
     TERMINAL_STATUS,
     EventStoreBase,
     Order,
     RunInfo,
     StoredEvent,
+    WireRejectedError,
     _check_events_args,
     _check_run_id,
 )
@@ -52,10 +53,13 @@ class InMemoryEventStore(EventStoreBase):
         """Like ``append_many``, for events in their wire form (``event_to_dict``).
 
         Raises:
-            EventValidationError: a wire form is malformed; nothing of the call is stored.
+            WireRejectedError: some wire forms were refused (listed); the others are stored.
         """
         _check_run_id(run_id)
-        self._store_rows([row_from_dict(wire) for wire in wires], run_id)
+        rows, rejects = wire_rows(wires)
+        self._store_rows(rows, run_id)
+        if rejects:
+            raise WireRejectedError(rejects, accepted=len(rows))
 
     def _store_rows(self, rows: list[Row], run_id: str) -> None:
         with self._lock:
@@ -68,19 +72,18 @@ class InMemoryEventStore(EventStoreBase):
                     continue
                 ids.add(row.id)
                 self._position += 1
-                name, entity_type = row_name(row.type, row.name, row.entity_type)
                 stored.append(
                     StoredEvent(
                         run_id=run_id,
                         seq=len(stored) + 1,
                         id=row.id,
                         type=row.type,
-                        entity_type=entity_type,
+                        entity_type=row.entity_type,
                         entity_id=row.entity_id,
-                        timestamp=row_timestamp(row.ts, row.timestamp),
+                        timestamp=row_timestamp(row.timestamp),
                         # Round-tripping through JSON gives exactly what SQLite would return.
                         data=json.loads(row.data),
-                        name=name,
+                        name=row.name,
                         position=self._position,
                     )
                 )
