@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
 from .._canonical import compact_json
+from ..events._wire import wire_parts
 from ..events.base import BaseEvent
 from ..exceptions import EventValidationError
 from ..serialization import check_wire, event_to_dict
@@ -92,29 +93,26 @@ def event_row(event: object) -> Row:
     Raises:
         EventValidationError: the event's data cannot be stored (see ``encode_data``).
     """
-    # The slot test stands in for isinstance(event, BaseEvent), which is slow against an ABC.
-    type_ = getattr(event, "_type", None)
-    if type_ is None:
+    if not isinstance(event, BaseEvent):
         return row_from_dict(event_to_dict(event))
-    base = cast("BaseEvent", event)
-    created = base._created
-    if created:  # untouched creation time: the seconds are the timestamp
-        ts, text = created, _utc_iso(created)
+    parts = wire_parts(event)
+    if parts.created:  # untouched creation time: the seconds are the timestamp
+        ts, text = parts.created, _utc_iso(parts.created)
     else:
-        ts, text = _time_columns(base.timestamp)
-    event_id = base.id
+        ts, text = _time_columns(parts.moment())
+    event_id = parts.id
     if type(event_id) is not str:  # a str subclass may hash differently: compare plain text
         event_id = str(event_id)
     return _new_tuple(
         Row,
         (
             event_id,
-            type_,
-            base.entity_id,
+            parts.type,
+            parts.entity_id,
             ts,
-            encode_data(base.data, event_id),
-            base.name,
-            base.entity_type._value_,  # an EventType member (validated); skip the descriptor
+            encode_data(parts.data, event_id),
+            parts.name,
+            parts.entity_type,
             text,
         ),
     )
