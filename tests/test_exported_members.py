@@ -58,6 +58,7 @@ API = {
         "EventStoreBase",
         "InMemoryEventStore",
         "SQLiteEventStore",
+        "WireReject",
         "export_run",
         "from_cloudevent",
         "import_events",
