@@ -10,10 +10,17 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[cli,nats,dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[cli,nats,web,dev,bench]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The dashboard's browser tests drive Debian's chromium through its chromium-driver (never a
+# browser downloaded by a test tool); installed with apt-get when missing (CI runs as root).
+BROWSER := /usr/bin/chromium /usr/bin/chromedriver
+$(BROWSER):
+	@command -v apt-get >/dev/null || { echo "install chromium and chromium-driver" >&2; exit 1; }
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+
+setup: $(STAMP) $(BROWSER)
 
 # Runs examples/echo.yaml (a Python TCP/UDP echo service and its clients) end to end on the
 # embedded SQLite store, then says where the events are and how to look at them.
@@ -32,7 +39,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(BROWSER)
 	$(BIN)/pytest
 
 test: lint typecheck unit

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Importing a command module registers its commands on ``app``.
-from . import collect, history, run  # noqa: F401
+from . import collect, compare, history, run, serve  # noqa: F401
 from ._app import app
 
 __all__ = ["app", "main"]
