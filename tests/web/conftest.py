@@ -85,6 +85,8 @@ def browser() -> Iterator[webdriver.Chrome]:
     """Debian's chromium, headless, driven by its chromium-driver."""
     options = Options()
     options.binary_location = str(CHROMIUM)
+    # Console errors are collected, so a test can say the page ran without any.
+    options.set_capability("goog:loggingPrefs", {"browser": "SEVERE"})
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
