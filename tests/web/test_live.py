@@ -1,4 +1,4 @@
-"""The live stream (Server-Sent Events) of a served dashboard, with a real second process writing."""
+"""The live stream (Server-Sent Events) of a served dashboard, a second process writing."""
 
 from __future__ import annotations
 
