@@ -29,6 +29,7 @@ from ..observers import EventStoreObserver, LoggerObserver, ProgressObserver, Re
 from ..runner import ExperimentResult, ExperimentRunner, load_experiment
 from ..store.sqlite import SQLiteEventStore
 from ._app import DbOption, JsonOption, app, get_state
+from .serve import start_dashboard
 
 __all__ = ["run"]
 
@@ -58,6 +59,10 @@ def run(
         bool,
         typer.Option("--keep-workdirs", help="Keep each test's working directory and logs."),
     ] = False,
+    serve: Annotated[
+        bool,
+        typer.Option("--serve", help="Serve the live dashboard beside the run; print its URL."),
+    ] = False,
 ) -> None:
     """Run EXPERIMENT's tests on real local processes, recording every event in the store."""
     state = get_state(ctx, db=db, json=json_output)
@@ -83,6 +88,7 @@ def run(
     except (StoreError, OSError) as exc:
         typer.echo(f"cannot use the event store {str(db_path)!r}: {exc}", err=True)
         raise typer.Exit(EXIT_INVALID) from None
+    dashboard = start_dashboard(db_path) if serve else None
     # Signals become an orderly stop for the whole run, closing the store included.
     with _interrupts(runner), contextlib.ExitStack() as stack:
         stack.callback(store.close)
@@ -110,6 +116,8 @@ def run(
         typer.echo(json.dumps({**result.to_dict(), "db": str(db_path)}, indent=2))
     else:
         _print_summary(result, db_path, log_path)
+    if dashboard is not None:
+        dashboard.finish()
     raise typer.Exit(0 if result.passed else 1)
 
 

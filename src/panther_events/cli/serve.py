@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 import webbrowser
 from collections.abc import Iterator
@@ -90,6 +91,16 @@ class Dashboard:
         )
         self._thread.start()
 
+    def finish(self) -> None:
+        """After a run: keep serving until Ctrl-C when a person is watching (stdout is a
+        terminal), else stop at once."""
+        if sys.stdout.isatty():
+            typer.echo(f"dashboard still at {self.url} (Ctrl-C to stop)", err=True)
+            with contextlib.suppress(KeyboardInterrupt):
+                while self._thread.is_alive():
+                    self._thread.join(timeout=0.5)
+        self.stop()
+
     def stop(self) -> None:
         """Stop serving and wait for the server thread to end."""
         self._server.should_exit = True
@@ -105,7 +116,9 @@ def start_dashboard(db: Path, host: str = "127.0.0.1", port: int = 0) -> Dashboa
     """
     with _start_errors(db):
         server, sock = _server(db, host, port, None)
-    return Dashboard(server, sock, _url(sock, None))
+    dashboard = Dashboard(server, sock, _url(sock, None))
+    typer.echo(f"dashboard: {dashboard.url}", err=True)
+    return dashboard
 
 
 @contextlib.contextmanager

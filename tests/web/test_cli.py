@@ -1,0 +1,98 @@
+"""``panther-events compare``, ``serve`` and ``run --serve`` as a user runs them: real processes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+from pathlib import Path
+
+import httpx
+
+from ._runs import CLI, EXAMPLES
+from .conftest import Runs
+
+
+def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(CLI), *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+class TestCompareCommand:
+    def test_prints_changed_outcomes_and_durations(self, runs: Runs) -> None:
+        """The table form names the test whose outcome changed and every duration's change."""
+        proc = _cli("compare", runs.failing, runs.fixed, "--db", str(runs.db))
+        assert proc.returncode == 0, proc.stderr
+        out = proc.stdout
+        assert "outcomes that changed" in out
+        changed = next(line for line in out.splitlines() if "bad-exit" in line)
+        assert "failed" in changed and "passed" in changed
+        assert "durations" in out and "%" in out
+        assert "different experiments" not in out
+
+    def test_json(self, runs: Runs) -> None:
+        """``--json`` prints the comparison as one JSON document."""
+        proc = _cli("compare", runs.failing, runs.fixed, "--db", str(runs.db), "--json")
+        data = json.loads(proc.stdout)
+        assert data["outcomes"] == [{"test": "bad-exit", "before": "failed", "after": "passed"}]
+        assert data["same_experiment"] is True
+        names = {(d["kind"], d["name"]) for d in data["durations"]}
+        assert ("test", "bad-exit") in names and ("step", "bad-exit / exit-three") in names
+        assert all(d["percent"] is not None for d in data["durations"])
+
+    def test_different_experiments_are_flagged(self, runs: Runs) -> None:
+        """Comparing runs of two experiments says so."""
+        proc = _cli("compare", runs.failing, runs.echo, "--db", str(runs.db))
+        assert "the runs are of different experiments" in proc.stdout
+
+    def test_unknown_run_is_one_line(self, runs: Runs) -> None:
+        """An unknown run gets one error line and exit status 1, no traceback."""
+        proc = _cli("compare", "nope", "latest", "--db", str(runs.db))
+        assert proc.returncode == 1
+        assert proc.stderr.startswith("error: no run matches 'nope'")
+        assert len(proc.stderr.strip().splitlines()) == 1
+
+
+class TestServeCommand:
+    def test_serves_the_dashboard_and_prints_its_url(self, runs: Runs) -> None:
+        """``serve --port 0`` prints its URL, answers there, and stops on SIGINT."""
+        with subprocess.Popen(
+            [str(CLI), "serve", "--db", str(runs.db), "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as proc:
+            try:
+                assert proc.stdout is not None
+                line = proc.stdout.readline()
+                url = line.split(": ", 1)[1].split()[0]
+                assert url.startswith("http://127.0.0.1:")
+                page = httpx.get(url, timeout=10)
+                assert page.status_code == 200 and runs.failing in page.text
+            finally:
+                proc.send_signal(signal.SIGINT)
+                proc.wait(timeout=15)
+        assert proc.returncode in (0, -signal.SIGINT, 130)
+
+    def test_other_addresses_need_a_token(self, runs: Runs) -> None:
+        """``--host 0.0.0.0`` without ``--token`` refuses to start with one line, status 2."""
+        proc = _cli("serve", "--db", str(runs.db), "--host", "0.0.0.0", timeout=30)
+        assert proc.returncode == 2
+        assert "--token" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+    def test_missing_store_is_one_line(self, tmp_path: Path) -> None:
+        """A --db that holds no store: one line, status 2, and no file created."""
+        proc = _cli("serve", "--db", str(tmp_path / "none.db"), timeout=30)
+        assert proc.returncode == 2
+        assert "no event store" in proc.stderr and "Traceback" not in proc.stderr
+        assert not (tmp_path / "none.db").exists()
+
+
+class TestRunServe:
+    def test_run_serve_prints_the_dashboard_url(self, tmp_path: Path) -> None:
+        """``run --serve`` prints the dashboard's URL and still ends with the run's status."""
+        proc = _cli("run", str(EXAMPLES / "echo.yaml"), "--db", str(tmp_path / "e.db"), "--serve")
+        assert proc.returncode == 0, proc.stderr
+        assert "dashboard: http://127.0.0.1:" in proc.stderr
+        assert "echo: PASSED" in proc.stdout
