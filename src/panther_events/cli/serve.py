@@ -126,18 +126,15 @@ def _start_errors(db: Path) -> Iterator[None]:
     """One line on stderr and exit status 2 for each way the dashboard can fail to start."""
     try:
         yield
-    except MissingExtraError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
+        return
     except StoreError as exc:
-        typer.echo(f"error: cannot serve {str(db)!r}: {exc}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
-    except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
+        message = f"cannot serve {str(db)!r}: {exc}"
+    except (MissingExtraError, ValueError) as exc:
+        message = str(exc)
     except OSError as exc:
-        typer.echo(f"error: cannot listen there: {exc.strerror or exc}", err=True)
-        raise typer.Exit(EXIT_INVALID) from None
+        message = f"cannot listen there: {exc.strerror or exc}"
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_INVALID)
 
 
 @app.command("serve")

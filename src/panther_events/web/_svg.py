@@ -24,13 +24,23 @@ _LABEL_WIDTH = 260
 _LANE_HEIGHT = 22
 _AXIS_HEIGHT = 24
 
-# Colours of states, by the words their names contain (the first rule that matches wins).
+# Colours of states, by the words their names contain (the first rule that matches wins); the
+# states of one family get its shades in turn, so the legend tells them apart.
 _STATE_COLOURS = (
-    (("fail", "error", "crash", "abort", "unhealthy"), "#d64545"),
-    (("complet", "pass", "ready", "done", "success", "loaded", "healthy"), "#2f9e6a"),
-    (("stop", "teardown", "destroy", "clean", "finish"), "#8a94a6"),
-    (("execut", "running", "run", "active", "start"), "#3b7dd8"),
-    (("setup", "setting", "deploy", "prepar", "build", "load", "init", "creat"), "#e0a526"),
+    (("fail", "error", "crash", "abort", "unhealthy"), ("#d64545", "#a82c2c", "#ec8080")),
+    (
+        ("complet", "pass", "ready", "done", "success", "loaded", "healthy"),
+        ("#2f9e6a", "#6cc79a", "#1d6e49"),
+    ),
+    (
+        ("stop", "tear", "torn", "destroy", "clean", "finish"),
+        ("#8a94a6", "#5d6678", "#b7bfcc"),
+    ),
+    (("execut", "running", "run", "active", "start"), ("#3b7dd8", "#7fb0ef", "#24569e")),
+    (
+        ("setup", "setting", "deploy", "prepar", "build", "load", "init", "creat", "validat"),
+        ("#e0a526", "#c77c12", "#f2cf6b", "#a8731a"),
+    ),
 )
 _PALETTE = ("#7b5cd6", "#1aa3b8", "#c2569b", "#6b8e23", "#d9822b", "#4d6fa8")
 
@@ -39,9 +49,11 @@ def state_colour(state: str, assigned: dict[str, str]) -> str:
     """The colour of ``state``, remembered in ``assigned`` so a state keeps one colour."""
     if state not in assigned:
         lowered = state.lower()
-        for words, colour in _STATE_COLOURS:
+        taken = set(assigned.values())
+        for words, shades in _STATE_COLOURS:
             if any(word in lowered for word in words):
-                assigned[state] = colour
+                free = [shade for shade in shades if shade not in taken]
+                assigned[state] = free[0] if free else shades[len(assigned) % len(shades)]
                 break
         else:
             assigned[state] = _PALETTE[len(assigned) % len(_PALETTE)]
@@ -53,6 +65,8 @@ def _clock(moment: datetime) -> str:
 
 
 def _seconds(value: float) -> str:
+    if value == 0:
+        return "0 s"
     if value < 0.01:
         return f"{value * 1000:.2f} ms"
     if value < 1:
@@ -114,7 +128,7 @@ def timeline(
         parts.append(
             f'<line class="grid" x1="{x:.1f}" x2="{x:.1f}" y1="{_AXIS_HEIGHT - 6}" '
             f'y2="{height}"/><text class="axis" x="{x:.1f}" y="{_AXIS_HEIGHT - 10}" '
-            f'text-anchor="{anchor}">+{_seconds(span * tick / 5)}</text>'
+            f'text-anchor="{anchor}">{"+" if tick else ""}{_seconds(span * tick / 5)}</text>'
         )
     for row, lane in enumerate(shown):
         y = _AXIS_HEIGHT + row * _LANE_HEIGHT
