@@ -56,6 +56,9 @@ def _server(
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
+        # Listening now: a client given the URL before uvicorn starts waits in the backlog
+        # instead of being refused.
+        sock.listen(2048)
     except OSError:
         sock.close()
         raise
