@@ -83,9 +83,7 @@ def main() -> None:
         try:
             warm = [_timed_get(f"{url}runs/{run_id}") for _ in range(5)]
             deep = _timed_get(f"{url}runs/{run_id}?page={args.events // 200}")
-            print(
-                f"run page, first response of a fresh server: median {statistics.median(cold):.3f} s"
-            )
+            print(f"run page, a fresh server's first response: {statistics.median(cold):.3f} s")
             print(f"run page, warm: median {statistics.median(warm):.3f} s")
             print(f"event list page {args.events // 200} (the middle): {deep:.3f} s")
 
