@@ -115,6 +115,7 @@ class RunSummary:
         services: CPU and peak memory per service and test.
         metrics: ``"test: metric"`` -> value, from each test's ``metrics.summary``.
         reason: why the experiment failed or finished early, when it did.
+        steps: step entity id -> (test name, step name), for the steps the run names.
     """
 
     info: RunInfo
@@ -124,6 +125,7 @@ class RunSummary:
     services: list[ServiceUsage] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
     reason: str | None = None
+    steps: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def run_id(self) -> str:
@@ -298,6 +300,7 @@ def summarize_run(store: EventStore, run_id: str) -> RunSummary:
     info = _run_info(store, run_id)
     reader = _Reader(store, run_id)
     tests = reader.collector.tests()
+    names = {t.test_id: t.name for t in tests}
     summary = reader.collector.summary()
     return RunSummary(
         info=info,
@@ -307,6 +310,10 @@ def summarize_run(store: EventStore, run_id: str) -> RunSummary:
         services=reader.services(),
         metrics=reader.metrics(),
         reason=summary.get("reason"),
+        steps={
+            step_id: (names.get(test_id, test_id), step)
+            for (test_id, step), step_id in reader.step_ids.items()
+        },
     )
 
 

@@ -271,3 +271,13 @@ class TestScale:
             last = big.get(f"/api/runs/{run_id}/events?page=1000").json()
             assert [e["seq"] for e in last["events"]] == list(range(100, 0, -1))
             assert not last["has_next"]
+
+
+class TestStepEntity:
+    def test_step_entity_shows_its_duration(self, client: TestClient, runs: Runs) -> None:
+        """A step's page shows its duration and outcome."""
+        entity = f"{runs.failing}/bad-exit/step/exit-three"
+        text = client.get(f"/runs/{runs.failing}/entities/{_quoted(entity)}").text
+        assert "step.execution_completed" in text
+        metrics = text[text.index("Metrics") : text.index("Events")]
+        assert "duration" in metrics and "passed" in metrics

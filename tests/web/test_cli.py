@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -96,3 +97,21 @@ class TestRunServe:
         assert proc.returncode == 0, proc.stderr
         assert "dashboard: http://127.0.0.1:" in proc.stderr
         assert "echo: PASSED" in proc.stdout
+
+
+class TestMissingExtra:
+    def test_serve_names_the_extra_to_install(self, runs: Runs) -> None:
+        """Without the web extra, ``serve`` says which extra to install: one line, status 2."""
+        code = (
+            "import sys; sys.modules['starlette'] = None; "
+            "from panther_events.cli import main; "
+            f"sys.argv = ['panther-events', 'serve', '--db', {str(runs.db)!r}]; main()"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert proc.returncode == 2
+        assert proc.stderr.strip() == (
+            "error: the dashboard needs starlette, uvicorn and jinja2: "
+            "pip install 'panther-events[web]'"
+        )

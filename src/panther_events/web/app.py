@@ -29,7 +29,7 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     from ..exceptions import MissingExtraError
 
-    raise MissingExtraError("the dashboard", exc.name or "starlette", "web") from exc
+    raise MissingExtraError("the dashboard", "starlette, uvicorn and jinja2", "web") from exc
 
 from ..compare import RunSummary
 from ..exceptions import PatternError, RunNotFoundError, StoreError
@@ -122,6 +122,7 @@ def _header(summary: RunSummary) -> dict[str, Any]:
         "total": counts["total"],
         "events": info.event_count,
         "first_time": info.first_time.isoformat() if info.first_time else None,
+        "last_time": info.last_time.isoformat() if info.last_time else None,
         "elapsed": fmt_duration(info.duration_seconds),
     }
 
@@ -382,6 +383,14 @@ def _entity_metrics(summary: RunSummary, entity: str) -> list[tuple[str, str]]:
                 for name, value in summary.metrics.items()
                 if name.startswith(prefix)
             )
+    if entity in summary.steps:
+        test_name, step_name = summary.steps[entity]
+        for test in summary.tests:
+            if test.name == test_name:
+                for step in test.steps:
+                    if step.name == step_name:
+                        found.append(("duration", fmt_duration(step.duration_seconds)))
+                        found.append(("outcome", step.outcome))
     for service in summary.services:
         if service.service_id == entity:
             if service.cpu_seconds is not None:

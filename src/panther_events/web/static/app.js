@@ -22,7 +22,22 @@
     }
   }
 
+  // While a run is going, its elapsed time ticks every second (the stream only speaks when
+  // events arrive); once it ends, the header shows its first-to-last-event duration. A run
+  // silent for 5 minutes was probably interrupted: its clock stops.
+  let running = null;
+  function tick() {
+    if (!running) return;
+    const seconds = Math.max(0, (Date.now() - Date.parse(running)) / 1000);
+    const m = Math.floor(seconds / 60);
+    setField("elapsed", m ? m + "m" + String(Math.floor(seconds % 60)).padStart(2, "0") + "s"
+      : seconds.toFixed(1) + " s");
+  }
+  setInterval(tick, 1000);
+
   function updateHeader(h) {
+    const recent = h.last_time && Date.now() - Date.parse(h.last_time) < 300000;
+    running = h.status === "running" && recent ? h.first_time : null;
     const status = document.querySelector('[data-field="status"]');
     if (status) {
       status.textContent = h.status.replace("_", " ");
@@ -33,6 +48,7 @@
     setField("total", h.total);
     setField("events", h.events);
     setField("elapsed", h.elapsed);
+    tick();
   }
 
   function cell(text, cls) {
