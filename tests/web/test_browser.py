@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -11,8 +13,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from panther_events.cli.serve import Dashboard, start_dashboard
+from panther_events.exceptions import StoreError
+from panther_events.store.sqlite import SQLiteEventStore
 
-from ._runs import XSS
+from ._runs import CLI, XSS
 from .conftest import Runs
 from .test_live import _write_from_another_process
 
@@ -138,3 +142,75 @@ class TestInBrowser:
         rows = browser.find_elements(By.CSS_SELECTOR, "table.outcomes tbody tr")
         assert [r.text.split() for r in rows] == [["bad-exit", "failed", "passed"]]
         _shot(browser, tmp_path / "compare.png")
+
+
+SLOW_EXPERIMENT = """\
+name: slow
+tests:
+  - name: waits-then-fails
+    steps:
+      - name: pause
+        kind: wait
+        seconds: 3
+      - name: exit-two
+        kind: command
+        run: ["${python}", "-c", "import sys; sys.exit(2)"]
+        check: false
+    assertions:
+      - kind: exit_code
+        step: exit-two
+        equals: 0
+"""
+
+
+class TestWatchingARun:
+    def test_page_follows_a_running_experiment_to_its_end(
+        self, browser: webdriver.Chrome, tmp_path: Path
+    ) -> None:
+        """Opened while ``panther-events run`` is writing, the run page turns from running to
+        failed, and the failure shows up, without a reload."""
+        experiment = tmp_path / "slow.yaml"
+        experiment.write_text(SLOW_EXPERIMENT)
+        db = tmp_path / "events.db"
+        with subprocess.Popen(
+            [str(CLI), "run", str(experiment), "--db", str(db), "--quiet"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ) as run:
+            try:
+                deadline = time.monotonic() + 30
+                while not _has_a_run(db):
+                    assert time.monotonic() < deadline, "the run stored nothing"
+                    time.sleep(0.05)
+                dashboard = start_dashboard(db)
+                try:
+                    browser.get(f"{dashboard.url}runs/latest")
+                    status = browser.find_element(By.CSS_SELECTOR, '[data-field="status"]')
+                    assert status.text == "running"
+                    browser.execute_script("window.notReloaded = true")
+                    WebDriverWait(browser, 20, poll_frequency=0.1).until(
+                        lambda b: (
+                            b.find_element(By.CSS_SELECTOR, '[data-field="status"]').text
+                            == "failed"
+                        )
+                    )
+                    WebDriverWait(browser, 5, poll_frequency=0.1).until(
+                        lambda b: "exit-two" in b.find_element(By.ID, "overview").text
+                    )
+                    failure = browser.find_element(By.CSS_SELECTOR, ".failure").text
+                    assert "waits-then-fails" in failure
+                    assert browser.execute_script("return window.notReloaded") is True
+                finally:
+                    dashboard.stop()
+            finally:
+                run.wait(timeout=60)
+
+
+def _has_a_run(db: Path) -> bool:
+    if not db.exists():
+        return False
+    try:
+        with SQLiteEventStore(db, create=False) as store:
+            return bool(store.runs())
+    except StoreError:
+        return False  # created but its schema not yet committed
