@@ -37,7 +37,7 @@ from ..store.base import StoredEvent
 from . import _live
 from ._security import SecurityMiddleware
 from ._source import Source
-from ._svg import Bar, bar_chart, lanes, legend, timeline
+from ._svg import MAX_LANES, Bar, bar_chart, lanes, legend, timeline
 
 __all__ = ["create_app"]
 
@@ -261,7 +261,7 @@ class _Dashboard:
             )
         return {
             "timeline": svg,
-            "lanes_hidden": max(0, len(drawn) - 60),
+            "lanes_hidden": max(0, len(drawn) - MAX_LANES),
             "legend": legend(colours),
             "charts": _charts(summary),
             "s": summary,
