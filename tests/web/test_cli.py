@@ -10,6 +10,9 @@ from pathlib import Path
 
 import httpx
 
+from panther_events.events.test import TestCompletedEvent, TestCreatedEvent, TestFailedEvent
+from panther_events.store.sqlite import SQLiteEventStore
+
 from ._runs import CLI, EXAMPLES
 from .conftest import Runs
 
@@ -115,3 +118,20 @@ class TestMissingExtra:
             "error: the dashboard needs starlette, uvicorn and jinja2: "
             "pip install 'panther-events[web]'"
         )
+
+
+class TestCompareOutputSafety:
+    def test_control_characters_in_names_are_shown_as_escapes(self, tmp_path: Path) -> None:
+        """A test name carrying terminal escape sequences prints as visible escapes."""
+        evil = "evil\x1b]0;owned\x07\x1b[2J"
+        db = tmp_path / "evil.db"
+        with SQLiteEventStore(db) as store:
+            for run_id, end in (("run-a", TestFailedEvent), ("run-b", TestCompletedEvent)):
+                test_id = f"{run_id}/{evil}"
+                store.append_many(
+                    [TestCreatedEvent(test_id, evil), end(test_id, evil)], run_id=run_id
+                )
+        proc = _cli("compare", "run-a", "run-b", "--db", str(db))
+        assert proc.returncode == 0, proc.stderr
+        assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+        assert "evil\\x1b]0;owned\\x07" in proc.stdout

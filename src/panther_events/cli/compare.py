@@ -17,12 +17,20 @@ from .history import _console, _fmt_duration, _open_store
 __all__: list[str] = []
 
 _OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "magenta", "incomplete": "yellow"}
+# Names come from events (protocol traffic, imports): control characters are printed as escapes
+# so that none can drive the terminal (C0, DEL and C1 controls).
+_CONTROLS = {code: repr(chr(code))[1:-1] for code in [*range(0x20), *range(0x7F, 0xA0)]}
+
+
+def _shown(text: object) -> str:
+    """Event text for rich markup: control characters made visible, markup escaped."""
+    return escape(str(text).translate(_CONTROLS))
 
 
 def _outcome(value: str | None) -> str:
     if value is None:
         return "[dim]absent[/]"
-    return f"[{_OUTCOME_STYLE.get(value, 'white')}]{escape(value)}[/]"
+    return f"[{_OUTCOME_STYLE.get(value, 'white')}]{_shown(value)}[/]"
 
 
 def _change_style(change: Change) -> str:
@@ -36,8 +44,9 @@ def _print(comparison: RunComparison) -> None:
     console = _console()
     before, after = comparison.before, comparison.after
     console.print(
-        f"[bold]compare[/] {before.run_id} ({escape(before.experiment)}, {before.info.status})"
-        f" → {after.run_id} ({escape(after.experiment)}, {after.info.status})"
+        f"[bold]compare[/] {_shown(before.run_id)} ({_shown(before.experiment)}, "
+        f"{before.info.status}) → {_shown(after.run_id)} ({_shown(after.experiment)}, "
+        f"{after.info.status})"
     )
     if not comparison.same_experiment:
         console.print("[yellow]the runs are of different experiments[/]")
@@ -46,7 +55,7 @@ def _print(comparison: RunComparison) -> None:
         for column in ("test", "before", "after"):
             table.add_column(column)
         for change in comparison.outcomes:
-            table.add_row(escape(change.test), _outcome(change.before), _outcome(change.after))
+            table.add_row(_shown(change.test), _outcome(change.before), _outcome(change.after))
         console.print(table)
     else:
         console.print("no test changed its outcome")
@@ -67,7 +76,7 @@ def _print_changes(title: str, rows: list[Change], fmt: Callable[[float | None],
             style = _change_style(change)
             table.add_row(
                 change.kind,
-                escape(change.name),
+                _shown(change.name),
                 fmt(change.before),
                 fmt(change.after),
                 f"[{style}]{change.describe()}[/]",
@@ -83,8 +92,10 @@ def compare_command(
     db: DbOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Compare two runs: tests whose outcome changed, every duration with its change in %, and
-    the metrics that moved."""
+    """Compare two runs: outcomes that changed, durations with their change in %, metrics moved.
+
+    The first run is the reference; ``--json`` prints the comparison as one JSON document.
+    """
     state = get_state(ctx, db=db, json=json_output)
     with _open_store(state) as store:
         comparison = compare_runs(store, store.resolve_run(run_a), store.resolve_run(run_b))
