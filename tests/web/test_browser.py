@@ -151,7 +151,7 @@ tests:
     steps:
       - name: pause
         kind: wait
-        seconds: 3
+        seconds: 6
       - name: exit-two
         kind: command
         run: ["${python}", "-c", "import sys; sys.exit(2)"]
@@ -188,7 +188,7 @@ class TestWatchingARun:
                     status = browser.find_element(By.CSS_SELECTOR, '[data-field="status"]')
                     assert status.text == "running"
                     browser.execute_script("window.notReloaded = true")
-                    WebDriverWait(browser, 20, poll_frequency=0.1).until(
+                    WebDriverWait(browser, 40, poll_frequency=0.1).until(
                         lambda b: (
                             b.find_element(By.CSS_SELECTOR, '[data-field="status"]').text
                             == "failed"

@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -60,7 +61,8 @@ class TestCompareCommand:
 
 class TestServeCommand:
     def test_serves_the_dashboard_and_prints_its_url(self, runs: Runs) -> None:
-        """``serve --port 0`` prints its URL, answers there, and stops on SIGINT."""
+        """``serve --port 0`` prints its URL and answers there; Ctrl-C with a live page open
+        stops it at once, with nothing on stderr (no traceback)."""
         with subprocess.Popen(
             [str(CLI), "serve", "--db", str(runs.db), "--port", "0"],
             stdout=subprocess.PIPE,
@@ -74,10 +76,27 @@ class TestServeCommand:
                 assert url.startswith("http://127.0.0.1:")
                 page = httpx.get(url, timeout=10)
                 assert page.status_code == 200 and runs.failing in page.text
+                # A live page open in another process, reading the stream as a browser does.
+                reader = (
+                    "import httpx, sys\n"
+                    f"with httpx.stream('GET', '{url}api/runs/latest/live', timeout=30) as r:\n"
+                    "    for line in r.iter_lines(): print(line, flush=True)\n"
+                )
+                with subprocess.Popen(
+                    [sys.executable, "-c", reader], stdout=subprocess.PIPE, text=True
+                ) as page_open:
+                    assert page_open.stdout is not None
+                    assert page_open.stdout.readline().startswith("retry:")
+                    proc.send_signal(signal.SIGINT)
+                    started = time.monotonic()
+                    assert proc.wait(timeout=15) == 0
+                    assert time.monotonic() - started < 1.5
+                    page_open.kill()
             finally:
-                proc.send_signal(signal.SIGINT)
-                proc.wait(timeout=15)
-        assert proc.returncode in (0, -signal.SIGINT, 130)
+                if proc.poll() is None:
+                    proc.kill()
+            assert proc.stderr is not None
+            assert proc.stderr.read() == ""
 
     def test_other_addresses_need_a_token(self, runs: Runs) -> None:
         """``--host 0.0.0.0`` without ``--token`` refuses to start with one line, status 2."""

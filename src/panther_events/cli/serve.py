@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
 import sys
 import threading
 import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -62,14 +64,22 @@ def _server(
     except OSError:
         sock.close()
         raise
+
+    class _Server(uvicorn.Server):
+        """Ends the live streams first when asked to exit (Ctrl-C, SIGTERM, ``stop()``)."""
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            application.state.stopping.set()
+            super().handle_exit(sig, frame)
+
     config = uvicorn.Config(
         application,
         log_level="warning",
-        # Live pages hold a stream open: stop waiting for them a second after Ctrl-C.
-        timeout_graceful_shutdown=1,
+        # Live streams end on their own when the server stops; past this, they are cut.
+        timeout_graceful_shutdown=2,
         lifespan="on",
     )
-    return uvicorn.Server(config), sock
+    return _Server(config), sock
 
 
 def _url(sock: socket.socket, token: str | None) -> str:
@@ -106,7 +116,7 @@ class Dashboard:
 
     def stop(self) -> None:
         """Stop serving and wait for the server thread to end."""
-        self._server.should_exit = True
+        self._server.handle_exit(signal.SIGTERM, None)
         self._thread.join(timeout=5)
         self._sock.close()
 
@@ -168,6 +178,8 @@ def serve_command(
         threading.Timer(0.5, _open, args=(url,)).start()
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled: stopping is this command's normal end
     finally:
         sock.close()
 

@@ -9,6 +9,7 @@ look, so the server's memory stays flat however fast a run writes.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -59,6 +60,7 @@ async def stream(
     header: Callable[[], dict[str, Any]],
     row: Callable[[StoredEvent], dict[str, Any]],
     interval: float,
+    stopping: threading.Event,
 ) -> AsyncIterator[str]:
     """Yield SSE messages for run ``run_id`` until the client goes away.
 
@@ -72,6 +74,7 @@ async def stream(
         header: returns the run's header values.
         row: turns a stored event into what the page shows.
         interval: seconds between looks at the store.
+        stopping: once set, the stream ends (the browser reconnects to the next server).
     """
     matcher = compile_pattern(type_pattern) if type_pattern else None
     position = after if after is not None else await run_in_threadpool(source.last_position)
@@ -80,7 +83,7 @@ async def stream(
     last_sent = time.monotonic()
     last_header = 0.0
     header_due = lifecycle_due = False
-    while not await request.is_disconnected():
+    while not stopping.is_set() and not await request.is_disconnected():
         batch, position, full = await run_in_threadpool(
             source.events_after, position, run_id, BATCH
         )

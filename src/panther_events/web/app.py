@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,9 @@ class _Dashboard:
         self.source = source
         self.env = _env()
         self.poll_interval = poll_interval
+        # Set when the server is asked to stop: live streams end on their next look, so the
+        # server stops at once instead of waiting for open pages.
+        self.stopping = threading.Event()
 
     def page(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         html = self.env.get_template(name).render(**context)
@@ -361,6 +365,7 @@ class _Dashboard:
             header=header,
             row=_event_row,
             interval=self.poll_interval,
+            stopping=self.stopping,
         )
         return StreamingResponse(
             stream,
@@ -443,6 +448,9 @@ def create_app(
         extra_hosts: Host header names accepted besides loopback ones (no token case).
         poll_interval: seconds between the live stream's looks at the store.
 
+    The application's ``state.stopping`` (a ``threading.Event``) ends every live stream within
+    ``poll_interval`` once set: set it before stopping the server (``serve`` does).
+
     Raises:
         StoreError: the file is missing or not an event store.
     """
@@ -467,9 +475,11 @@ def create_app(
         Route("/api/compare", dashboard.api_compare),
         Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
     ]
-    return Starlette(
+    application = Starlette(
         routes=routes,
         middleware=[Middleware(SecurityMiddleware, token=token, extra_hosts=extra_hosts)],
         exception_handlers=_errors(dashboard),
         lifespan=lifespan,
     )
+    application.state.stopping = dashboard.stopping
+    return application
