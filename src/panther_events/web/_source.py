@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,7 @@ class Source:
         self._lock = threading.Lock()
         self._names: dict[str, str] = {}
         self._summaries: OrderedDict[tuple[str, int], RunSummary] = OrderedDict()
+        self._latest: dict[str, tuple[float, RunSummary]] = {}
         self._intervals: OrderedDict[tuple[str, int], list[StateInterval]] = OrderedDict()
 
     def close(self) -> None:
@@ -97,8 +99,14 @@ class Source:
                 return info
         return RunInfo(run_id, "running", 0, None, None)
 
-    def summary(self, run_id: str) -> RunSummary:
-        """The run's summary, read again only when the run has grown."""
+    def summary(self, run_id: str, max_age: float = 0.0) -> RunSummary:
+        """The run's summary, read again only when the run has grown, and then only when the
+        last reading is older than ``max_age`` seconds (live pages of a run that writes fast
+        share one reading a second instead of one per event)."""
+        with self._lock:
+            latest = self._latest.get(run_id)
+        if latest is not None and time.monotonic() - latest[0] < max_age:
+            return latest[1]
         key = (run_id, self.info(run_id).event_count)
         with self._lock:
             cached = self._summaries.get(key)
@@ -106,6 +114,7 @@ class Source:
             cached = summarize_run(self.store, run_id)
             with self._lock:
                 _remember(self._summaries, key, cached)
+                self._latest[run_id] = (time.monotonic(), cached)
         return cached
 
     def intervals(self, run_id: str) -> list[StateInterval]:

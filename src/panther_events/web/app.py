@@ -34,7 +34,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from ..compare import RunSummary
 from ..exceptions import PatternError, RunNotFoundError, StoreError
-from ..store.base import StoredEvent
+from ..store.base import RunInfo, StoredEvent
 from . import _live
 from ._security import SecurityMiddleware
 from ._source import Source
@@ -112,9 +112,10 @@ def _event_row(stored: StoredEvent) -> dict[str, Any]:
     }
 
 
-def _header(summary: RunSummary) -> dict[str, Any]:
-    """The live header's values (the page renders them; the live stream updates them)."""
-    info, counts = summary.info, summary.counts()
+def _header(summary: RunSummary, info: RunInfo) -> dict[str, Any]:
+    """The live header's values (the page renders them; the live stream updates them): the
+    store's ``info`` of the run, and the test counts of ``summary``."""
+    counts = summary.counts()
     return {
         "run_id": info.run_id,
         "status": info.status,
@@ -238,7 +239,7 @@ class _Dashboard:
         previous = self._previous_run(summary)
         return self.page(
             "run.html",
-            header=_header(summary),
+            header=_header(summary, summary.info),
             events=[_event_row(e) for e in found.events],
             found=found,
             filters=filters,
@@ -353,7 +354,7 @@ class _Dashboard:
             raise HTTPException(400, f"bad live parameters: {exc}") from None
 
         def header() -> dict[str, Any]:
-            return _header(self.source.summary(run_id))
+            return _header(self.source.summary(run_id, max_age=1.0), self.source.info(run_id))
 
         stream: AsyncIterator[str] = _live.stream(
             request,
