@@ -24,6 +24,24 @@ from panther_events.store.sqlite import SQLiteEventStore
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 CLI = Path(sys.executable).parent / "panther-events"
+#: An experiment that runs for about 6 s, then fails: long enough to watch it live.
+SLOW_EXPERIMENT = """\
+name: slow
+tests:
+  - name: waits-then-fails
+    steps:
+      - name: pause
+        kind: wait
+        seconds: 6
+      - name: exit-two
+        kind: command
+        run: ["${python}", "-c", "import sys; sys.exit(2)"]
+        check: false
+    assertions:
+      - kind: exit_code
+        step: exit-two
+        equals: 0
+"""
 XSS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
 
 

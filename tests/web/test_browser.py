@@ -16,7 +16,7 @@ from panther_events.cli.serve import Dashboard, start_dashboard
 from panther_events.exceptions import StoreError
 from panther_events.store.sqlite import SQLiteEventStore
 
-from ._runs import CLI, XSS
+from ._runs import CLI, SLOW_EXPERIMENT, XSS
 from .conftest import Runs
 from .test_live import _write_from_another_process
 
@@ -142,25 +142,6 @@ class TestInBrowser:
         rows = browser.find_elements(By.CSS_SELECTOR, "table.outcomes tbody tr")
         assert [r.text.split() for r in rows] == [["bad-exit", "failed", "passed"]]
         _shot(browser, tmp_path / "compare.png")
-
-
-SLOW_EXPERIMENT = """\
-name: slow
-tests:
-  - name: waits-then-fails
-    steps:
-      - name: pause
-        kind: wait
-        seconds: 6
-      - name: exit-two
-        kind: command
-        run: ["${python}", "-c", "import sys; sys.exit(2)"]
-        check: false
-    assertions:
-      - kind: exit_code
-        step: exit-two
-        equals: 0
-"""
 
 
 class TestWatchingARun:

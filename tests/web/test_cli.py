@@ -14,7 +14,7 @@ import httpx
 from panther_events.events.test import TestCompletedEvent, TestCreatedEvent, TestFailedEvent
 from panther_events.store.sqlite import SQLiteEventStore
 
-from ._runs import CLI, EXAMPLES
+from ._runs import CLI, EXAMPLES, SLOW_EXPERIMENT
 from .conftest import Runs
 
 
@@ -119,6 +119,33 @@ class TestRunServe:
         assert proc.returncode == 0, proc.stderr
         assert "dashboard: http://127.0.0.1:" in proc.stderr
         assert "echo: PASSED" in proc.stdout
+
+
+class TestRunServeWhileRunning:
+    def test_the_printed_url_shows_the_run_while_it_runs(self, tmp_path: Path) -> None:
+        """During ``run --serve`` the printed URL serves the run being written, as running."""
+        experiment = tmp_path / "slow.yaml"
+        experiment.write_text(SLOW_EXPERIMENT)
+        with subprocess.Popen(
+            [str(CLI), "run", str(experiment), "--db", str(tmp_path / "e.db"), "--serve", "-q"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as proc:
+            try:
+                assert proc.stderr is not None
+                line = proc.stderr.readline()
+                assert line.startswith("dashboard: http://127.0.0.1:"), line
+                url = line.split(": ", 1)[1].strip()
+                deadline = time.monotonic() + 10
+                while not (runs := httpx.get(f"{url}api/runs", timeout=10).json()):
+                    assert time.monotonic() < deadline, "the run stored nothing"
+                    time.sleep(0.05)  # the URL is printed before the run's first event
+                assert [r["status"] for r in runs] == ["running"]
+                page = httpx.get(f"{url}runs/latest", timeout=10)
+                assert page.status_code == 200 and "waits-then-fails" in page.text
+            finally:
+                assert proc.wait(timeout=60) == 1
 
 
 class TestMissingExtra:
