@@ -143,7 +143,7 @@ class TestRunServeWhileRunning:
                     time.sleep(0.05)  # the URL is printed before the run's first event
                 assert [r["status"] for r in runs] == ["running"]
                 page = httpx.get(f"{url}runs/latest", timeout=10)
-                assert page.status_code == 200 and "waits-then-fails" in page.text
+                assert page.status_code == 200 and 'data-field="status">running' in page.text
             finally:
                 assert proc.wait(timeout=60) == 1
 
