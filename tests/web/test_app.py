@@ -281,3 +281,14 @@ class TestStepEntity:
         assert "step.execution_completed" in text
         metrics = text[text.index("Metrics") : text.index("Events")]
         assert "duration" in metrics and "passed" in metrics
+
+
+class TestRunsTableFragment:
+    def test_fragment_is_the_filtered_table(self, client: TestClient, runs: Runs) -> None:
+        """/runs-table is the runs page's table (what the live runs page refetches), filtered
+        as the page is; the page follows the store-wide stream."""
+        table = client.get("/runs-table?experiment=echo").text
+        assert runs.echo in table and runs.failing not in table
+        assert "<html" not in table
+        assert 'data-live-url="/api/live?after=' in client.get("/").text
+        assert client.get("/api/live?after=x").status_code == 400

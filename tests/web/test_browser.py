@@ -101,6 +101,22 @@ class TestInBrowser:
         finally:
             dashboard.stop()
 
+    def test_new_run_appears_on_the_runs_page_without_reload(
+        self, browser: webdriver.Chrome, db_copy: Path
+    ) -> None:
+        """A run another process starts shows up in the open runs page."""
+        dashboard = start_dashboard(db_copy)
+        try:
+            browser.get(dashboard.url)
+            browser.execute_script("window.notReloaded = true")
+            _write_from_another_process(db_copy, "fresh-run", "first-test")
+            WebDriverWait(browser, 3, poll_frequency=0.05).until(
+                lambda b: "fresh-run" in b.find_element(By.CSS_SELECTOR, "table.runs").text
+            )
+            assert browser.execute_script("return window.notReloaded") is True
+        finally:
+            dashboard.stop()
+
     def test_xss_payloads_render_inert(
         self, browser: webdriver.Chrome, served: Dashboard, runs: Runs, tmp_path: Path
     ) -> None:

@@ -22,7 +22,7 @@ from .._patterns import compile_pattern
 from ..store.base import StoredEvent
 from ._source import Source
 
-__all__ = ["BATCH", "check_pattern", "stream"]
+__all__ = ["BATCH", "check_pattern", "store_stream", "stream"]
 
 #: Events read from the store per look.
 BATCH = 500
@@ -110,3 +110,30 @@ async def stream(
             last_sent = now
         if not full:
             await anyio.sleep(interval)
+
+
+async def store_stream(
+    request: Request,
+    source: Source,
+    *,
+    after: int | None,
+    interval: float,
+    stopping: threading.Event,
+) -> AsyncIterator[str]:
+    """Yield an SSE message whenever the store holds events stored after position ``after``
+    (None: from now) and again each time it grows (for the runs page, which then refetches its
+    table), until the client goes away or the server stops."""
+    position = after if after is not None else await run_in_threadpool(source.last_position)
+    yield f"retry: {RETRY_MS}\n\n"
+    last_sent = time.monotonic()
+    while not stopping.is_set() and not await request.is_disconnected():
+        newest = await run_in_threadpool(source.last_position)
+        now = time.monotonic()
+        if newest != position:
+            position = newest
+            yield _message(position, {"events": [], "lifecycle": True})
+            last_sent = now
+        elif now - last_sent >= KEEPALIVE:
+            yield ": keep-alive\n\n"
+            last_sent = now
+        await anyio.sleep(interval)

@@ -1,8 +1,10 @@
 """The dashboard's pages and JSON routes, and ``create_app`` that assembles them.
 
 Pages: ``/`` (runs), ``/runs/{run}`` (one run), ``/runs/{run}/entities/{entity}``,
-``/compare?a=RUN&b=RUN``. JSON: ``/api/runs``, ``/api/runs/{run}``,
-``/api/runs/{run}/events``, ``/api/compare``; Server-Sent Events: ``/api/runs/{run}/live``.
+``/compare?a=RUN&b=RUN``; the fragments live pages refetch: ``/runs-table``,
+``/runs/{run}/overview``. JSON: ``/api/runs``, ``/api/runs/{run}``, ``/api/runs/{run}/events``,
+``/api/compare``; Server-Sent Events: ``/api/runs/{run}/live`` (one run), ``/api/live`` (the
+store grew).
 Every page is read-only; unknown runs answer 404 and bad parameters 400, as pages (or JSON
 under ``/api``), never a traceback.
 """
@@ -219,17 +221,22 @@ class _Dashboard:
 
     # -- pages ----------------------------------------------------------------------------
 
-    def runs_page(self, request: Request) -> HTMLResponse:
+    def runs_page(self, request: Request, template: str = "runs.html") -> HTMLResponse:
         wanted = (request.query_params.get("experiment") or "").strip()
         rows = self.source.runs()
         shown = [r for r in rows if wanted.lower() in r.experiment.lower()] if wanted else rows
         return self.page(
-            "runs.html",
+            template,
             rows=shown,
             all_rows=rows,
             experiment=wanted,
             experiments=sorted({r.experiment for r in rows}),
+            fragment_query=urlencode({"experiment": wanted}),
+            position=self.source.last_position(),
         )
+
+    def runs_fragment(self, request: Request) -> HTMLResponse:
+        return self.runs_page(request, "_runs_table.html")
 
     def run_page(self, request: Request) -> HTMLResponse:
         run_id = self.run_id(request)
@@ -341,6 +348,24 @@ class _Dashboard:
     def api_compare(self, request: Request) -> JSONResponse:
         a, b = self.run_id(request, "a"), self.run_id(request, "b")
         return JSONResponse(self.source.compare(a, b).to_dict())
+
+    async def store_live(self, request: Request) -> Response:
+        resume = request.headers.get("last-event-id") or request.query_params.get("after")
+        try:
+            after = int(resume) if resume else None
+        except ValueError:
+            raise HTTPException(400, f"after must be a store position, got {resume!r}") from None
+        return StreamingResponse(
+            _live.store_stream(
+                request,
+                self.source,
+                after=after,
+                interval=self.poll_interval,
+                stopping=self.stopping,
+            ),
+            media_type="text/event-stream",
+            headers={"cache-control": "no-store"},
+        )
 
     async def live(self, request: Request) -> Response:
         run_id = await run_in_threadpool(self.run_id, request)
@@ -465,6 +490,7 @@ def create_app(
 
     routes = [
         Route("/", dashboard.runs_page, name="runs"),
+        Route("/runs-table", dashboard.runs_fragment),
         Route("/runs/{run}", dashboard.run_page, name="run"),
         Route("/runs/{run}/overview", dashboard.overview_fragment, name="overview"),
         Route("/runs/{run}/entities/{entity:path}", dashboard.entity_page, name="entity"),
@@ -473,6 +499,7 @@ def create_app(
         Route("/api/runs/{run}", dashboard.api_run),
         Route("/api/runs/{run}/events", dashboard.api_events),
         Route("/api/runs/{run}/live", dashboard.live),
+        Route("/api/live", dashboard.store_live),
         Route("/api/compare", dashboard.api_compare),
         Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
     ]

@@ -1,6 +1,7 @@
 // panther-events dashboard: live updates over Server-Sent Events. No inline scripts (the
 // Content-Security-Policy forbids them) and no innerHTML from event data: event text is set
-// with textContent; only the server's own escaped overview fragment is swapped in.
+// with textContent; only the server's own escaped fragments (a run's overview, the runs table)
+// are swapped in.
 "use strict";
 
 (function () {
@@ -102,7 +103,11 @@
     // A fresh EventSource forgets Last-Event-ID: resume from the last position seen.
     const url = lastId === null ? liveUrl : liveUrl.replace(/after=\d*/, "after=" + lastId);
     source = new EventSource(url);
-    source.addEventListener("open", function () { if (conn) conn.hidden = true; });
+    source.addEventListener("open", function () {
+      // Back after a drop: what changed meanwhile is fetched again.
+      if (conn && !conn.hidden) refreshOverview();
+      if (conn) conn.hidden = true;
+    });
     source.addEventListener("update", function (msg) {
       if (msg.lastEventId) lastId = msg.lastEventId;
       const payload = JSON.parse(msg.data);
