@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint typecheck unit bench bench-smoke clean
 
-EXTRAS := cli,nats,dev,bench
+EXTRAS := cli,nats,web,dev,bench
 # uv installs in seconds what pip takes a minute for. Used from PATH, else bootstrapped from PyPI
 # with the system python into the (ignored) venv directory; pip is the fallback when neither works.
 UV_HOME := $(VENV)/.uv
@@ -30,7 +30,14 @@ $(STAMP): pyproject.toml Makefile
 	fi
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The dashboard's browser tests drive Debian's chromium through its chromium-driver (never a
+# browser downloaded by a test tool); installed with apt-get when missing (CI runs as root).
+BROWSER := /usr/bin/chromium /usr/bin/chromedriver
+$(BROWSER):
+	@command -v apt-get >/dev/null || { echo "install chromium and chromium-driver" >&2; exit 1; }
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+
+setup: $(STAMP) $(BROWSER)
 
 # Runs examples/echo.yaml (a Python TCP/UDP echo service and its clients) end to end on the
 # embedded SQLite store, then says where the events are and how to look at them.
@@ -49,7 +56,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(BROWSER)
 	$(BIN)/pytest
 
 test: lint typecheck unit

@@ -72,6 +72,14 @@ COMMANDS: dict[str, Command] = {
     "collect": Command(
         "collect", "Write every host's events from NATS into one event store, until interrupted."
     ),
+    "serve": Command(
+        "serve",
+        "Serve the read-only dashboard: runs, live run pages, entities and comparisons.",
+    ),
+    "compare": Command(
+        "compare",
+        "Compare two runs: outcomes that changed, durations with their change in %, metrics moved.",
+    ),
 }
 
 #: Global options that take a value (the word after them is not a command name).

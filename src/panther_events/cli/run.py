@@ -35,6 +35,7 @@ from ..store.sqlite import SQLiteEventStore
 from ._app import DbOption, JsonOption, app, get_state
 from ._paths import unwritable_reason
 from ._terminal import visible
+from .serve import start_dashboard
 
 __all__ = ["run"]
 
@@ -63,6 +64,10 @@ def run(
     keep_workdirs: Annotated[
         bool,
         typer.Option("--keep-workdirs", help="Keep each test's working directory and logs."),
+    ] = False,
+    serve: Annotated[
+        bool,
+        typer.Option("--serve", help="Serve the live dashboard beside the run; print its URL."),
     ] = False,
 ) -> None:
     """Run EXPERIMENT's tests on real local processes, recording every event in the store."""
@@ -96,6 +101,7 @@ def run(
             store.close()
             _refuse(f"cannot write {what} {str(path)!r}: {reason}")
     failure = _OutputFailure(runner)
+    dashboard = start_dashboard(db_path) if serve else None
     # Signals become an orderly stop for the whole run, closing the store included.
     with _interrupts(runner), contextlib.ExitStack() as stack:
         stack.callback(failure.guard, "the event store", db_path, store.close)
@@ -127,6 +133,8 @@ def run(
         typer.echo(json.dumps({**result.to_dict(), "db": str(db_path)}, indent=2))
     else:
         _print_summary(result, db_path, log_path)
+    if dashboard is not None:
+        dashboard.finish()
     raise typer.Exit(0 if result.passed else 1)
 
 
