@@ -9,6 +9,10 @@ import pytest
 
 from panther_events import EventManager
 
+# The pytest plugin's tests (tests/pytest_plugin) run inner sessions; only a top-level
+# conftest may load a plugin.
+pytest_plugins = ["pytester"]
+
 #: The spec lives beside the project (CI clones with ../shared next to it).
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 API_REFERENCE = SEEDS / "000_f8b6d7c3d766d2ab.txt"

@@ -20,10 +20,15 @@ def test_all_is_sorted_and_resolvable() -> None:
 def test_every_public_class_and_function_is_exported() -> None:
     """Public classes/functions of public modules are importable from the top level.
 
-    Modules that need an extra (the CLI, NATS, rich) are exempt: importing the package must
-    not import them.
+    Modules that need an extra (the CLI, NATS, rich) or pytest (the pytest plugin) are exempt:
+    importing the package must not import them.
     """
-    optional = ("panther_events.cli", "panther_events.transport.nats", "panther_events.runner")
+    optional = (
+        "panther_events.cli",
+        "panther_events.transport.nats",
+        "panther_events.runner",
+        "panther_events.pytest_plugin",
+    )
     missing = []
     for info in pkgutil.walk_packages(panther_events.__path__, "panther_events."):
         if any(part.startswith("_") for part in info.name.split(".")[1:]):
