@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from panther_events import EmitterRegistry, EventManager
+
 from .conftest import as_junit_counts, junit_counts, read_run
 
 SUITE = """
@@ -193,17 +195,30 @@ class TestOutcomes:
         strict = verdicts[_name("test_strict_xpass")].data
         assert strict["error_message"] == "[XPASS(strict)] must fail"
 
-    def test_phase_durations_are_timing_metrics(
+    def test_durations_are_timing_metrics(
         self, suite_run: tuple[pytest.RunResult, Path], db: Path
     ) -> None:
-        """Each phase of each test has a metrics.timing event with pytest's duration."""
+        """Each test has a metrics.timing event: its duration, and each phase's in metadata."""
         run = read_run(db)
         name = _name("test_passes")
-        timings = [e for e in run.of_type("metrics.timing") if e.data["test_case"] == name]
-        assert sorted(e.data["phase"] for e in timings) == ["call", "setup", "teardown"]
+        (timing,) = [e for e in run.of_type("metrics.timing") if e.data["test_case"] == name]
         durations = run.verdicts()[name].data["summary"]["durations"]
-        for event in timings:
-            assert event.data["duration"] == pytest.approx(durations[event.data["phase"]], abs=1e-5)
+        assert sorted(durations) == ["call", "setup", "teardown"]
+        assert timing.data["metadata"] == durations
+        assert timing.data["duration"] == pytest.approx(sum(durations.values()), abs=1e-5)
+        assert len(run.of_type("metrics.timing")) == len(EXPECTED)
+
+    def test_every_stored_sequence_is_legal_in_the_state_machines(
+        self, suite_run: tuple[pytest.RunResult, Path], db: Path
+    ) -> None:
+        """Replayed through an EmitterRegistry, no stored event is refused."""
+        registry = EmitterRegistry(EventManager())
+        refused = [
+            (stored.type, stored.entity_id, registry.last_refusal)
+            for stored in read_run(db).events
+            if not registry.emit_with_validation(stored.to_event())
+        ]
+        assert refused == []
 
     def test_captured_warnings_are_events(
         self, suite_run: tuple[pytest.RunResult, Path], db: Path

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from panther_events import EmitterRegistry, EventManager
+
 from .conftest import read_run, read_runs
 
 MIXED = """
@@ -151,6 +153,8 @@ class TestFixtureEvents:
         result = pytester.runpytest_subprocess(*args, timeout=120)
         result.assert_outcomes(passed=4)
         run = read_run(db)
+        registry = EmitterRegistry(EventManager())
+        assert all(registry.emit_with_validation(e.to_event()) for e in run.events)
         tests = [e.entity_id for e in run.of_type("test.created")]
         assert len(tests) == 4
         for test_id in tests:

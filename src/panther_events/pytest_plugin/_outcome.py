@@ -88,10 +88,9 @@ class TestRecord:
         return None
 
     def summary(self) -> dict[str, Any]:
-        """The verdict's ``summary``: outcome, node id, phase durations, and why."""
+        """The verdict's ``summary``: outcome, phase durations, and why."""
         result: dict[str, Any] = {
             "outcome": self.outcome,
-            "nodeid": self.nodeid,
             "durations": {w: round(p.duration, 6) for w, p in self.phases.items()},
         }
         deciding = self.deciding_phase()

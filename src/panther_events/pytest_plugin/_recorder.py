@@ -1,18 +1,22 @@
 """The recording side: a pytest session becomes an experiment run in the store (and on NATS).
 
 It runs where pytest logs reports: the only process, or the pytest-xdist controller, which
-receives every worker's reports. So one process owns the run id, the state machines and the
-store, and the workers write nothing. Each phase's events carry the times pytest measured
-(``report.start`` / ``report.stop``), not the time the report arrived.
+receives every worker's reports. So one process owns the run id and the store, and the
+workers write nothing. Each phase's events carry the times pytest measured (``report.start``
+/ ``report.stop``), not the time the report arrived.
 
 For one test (cf. the runner in :mod:`panther_events.runner.engine`)::
 
     test.created  test.setup_started  [fixture events]  test.setup_completed|setup_failed
     test.execution_started  [fixture events]  test.execution_completed|execution_failed
     test.teardown_started  [fixture events]  test.teardown_completed
-    metrics.timing (one per phase)  test.completed|test.failed (summary.outcome)
+    metrics.timing (the test's duration, its phases')  test.completed|test.failed (summary)
 
 A skipped setup goes straight to teardown, and so does a call skipped by ``pytest.skip``.
+Events are published straight to the manager, not through an ``EmitterRegistry``: the
+sequences above are fixed by this code and legal in the test state machine (the tests replay
+every stored run through a registry), and checking each one at run time would cost as much as
+building it, on the path of every test (bench/pytest_plugin.py).
 The plugin must never change pytest's outcome: every hook here catches its own errors, and
 the first one stops the recording and is reported in the summary line.
 """
@@ -30,7 +34,6 @@ from typing import Any, Final
 
 import pytest
 
-from ..emitters.registry import EmitterRegistry
 from ..events.base import BaseEvent, EventType, GenericEvent
 from ..events.experiment import (
     ExperimentCompletedEvent,
@@ -64,6 +67,7 @@ from ._outcome import FAILED_OUTCOMES, OUTCOMES, PhaseResult, TestRecord
 __all__ = ["Recorder", "new_run_id"]
 
 _MAX_TEXT: Final = 2000
+_CLOCK_SLACK: Final = 0.001
 _INTERRUPTED: Final = int(pytest.ExitCode.INTERRUPTED)
 
 
@@ -125,7 +129,6 @@ class Recorder:
         self.nats_url = nats_url
         self.run_id = new_run_id(f"pytest-{config.rootpath.name}")
         self.manager = EventManager()
-        self.registry = EmitterRegistry(self.manager)
         #: Why recording stopped (None while it works); said once, in the summary line.
         self.problem: str | None = None
         self.counts = dict.fromkeys(OUTCOMES, 0)
@@ -148,8 +151,9 @@ class Recorder:
             self.problem = f"cannot write the event store {str(self.db)!r}: {exc}"
             return
         self._sink = _StoreSink(store, self.run_id)
-        # Background: the store never slows a test; manager.close() drains it.
-        self.manager.register_observer("*", self._sink, background=True, priority=100)
+        # In the publishing thread: append only buffers (the store's writer thread commits),
+        # and a background observer would add a thread hand-off per event.
+        self.manager.register_observer("*", self._sink, priority=100)
         if self.nats_url is not None:
             try:
                 # Imported here: the NATS extra is optional and only this option needs it.
@@ -164,10 +168,14 @@ class Recorder:
             self.problem = problem
 
     def _emit(self, event: BaseEvent, at: float | None = None) -> None:
-        if at is not None:
+        """Publish ``event`` as having happened at ``at`` (seconds since the epoch).
+
+        An event built within ``_CLOCK_SLACK`` of ``at`` keeps its own creation time: making
+        the datetime is a good part of an event's cost, on the path every test takes.
+        """
+        if at is not None and time.time() - at > _CLOCK_SLACK:
             event.timestamp = _at(at)
-        if not self.registry.emit_with_validation(event):
-            raise RuntimeError(f"event refused: {self.registry.last_refusal}")
+        self.manager.publish(event)
 
     @property
     def recording(self) -> bool:
@@ -281,7 +289,7 @@ class Recorder:
         name = nodeid if seen == 1 else f"{nodeid}#{seen}"
         test = self._open[nodeid] = TestRecord(test_id_for(self.run_id, name), nodeid)
         path, lineno, domain = report.location
-        config: dict[str, Any] = {"nodeid": nodeid, "path": path, "line": lineno, "domain": domain}
+        config: dict[str, Any] = {"path": path, "line": lineno, "domain": domain}
         worker = getattr(report, "worker_id", None)
         if worker is not None:
             config["worker"] = worker
@@ -300,13 +308,13 @@ class Recorder:
     def _finish(self, test: TestRecord, stop: float) -> None:
         del self._open[test.nodeid]
         name = test.test_id.removeprefix(f"{self.run_id}/")
-        for when, phase in test.phases.items():
-            self._emit(
-                TimingMetricEvent(f"test.{when}", phase.duration, when, name, "pytest"), stop
-            )
         outcome, summary = test.outcome, test.summary()
-        self.counts[outcome] += 1
         total = sum(p.duration for p in test.phases.values())
+        # One metric per test, its phases in the metadata: a third of the events of one per
+        # phase, on the path every test takes (see bench/pytest_plugin.py).
+        metric = TimingMetricEvent("test", total, "total", name, "pytest", summary["durations"])
+        self._emit(metric, stop)
+        self.counts[outcome] += 1
         if outcome in FAILED_OUTCOMES:
             deciding = test.deciding_phase()
             when, phase = deciding if deciding is not None else ("call", PhaseResult("", 0.0))
@@ -318,8 +326,6 @@ class Recorder:
             )
         else:
             self._emit(TestCompletedEvent(test.test_id, name, total, summary), stop)
-        # Long sessions keep no per-test state.
-        self.registry.cleanup_test(test.test_id, name)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -336,7 +342,7 @@ class Recorder:
                 message = str(report.longrepr[2]).removeprefix("Skipped: ")
             test.phases["setup"] = PhaseResult(status, 0.0, message, "CollectError")
             name = report.nodeid or "<collection>"
-            self._emit(TestCreatedEvent(test.test_id, name, None, {"nodeid": report.nodeid}), now)
+            self._emit(TestCreatedEvent(test.test_id, name, None, {"path": report.fspath}), now)
             self._open[test.nodeid] = test
             self._emit(TestSetupStartedEvent(test.test_id), now)
             if report.failed:
