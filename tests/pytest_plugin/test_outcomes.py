@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -286,3 +288,29 @@ class TestPassingSession:
         run = read_run(db)
         assert run.outcomes() == {"test_broken.py": "error"}
         assert as_junit_counts(run.counts()) == junit_counts(junit)
+
+
+class TestStoredRunInTheCli:
+    def test_show_and_timeline_present_the_run(
+        self, suite_run: tuple[pytest.RunResult, Path], db: Path
+    ) -> None:
+        """``panther-events show`` counts each outcome; ``timeline`` draws every test."""
+        from typer.testing import CliRunner
+
+        from panther_events.cli import app
+
+        runner = CliRunner()
+        shown = runner.invoke(app, ["--db", str(db), "show", "latest", "--json"])
+        assert shown.exit_code == 0, shown.output
+        report = json.loads(shown.stdout)
+        counts = {o: report["summary"][o] for o in set(EXPECTED.values())}
+        assert counts == dict(Counter(EXPECTED.values()))
+        by_name = {t["name"]: t for t in report["tests"]}
+        assert by_name[_name("test_skipped")]["reason"] == "not today"
+        assert report["run"]["status"] == "failed"
+
+        drawn = runner.invoke(app, ["--db", str(db), "timeline", "latest", "--width", "20"])
+        assert drawn.exit_code == 0, drawn.output
+        lines = drawn.stdout.splitlines()
+        for test in EXPECTED:  # long labels keep their end
+            assert any(f"::{test} " in line for line in lines), (test, drawn.stdout)

@@ -29,7 +29,15 @@ from ._app import AppState, DbOption, JsonOption, app, get_state
 
 __all__: list[str] = []
 
-_OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "magenta", "incomplete": "yellow"}
+_OUTCOME_STYLE = {
+    "passed": "green",
+    "failed": "red",
+    "error": "magenta",
+    "skipped": "yellow",
+    "xfailed": "yellow",
+    "xpassed": "yellow",
+    "incomplete": "yellow",
+}
 _STATUS_STYLE = {
     "completed": "green",
     "failed": "red",
@@ -199,7 +207,7 @@ def show_command(
     )
     counts = ", ".join(
         f"[{_OUTCOME_STYLE[o]}]{summary[o]} {o}[/]"
-        for o in ("passed", "failed", "error", "incomplete")
+        for o in _OUTCOME_STYLE
         if summary[o]
     )
     console.print(f"tests: {summary['total']}" + (f" ({counts})" if counts else ""))
