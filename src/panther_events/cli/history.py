@@ -206,9 +206,7 @@ def show_command(
         f" · duration {_fmt_duration(info.duration_seconds)} · {info.event_count} events"
     )
     counts = ", ".join(
-        f"[{_OUTCOME_STYLE[o]}]{summary[o]} {o}[/]"
-        for o in _OUTCOME_STYLE
-        if summary[o]
+        f"[{_OUTCOME_STYLE[o]}]{summary[o]} {o}[/]" for o in _OUTCOME_STYLE if summary[o]
     )
     console.print(f"tests: {summary['total']}" + (f" ({counts})" if counts else ""))
     if summary["reason"]:
