@@ -128,7 +128,10 @@ class Recorder:
         self.db = db
         self.nats_url = nats_url
         self.run_id = new_run_id(f"pytest-{config.rootpath.name}")
-        self.manager = EventManager()
+        # No dedup window and no history: every event here is new by construction (test ids
+        # are unique in the run, and the store ignores an id the run already holds), and
+        # nothing reads the history; both would cost on every event.
+        self.manager = EventManager(dedup=False, history_limit=0)
         #: Why recording stopped (None while it works); said once, in the summary line.
         self.problem: str | None = None
         self.counts = dict.fromkeys(OUTCOMES, 0)
