@@ -68,6 +68,9 @@ __all__ = ["Recorder", "new_run_id"]
 
 _MAX_TEXT: Final = 2000
 _CLOCK_SLACK: Final = 0.001
+# How long the end of the session waits for NATS to acknowledge what is left (the rest is
+# spooled by the publisher): a test session must not hang on an unreachable server.
+_NATS_CLOSE_TIMEOUT: Final = 5.0
 _INTERRUPTED: Final = int(pytest.ExitCode.INTERRUPTED)
 
 
@@ -141,6 +144,8 @@ class Recorder:
         self._began = time.time()
         self._announced = False
         self._sink: _StoreSink | None = None
+        self._publisher: Any = None  # a NatsPublisher, when --panther-events-nats is given
+        self._unsent: str | None = None
         self._closed = False
         self._attach_outputs()
 
@@ -162,9 +167,13 @@ class Recorder:
                 # Imported here: the NATS extra is optional and only this option needs it.
                 from ..transport.nats import NatsPublisher  # noqa: PLC0415
 
-                self.manager.register_observer("*", NatsPublisher(self.nats_url, self.run_id))
+                self._publisher = NatsPublisher(
+                    self.nats_url, self.run_id, close_timeout=_NATS_CLOSE_TIMEOUT
+                )
             except Exception as exc:
                 self.problem = f"cannot publish to NATS at {self.nats_url!r}: {exc}"
+            else:
+                self.manager.register_observer("*", self._publisher)
 
     def _stop(self, problem: str) -> None:
         if self.problem is None:
@@ -439,13 +448,21 @@ class Recorder:
             self.manager.close()
         if self._sink is not None and self._sink.error is not None:
             self._stop(f"cannot write the event store {str(self.db)!r}: {self._sink.error}")
+        if self._publisher is not None:
+            stats = self._publisher.stats()
+            unsent = int(stats["accepted"]) - int(stats["sent"])
+            if unsent:
+                why = f" ({stats['error']})" if stats["error"] else ""
+                self._unsent = f"{unsent} of {stats['accepted']} events not sent{why}"
 
     def summary_line(self) -> str:
         """The one line the plugin adds to pytest's output."""
         if self.problem is not None:
             return f"panther-events: this run was not fully recorded: {self.problem}"
         line = f"panther-events: run {self.run_id} stored in {self.db}"
-        if self.nats_url is not None:
+        if self._unsent is not None:
+            line += f"; NATS {self.nats_url}: {self._unsent}"
+        elif self.nats_url is not None:
             line += f" and sent to {self.nats_url}"
         return line
 
