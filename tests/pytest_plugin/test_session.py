@@ -205,3 +205,25 @@ class TestXdist:
         assert [e.type for e in run.events if e.entity_id == run.run_id][-1] == (
             "experiment.failed"
         )
+
+
+class TestDocs:
+    def test_the_fixture_example_in_the_docs_records_its_service(
+        self, pytester: pytest.Pytester, db: Path
+    ) -> None:
+        """docs/pytest.md's fixture example, run as a suite, stores the service's lifecycle."""
+        docs = Path(__file__).resolve().parents[2] / "docs" / "pytest.md"
+        (example,) = re.findall(r"```python\n(.*?)```", docs.read_text(encoding="utf-8"), re.S)
+        pytester.makepyfile(test_example=example)
+        result = pytester.runpytest_subprocess("--panther-events", f"--panther-events-db={db}")
+        result.assert_outcomes(passed=1)
+        run = read_run(db)
+        service = [e.type for e in run.events if e.entity_id.endswith("/service/echo")]
+        assert service == [
+            "service.created",
+            "service.started",
+            "service.ready",
+            "service.stopping",
+            "service.stopped",
+            "service.destroyed",
+        ]
