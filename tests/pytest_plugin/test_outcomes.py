@@ -290,6 +290,43 @@ class TestPassingSession:
         assert as_junit_counts(run.counts()) == junit_counts(junit)
 
 
+class TestSessionEdges:
+    def test_a_module_skipped_whole_is_a_skipped_test(
+        self, pytester: pytest.Pytester, db: Path
+    ) -> None:
+        """``pytest.skip(allow_module_level=True)`` records the module as skipped, with why."""
+        pytester.makepyfile(
+            test_gone="import pytest\npytest.skip('not here', allow_module_level=True)\n",
+            test_here="def test_a(): pass\n",
+        )
+        junit = pytester.path / "junit.xml"
+        pytester.runpytest("--panther-events", f"--panther-events-db={db}", f"--junitxml={junit}")
+        run = read_run(db)
+        assert run.outcomes() == {"test_gone.py": "skipped", "test_here.py::test_a": "passed"}
+        assert run.verdicts()["test_gone.py"].data["summary"]["reason"] == "not here"
+        assert as_junit_counts(run.counts()) == junit_counts(junit)
+
+    def test_an_interrupted_session_finishes_early(
+        self, pytester: pytest.Pytester, db: Path
+    ) -> None:
+        """Ctrl-C in a test: the test fails as interrupted, the experiment finishes early."""
+        pytester.makepyfile(
+            "def test_a(): pass\ndef test_b(): raise KeyboardInterrupt\ndef test_c(): pass\n"
+        )
+        # In a child process: in process, pytester passes the interrupt on to this session.
+        result = pytester.runpytest_subprocess("--panther-events", f"--panther-events-db={db}")
+        assert result.ret == pytest.ExitCode.INTERRUPTED
+        run = read_run(db)
+        assert run.outcomes() == {
+            "test_an_interrupted_session_finishes_early.py::test_a": "passed",
+            "test_an_interrupted_session_finishes_early.py::test_b": "error",
+        }
+        kinds = [e.type for e in run.events if e.entity_id == run.run_id]
+        assert kinds[-2:] == ["experiment.finished_early", "experiment.failed"]
+        registry = EmitterRegistry(EventManager())
+        assert all(registry.emit_with_validation(e.to_event()) for e in run.events)
+
+
 class TestStoredRunInTheCli:
     def test_show_and_timeline_present_the_run(
         self, suite_run: tuple[pytest.RunResult, Path], db: Path

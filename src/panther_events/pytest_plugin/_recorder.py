@@ -346,14 +346,14 @@ class Recorder:
             return
         try:
             now = time.time()
-            test = TestRecord(test_id_for(self.run_id, report.nodeid or "<collection>"), "")
-            test.nodeid = report.nodeid
+            name = report.nodeid or "<collection>"
+            test = TestRecord(test_id_for(self.run_id, name), report.nodeid)
             message = _clip(report.longreprtext.strip())
             status = "failed" if report.failed else "skipped"
             if report.skipped and isinstance(report.longrepr, tuple):
                 message = str(report.longrepr[2]).removeprefix("Skipped: ")
-            test.phases["setup"] = PhaseResult(status, 0.0, message, "CollectError")
-            name = report.nodeid or "<collection>"
+            error_type = "CollectError" if report.failed else None
+            test.phases["setup"] = PhaseResult(status, 0.0, message, error_type)
             self._emit(TestCreatedEvent(test.test_id, name, None, {"path": report.fspath}), now)
             self._open[test.nodeid] = test
             self._emit(TestSetupStartedEvent(test.test_id), now)
