@@ -65,8 +65,10 @@ class TestInert:
     def test_without_the_option_nothing_is_recorded(
         self, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """Without --panther-events no store is written and pytest's output has no plugin line."""
-        monkeypatch.delenv("PANTHER_EVENTS_DB", raising=False)
+        """Without --panther-events no store is written and pytest's output has no plugin line,
+        even with a store named by the environment and the ini file."""
+        monkeypatch.setenv("PANTHER_EVENTS_DB", str(pytester.path / "env.db"))
+        pytester.makeini("[pytest]\npanther_events_db = ini.db\n")
         pytester.makepyfile(MIXED)
         result = pytester.runpytest()
         result.assert_outcomes(passed=1, failed=1, skipped=1)
@@ -82,6 +84,16 @@ class TestInert:
         pytester.makeini("[pytest]\npanther_events = true\n")
         pytester.makepyfile(MIXED)
         pytester.runpytest().assert_outcomes(passed=1, failed=1, skipped=1)
+        assert read_run(db).counts() == {"passed": 1, "failed": 1, "skipped": 1}
+
+    def test_naming_a_store_on_the_command_line_enables_it(
+        self, pytester: pytest.Pytester, db: Path
+    ) -> None:
+        """``--panther-events-db PATH`` alone records (it asks for a store by name)."""
+        pytester.makepyfile(MIXED)
+        pytester.runpytest(f"--panther-events-db={db}").assert_outcomes(
+            passed=1, failed=1, skipped=1
+        )
         assert read_run(db).counts() == {"passed": 1, "failed": 1, "skipped": 1}
 
     def test_the_ini_store_path_is_relative_to_the_ini_file(

@@ -2,8 +2,8 @@
 
 Registered through the ``pytest11`` entry point, so pytest loads it in every environment where
 panther-events is installed; it stays inert (no hook of its own runs on a report) unless
-enabled with ``--panther-events`` or the ini option ``panther_events = true``. See
-docs/pytest.md.
+enabled with ``--panther-events`` (or ``--panther-events-db`` / ``--panther-events-nats``) or
+the ini option ``panther_events = true``. See docs/pytest.md.
 
 Where the events go: ``--panther-events-db PATH``, else the ini option ``panther_events_db``
 (relative to the ini file), else ``PANTHER_EVENTS_DB``, else ``./panther-events.db`` (the CLI's
@@ -59,7 +59,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _enabled(config: pytest.Config) -> bool:
-    return bool(config.getoption("panther_events") or config.getini("panther_events"))
+    # Naming a store or a server on the command line asks for recording as plainly as the flag;
+    # the ini options and PANTHER_EVENTS_DB only say where, once recording is on.
+    return any(
+        (
+            config.getoption("panther_events"),
+            config.getoption("panther_events_db"),
+            config.getoption("panther_events_nats"),
+            config.getini("panther_events"),
+        )
+    )
 
 
 def _db_path(config: pytest.Config) -> Path:

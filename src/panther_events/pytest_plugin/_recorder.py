@@ -145,7 +145,8 @@ class Recorder:
         self._announced = False
         self._sink: _StoreSink | None = None
         self._publisher: Any = None  # a NatsPublisher, when --panther-events-nats is given
-        self._unsent: str | None = None
+        #: What went wrong with NATS, for the summary line (None: all sent, or no NATS).
+        self._nats_note: str | None = None
         self._closed = False
         self._attach_outputs()
 
@@ -170,8 +171,8 @@ class Recorder:
                 self._publisher = NatsPublisher(
                     self.nats_url, self.run_id, close_timeout=_NATS_CLOSE_TIMEOUT
                 )
-            except Exception as exc:
-                self.problem = f"cannot publish to NATS at {self.nats_url!r}: {exc}"
+            except Exception as exc:  # the store still records: only NATS is out
+                self._nats_note = f"cannot publish: {exc}"
             else:
                 self.manager.register_observer("*", self._publisher)
 
@@ -453,15 +454,15 @@ class Recorder:
             unsent = int(stats["accepted"]) - int(stats["sent"])
             if unsent:
                 why = f" ({stats['error']})" if stats["error"] else ""
-                self._unsent = f"{unsent} of {stats['accepted']} events not sent{why}"
+                self._nats_note = f"{unsent} of {stats['accepted']} events not sent{why}"
 
     def summary_line(self) -> str:
         """The one line the plugin adds to pytest's output."""
         if self.problem is not None:
             return f"panther-events: this run was not fully recorded: {self.problem}"
         line = f"panther-events: run {self.run_id} stored in {self.db}"
-        if self._unsent is not None:
-            line += f"; NATS {self.nats_url}: {self._unsent}"
+        if self._nats_note is not None:
+            line += f"; NATS {self.nats_url}: {self._nats_note}"
         elif self.nats_url is not None:
             line += f" and sent to {self.nats_url}"
         return line
