@@ -12,6 +12,9 @@ import pytest
 
 from panther_events.store.sqlite import SQLiteEventStore
 
+# A real ``nats-server -js`` on a free port, for test_nats.py (the runner's tests define it).
+from ..runner.test_cli_nats import nats_url  # noqa: F401
+
 
 @dataclass
 class StoredRun:

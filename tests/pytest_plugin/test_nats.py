@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,19 +9,9 @@ import pytest
 from panther_events.store.sqlite import SQLiteEventStore
 from panther_events.transport.nats import NatsSubscriber
 
-from ..transport._server import NatsServer
 from .conftest import read_run
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def nats_url(tmp_path: Path) -> Iterator[str]:
-    """A real ``nats-server -js`` on a free port."""
-    server = NatsServer(tmp_path / "jetstream")
-    server.start()
-    yield server.url
-    server.stop()
 
 
 def test_every_stored_event_also_reaches_nats(
