@@ -468,4 +468,6 @@ class Recorder:
         return line
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        terminalreporter.write_line(self.summary_line())
+        # Paths and error messages are not ours: no control character reaches the terminal.
+        line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in self.summary_line())
+        terminalreporter.write_line(line)
