@@ -142,6 +142,26 @@ class TestNeverChangesPytest:
         assert lines[0].startswith("panther-events: this run was not fully recorded: ")
         assert repr(str(blocked)) in lines[0]
 
+    def test_a_failure_inside_the_plugin_changes_nothing_but_the_line(
+        self, pytester: pytest.Pytester, db: Path
+    ) -> None:
+        """A report the recorder cannot read stops the recording, said once; pytest goes on."""
+        pytester.makeconftest(
+            "import pytest\n"
+            "@pytest.hookimpl(wrapper=True, tryfirst=True)\n"
+            "def pytest_runtest_makereport(item, call):\n"
+            "    report = yield\n"
+            "    report.panther_events = 42  # not what the plugin puts there\n"
+            "    return report\n"
+        )
+        pytester.makepyfile(MIXED)
+        result = pytester.runpytest("--panther-events", f"--panther-events-db={db}")
+        assert result.ret == pytest.ExitCode.TESTS_FAILED
+        result.assert_outcomes(passed=1, failed=1, skipped=1)
+        (line,) = [line for line in result.outlines if line.startswith("panther-events")]
+        assert line.startswith("panther-events: this run was not fully recorded: recording failed")
+        assert "AttributeError" in line
+
 
 def _junit_shape(path: Path) -> list[tuple[str, dict[str, str], str]]:
     """Every element of a JUnit XML file, without the attributes that measure time."""
