@@ -21,7 +21,7 @@ from ..emitters.registry import EmitterRegistry
 from ..manager import EventManager
 from ..serialization import event_to_dict
 
-__all__ = ["REPORT_ATTRIBUTE", "BoundEmitterRegistry", "Capture", "test_id_for"]
+__all__ = ["REPORT_ATTRIBUTE", "BoundEmitterRegistry", "Capture", "clip", "test_id_for"]
 
 #: The report attribute that carries this plugin's data from the test's process to the recorder.
 REPORT_ATTRIBUTE: Final = "panther_events"
@@ -39,6 +39,11 @@ _MACHINERY = (
 )
 
 
+def clip(text: str) -> str:
+    """``text``, cut to ``_MAX_MESSAGE`` characters (an ellipsis marks the cut)."""
+    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE] + "…"
+
+
 def test_id_for(run_id: str, nodeid: str) -> str:
     """The entity id of the test with pytest node id ``nodeid`` in run ``run_id``."""
     return f"{run_id}/{nodeid}"
@@ -50,8 +55,9 @@ test_id_for.__test__ = False  # type: ignore[attr-defined]  # a helper, not a py
 class BoundEmitterRegistry(EmitterRegistry):
     """An ``EmitterRegistry`` bound to one pytest test (what the ``panther_events`` fixture is).
 
-    Every emitter validates and emits as on any registry; the events are recorded in the
-    session's run, in the phase (setup, call or teardown) in which they were emitted. Entity
+    ``emit_with_validation`` checks each event against its state machine as on any registry;
+    the events emitted through it, checked or not, are recorded in the session's run, in the
+    phase (setup, call or teardown) in which they were emitted. Entity
     ids are the caller's: derive them from :meth:`service_id` so that two tests, or two
     pytest-xdist workers, never share a service's state machine or a content id.
 
@@ -123,7 +129,7 @@ def describe_exception(excinfo: pytest.ExceptionInfo[BaseException]) -> dict[str
     exc = excinfo.value
     if isinstance(exc, pytest.skip.Exception):
         return {"message": exc.msg, "error_type": "Skipped"}
-    message = excinfo.exconly()
+    message = clip(excinfo.exconly())
     frames = [
         frame
         for frame in traceback.extract_tb(exc.__traceback__)
@@ -134,9 +140,5 @@ def describe_exception(excinfo: pytest.ExceptionInfo[BaseException]) -> dict[str
         lines.append(f"{frame.filename}:{frame.lineno} in {frame.name}")
         if frame.line:
             lines.append(f"    {frame.line}")
-    lines.append(message if len(message) <= _MAX_MESSAGE else message[:_MAX_MESSAGE] + "…")
-    return {
-        "message": message if len(message) <= _MAX_MESSAGE else message[:_MAX_MESSAGE] + "…",
-        "error_type": excinfo.typename,
-        "traceback": "\n".join(lines),
-    }
+    lines.append(message)
+    return {"message": message, "error_type": excinfo.typename, "traceback": "\n".join(lines)}

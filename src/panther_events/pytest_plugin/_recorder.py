@@ -61,12 +61,11 @@ from ..events.test import (
 from ..manager import EventManager
 from ..serialization import event_from_dict
 from ..store.sqlite import SQLiteEventStore
-from ._capture import REPORT_ATTRIBUTE, test_id_for
+from ._capture import REPORT_ATTRIBUTE, clip, test_id_for
 from ._outcome import FAILED_OUTCOMES, OUTCOMES, PhaseResult, TestRecord
 
 __all__ = ["Recorder", "new_run_id"]
 
-_MAX_TEXT: Final = 2000
 _CLOCK_SLACK: Final = 0.001
 # How long the end of the session waits for NATS to acknowledge what is left (the rest is
 # spooled by the publisher): a test session must not hang on an unreachable server.
@@ -85,10 +84,6 @@ def new_run_id(name: str) -> str:
 
 def _at(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…"
 
 
 class _StoreSink:
@@ -266,7 +261,7 @@ class Recorder:
             getattr(report, "wasxfail", None),
         )
         if report.failed and phase.message is None:  # e.g. a strict xpass: no exception
-            phase.message = _clip(report.longreprtext.strip()) or "failed"
+            phase.message = clip(report.longreprtext.strip()) or "failed"
         if when == "setup" or nodeid not in self._open:
             test = self._begin(nodeid, report)
         else:
@@ -349,7 +344,7 @@ class Recorder:
             now = time.time()
             name = report.nodeid or "<collection>"
             test = TestRecord(test_id_for(self.run_id, name), report.nodeid)
-            message = _clip(report.longreprtext.strip())
+            message = clip(report.longreprtext.strip())
             status = "failed" if report.failed else "skipped"
             if report.skipped and isinstance(report.longrepr, tuple):
                 message = str(report.longrepr[2]).removeprefix("Skipped: ")
@@ -374,7 +369,7 @@ class Recorder:
             self._warnings += 1
             data = {
                 "category": warning_message.category.__name__,
-                "message": _clip(str(warning_message.message)),
+                "message": clip(str(warning_message.message)),
                 "filename": str(warning_message.filename),
                 "lineno": warning_message.lineno,
                 "when": when,
