@@ -161,6 +161,9 @@ class TestNeverChangesPytest:
         (line,) = [line for line in result.outlines if line.startswith("panther-events")]
         assert line.startswith("panther-events: this run was not fully recorded: recording failed")
         assert "AttributeError" in line
+        run = read_run(db)
+        (failed,) = run.of_type("experiment.failed")
+        assert failed.data["error_type"] == "RecordingError"
 
 
 def _junit_shape(path: Path) -> list[tuple[str, dict[str, str], str]]:

@@ -396,6 +396,11 @@ class Recorder:
         try:
             if self.recording:
                 self._verdict(int(exitstatus))
+            elif self._sink is not None and self._sink.error is None:
+                # The recording broke, the store did not: the run says so rather than look
+                # as if it were still running.
+                reason = f"recording stopped: {self.problem}"
+                self._emit(ExperimentFailedEvent(self.run_id, reason, "RecordingError"))
         except Exception as exc:
             self._stop(f"recording failed: {type(exc).__name__}: {exc}")
         finally:
