@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck unit bench bench-smoke clean
+.PHONY: setup demo test lint typecheck unit bench bench-smoke bench-pytest clean
 
 EXTRAS := cli,nats,web,dev,bench
 # uv installs in seconds what pip takes a minute for. Used from PATH, else bootstrapped from PyPI
@@ -69,6 +69,10 @@ bench: $(STAMP)
 bench-smoke: $(STAMP)
 	$(BIN)/python bench/run.py --smoke
 	$(BIN)/python bench/startup.py --smoke
+
+# What `pytest --panther-events` costs a suite of 2,000 trivial tests (docs/performance.md).
+bench-pytest: $(STAMP)
+	$(BIN)/python bench/pytest_plugin.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

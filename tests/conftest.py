@@ -8,6 +8,10 @@ import pytest
 
 from panther_events import EventManager
 
+# The pytest plugin's tests (tests/pytest_plugin) run inner sessions; only a top-level
+# conftest may load a plugin.
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_default_manager() -> Iterator[None]:

@@ -36,7 +36,15 @@ from ._terminal import visible
 
 __all__: list[str] = []
 
-_OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "magenta", "incomplete": "yellow"}
+_OUTCOME_STYLE = {
+    "passed": "green",
+    "failed": "red",
+    "error": "magenta",
+    "skipped": "yellow",
+    "xfailed": "yellow",
+    "xpassed": "yellow",
+    "incomplete": "yellow",
+}
 _STATUS_STYLE = {
     "completed": "green",
     "failed": "red",
@@ -201,9 +209,7 @@ def show_command(
         f" · duration {_fmt_duration(info.duration_seconds)} · {info.event_count} events"
     )
     counts = ", ".join(
-        f"[{_OUTCOME_STYLE[o]}]{summary[o]} {o}[/]"
-        for o in ("passed", "failed", "error", "incomplete")
-        if summary[o]
+        f"[{_OUTCOME_STYLE[o]}]{summary[o]} {o}[/]" for o in _OUTCOME_STYLE if summary[o]
     )
     console.print(f"tests: {summary['total']}" + (f" ({counts})" if counts else ""))
     if summary["reason"]:

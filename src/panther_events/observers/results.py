@@ -16,7 +16,10 @@ from ._util import EventView, view
 __all__ = ["ExperimentResult", "ResultCollector", "StepResult", "TestResult"]
 
 #: Outcomes of a test: finished ones, and ``incomplete`` for a test with no terminal event.
-OUTCOMES = ("passed", "failed", "error", "incomplete")
+OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "incomplete")
+# What a ``test.completed`` may name as ``summary.outcome`` (the pytest plugin does); any other
+# value, or none, is ``passed``.
+_COMPLETED_OUTCOMES = frozenset({"passed", "skipped", "xfailed", "xpassed"})
 
 # A test that failed in one of these phases never got to run its checks, or was stopped by
 # something other than the system under test: JUnit calls that an "error". A failure anywhere
@@ -83,8 +86,10 @@ class TestResult:
         name: its name (the id when no event named it).
         outcome: one of ``passed``, ``failed`` (it ran and failed), ``error`` (it could not
             run or was stopped: its setup, environment, deployment or teardown failed, or it
-            was interrupted) or ``incomplete`` (no ``test.completed``/``test.failed`` seen).
-        reason: why it failed or errored.
+            was interrupted), ``skipped``, ``xfailed`` or ``xpassed`` (a ``test.completed``
+            whose ``summary.outcome`` says so, as the pytest plugin's do) or ``incomplete``
+            (no ``test.completed``/``test.failed`` seen).
+        reason: why it failed or errored, or was skipped.
         error_type: the error's type, when reported.
         phase: the phase that failed, when reported.
         duration_seconds: as reported by its verdict event, else from its first phase to its
@@ -231,7 +236,11 @@ class ResultCollector(Observer):
             test.error_type = test.error_type or ev.get("error_type")
             test.phase = test.phase or ev.get("phase") or _TEST_PHASE_FAILURES[kind]
         elif kind == "test.completed":
-            test.outcome = "passed"
+            summary = ev.get("summary")
+            said = summary.get("outcome") if isinstance(summary, dict) else None
+            test.outcome = said if said in _COMPLETED_OUTCOMES else "passed"
+            if test.outcome != "passed" and isinstance(summary, dict):
+                test.reason = summary.get("reason") or summary.get("xfail_reason")
             self._finish_test(test, ev)
         elif kind == "test.failed":
             test.reason = ev.get("error_message") or test.reason or ev.get("result")
@@ -354,9 +363,9 @@ class ResultCollector(Observer):
 
     @property
     def success(self) -> bool:
-        """True when at least one test ran and every test passed."""
+        """True when at least one test ran and none failed, errored or is incomplete."""
         tests = self.tests()
-        return bool(tests) and all(t.outcome == "passed" for t in tests)
+        return bool(tests) and all(t.outcome in _COMPLETED_OUTCOMES for t in tests)
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return ``{"summary": ..., "tests": [...]}`` as JSON text."""
@@ -380,6 +389,7 @@ class ResultCollector(Observer):
             total_time = sum(t.duration_seconds or 0.0 for t in tests)
         failures = summary["failed"]
         errors = summary["error"] + summary["incomplete"]
+        skipped = summary["skipped"] + summary["xfailed"]
         root = ET.Element(
             "testsuites",
             name=suite_name,
@@ -395,7 +405,7 @@ class ResultCollector(Observer):
             tests=str(len(tests)),
             failures=str(failures),
             errors=str(errors),
-            skipped="0",
+            skipped=str(skipped),
             time=f"{total_time:.3f}",
         )
         if self.experiment.started_at is not None:
@@ -427,6 +437,8 @@ class ResultCollector(Observer):
                     type=test.error_type or test.phase or tag,
                 )
                 element.text = detail or test.reason or ""
+            elif test.outcome in ("skipped", "xfailed"):
+                ET.SubElement(case, "skipped", message=test.reason or "", type=test.outcome)
             elif test.outcome == "incomplete":
                 element = ET.SubElement(
                     case, "error", message="the test did not finish", type="incomplete"

@@ -1,0 +1,101 @@
+"""What ``pytest --panther-events`` costs: trivial tests timed with the plugin on and off.
+
+Usage::
+
+    python bench/pytest_plugin.py                 # 2,000 tests, 7 rounds (about a minute)
+    python bench/pytest_plugin.py --tests 200 --rounds 1   # a quick look
+
+Each round runs the same generated suite (``--tests`` trivial tests in files of 100) in three
+fresh ``python -m pytest -q`` processes, in turn so that a busy moment of the machine hits all
+three alike:
+
+* ``absent``: the plugin not loaded at all (``-p no:panther_events``);
+* ``inert``: installed but not enabled (what every pytest session in the environment pays);
+* ``on``: ``--panther-events`` recording into a fresh SQLite store.
+
+It prints, for each, the median wall time and the median CPU time (user + system, all
+threads: the store's writer included) of the processes, and the overhead of ``on`` over
+``inert`` and over ``absent``; the promise (docs/pytest.md) is at most 15% longer than
+``inert`` for 2,000 tests. Times are of the whole process: startup, collection, the run and
+the store's final flush. On a shared machine CPU time is the steadier figure: wall time also
+counts the moments the process waits for a core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+VARIANTS = {
+    "absent": ["-p", "no:panther_events"],
+    "inert": [],
+    "on": ["--panther-events"],
+}
+PER_FILE = 100
+
+
+def make_suite(root: Path, tests: int) -> None:
+    """Write ``tests`` trivial test functions into ``root``, ``PER_FILE`` to a file."""
+    for start in range(0, tests, PER_FILE):
+        count = min(PER_FILE, tests - start)
+        body = "".join(f"def test_{start + i}():\n    assert True\n\n" for i in range(count))
+        (root / f"test_trivial_{start // PER_FILE:03d}.py").write_text(body)
+    (root / "pytest.ini").write_text("[pytest]\n")
+
+
+def run_once(root: Path, variant: str, round_no: int) -> tuple[float, float]:
+    """(wall, CPU) seconds of one pytest process over the suite, with ``variant``'s options."""
+    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *VARIANTS[variant]]
+    if variant == "on":
+        args.append(f"--panther-events-db={root / f'events-{round_no}.db'}")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    done = subprocess.run(args, cwd=root, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"pytest failed under {variant!r}:\n{done.stdout}\n{done.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tests", type=int, default=2000, help="number of trivial tests")
+    parser.add_argument("--rounds", type=int, default=7, help="processes per variant")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pe-bench-pytest-") as tmp:
+        root = Path(tmp)
+        make_suite(root, options.tests)
+        wall: dict[str, list[float]] = {v: [] for v in VARIANTS}
+        cpu: dict[str, list[float]] = {v: [] for v in VARIANTS}
+        run_once(root, "inert", -1)  # warm the file cache and the bytecode
+        for round_no in range(options.rounds):
+            for variant in VARIANTS:
+                seconds, cpu_seconds = run_once(root, variant, round_no)
+                wall[variant].append(seconds)
+                cpu[variant].append(cpu_seconds)
+    print(f"pytest, {options.tests} trivial tests, median of {options.rounds} processes each")
+    print()
+    print("| variant | wall s (median) | CPU s (median) | CPU s (best) |")
+    print("|---|---|---|---|")
+    for variant in VARIANTS:
+        print(
+            f"| {variant} | {statistics.median(wall[variant]):.3f} | "
+            f"{statistics.median(cpu[variant]):.3f} | {min(cpu[variant]):.3f} |"
+        )
+    print()
+    for base in ("inert", "absent"):
+        for label, figures in (("wall", wall), ("CPU", cpu)):
+            ratio = statistics.median(figures["on"]) / statistics.median(figures[base])
+            print(f"--panther-events over {base}, {label} time: {(ratio - 1) * 100:+.1f}%")
+
+
+if __name__ == "__main__":
+    main()

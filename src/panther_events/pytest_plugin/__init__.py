@@ -1,0 +1,118 @@
+"""The pytest plugin: ``pytest --panther-events`` records the session as an experiment run.
+
+Registered through the ``pytest11`` entry point, so pytest loads it in every environment where
+panther-events is installed; it stays inert (no hook of its own runs on a report) unless
+enabled with ``--panther-events`` (or ``--panther-events-db`` / ``--panther-events-nats``) or
+the ini option ``panther_events = true``. See docs/pytest.md.
+
+Where the events go: ``--panther-events-db PATH``, else the ini option ``panther_events_db``
+(relative to the ini file), else ``PANTHER_EVENTS_DB``, else ``./panther-events.db`` (the CLI's
+default, so ``panther-events show latest`` finds the run). ``--panther-events-nats URL`` (or
+``panther_events_nats``) also publishes every event to NATS.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from ._capture import BoundEmitterRegistry, Capture
+
+if TYPE_CHECKING:
+    from ._recorder import Recorder
+
+__all__ = ["BoundEmitterRegistry", "panther_events"]
+
+_CAPTURE = "panther_events_capture"
+_RECORDER = "panther_events_recorder"
+_DEFAULT_DB = "panther-events.db"
+_DB_ENV = "PANTHER_EVENTS_DB"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("panther-events", "record the session as a panther-events run")
+    group.addoption(
+        "--panther-events",
+        action="store_true",
+        default=False,
+        help="record this session (each test's setup, call and teardown) as an experiment run",
+    )
+    group.addoption(
+        "--panther-events-db",
+        metavar="PATH",
+        default=None,
+        help=f"SQLite event store to record into (default: ${_DB_ENV} or ./{_DEFAULT_DB})",
+    )
+    group.addoption(
+        "--panther-events-nats",
+        metavar="URL",
+        default=None,
+        help="also publish every event to this NATS server (needs panther-events[nats])",
+    )
+    parser.addini("panther_events", "record every session (as --panther-events)", type="bool")
+    parser.addini("panther_events_db", "event store path, relative to the ini file")
+    parser.addini("panther_events_nats", "NATS server URL to publish every event to")
+
+
+def _enabled(config: pytest.Config) -> bool:
+    # Naming a store or a server on the command line asks for recording as plainly as the flag;
+    # the ini options and PANTHER_EVENTS_DB only say where, once recording is on.
+    return any(
+        (
+            config.getoption("panther_events"),
+            config.getoption("panther_events_db"),
+            config.getoption("panther_events_nats"),
+            config.getini("panther_events"),
+        )
+    )
+
+
+def _db_path(config: pytest.Config) -> Path:
+    given = config.getoption("panther_events_db")
+    if given:
+        return Path(given)
+    in_ini = str(config.getini("panther_events_db") or "")
+    if in_ini:
+        base = config.inipath.parent if config.inipath is not None else config.rootpath
+        return base / in_ini
+    return Path(os.environ.get(_DB_ENV) or _DEFAULT_DB)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not _enabled(config):
+        return
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:  # a pytest-xdist worker: the controller records
+        run_id = str(workerinput.get("panther_events_run_id", ""))
+        config.pluginmanager.register(Capture(run_id), _CAPTURE)
+        return
+    # Imported only when enabled: pytest loads this module in every session.
+    from ._recorder import Recorder  # noqa: PLC0415
+
+    nats = config.getoption("panther_events_nats") or str(config.getini("panther_events_nats"))
+    recorder = Recorder(config, _db_path(config), nats or None)
+    config.pluginmanager.register(recorder, _RECORDER)
+    config.pluginmanager.register(Capture(recorder.run_id), _CAPTURE)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    recorder: Recorder | None = config.pluginmanager.get_plugin(_RECORDER)
+    if recorder is not None:  # sessionfinish did not run (an early exit): close the store
+        recorder.close()
+
+
+@pytest.fixture
+def panther_events(request: pytest.FixtureRequest) -> Iterator[BoundEmitterRegistry]:
+    """An ``EmitterRegistry`` bound to the current test, for fixtures that start processes.
+
+    Events emitted through it are recorded in the session's run, in the phase in which they
+    were emitted; without ``--panther-events`` they go nowhere, and the fixture still works.
+    """
+    capture: Capture | None = request.config.pluginmanager.get_plugin(_CAPTURE)
+    registry = (capture or Capture("")).registry_for(request.node.nodeid)
+    yield registry
+    registry.event_manager.close()

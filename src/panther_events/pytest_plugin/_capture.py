@@ -1,0 +1,144 @@
+"""What the process running a test adds to its reports: failure details and fixtures' events.
+
+This side runs wherever the test runs (the only process, or a pytest-xdist worker). It never
+writes anywhere: it attaches one extra attribute, ``panther_events``, to each report (pytest
+reports carry extra attributes, and pytest-xdist sends them to the controller with the report).
+The recording side (:mod:`._recorder`) removes it again before any other plugin sees the
+report, so JUnit XML, report logs and the terminal are unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Generator
+from typing import Any, Final
+
+import pluggy
+import pytest
+
+from ..emitters.registry import EmitterRegistry
+from ..manager import EventManager
+from ..serialization import event_to_dict
+
+__all__ = ["REPORT_ATTRIBUTE", "BoundEmitterRegistry", "Capture", "clip", "test_id_for"]
+
+#: The report attribute that carries this plugin's data from the test's process to the recorder.
+REPORT_ATTRIBUTE: Final = "panther_events"
+
+# Bounds on what one failure adds to an event: enough to read, never a megabyte of repr.
+_MAX_MESSAGE = 2000
+_MAX_FRAMES = 12
+# Frames inside pytest and pluggy are the machinery calling the test, not the failure. Paths as
+# the modules were imported (unresolved), which is how their frames name them.
+_PYTEST_DIR = os.path.dirname(pytest.__file__)
+_MACHINERY = (
+    _PYTEST_DIR + os.sep,
+    os.path.join(os.path.dirname(_PYTEST_DIR), "_pytest") + os.sep,
+    os.path.dirname(pluggy.__file__) + os.sep,
+)
+
+
+def clip(text: str) -> str:
+    """``text``, cut to ``_MAX_MESSAGE`` characters (an ellipsis marks the cut)."""
+    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE] + "…"
+
+
+def test_id_for(run_id: str, nodeid: str) -> str:
+    """The entity id of the test with pytest node id ``nodeid`` in run ``run_id``."""
+    return f"{run_id}/{nodeid}"
+
+
+test_id_for.__test__ = False  # type: ignore[attr-defined]  # a helper, not a pytest test
+
+
+class BoundEmitterRegistry(EmitterRegistry):
+    """An ``EmitterRegistry`` bound to one pytest test (what the ``panther_events`` fixture is).
+
+    ``emit_with_validation`` checks each event against its state machine as on any registry;
+    the events emitted through it, checked or not, are recorded in the session's run, in the
+    phase (setup, call or teardown) in which they were emitted. Entity
+    ids are the caller's: derive them from :meth:`service_id` so that two tests, or two
+    pytest-xdist workers, never share a service's state machine or a content id.
+
+    Attributes:
+        run_id: the session's run id (the experiment id), or ``""`` when recording is off.
+        test_id: this test's entity id in the run.
+        nodeid: this test's pytest node id.
+    """
+
+    def __init__(self, manager: EventManager, run_id: str, nodeid: str) -> None:
+        super().__init__(manager)
+        self.run_id = run_id
+        self.nodeid = nodeid
+        self.test_id = test_id_for(run_id, nodeid) if run_id else nodeid
+
+    def service_id(self, name: str) -> str:
+        """A service id unique to this test: ``<test_id>/service/<name>`` (as the runner's)."""
+        return f"{self.test_id}/service/{name}"
+
+
+class Capture:
+    """The plugin object of the test-running side: fills each report's ``panther_events``.
+
+    Args:
+        run_id: the session's run id, ``""`` when nothing is recorded (the fixture still
+            works; its events go nowhere).
+    """
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        # Events the panther_events fixtures emitted since the last report, in emission order.
+        self._pending: list[dict[str, Any]] = []
+
+    def _keep(self, event: object) -> None:
+        self._pending.append(event_to_dict(event))
+
+    def registry_for(self, nodeid: str) -> BoundEmitterRegistry:
+        """A fresh registry for one test; its events join the next report of that test."""
+        manager = EventManager()
+        if self.run_id:
+            manager.register_observer("*", self._keep)
+        return BoundEmitterRegistry(manager, self.run_id, nodeid)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if not self.run_id:
+            return report
+        extra: dict[str, Any] = {}
+        if call.excinfo is not None:
+            extra.update(describe_exception(call.excinfo))
+        if self._pending:
+            extra["events"], self._pending = self._pending, []
+        if extra:
+            setattr(report, REPORT_ATTRIBUTE, extra)
+        return report
+
+
+def describe_exception(excinfo: pytest.ExceptionInfo[BaseException]) -> dict[str, Any]:
+    """``message``, ``error_type`` and a short ``traceback`` of a phase's exception.
+
+    A skip's message is its reason. The traceback lists the frames outside pytest and pluggy,
+    the innermost last (at most ``_MAX_FRAMES``), one ``path:line in function`` line and the
+    source line each, then the exception itself: the shape of ``--tb=short``, whatever ``--tb``
+    the user chose.
+    """
+    exc = excinfo.value
+    if isinstance(exc, pytest.skip.Exception):
+        return {"message": exc.msg, "error_type": "Skipped"}
+    message = clip(excinfo.exconly())
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if not frame.filename.startswith(_MACHINERY)
+    ][-_MAX_FRAMES:]
+    lines = []
+    for frame in frames:
+        lines.append(f"{frame.filename}:{frame.lineno} in {frame.name}")
+        if frame.line:
+            lines.append(f"    {frame.line}")
+    lines.append(message)
+    return {"message": message, "error_type": excinfo.typename, "traceback": "\n".join(lines)}
