@@ -19,6 +19,7 @@ import re
 import socket
 from collections.abc import Sequence
 from typing import Any, Protocol, final, runtime_checkable
+from urllib.parse import urlsplit
 
 from ..events.base import BaseEvent
 from ..serialization import event_from_dict, event_to_dict
@@ -29,7 +30,10 @@ __all__ = [
     "DEFAULT_SUBJECT_PREFIX",
     "Delivery",
     "Transport",
+    "check_server_urls",
     "host_run_id",
+    "message_id",
+    "split_message_id",
 ]
 
 #: Subjects are ``<prefix>.<run token>.<event type>``.
@@ -83,14 +87,68 @@ def check_run_id(run_id: object) -> str:
 
 
 def message_id(run_id: str, event_id: str) -> str:
-    """Return the deduplication id (``Nats-Msg-Id``) of an event in a run: ``run:event``.
+    """Return the deduplication id (``Nats-Msg-Id``) of an event in a run.
 
     Content-based event ids are equal for equal content, and two hosts can well emit the same
     content; scoping the id by run keeps JetStream's duplicate window from dropping the second
     host's event while still storing a retried publish of one run only once. It also carries
-    the exact run id to the receiver: everything before the last ``:``.
+    the exact run id to the receiver (:func:`split_message_id`): the run id with ``%`` and
+    ``:`` percent-escaped, a ``:``, then the event id as it is. The first ``:`` therefore
+    always ends the run id, whatever the event id holds (``run-1:abc``, ``a%3Ab:x:y``).
     """
+    if "%" in run_id or ":" in run_id:
+        run_id = run_id.replace("%", "%25").replace(":", "%3A")
     return f"{run_id}:{event_id}"
+
+
+def split_message_id(msg_id: str) -> tuple[str, str]:
+    """Return the ``(run id, event id)`` that :func:`message_id` encoded in ``msg_id``.
+
+    Raises:
+        ValueError: ``msg_id`` has no ``:``, so it was not made by :func:`message_id`.
+    """
+    run_token, sep, event_id = msg_id.partition(":")
+    if not sep or not run_token:
+        raise ValueError(f"Nats-Msg-Id {msg_id!r} is not '<run id>:<event id>'")
+    if "%" in run_token:
+        run_token = run_token.replace("%3A", ":").replace("%25", "%")
+    return run_token, event_id
+
+
+_URL_SCHEMES = ("nats", "tls", "ws", "wss")
+
+
+def check_server_urls(urls: str | Sequence[str]) -> list[str]:
+    """Return the NATS server URLs in ``urls`` (one, a comma-separated string, or a list).
+
+    Raises:
+        ValueError: a URL is not ``nats://HOST[:PORT]`` (or ``tls://``, ``ws://``,
+            ``wss://``); the message names it and shows the expected form.
+    """
+    found = [u.strip() for u in urls.split(",")] if isinstance(urls, str) else list(urls)
+    for url in found:
+        problem = ""
+        try:
+            parts = urlsplit(url)
+            port = parts.port  # raises ValueError for a port that is not a number
+        except ValueError as exc:
+            problem, port, parts = str(exc), None, urlsplit("")
+        if not problem:
+            if parts.scheme not in _URL_SCHEMES:
+                problem = f"scheme {parts.scheme!r} is not one of {list(_URL_SCHEMES)}"
+            elif not parts.hostname:
+                problem = "it names no host"
+            elif port == 0 or (parts.path not in ("", "/")):
+                problem = "it has a path or port 0"
+        if problem:
+            raise ValueError(
+                f"NATS server URL {url!r} is not valid ({problem}): expected "
+                "nats://[USER:PASSWORD@]HOST[:PORT] (or tls://, ws://, wss://), "
+                "e.g. nats://127.0.0.1:4222"
+            )
+    if not found:
+        raise ValueError("no NATS server URL given: expected e.g. nats://127.0.0.1:4222")
+    return found
 
 
 @final
@@ -195,6 +253,11 @@ class Transport(Protocol):
 
     def nak(self, deliveries: Sequence[Delivery]) -> None:
         """Refuse deliveries: they are handed out again, promptly."""
+        ...
+
+    def dead_letter(self, refused: Sequence[tuple[Delivery, str]]) -> None:
+        """Move deliveries that can never be handled aside, each with the reason, and
+        acknowledge them: they are logged and kept where an operator can list them."""
         ...
 
     def close(self) -> None:

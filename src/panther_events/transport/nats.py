@@ -3,9 +3,10 @@
 This is the only module that imports ``nats`` (extra ``nats``). The design:
 
 * Every event is one JetStream message on ``panther.events.<run>.<type>`` with the header
-  ``Nats-Msg-Id: <run id>:<event id>`` (see :func:`~panther_events.transport.base.message_id`)
-  (so the exact run id travels in a header too). Within the stream's duplicate window the
-  server stores a re-sent message once, so retrying is always safe.
+  ``Nats-Msg-Id: <run id>:<event id>`` (the run id escaped, see
+  :func:`~panther_events.transport.base.message_id`), so the exact run id travels too.
+  Within the stream's duplicate window the server stores a re-sent message once, so
+  retrying is always safe.
 * Publishing never waits for the network: :meth:`NatsTransport.publish` serialises the event
   and puts it in an :class:`~panther_events.transport._outbox.Outbox` (memory, then a spool
   file, then counted drops). A private thread runs an asyncio loop that sends with
@@ -16,7 +17,14 @@ This is the only module that imports ``nats`` (extra ``nats``). The design:
 * Receiving uses a durable pull consumer with explicit acknowledgement. A
   :class:`NatsSubscriber` acknowledges a batch only after its target (an ``EventManager``, an
   event store or a callback) has handled it, so a crash means redelivery, never loss.
+* A delivery that cannot be handled (not an event, or refused by the store) is logged with
+  its run and id, copied to the dead-letter stream ``<stream>_DEAD`` (on its subject with
+  ``<prefix>-dead`` for the prefix) with the reason, and acknowledged: one poison message
+  never stops a collector. :meth:`NatsTransport.dead_letters` lists them.
 * The stream is created if absent (file storage) and its settings are checked when it exists.
+* nats-py is used through its public API (:mod:`._wire`) or, when its checks and a probe pass
+  at connect time, through the faster adapter :mod:`._fastpath`; ``stats()["path"]`` says
+  which. Only connection errors are retried quietly; anything else is logged at ERROR.
 """
 
 from __future__ import annotations
@@ -28,14 +36,16 @@ import functools
 import json
 import json.scanner
 import logging
+import os
+import ssl
 import tempfile
 import threading
 import time
 import weakref
-from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Future as ThreadFuture
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar, final
 
@@ -46,9 +56,11 @@ try:
     import nats.errors
     import nats.js.errors
     from nats.aio.client import Client as NatsClient
-    from nats.aio.msg import Msg
     from nats.js import JetStreamContext
     from nats.js import api as js_api
+
+    from ._fastpath import FastPathError, FastWire, problems
+    from ._wire import CONNECTION_ERRORS, PublicWire, Puller, Raw
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise MissingExtraError("NatsTransport", "nats-py", "nats") from exc
 
@@ -56,19 +68,26 @@ from .._naming import type_of
 from .._patterns import compile_pattern
 from ..serialization import _wire_json, check_wire
 from ._consume import Target, consume, sink_for
-from ._fastsub import Raw, from_msg, route
 from ._outbox import Item, Outbox
 from .base import (
     DEFAULT_CONSUMER,
     DEFAULT_SUBJECT_PREFIX,
     Delivery,
     check_run_id,
+    check_server_urls,
     host_run_id,
     message_id,
+    split_message_id,
     subject_for,
 )
 
-__all__ = ["NatsPublisher", "NatsSubscriber", "NatsTransport", "StreamSettings"]
+__all__ = [
+    "DeadLetter",
+    "NatsPublisher",
+    "NatsSubscriber",
+    "NatsTransport",
+    "StreamSettings",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -88,17 +107,10 @@ def _close_open_transports() -> None:
 
 _DEFAULT_URL = "nats://127.0.0.1:4222"
 _MAX_BACKOFF = 2.0
+_CONNECT_TIMEOUT = 2.0
+#: Environment variable: ``0`` keeps every transport on nats-py's public API path.
+FAST_PATH_ENV = "PANTHER_EVENTS_NATS_FAST_PATH"
 _subject = functools.lru_cache(maxsize=4096)(subject_for)
-
-
-async def _write(nc: NatsClient, commands: list[bytes]) -> None:
-    """Write pre-encoded protocol commands as one block and have them flushed.
-
-    Uses the client's own write buffer (``_send_command``), so reconnection buffering and
-    flushing behave as for ``Client.publish``.
-    """
-    await nc._send_command(b"".join(commands))
-    await nc._flush_pending()
 
 
 # The C scanner json.loads ends up in, called directly: json.loads spends as long again in
@@ -130,12 +142,34 @@ def _delivery_count(reply: str) -> int:
     raise ValueError(f"not a JetStream ack subject: {reply!r}")
 
 
-async def _reply_all(nc: NatsClient, raws: Sequence[Raw], body: bytes) -> None:
-    """Send ``body`` (``+ACK``, ``-NAK``, ``+TERM``) to the reply subject of each message."""
-    size = str(len(body)).encode()
-    await _write(
-        nc, [b"PUB " + raw.reply.encode() + b" " + size + b"\r\n" + body + b"\r\n" for raw in raws]
-    )
+@final
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A message moved aside because it could not be handled.
+
+    Attributes:
+        seq: its sequence in the dead-letter stream.
+        run_id: the run it was published in ('' when its message id was unreadable).
+        event_id: its event id, or the raw message id when that could not be split.
+        reason: why it could not be handled (the exception's type and message).
+        subject: the subject it was published on.
+        time: when it was moved aside.
+        size: its payload size in bytes (the payload itself is kept in the stream).
+    """
+
+    seq: int
+    run_id: str
+    event_id: str
+    reason: str
+    subject: str
+    time: datetime
+    size: int
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    """``text`` as one header-safe line of at most ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 @final
@@ -214,7 +248,8 @@ class NatsTransport:
     forever, so a publisher may start before the server does.
 
     Args:
-        url: server URL(s), e.g. ``nats://127.0.0.1:4222``.
+        url: server URL(s), e.g. ``nats://127.0.0.1:4222``; user and password may be given in
+            the URL (``nats://user:secret@host:4222``) and ``tls://`` asks for TLS.
         consumer: durable consumer name used by ``fetch``.
         stream: the stream; created if absent, checked if present.
         max_buffer: messages kept in memory while they cannot be sent.
@@ -227,6 +262,16 @@ class NatsTransport:
         ack_wait: seconds the server waits for a consumer's ack before redelivering.
         max_ack_pending: deliveries a consumer may hold unacknowledged.
         name: connection name shown by the server.
+        tls: the TLS context for ``tls://`` servers (e.g. one trusting a private CA:
+            ``ssl.create_default_context(cafile="ca.pem")``); the system's CAs by default.
+        user_credentials: a ``.creds`` file (JWT and nkey seed) to authenticate with.
+        nkeys_seed: an nkey seed file to authenticate with (needs the ``nkeys`` package).
+        fast_path: use the checked private-API adapter (:mod:`._fastpath`) when it passes its
+            checks; ``False`` keeps to nats-py's public API. By default True unless the
+            environment variable ``PANTHER_EVENTS_NATS_FAST_PATH`` is ``0``.
+
+    Raises:
+        TransportError: a URL is not a NATS server URL (the message names it).
     """
 
     def __init__(
@@ -243,8 +288,15 @@ class NatsTransport:
         ack_wait: float = 30.0,
         max_ack_pending: int = 20_000,
         name: str | None = None,
+        tls: ssl.SSLContext | None = None,
+        user_credentials: str | Path | None = None,
+        nkeys_seed: str | Path | None = None,
+        fast_path: bool | None = None,
     ) -> None:
-        self.servers = [url] if isinstance(url, str) else list(url)
+        try:
+            self.servers = check_server_urls(url)
+        except ValueError as exc:
+            raise TransportError(str(exc)) from None
         self.consumer = consumer
         self.stream = stream if stream is not None else StreamSettings()
         self.max_in_flight = max_in_flight
@@ -252,6 +304,16 @@ class NatsTransport:
         self.ack_wait = ack_wait
         self.max_ack_pending = max_ack_pending
         self.name = name or f"panther-events-{host_run_id()}"
+        self._auth: dict[str, Any] = {}
+        if tls is not None:
+            self._auth["tls"] = tls
+        if user_credentials is not None:
+            self._auth["user_credentials"] = str(user_credentials)
+        if nkeys_seed is not None:
+            self._auth["nkeys_seed"] = str(nkeys_seed)
+        if fast_path is None:
+            fast_path = os.environ.get(FAST_PATH_ENV, "1").strip() != "0"
+        self._want_fast = fast_path
         spool = (
             Path(spool_path)
             if spool_path is not None
@@ -264,15 +326,15 @@ class NatsTransport:
         self._sent = 0
         self._retried = 0
         self._rejected = 0
+        self._refused = 0
+        self._dead_lettered = 0
+        self._logged: set[str] = set()
+        self._last_connect_error = ""
         # State below is touched only on the loop thread.
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
-        self._pull_subject = ""  # set once the consumer exists
-        self._deliveries = ""  # our inbox for pulled messages
-        self._inbox: deque[Raw] = deque()
-        self._arrived = asyncio.Event()
-        self._pull_left = 0  # messages the open pull request may still bring
-        self._pull_expires = 0.0
+        self._wire: PublicWire | None = None
+        self._puller: Puller | None = None
         self._connected = threading.Event()
         self._in_flight: dict[str, tuple[Item, float]] = {}  # ack token -> (item, deadline)
         self._ack_prefix = ""
@@ -286,6 +348,7 @@ class NatsTransport:
         self._thread = threading.Thread(target=self._run_loop, name=self.name, daemon=True)
         self._thread.start()
         self._sender = self._submit(self._send_forever())
+        self._sender.add_done_callback(self._sender_ended)
         _OPEN.add(self)
 
     # ----------------------------------------------------------------- loop plumbing
@@ -299,6 +362,28 @@ class NatsTransport:
     def _call(self, coro: Coroutine[Any, Any, _T], timeout: float | None = None) -> _T:
         """Run ``coro`` on the loop thread and return its result to this thread."""
         return self._submit(coro).result(timeout)
+
+    def _log_error_once(self, message: str, *args: object) -> None:
+        """Log at ERROR the first time this message (formatted) is seen; DEBUG after."""
+        text = message % args
+        if text in self._logged:
+            logger.debug("%s", text)
+        else:
+            self._logged.add(text)
+            logger.error("%s", text)
+
+    def _sender_ended(self, future: ThreadFuture[None]) -> None:
+        """The sender never ends before close(); if it dies, say so loudly and keep the error."""
+        if future.cancelled() or self._stopping:
+            return
+        exc = future.exception()
+        if exc is not None:
+            self._error = TransportError(
+                f"the NATS sender of {self.name} stopped after an unexpected error: {exc!r}; "
+                f"unsent events are written to {self._outbox.spool_path} at close"
+            )
+            logger.error("%s", self._error, exc_info=exc)
+            self._outbox.mark_empty_if_idle(0)
 
     # ----------------------------------------------------------------- publishing
     def publish(self, event: object, *, run_id: str) -> None:
@@ -328,7 +413,8 @@ class NatsTransport:
         """Wait until every queued event is stored by the server; see ``Transport.flush``.
 
         Raises:
-            TransportError: the stream exists with incompatible settings.
+            TransportError: the stream exists with incompatible settings, or the sender
+                stopped after an unexpected error.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
@@ -344,6 +430,22 @@ class NatsTransport:
                     raise self._error
                 return True
 
+    def wait_connected(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds until the server is reached and the stream checked.
+
+        Raises:
+            TransportError: the stream exists with incompatible settings.
+        """
+        reached = self._connected.wait(timeout)
+        if self._error is not None:
+            raise self._error
+        return reached
+
+    @property
+    def last_connect_error(self) -> str:
+        """Why the last connection attempt failed ('' if it did not)."""
+        return self._last_connect_error
+
     async def _send_forever(self) -> None:
         """The sender: connect, move queued messages into flight, re-send failures."""
         last_sweep = time.monotonic()
@@ -355,8 +457,8 @@ class NatsTransport:
             if now - last_sweep > 0.1:
                 self._sweep(now)
                 last_sweep = now
-            nc = self._nc
-            if nc is None or not nc.is_connected or self._need_check:
+            nc, wire = self._nc, self._wire
+            if nc is None or wire is None or not nc.is_connected or self._need_check:
                 await self._connect_once()
                 continue
             if self._failures:
@@ -371,24 +473,21 @@ class NatsTransport:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), 0.1)
                 continue
-            await self._send(nc, items)
+            await self._send(nc, wire, items)
 
-    async def _send(self, nc: NatsClient, items: list[Item]) -> None:
+    async def _send(self, nc: NatsClient, wire: PublicWire, items: list[Item]) -> None:
         """Publish ``items``, each with a reply subject in our acknowledgement inbox.
 
-        The batch is written as one block of ``HPUB`` commands through the client's write
-        buffer: ``Client.publish`` re-validates and re-encodes the header of every message,
-        which costs more than everything else a publisher does. nats-py's ``publish_async``
-        is not used either: a publish failing while the connection drops leaks its in-flight
-        permit there, which would in the end stall the sender.
+        nats-py's ``publish_async`` is not used: a publish failing while the connection drops
+        leaks its in-flight permit there, which would in the end stall the sender.
         """
         deadline = time.monotonic() + self.ack_timeout
-        commands = []
+        messages = []
         tokens = []
         for item in items:
             msg_id, subject, _run_id, payload = item
-            header = b"NATS/1.0\r\nNats-Msg-Id: " + msg_id.encode() + b"\r\n\r\n"
-            size = len(header) + len(payload)
+            # Header "NATS/1.0\r\nNats-Msg-Id: <id>\r\n\r\n" plus the payload.
+            size = 28 + len(msg_id) + len(payload)
             if size > nc.max_payload:
                 # The server would drop the connection over it, again at every retry.
                 self._rejected += 1
@@ -401,28 +500,27 @@ class NatsTransport:
                 continue
             self._seq += 1
             token = str(self._seq)
-            commands.append(
-                f"HPUB {subject} {self._ack_prefix}{token} {len(header)} {size}\r\n".encode()
-                + header
-                + payload
-                + b"\r\n"
-            )
+            messages.append((subject, self._ack_prefix + token, msg_id, payload))
             # In flight before the write: while it awaits, acks of earlier messages may empty
             # the in-flight table, and flush() must not see "nothing left" then.
             self._in_flight[token] = (item, deadline)
             tokens.append(token)
         try:
-            await _write(nc, commands)
-        except Exception as exc:  # connection lost: keep the batch for later
-            logger.debug("publish of %d messages failed: %r", len(items), exc)
+            await wire.publish(messages)
+        except Exception as exc:
+            if isinstance(exc, CONNECTION_ERRORS):  # connection lost: keep the batch for later
+                logger.debug("publish of %d messages failed: %r", len(items), exc)
+                self._retried += len(tokens)
+            else:  # a bug, or nats-py refusing: loud, and kept (never lost) for another try
+                logger.error(
+                    "publishing %d events failed with an unexpected error; they are kept",
+                    len(tokens),
+                    exc_info=exc,
+                )
             self._failures += 1
-            self._retried += len(items)
             self._outbox.requeue(
                 [entry[0] for entry in (self._in_flight.pop(t, None) for t in tokens) if entry]
             )
-
-    async def _on_ack_msg(self, msg: Msg) -> None:
-        self._on_ack(from_msg(msg))
 
     def _on_ack(self, msg: Raw) -> None:
         """A publish acknowledgement (or error) from JetStream: count it or re-queue."""
@@ -440,9 +538,15 @@ class NatsTransport:
             except ValueError as exc:
                 error = repr(exc)
         if error:
-            logger.debug("publish of %s refused: %s", entry[0][0], error)
+            # Not a connection error: the server refused. Kept and re-sent after a backoff
+            # (a full or re-created stream recovers), and said at ERROR.
+            self._log_error_once(
+                "NATS refused to store an event on %s: %s; it is kept and sent again",
+                entry[0][1],
+                error,
+            )
             self._failures += 1
-            self._retried += 1
+            self._refused += 1
             self._outbox.requeue([entry[0]])
         else:
             self._failures = 0
@@ -466,34 +570,16 @@ class NatsTransport:
             await asyncio.sleep(0.05)  # the client reconnects by itself
             return
         if nc is None or nc.is_closed:
-            nc = NatsClient()
-            self._connecting = nc
-            try:
-                await nc.connect(
-                    servers=self.servers,
-                    name=self.name,
-                    connect_timeout=2,
-                    reconnect_time_wait=0.25,  # type: ignore[arg-type]  # used as sleep seconds
-                    max_reconnect_attempts=-1,
-                    error_cb=self._on_error,
-                    disconnected_cb=self._on_disconnected,
-                    reconnected_cb=self._on_reconnected,
-                )
-            except Exception as exc:
-                self._failures += 1
-                delay = min(0.05 * 2 ** min(self._failures, 8), _MAX_BACKOFF)
-                logger.debug("cannot connect to %s (%r); retry in %.2fs", self.servers, exc, delay)
-                await asyncio.sleep(delay)
+            nc = await self._new_client()
+            if nc is None:
                 return
-            self._connecting = None
-            if self._stopping:
-                await nc.close()
+            wire = await self._choose_wire(nc)
+            if wire is None:
                 return
-            self._nc = nc
+            self._nc, self._wire, self._puller = nc, wire, None
             self._js = nc.jetstream()
             self._ack_prefix = nc.new_inbox() + "."
-            acks = await nc.subscribe(self._ack_prefix + "*", cb=self._on_ack_msg)
-            route(nc, acks, self._on_ack)
+            await wire.subscribe(self._ack_prefix + "*", self._on_ack)
             self._need_check = True
         try:
             await self._ensure_stream()
@@ -503,12 +589,91 @@ class NatsTransport:
             logger.error("%s", exc)
             return
         except Exception as exc:
-            logger.debug("stream check failed (%r); retrying", exc)
+            if isinstance(exc, CONNECTION_ERRORS):
+                logger.debug("stream check failed (%r); retrying", exc)
+            else:
+                self._log_error_once("checking stream %s failed: %r", self.stream.name, exc)
             await asyncio.sleep(0.2)
             return
         self._need_check = False
         self._failures = 0
+        self._last_connect_error = ""
         self._connected.set()
+
+    async def _new_client(self) -> NatsClient | None:
+        """A connected client, or None (after a backoff) when the server cannot be reached."""
+        nc = NatsClient()
+        self._connecting = nc
+        try:
+            await nc.connect(
+                servers=self.servers,
+                name=self.name,
+                connect_timeout=_CONNECT_TIMEOUT,  # type: ignore[arg-type]  # seconds
+                reconnect_time_wait=0.25,  # type: ignore[arg-type]  # used as sleep seconds
+                max_reconnect_attempts=-1,
+                allow_reconnect=True,
+                skip_subject_validation=True,  # our subjects are made of checked tokens
+                error_cb=self._on_error,
+                disconnected_cb=self._on_disconnected,
+                reconnected_cb=self._on_reconnected,
+                **self._auth,
+            )
+        except Exception as exc:
+            self._failures += 1
+            self._last_connect_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            delay = min(0.05 * 2 ** min(self._failures, 8), _MAX_BACKOFF)
+            if isinstance(exc, CONNECTION_ERRORS):
+                logger.debug("cannot connect to %s (%r); retry in %.2fs", self.servers, exc, delay)
+            else:  # refused credentials, a TLS failure...: retried, but said at ERROR
+                self._log_error_once("cannot connect to NATS %s: %r", self.servers, exc)
+            await asyncio.sleep(delay)
+            return None
+        finally:
+            self._connecting = None
+        if self._stopping:
+            await nc.close()
+            return None
+        return nc
+
+    async def _choose_wire(self, nc: NatsClient) -> PublicWire | None:
+        """The fast path if it passes its checks and its probe, else the public path.
+
+        Returns None (after closing ``nc``) when the probe failed on a working connection:
+        the fast path has already changed that client, so the caller connects afresh.
+        """
+        if not self._want_fast:
+            return PublicWire(nc)
+        found = problems(nc)
+        if found:
+            self._want_fast = False
+            logger.error(
+                "nats-py %s lacks what the fast path needs (%s); using its public API",
+                getattr(nats, "__version__", "?"),
+                "; ".join(found),
+            )
+            return PublicWire(nc)
+        fast = FastWire(nc)
+        try:
+            if await fast.probe():
+                return fast
+            failure = "a probe message sent through it never came back"
+        except FastPathError as exc:
+            failure = str(exc)
+        except CONNECTION_ERRORS as exc:
+            failure = ""
+            logger.debug("fast path probe interrupted: %r", exc)
+        if failure:
+            with contextlib.suppress(*CONNECTION_ERRORS):
+                await nc.flush(timeout=_CONNECT_TIMEOUT)  # type: ignore[arg-type]
+                # The public path works on this connection: the fast path is what is broken.
+                self._want_fast = False
+                logger.error(
+                    "the fast path does not work with nats-py %s (%s); using its public API",
+                    getattr(nats, "__version__", "?"),
+                    failure,
+                )
+        await nc.close()
+        return None
 
     async def _ensure_stream(self) -> None:
         js = self._js
@@ -524,7 +689,13 @@ class NatsTransport:
         self.stream.check(info.config)
 
     async def _on_error(self, exc: Exception) -> None:
-        logger.debug("NATS client error: %r", exc)
+        if not self._connected.is_set():
+            # nats-py keeps retrying inside connect(): this is how we learn why it fails.
+            self._last_connect_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        if isinstance(exc, CONNECTION_ERRORS):
+            logger.debug("NATS client error: %r", exc)
+        else:
+            self._log_error_once("NATS client error: %r", exc)
 
     async def _on_disconnected(self) -> None:
         self._connected.clear()
@@ -535,7 +706,8 @@ class NatsTransport:
         # connection that is being restored. The sender checks before sending again.
         logger.info("reconnected to NATS %s", self.servers)
         self._need_check = True
-        self._pull_left = 0  # an open pull request did not survive the server
+        if self._puller is not None:
+            self._puller.reset()
         self._wake.set()
 
     # ----------------------------------------------------------------- consuming
@@ -543,7 +715,9 @@ class NatsTransport:
         """Return up to ``max_events`` deliveries from the durable consumer.
 
         Returns an empty list after about ``timeout`` seconds without any, including while
-        the server is unreachable (the caller simply polls again).
+        the server is unreachable (the caller simply polls again). A message that is no
+        event of a panther-events host is dead-lettered (see :meth:`dead_letter`), not
+        handed out.
 
         Raises:
             TransportError: the transport is closed, or the stream is incompatible.
@@ -557,90 +731,41 @@ class NatsTransport:
         return self._call(self._fetch(max_events, timeout), timeout + 30)
 
     async def _fetch(self, max_events: int, timeout: float) -> list[Delivery]:
-        """Pull up to ``max_events`` messages: ask the consumer, gather what arrives.
-
-        nats-py's ``PullSubscription.fetch`` waits for each message separately, which costs
-        more than the rest of the collector; here deliveries land in a buffer from a callback
-        and a pull request is sent only when no earlier one is still open.
-        """
-        deadline = time.monotonic() + timeout
+        """Pull up to ``max_events`` messages and decode them into deliveries."""
         try:
-            if not self._pull_subject:
-                await self._subscribe()
-            if len(self._inbox) < max_events:
-                await self._request(max_events, timeout)
-            while not self._inbox:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return []
-                self._arrived.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._arrived.wait(), remaining)
-                if not self._inbox and self._pull_left == 0:
-                    await self._request(max_events, deadline - time.monotonic())
-            # The rest of a burst is usually a few milliseconds behind its first message.
-            settle = time.monotonic() + 0.005
-            while len(self._inbox) < max_events and self._pull_left > 0:
-                remaining = min(settle, deadline) - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._arrived.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._arrived.wait(), remaining)
-        except (nats.errors.Error, nats.js.errors.Error, OSError) as exc:
-            logger.debug("fetch failed (%r); will retry", exc)
-            self._pull_left = 0
+            if self._puller is None:
+                self._puller = await self._make_puller()
+            raws = await self._puller.pull(max_events, timeout)
+        except Exception as exc:
+            if isinstance(exc, CONNECTION_ERRORS):
+                logger.debug("fetch failed (%r); will retry", exc)
+            else:  # e.g. the consumer was deleted: said, and made again at the next fetch
+                self._log_error_once("fetching from consumer %s failed: %r", self.consumer, exc)
+                self._puller = None
             await asyncio.sleep(min(timeout, 0.2))
             return []
         out: list[Delivery] = []
-        while self._inbox and len(out) < max_events:
-            msg = self._inbox.popleft()
+        poison: list[tuple[Raw, str]] = []
+        for msg in raws:
             try:
-                wire = _loads(msg.data)
-                check_wire(wire)  # a malformed message is refused here, not by the target
                 if msg.msg_id is None:
                     raise ValueError("no Nats-Msg-Id header: not sent by a panther-events host")
-                run_id = msg.msg_id.rpartition(":")[0]
+                run_id, _ = split_message_id(msg.msg_id)
+                wire = _loads(msg.data)
+                check_wire(wire)  # a malformed message is refused here, not by the target
                 out.append(Delivery(run_id, None, _delivery_count(msg.reply), msg, wire=wire))
-            except Exception:
-                # A message that is not an event would be redelivered forever: drop it loudly.
-                logger.exception("dropping undecodable message on %r", msg.subject)
-                nc = self._nc
-                if nc is not None and msg.reply:
-                    with contextlib.suppress(Exception):
-                        await _reply_all(nc, [msg], b"+TERM")
-        # Prefetch: the next batch travels while the caller handles this one.
-        with contextlib.suppress(Exception):
-            await self._request(max_events, max(timeout, 5.0))
+            except Exception as exc:  # any failure to decode makes it poison
+                poison.append((msg, f"{type(exc).__name__}: {exc}"))
+        if poison:
+            try:
+                await self._dead_letter(poison)
+            except TransportError as exc:  # not acknowledged: they come back after ack_wait
+                self._log_error_once("%s", exc)
         return out
 
-    async def _request(self, batch: int, timeout: float) -> None:
-        """Open a pull request for ``batch`` messages unless one is still open."""
-        nc = self._nc
-        if nc is None or (self._pull_left > 0 and time.monotonic() < self._pull_expires):
-            return
-        expires = max(timeout, 0.05)
-        self._pull_left = batch
-        self._pull_expires = time.monotonic() + expires
-        request = {"batch": batch, "expires": int(expires * 1e9)}
-        await nc.publish(self._pull_subject, json.dumps(request).encode(), reply=self._deliveries)
-
-    async def _on_delivery_msg(self, msg: Msg) -> None:
-        self._on_delivery(from_msg(msg))
-
-    def _on_delivery(self, msg: Raw) -> None:
-        """A message for our pull requests, or a status that ends one."""
-        status = msg.status
-        if status is None:
-            self._inbox.append(msg)
-            self._pull_left -= 1
-        elif status != "100":  # 404 no messages, 408 expired, 409 consumer changed: closed
-            self._pull_left = 0
-        self._arrived.set()
-
-    async def _subscribe(self) -> None:
-        js, nc = self._js, self._nc
-        assert js is not None and nc is not None
+    async def _make_puller(self) -> Puller:
+        js, wire = self._js, self._wire
+        assert js is not None and wire is not None
         config = js_api.ConsumerConfig(
             durable_name=self.consumer,
             ack_policy=js_api.AckPolicy.EXPLICIT,
@@ -649,54 +774,193 @@ class NatsTransport:
             filter_subject=f"{self.stream.subject_prefix}.>",
         )
         await js.add_consumer(self.stream.name, config)
-        self._deliveries = nc.new_inbox()
-        deliveries = await nc.subscribe(self._deliveries, cb=self._on_delivery_msg)
-        route(nc, deliveries, self._on_delivery)
-        self._pull_subject = f"$JS.API.CONSUMER.MSG.NEXT.{self.stream.name}.{self.consumer}"
+        return wire.puller(js, self.stream.name, self.consumer)
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
         """Acknowledge deliveries; see ``Transport.ack``."""
-        self._settle(deliveries, ack=True)
+        self._settle(deliveries, b"+ACK")
 
     def nak(self, deliveries: Sequence[Delivery]) -> None:
         """Ask for prompt redelivery; see ``Transport.nak``."""
-        self._settle(deliveries, ack=False)
+        self._settle(deliveries, b"-NAK")
 
-    def _settle(self, deliveries: Sequence[Delivery], *, ack: bool) -> None:
-        msgs = [d.token for d in deliveries if isinstance(d.token, Raw)]
-        if msgs:
-            self._call(self._settle_async(msgs, ack=ack), 30)
+    def _settle(self, deliveries: Sequence[Delivery], body: bytes) -> None:
+        replies = [d.token.reply for d in deliveries if isinstance(d.token, Raw)]
+        if replies:
+            self._call(self._reply(replies, body), 30)
 
-    async def _settle_async(self, msgs: list[Raw], *, ack: bool) -> None:
-        # A lost ack only means a redelivery, which consumers handle idempotently.
-        with contextlib.suppress(Exception):
-            nc = self._nc
-            if nc is not None:
-                await _reply_all(nc, msgs, b"+ACK" if ack else b"-NAK")
+    async def _reply(self, replies: list[str], body: bytes) -> None:
+        wire = self._wire
+        if wire is None:
+            return
+        try:
+            await wire.reply(replies, body)
+        except CONNECTION_ERRORS as exc:
+            # A lost ack only means a redelivery, which consumers handle idempotently.
+            logger.debug("sending %r for %d deliveries failed: %r", body, len(replies), exc)
+
+    # ----------------------------------------------------------------- dead letters
+    @property
+    def dead_letter_stream(self) -> str:
+        """The stream holding dead letters: ``<stream name>_DEAD``."""
+        return f"{self.stream.name}_DEAD"
+
+    def dead_letter(self, refused: Sequence[tuple[Delivery, str]]) -> None:
+        """Move deliveries that cannot be handled aside, then acknowledge them.
+
+        Each is logged at ERROR with its run, id and ``reason``, and copied (payload and
+        reason) to the dead-letter stream (:attr:`dead_letter_stream`) before its ack, so
+        it is never lost and never redelivered.
+
+        Raises:
+            TransportError: the dead-letter stream could not store them (they are then not
+                acknowledged, and come back).
+        """
+        raws = [(d.token, reason) for d, reason in refused if isinstance(d.token, Raw)]
+        if raws:
+            self._call(self._dead_letter(raws), 60)
+
+    @property
+    def dead_lettered(self) -> int:
+        """How many deliveries this transport moved to the dead-letter stream."""
+        return self._dead_lettered
+
+    async def _dead_letter(self, refused: list[tuple[Raw, str]]) -> None:
+        js, wire = self._js, self._wire
+        if js is None or wire is None:
+            raise TransportError("cannot dead-letter: not connected to NATS")
+        await self._ensure_dead_letter_stream(js)
+        for msg, reason in refused:
+            run_id, event_id = "", msg.msg_id or ""
+            with contextlib.suppress(ValueError):
+                run_id, event_id = split_message_id(msg.msg_id or "")
+            logger.error(
+                "event %r of run %r on %r cannot be handled (%s); moved to dead-letter stream %s",
+                event_id,
+                run_id,
+                msg.subject,
+                _one_line(reason, 300),
+                self.dead_letter_stream,
+            )
+            headers = {
+                "Panther-Reason": _one_line(reason),
+                "Panther-Subject": _one_line(msg.subject),
+            }
+            if msg.msg_id:
+                headers["Nats-Msg-Id"] = _one_line(msg.msg_id)
+            prefix = self.stream.subject_prefix
+            subject = f"{prefix}-dead" + (
+                msg.subject[len(prefix) :] if msg.subject.startswith(prefix + ".") else "._"
+            )
+            try:
+                await js.publish(subject, msg.data, headers=headers)
+            except Exception as exc:
+                raise TransportError(
+                    f"cannot store a dead letter in stream {self.dead_letter_stream!r}: {exc!r}"
+                ) from exc
+            if msg.reply:
+                await wire.reply([msg.reply], b"+ACK")
+            self._dead_lettered += 1
+
+    async def _ensure_dead_letter_stream(self, js: JetStreamContext) -> None:
+        try:
+            await js.stream_info(self.dead_letter_stream)
+        except nats.js.errors.NotFoundError:
+            config = js_api.StreamConfig(
+                name=self.dead_letter_stream,
+                subjects=[f"{self.stream.subject_prefix}-dead.>"],
+                storage=js_api.StorageType.FILE,
+                duplicate_window=self.stream.duplicate_window,
+                num_replicas=self.stream.replicas,
+            )
+            with contextlib.suppress(nats.js.errors.BadRequestError):  # made meanwhile
+                await js.add_stream(config)
+
+    def dead_letters(self, limit: int = 1000, timeout: float = 10.0) -> list[DeadLetter]:
+        """Return up to ``limit`` dead letters, oldest first ([] when there are none).
+
+        Raises:
+            TransportError: the server could not be reached within ``timeout`` seconds.
+        """
+        if not self.wait_connected(timeout):
+            raise TransportError(
+                f"cannot list dead letters: NATS {self.servers} not reachable in {timeout}s"
+                + (f" ({self._last_connect_error})" if self._last_connect_error else "")
+            )
+        return self._call(self._read_dead_letters(limit), timeout + 30)
+
+    async def _read_dead_letters(self, limit: int) -> list[DeadLetter]:
+        js = self._js
+        assert js is not None
+        try:
+            info = await js.stream_info(self.dead_letter_stream)
+        except nats.js.errors.NotFoundError:
+            return []
+        out: list[DeadLetter] = []
+        seq = info.state.first_seq
+        while seq <= info.state.last_seq and len(out) < limit:
+            try:
+                raw = await js.get_msg(self.dead_letter_stream, seq)
+            except nats.js.errors.NotFoundError:  # deleted
+                seq += 1
+                continue
+            headers = raw.headers or {}
+            run_id, event_id = "", headers.get("Nats-Msg-Id", "")
+            with contextlib.suppress(ValueError):
+                run_id, event_id = split_message_id(event_id)
+            out.append(
+                DeadLetter(
+                    seq=seq,
+                    run_id=run_id,
+                    event_id=event_id,
+                    reason=headers.get("Panther-Reason", ""),
+                    subject=headers.get("Panther-Subject", raw.subject or ""),
+                    time=raw.time or datetime.fromtimestamp(0).astimezone(),
+                    size=len(raw.data or b""),
+                )
+            )
+            seq += 1
+        return out
 
     # ----------------------------------------------------------------- lifecycle
     def stats(self) -> dict[str, object]:
-        """Counters: accepted, sent (acknowledged by the server), retried, spooled,
-        dropped (spool full), rejected (larger than the server's max_payload), pending (still
-        queued or in flight), connected, error."""
+        """Counters: accepted, sent (acknowledged by the server), retried (after a connection
+        problem or a missing acknowledgement), refused (the server answered with an error,
+        logged at ERROR; kept and sent again), spooled, dropped (spool full), damaged (spool
+        records that could not be read), rejected (larger than the server's max_payload),
+        dead_lettered, pending (still queued or in flight), spool (the spool file), connected
+        (reached, stream checked, and the send path proven), path (``fast``/``public``) and
+        error."""
+        wire = self._wire
         return {
             "accepted": self._outbox.accepted,
             "sent": self._sent,
             "retried": self._retried,
+            "refused": self._refused,
             "spooled": self._outbox.spooled,
             "dropped": self._outbox.dropped,
+            "damaged": self._outbox.damaged,
             "rejected": self._rejected,
+            "dead_lettered": self._dead_lettered,
             "pending": len(self._outbox) + len(self._in_flight),
+            "spool": str(self._outbox.spool_path),
             "connected": self._connected.is_set(),
+            "path": None if wire is None else wire.name,
             "error": None if self._error is None else str(self._error),
         }
+
+    @property
+    def spool_path(self) -> Path:
+        """The spool file: where unsent events wait, and are kept after ``close()``."""
+        return self._outbox.spool_path
 
     def close(self, timeout: float | None = 30.0) -> None:
         """Send what is queued (waiting up to ``timeout`` seconds), then disconnect.
 
         Messages still unsent after ``timeout`` are written to the spool file, which is kept
-        (and logged) so that a publisher given the same ``spool_path`` sends them later.
-        Unacknowledged deliveries are redelivered to the next consumer of the same name.
+        (and logged) so that a publisher given the same ``spool_path`` sends them later;
+        ``stats()["pending"]`` then says how many. Unacknowledged deliveries are redelivered
+        to the next consumer of the same name.
         """
         if self._closed:
             return
@@ -735,11 +999,11 @@ class NatsTransport:
             if self._connecting is not None:
                 with contextlib.suppress(Exception):
                     await self._connecting.close()
-        if self._inbox and self._nc is not None:
+        if self._puller is not None:
             # Prefetched but never handed out: ask for prompt redelivery to the next consumer.
-            with contextlib.suppress(Exception):
-                await _reply_all(self._nc, list(self._inbox), b"-NAK")
-            self._inbox.clear()
+            prefetched = [raw.reply for raw in self._puller.prefetched()]
+            if prefetched:
+                await self._reply(prefetched, b"-NAK")
         unsent = [item for item, _ in self._in_flight.values()]
         self._in_flight.clear()
         left = self._outbox.close(unsent)
