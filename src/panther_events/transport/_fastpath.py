@@ -12,8 +12,8 @@ with them. :class:`FastWire` offers the methods of
   reconnection buffering and flushing behave as for ``Client.publish``;
 * a subscription's messages are taken straight from the client's parser
   (``Client._process_msg``, ``Subscription._id``) and handed to a plain function;
-* a durable consumer is read by sending JetStream's ``CONSUMER.MSG.NEXT`` requests (the
-  documented JetStream wire API) to a routed inbox, prefetching the next batch.
+* so a durable consumer's deliveries (:class:`~._wire.InboxPuller`) reach the collector the
+  same way.
 
 Every private name is listed in :data:`REQUIRED` and checked, with its signature, when a
 connection is made (:func:`problems`); then :meth:`FastWire.probe` sends one message through
@@ -27,20 +27,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import json
 import logging
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final, final
 
 from nats.aio.client import Client as NatsClient
 from nats.aio.subscription import Subscription
-from nats.js import JetStreamContext
 
-from ._wire import Handler, Outgoing, PublicWire, Puller, Raw
+from ._wire import Handler, Outgoing, PublicWire, Raw
 
-__all__ = ["REQUIRED", "FastPathError", "FastPuller", "FastWire", "problems"]
+__all__ = ["REQUIRED", "FastPathError", "FastWire", "problems"]
 
 logger = logging.getLogger(__name__)
 
@@ -182,10 +178,6 @@ class FastWire(PublicWire):
         route(self.nc, subscription, handler)
         return subscription
 
-    def puller(self, js: JetStreamContext, stream: str, consumer: str) -> Puller:
-        """A prefetching puller of the durable ``consumer`` of ``stream``."""
-        return FastPuller(self, stream, consumer)
-
     async def probe(self, timeout: float = _PROBE_TIMEOUT) -> bool:
         """Send one message to ourselves through the fast write and the fast routing; return
         whether it came back within ``timeout`` seconds."""
@@ -200,84 +192,3 @@ class FastWire(PublicWire):
         finally:
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
-
-
-@final
-class FastPuller(Puller):
-    """A durable consumer read by ``CONSUMER.MSG.NEXT`` requests into a routed inbox.
-
-    ``PullSubscription.fetch`` waits for each message separately, which costs more than the
-    rest of a collector; here deliveries land in a buffer from the routed handler and a pull
-    request is sent only when no earlier one is still open, and the next batch is requested
-    as soon as one is handed out (prefetch).
-    """
-
-    def __init__(self, wire: FastWire, stream: str, consumer: str) -> None:
-        self._wire = wire
-        self._next = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}"
-        self._deliveries = ""  # our inbox for pulled messages
-        self._inbox: deque[Raw] = deque()
-        self._arrived = asyncio.Event()
-        self._left = 0  # messages the open pull request may still bring
-        self._expires = 0.0
-
-    async def pull(self, batch: int, timeout: float) -> list[Raw]:
-        """Return up to ``batch`` deliveries: those buffered, else wait up to ``timeout``."""
-        deadline = time.monotonic() + timeout
-        if not self._deliveries:
-            self._deliveries = self._wire.nc.new_inbox()
-            await self._wire.subscribe(self._deliveries, self._on_delivery)
-        if len(self._inbox) < batch:
-            await self._request(batch, timeout)
-        while not self._inbox:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return []
-            self._arrived.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._arrived.wait(), remaining)
-            if not self._inbox and self._left == 0:
-                await self._request(batch, deadline - time.monotonic())
-        # The rest of a burst is usually a few milliseconds behind its first message.
-        settle = time.monotonic() + 0.005
-        while len(self._inbox) < batch and self._left > 0:
-            remaining = min(settle, deadline) - time.monotonic()
-            if remaining <= 0:
-                break
-            self._arrived.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._arrived.wait(), remaining)
-        out = [self._inbox.popleft() for _ in range(min(batch, len(self._inbox)))]
-        # Prefetch: the next batch travels while the caller handles this one.
-        await self._request(batch, max(timeout, 5.0))
-        return out
-
-    def reset(self) -> None:
-        """The open pull request did not survive a reconnection."""
-        self._left = 0
-
-    def prefetched(self) -> list[Raw]:
-        """Remove and return what was received but not handed out."""
-        out = list(self._inbox)
-        self._inbox.clear()
-        return out
-
-    async def _request(self, batch: int, timeout: float) -> None:
-        """Open a pull request for ``batch`` messages unless one is still open."""
-        if self._left > 0 and time.monotonic() < self._expires:
-            return
-        expires = max(timeout, 0.05)
-        self._left = batch
-        self._expires = time.monotonic() + expires
-        request = json.dumps({"batch": batch, "expires": int(expires * 1e9)}).encode()
-        await self._wire.nc.publish(self._next, request, reply=self._deliveries)
-
-    def _on_delivery(self, msg: Raw) -> None:
-        """A message for our pull requests, or a status that ends one."""
-        status = msg.status
-        if status is None:
-            self._inbox.append(msg)
-            self._left -= 1
-        elif status != "100":  # 404 no messages, 408 expired, 409 consumer changed: closed
-            self._left = 0
-        self._arrived.set()

@@ -17,6 +17,7 @@ import functools
 import os
 import re
 import socket
+import threading
 from collections.abc import Sequence
 from typing import Any, Protocol, final, runtime_checkable
 from urllib.parse import urlsplit
@@ -52,10 +53,25 @@ def host_run_id() -> str:
 
     The store's ``new_run_id()`` (UTC start time and a random part) followed by the host name
     and the process id, e.g. ``20261123T221500Z-3fa2c1-worker3-4242``: a reader sees where
-    the run came from, and two hosts starting in the same second never collide.
+    the run came from, and two hosts starting in the same second never collide. Within one
+    process no id is ever given twice (a random part drawn twice in one second is redrawn).
     """
     host = _UNSAFE_TOKEN.sub("-", socket.gethostname().split(".")[0]) or "host"
-    return f"{new_run_id()}-{host}-{os.getpid()}"
+    with _issued_lock:
+        while True:
+            run_id = f"{new_run_id()}-{host}-{os.getpid()}"
+            second = run_id.partition("-")[0]
+            given = _issued.get(second)
+            if given is None:
+                _issued.clear()
+                given = _issued[second] = set()
+            if run_id not in given:
+                given.add(run_id)
+                return run_id
+
+
+_issued: dict[str, set[str]] = {}  # second -> ids host_run_id() gave in it
+_issued_lock = threading.Lock()
 
 
 def subject_for(run_id: str, event_type: str, prefix: str = DEFAULT_SUBJECT_PREFIX) -> str:

@@ -774,7 +774,7 @@ class NatsTransport:
             filter_subject=f"{self.stream.subject_prefix}.>",
         )
         await js.add_consumer(self.stream.name, config)
-        return wire.puller(js, self.stream.name, self.consumer)
+        return wire.puller(self.stream.name, self.consumer)
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
         """Acknowledge deliveries; see ``Transport.ack``."""
