@@ -327,11 +327,14 @@ class TestFastPathFallback:
         assert (final["path"], final["sent"]) == ("public", 1)
         assert any("probe" in r.getMessage() for r in caplog.records)
 
-    def test_both_paths_deliver_the_same_events(self, server: NatsServer, tmp_path: Path) -> None:
+    def test_both_paths_deliver_the_same_events(
+        self, server: NatsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """Published on the fast path and on the public path, collected on each: the same."""
         for n, fast in enumerate((True, False)):
+            monkeypatch.setenv("PANTHER_EVENTS_NATS_FAST_PATH", "1" if fast else "0")
             settings = StreamSettings(name=f"PATHS{n}", subject_prefix=f"paths{n}")
-            transport = NatsTransport(server.url, stream=settings, fast_path=fast)
+            transport = NatsTransport(server.url, stream=settings)
             for i in range(300):
                 transport.publish(step_event(i), run_id=f"run{n}")
             assert transport.flush(30)
@@ -339,9 +342,7 @@ class TestFastPathFallback:
             transport.close()
             store = SQLiteEventStore(tmp_path / f"paths{n}.db")
             try:
-                sub = NatsSubscriber(server.url, store, stream=settings, batch=64)
-                sub.transport._want_fast = fast  # the collector on the same path
-                with sub:
+                with NatsSubscriber(server.url, store, stream=settings, batch=64) as sub:
                     assert sub.run(idle_timeout=1.0) == 300
                     assert sub.transport.stats()["path"] == ("fast" if fast else "public")
                 assert sorted(e.id for e in store.events(f"run{n}")) == sorted(

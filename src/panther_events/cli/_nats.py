@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ..exceptions import MissingExtraError
-from ..transport.base import check_server_urls
+from ..transport.base import check_server_urls, shown_url
 
 if TYPE_CHECKING:
     from ..transport.nats import NatsPublisher
@@ -61,7 +61,8 @@ def start_publisher(url: str, run_id: str, spool: Path, exit_code: int) -> NatsP
     if not publisher.transport.wait_connected(CONNECT_WAIT):
         why = publisher.transport.last_connect_error or "no answer"
         typer.echo(
-            f"warning: NATS server {url} not reachable in {CONNECT_WAIT:.0f}s ({printable(why)}); "
+            f"warning: NATS server {shown_url(url)} not reachable in {CONNECT_WAIT:.0f}s "
+            f"({printable(why)}); "
             f"the run goes on, its events wait in memory and in {spool} and are sent if the "
             f"server comes back (at its end the run waits at most {SEND_WAIT:.0f}s for the "
             f"server, {SEND_WAIT_UNREACHABLE:.0f}s if it is still unreachable)",
@@ -89,16 +90,16 @@ def nats_summary(publisher: NatsPublisher, url: str) -> tuple[str, dict[str, obj
     stats = publisher.stats()
     left = int(str(stats["pending"]))
     figures: dict[str, object] = {
-        "url": url,
+        "url": shown_url(url),
         "sent": stats["sent"],
         "left": left,
         "spool": stats["spool"] if left else None,
         "dropped": stats["dropped"],
     }
     if not left:
-        return f"nats: {stats['sent']} events sent to {url}", figures
+        return f"nats: {stats['sent']} events sent to {shown_url(url)}", figures
     return (
-        f"nats: {left} events NOT sent to {url}; they are kept in {stats['spool']}; "
-        f"send them with: panther-events resend {stats['spool']} --nats {url}",
+        f"nats: {left} events NOT sent to {shown_url(url)}; they are kept in {stats['spool']}; "
+        f"send them with: panther-events resend {stats['spool']} --nats {shown_url(url)}",
         figures,
     )

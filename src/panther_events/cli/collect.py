@@ -20,7 +20,7 @@ import typer
 
 from ..exceptions import MissingExtraError, PantherEventsError
 from ..store.sqlite import SQLiteEventStore
-from ..transport.base import DEFAULT_CONSUMER
+from ..transport.base import DEFAULT_CONSUMER, shown_url
 from ._app import DbOption, JsonOption, app, get_state
 from ._nats import check_url_option, printable
 
@@ -99,7 +99,7 @@ def collect(
         )
         with _stop_on_signals(subscriber.stop):
             typer.echo(
-                f"collecting from {nats_url} (stream {stream}, consumer {consumer}) "
+                f"collecting from {shown_url(nats_url)} (stream {stream}, consumer {consumer}) "
                 f"into {state.db}; Ctrl-C to stop",
                 err=True,
             )
@@ -132,7 +132,8 @@ def collect(
     if dead:
         typer.echo(
             f"{dead} events could not be stored and were moved to the dead-letter stream "
-            f"{dead_stream}; list them with: panther-events dead-letters --nats {nats_url}"
+            f"{dead_stream}; list them with: "
+            f"panther-events dead-letters --nats {shown_url(nats_url)}"
         )
 
 
@@ -225,12 +226,12 @@ def resend(
     note = f" ({damaged} damaged records skipped)" if damaged else ""
     if left:
         typer.echo(
-            f"sent {total - left} of {total} events from {spool} to {nats_url}{note}; "
+            f"sent {total - left} of {total} events from {spool} to {shown_url(nats_url)}{note}; "
             f"{left} are still in {spool}: run this command again when the server is reachable",
             err=True,
         )
         raise typer.Exit(EXIT_FAILED)
-    typer.echo(f"sent {total} events from {spool} to {nats_url}{note}")
+    typer.echo(f"sent {total} events from {spool} to {shown_url(nats_url)}{note}")
 
 
 @contextlib.contextmanager

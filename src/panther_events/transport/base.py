@@ -132,6 +132,12 @@ def split_message_id(msg_id: str) -> tuple[str, str]:
 
 
 _URL_SCHEMES = ("nats", "tls", "ws", "wss")
+_PASSWORD = re.compile(r"(?<=://)([^:/@]*):[^@/]*@")
+
+
+def shown_url(url: str) -> str:
+    """``url`` with its password (if any) written ``***``, fit for logs and messages."""
+    return _PASSWORD.sub(r"\1:***@", url)
 
 
 def check_server_urls(urls: str | Sequence[str]) -> list[str]:
@@ -158,7 +164,7 @@ def check_server_urls(urls: str | Sequence[str]) -> list[str]:
                 problem = "it has a path or port 0"
         if problem:
             raise ValueError(
-                f"NATS server URL {url!r} is not valid ({problem}): expected "
+                f"NATS server URL {shown_url(url)!r} is not valid ({problem}): expected "
                 "nats://[USER:PASSWORD@]HOST[:PORT] (or tls://, ws://, wss://), "
                 "e.g. nats://127.0.0.1:4222"
             )

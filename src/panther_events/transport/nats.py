@@ -33,6 +33,8 @@ import asyncio
 import atexit
 import contextlib
 import functools
+import importlib.metadata
+import inspect
 import json
 import json.scanner
 import logging
@@ -45,7 +47,7 @@ import weakref
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Future as ThreadFuture
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar, final
 
@@ -77,6 +79,7 @@ from .base import (
     check_server_urls,
     host_run_id,
     message_id,
+    shown_url,
     split_message_id,
     subject_for,
 )
@@ -111,6 +114,12 @@ _CONNECT_TIMEOUT = 2.0
 #: Environment variable: ``0`` keeps every transport on nats-py's public API path.
 FAST_PATH_ENV = "PANTHER_EVENTS_NATS_FAST_PATH"
 _subject = functools.lru_cache(maxsize=4096)(subject_for)
+# Our subjects are made of checked tokens: nats-py need not check them again (nats-py >= 2.14).
+_SKIP_VALIDATION: dict[str, Any] = (
+    {"skip_subject_validation": True}
+    if "skip_subject_validation" in inspect.signature(NatsClient.connect).parameters
+    else {}
+)
 
 
 # The C scanner json.loads ends up in, called directly: json.loads spends as long again in
@@ -164,6 +173,22 @@ class DeadLetter:
     subject: str
     time: datetime
     size: int
+
+
+def _nats_version() -> str:
+    """The installed nats-py version, for messages ('?' if unknown)."""
+    try:
+        return importlib.metadata.version("nats-py")
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+def _header_time(text: str) -> datetime:
+    """The time in a ``Panther-Time`` header (the epoch when absent or unreadable)."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return datetime.fromtimestamp(0, UTC)
 
 
 def _one_line(text: str, limit: int = 500) -> str:
@@ -297,6 +322,8 @@ class NatsTransport:
             self.servers = check_server_urls(url)
         except ValueError as exc:
             raise TransportError(str(exc)) from None
+        #: The servers as shown in messages and logs: passwords are never written out.
+        self.shown = ", ".join(shown_url(u) for u in self.servers)
         self.consumer = consumer
         self.stream = stream if stream is not None else StreamSettings()
         self.max_in_flight = max_in_flight
@@ -612,10 +639,10 @@ class NatsTransport:
                 reconnect_time_wait=0.25,  # type: ignore[arg-type]  # used as sleep seconds
                 max_reconnect_attempts=-1,
                 allow_reconnect=True,
-                skip_subject_validation=True,  # our subjects are made of checked tokens
                 error_cb=self._on_error,
                 disconnected_cb=self._on_disconnected,
                 reconnected_cb=self._on_reconnected,
+                **_SKIP_VALIDATION,
                 **self._auth,
             )
         except Exception as exc:
@@ -623,9 +650,9 @@ class NatsTransport:
             self._last_connect_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
             delay = min(0.05 * 2 ** min(self._failures, 8), _MAX_BACKOFF)
             if isinstance(exc, CONNECTION_ERRORS):
-                logger.debug("cannot connect to %s (%r); retry in %.2fs", self.servers, exc, delay)
+                logger.debug("cannot connect to %s (%r); retry in %.2fs", self.shown, exc, delay)
             else:  # refused credentials, a TLS failure...: retried, but said at ERROR
-                self._log_error_once("cannot connect to NATS %s: %r", self.servers, exc)
+                self._log_error_once("cannot connect to NATS %s: %r", self.shown, exc)
             await asyncio.sleep(delay)
             return None
         finally:
@@ -648,7 +675,7 @@ class NatsTransport:
             self._want_fast = False
             logger.error(
                 "nats-py %s lacks what the fast path needs (%s); using its public API",
-                getattr(nats, "__version__", "?"),
+                _nats_version(),
                 "; ".join(found),
             )
             return PublicWire(nc)
@@ -669,7 +696,7 @@ class NatsTransport:
                 self._want_fast = False
                 logger.error(
                     "the fast path does not work with nats-py %s (%s); using its public API",
-                    getattr(nats, "__version__", "?"),
+                    _nats_version(),
                     failure,
                 )
         await nc.close()
@@ -699,12 +726,12 @@ class NatsTransport:
 
     async def _on_disconnected(self) -> None:
         self._connected.clear()
-        logger.info("disconnected from NATS %s; events are kept until it is back", self.servers)
+        logger.info("disconnected from NATS %s; events are kept until it is back", self.shown)
 
     async def _on_reconnected(self) -> None:
         # Not checked here: a request from inside this callback could wait on the very
         # connection that is being restored. The sender checks before sending again.
-        logger.info("reconnected to NATS %s", self.servers)
+        logger.info("reconnected to NATS %s", self.shown)
         self._need_check = True
         if self._puller is not None:
             self._puller.reset()
@@ -845,6 +872,7 @@ class NatsTransport:
             headers = {
                 "Panther-Reason": _one_line(reason),
                 "Panther-Subject": _one_line(msg.subject),
+                "Panther-Time": datetime.now(UTC).isoformat(),
             }
             if msg.msg_id:
                 headers["Nats-Msg-Id"] = _one_line(msg.msg_id)
@@ -884,7 +912,7 @@ class NatsTransport:
         """
         if not self.wait_connected(timeout):
             raise TransportError(
-                f"cannot list dead letters: NATS {self.servers} not reachable in {timeout}s"
+                f"cannot list dead letters: NATS {self.shown} not reachable in {timeout}s"
                 + (f" ({self._last_connect_error})" if self._last_connect_error else "")
             )
         return self._call(self._read_dead_letters(limit), timeout + 30)
@@ -915,7 +943,7 @@ class NatsTransport:
                     event_id=event_id,
                     reason=headers.get("Panther-Reason", ""),
                     subject=headers.get("Panther-Subject", raw.subject or ""),
-                    time=raw.time or datetime.fromtimestamp(0).astimezone(),
+                    time=_header_time(headers.get("Panther-Time", "")),
                     size=len(raw.data or b""),
                 )
             )
@@ -978,7 +1006,7 @@ class NatsTransport:
             logger.warning(
                 "%d events could not be sent to NATS %s; they are kept in %s",
                 left,
-                self.servers,
+                self.shown,
                 self._outbox.spool_path,
             )
 
@@ -1042,8 +1070,8 @@ class NatsPublisher:
         pattern: only events whose type matches are forwarded (default: all).
         stream: the JetStream stream settings.
         close_timeout: seconds ``close()`` waits for unsent events before spooling them.
-        max_buffer, spool_path, max_spool_bytes, max_in_flight, ack_timeout: see
-            :class:`NatsTransport`.
+        max_buffer, spool_path, max_spool_bytes, max_in_flight, ack_timeout, tls,
+            user_credentials, nkeys_seed: see :class:`NatsTransport`.
     """
 
     def __init__(
@@ -1059,6 +1087,9 @@ class NatsPublisher:
         max_spool_bytes: int = 1 << 30,
         max_in_flight: int = 2_000,
         ack_timeout: float = 5.0,
+        tls: ssl.SSLContext | None = None,
+        user_credentials: str | Path | None = None,
+        nkeys_seed: str | Path | None = None,
     ) -> None:
         self.run_id = run_id or host_run_id()
         self.close_timeout = close_timeout
@@ -1073,6 +1104,9 @@ class NatsPublisher:
             max_in_flight=max_in_flight,
             ack_timeout=ack_timeout,
             name=f"panther-events-publisher-{self.run_id}",
+            tls=tls,
+            user_credentials=user_credentials,
+            nkeys_seed=nkeys_seed,
         )
 
     def on_event(self, event: object) -> None:
@@ -1112,6 +1146,7 @@ class NatsSubscriber:
         stream: the JetStream stream settings.
         batch: deliveries fetched and acknowledged together.
         ack_wait: seconds before the server redelivers an unacknowledged event.
+        tls, user_credentials, nkeys_seed: see :class:`NatsTransport`.
     """
 
     def __init__(
@@ -1123,6 +1158,9 @@ class NatsSubscriber:
         stream: StreamSettings | None = None,
         batch: int = 500,
         ack_wait: float = 30.0,
+        tls: ssl.SSLContext | None = None,
+        user_credentials: str | Path | None = None,
+        nkeys_seed: str | Path | None = None,
     ) -> None:
         self.batch = batch
         self._sink = sink_for(target)
@@ -1136,6 +1174,9 @@ class NatsSubscriber:
             ack_wait=ack_wait,
             max_ack_pending=max(batch * 4, 1000),
             name=f"panther-events-subscriber-{consumer}-{host_run_id()}",
+            tls=tls,
+            user_credentials=user_credentials,
+            nkeys_seed=nkeys_seed,
         )
 
     def run(
