@@ -123,6 +123,30 @@ class TestPoisonMessage:
         finally:
             again.close()
 
+    def test_collector_keeps_running_when_dead_letters_cannot_be_stored(
+        self, server: NatsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Even when moving a poison message aside fails, the rest of its batch is stored and
+        the collector goes on; the poison message stays unacknowledged, to be tried again."""
+
+        def failing(self: NatsTransport, refused: object) -> None:
+            raise TransportError("dead-letter stream full")
+
+        monkeypatch.setattr(NatsTransport, "dead_letter", failing)
+        ensure_stream(server.url)
+        poison = json.dumps(poison_wire()).encode()
+        publish_raw(
+            server.url,
+            [*good_messages("runA", 3), ("panther.events.runP.t", message_id("runP", "p"), poison)],
+        )
+        store = SQLiteEventStore(tmp_path / "central.db")
+        try:
+            with NatsSubscriber(server.url, store, ack_wait=30) as sub:
+                assert sub.run(idle_timeout=1.0) == 4
+            assert [(r.run_id, r.event_count) for r in store.runs()] == [("runA", 3)]
+        finally:
+            store.close()
+
     def test_message_that_is_no_event_is_dead_lettered(self, server: NatsServer) -> None:
         """Garbage, or a message without a Nats-Msg-Id, is moved aside, not redelivered."""
         ensure_stream(server.url)
@@ -264,6 +288,33 @@ class TestSenderFailures:
         assert any(
             r.levelno == logging.ERROR and "unexpected" in r.getMessage() for r in caplog.records
         )
+
+
+class TestSubscriberThread:
+    """A subscriber running in the background never stops silently."""
+
+    def test_a_background_subscriber_that_stops_is_logged_and_raised(
+        self, server: NatsServer, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Its target failing stops the thread: logged at ERROR at once, raised by close()."""
+        publisher = NatsPublisher(server.url, run_id="r")
+        publisher.on_event(step_event(1))
+        assert publisher.flush(30)
+        publisher.close()
+
+        def broken(event: object) -> None:
+            raise OSError("disk gone")
+
+        subscriber = NatsSubscriber(server.url, broken)
+        with caplog.at_level(logging.ERROR):
+            subscriber.start()
+            for _ in range(300):
+                if subscriber.error is not None:
+                    break
+                asyncio.run(asyncio.sleep(0.05))
+        assert any("disk gone" in r.getMessage() for r in caplog.records)
+        with pytest.raises(TransportError, match="disk gone"):
+            subscriber.close()
 
 
 class TestFastPathFallback:

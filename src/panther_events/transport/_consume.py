@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from ..events.base import BaseEvent
+from ..exceptions import TransportError
 from .base import Delivery, Transport
 
 __all__ = ["Refused", "Sink", "Target", "consume", "sink_for"]
@@ -182,9 +183,14 @@ def consume(
             transport.nak(deliveries)
             raise
         if refused:
-            transport.dead_letter(refused)
             moved = {id(d) for d, _ in refused}
             deliveries = [d for d in deliveries if id(d) not in moved]
+            try:
+                transport.dead_letter(refused)
+            except TransportError as exc:
+                # Not acknowledged: they come back after the ack wait and are tried again;
+                # the rest of the batch is stored and acknowledged all the same.
+                logger.error("%d deliveries could not be moved aside: %s", len(refused), exc)
         transport.ack(deliveries)
         handled += count
         last = time.monotonic()

@@ -1167,6 +1167,8 @@ class NatsSubscriber:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.handled = 0
+        #: The error that stopped the background thread of ``start()``, if any.
+        self.error: BaseException | None = None
         self.transport = NatsTransport(
             url,
             consumer=consumer,
@@ -1201,20 +1203,46 @@ class NatsSubscriber:
         return handled
 
     def start(self) -> None:
-        """Run in a background thread until ``stop()``/``close()``."""
-        self._thread = threading.Thread(target=self.run, name="panther-nats-subscriber")
+        """Run in a background thread until ``stop()``/``close()``.
+
+        Should the thread stop on an error, the error is logged at ERROR at once, kept in
+        :attr:`error`, and raised by ``close()``.
+        """
+        self._thread = threading.Thread(target=self._run_in_thread, name="panther-nats-subscriber")
         self._thread.start()
+
+    def _run_in_thread(self) -> None:
+        try:
+            self.run()
+        except BaseException as exc:
+            self.error = exc
+            logger.error(
+                "the NATS subscriber of consumer %s stopped: %r; unacknowledged events are "
+                "redelivered to the next subscriber",
+                self.transport.consumer,
+                exc,
+                exc_info=exc,
+            )
 
     def stop(self) -> None:
         """Ask ``run`` to return after the batch in hand is handled and acknowledged."""
         self._stop.set()
 
     def close(self) -> None:
-        """Stop, wait for the running batch, and disconnect."""
+        """Stop, wait for the running batch, and disconnect.
+
+        Raises:
+            TransportError: the background thread of ``start()`` had stopped on an error
+                (chained).
+        """
         self.stop()
         if self._thread is not None:
             self._thread.join()
         self.transport.close()
+        if self.error is not None:
+            raise TransportError(f"the NATS subscriber had stopped: {self.error!r}") from (
+                self.error
+            )
 
     def __enter__(self) -> NatsSubscriber:
         return self
