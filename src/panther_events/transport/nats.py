@@ -46,10 +46,8 @@ import time
 import weakref
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Future as ThreadFuture
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar, final
+from typing import Any, TypeVar, final
 
 from ..exceptions import MissingExtraError, TransportError
 
@@ -61,7 +59,9 @@ try:
     from nats.js import JetStreamContext
     from nats.js import api as js_api
 
+    from ._dead import DeadLetter, DeadLetterStream
     from ._fastpath import FastPathError, FastWire, problems
+    from ._stream import StreamSettings
     from ._wire import CONNECTION_ERRORS, PublicWire, Puller, Raw
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise MissingExtraError("NatsTransport", "nats-py", "nats") from exc
@@ -73,7 +73,6 @@ from ._consume import Target, consume, sink_for
 from ._outbox import Item, Outbox
 from .base import (
     DEFAULT_CONSUMER,
-    DEFAULT_SUBJECT_PREFIX,
     Delivery,
     check_run_id,
     check_server_urls,
@@ -151,118 +150,12 @@ def _delivery_count(reply: str) -> int:
     raise ValueError(f"not a JetStream ack subject: {reply!r}")
 
 
-@final
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    """A message moved aside because it could not be handled.
-
-    Attributes:
-        seq: its sequence in the dead-letter stream.
-        run_id: the run it was published in ('' when its message id was unreadable).
-        event_id: its event id, or the raw message id when that could not be split.
-        reason: why it could not be handled (the exception's type and message).
-        subject: the subject it was published on.
-        time: when it was moved aside.
-        size: its payload size in bytes (the payload itself is kept in the stream).
-    """
-
-    seq: int
-    run_id: str
-    event_id: str
-    reason: str
-    subject: str
-    time: datetime
-    size: int
-
-
 def _nats_version() -> str:
     """The installed nats-py version, for messages ('?' if unknown)."""
     try:
         return importlib.metadata.version("nats-py")
     except importlib.metadata.PackageNotFoundError:
         return "?"
-
-
-def _header_time(text: str) -> datetime:
-    """The time in a ``Panther-Time`` header (the epoch when absent or unreadable)."""
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return datetime.fromtimestamp(0, UTC)
-
-
-def _one_line(text: str, limit: int = 500) -> str:
-    """``text`` as one header-safe line of at most ``limit`` characters."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
-
-
-@final
-@dataclass(frozen=True, slots=True)
-class StreamSettings:
-    """The JetStream stream events are stored in.
-
-    Attributes:
-        name: stream name.
-        subject_prefix: the stream holds ``<subject_prefix>.>``.
-        retention: ``limits`` (keep until ``max_age``/``max_bytes``), ``interest`` (keep
-            until every consumer acknowledged) or ``workqueue`` (one consumer).
-        duplicate_window: seconds during which a re-sent message id is stored once; a worker
-            re-sending a run must do so within this window.
-        max_age: seconds to keep messages; 0 keeps them forever.
-        max_bytes: size bound of the stream; -1 is unbounded.
-        replicas: copies kept in a NATS cluster (1 for a single server).
-    """
-
-    name: str = "PANTHER_EVENTS"
-    subject_prefix: str = DEFAULT_SUBJECT_PREFIX
-    retention: Literal["limits", "interest", "workqueue"] = "limits"
-    duplicate_window: float = 120.0
-    max_age: float = 0.0
-    max_bytes: int = -1
-    replicas: int = 1
-
-    def config(self) -> js_api.StreamConfig:
-        """Return the JetStream configuration that creates this stream."""
-        return js_api.StreamConfig(
-            name=self.name,
-            subjects=[f"{self.subject_prefix}.>"],
-            retention=js_api.RetentionPolicy(self.retention),
-            storage=js_api.StorageType.FILE,
-            duplicate_window=self.duplicate_window,
-            max_age=self.max_age,
-            max_bytes=self.max_bytes,
-            num_replicas=self.replicas,
-        )
-
-    def check(self, found: js_api.StreamConfig) -> None:
-        """Raise ``TransportError`` naming every setting of an existing stream that differs."""
-        wanted = f"{self.subject_prefix}.>"
-        problems = []
-        if wanted not in (found.subjects or []):
-            problems.append(f"subjects {found.subjects!r} do not include {wanted!r}")
-        if found.storage != js_api.StorageType.FILE:
-            problems.append(f"storage is {_value(found.storage)!r}, expected 'file'")
-        if _value(found.retention) != self.retention:
-            problems.append(
-                f"retention is {_value(found.retention)!r}, expected {self.retention!r}"
-            )
-        if abs((found.duplicate_window or 0) - self.duplicate_window) > 1e-6:
-            problems.append(
-                f"duplicate_window is {found.duplicate_window!r}s, "
-                f"expected {self.duplicate_window!r}s"
-            )
-        if problems:
-            raise TransportError(
-                f"JetStream stream {self.name!r} exists with other settings: "
-                + "; ".join(problems)
-                + ". Pass StreamSettings matching the stream, or edit/delete it "
-                f"(nats stream edit {self.name})."
-            )
-
-
-def _value(enum_or_str: object) -> object:
-    return getattr(enum_or_str, "value", enum_or_str)
 
 
 @final
@@ -326,6 +219,7 @@ class NatsTransport:
         self.shown = ", ".join(shown_url(u) for u in self.servers)
         self.consumer = consumer
         self.stream = stream if stream is not None else StreamSettings()
+        self._dead = DeadLetterStream(self.stream)
         self.max_in_flight = max_in_flight
         self.ack_timeout = ack_timeout
         self.ack_wait = ack_wait
@@ -830,7 +724,7 @@ class NatsTransport:
     @property
     def dead_letter_stream(self) -> str:
         """The stream holding dead letters: ``<stream name>_DEAD``."""
-        return f"{self.stream.name}_DEAD"
+        return self._dead.name
 
     def dead_letter(self, refused: Sequence[tuple[Delivery, str]]) -> None:
         """Move deliveries that cannot be handled aside, then acknowledge them.
@@ -856,53 +750,10 @@ class NatsTransport:
         js, wire = self._js, self._wire
         if js is None or wire is None:
             raise TransportError("cannot dead-letter: not connected to NATS")
-        await self._ensure_dead_letter_stream(js)
+        await self._dead.ensure(js)
         for msg, reason in refused:
-            run_id, event_id = "", msg.msg_id or ""
-            with contextlib.suppress(ValueError):
-                run_id, event_id = split_message_id(msg.msg_id or "")
-            logger.error(
-                "event %r of run %r on %r cannot be handled (%s); moved to dead-letter stream %s",
-                event_id,
-                run_id,
-                msg.subject,
-                _one_line(reason, 300),
-                self.dead_letter_stream,
-            )
-            headers = {
-                "Panther-Reason": _one_line(reason),
-                "Panther-Subject": _one_line(msg.subject),
-                "Panther-Time": datetime.now(UTC).isoformat(),
-            }
-            if msg.msg_id:
-                headers["Nats-Msg-Id"] = _one_line(msg.msg_id)
-            prefix = self.stream.subject_prefix
-            subject = f"{prefix}-dead" + (
-                msg.subject[len(prefix) :] if msg.subject.startswith(prefix + ".") else "._"
-            )
-            try:
-                await js.publish(subject, msg.data, headers=headers)
-            except Exception as exc:
-                raise TransportError(
-                    f"cannot store a dead letter in stream {self.dead_letter_stream!r}: {exc!r}"
-                ) from exc
-            if msg.reply:
-                await wire.reply([msg.reply], b"+ACK")
+            await self._dead.move(js, wire, msg, reason)
             self._dead_lettered += 1
-
-    async def _ensure_dead_letter_stream(self, js: JetStreamContext) -> None:
-        try:
-            await js.stream_info(self.dead_letter_stream)
-        except nats.js.errors.NotFoundError:
-            config = js_api.StreamConfig(
-                name=self.dead_letter_stream,
-                subjects=[f"{self.stream.subject_prefix}-dead.>"],
-                storage=js_api.StorageType.FILE,
-                duplicate_window=self.stream.duplicate_window,
-                num_replicas=self.stream.replicas,
-            )
-            with contextlib.suppress(nats.js.errors.BadRequestError):  # made meanwhile
-                await js.add_stream(config)
 
     def dead_letters(self, limit: int = 1000, timeout: float = 10.0) -> list[DeadLetter]:
         """Return up to ``limit`` dead letters, oldest first ([] when there are none).
@@ -915,40 +766,9 @@ class NatsTransport:
                 f"cannot list dead letters: NATS {self.shown} not reachable in {timeout}s"
                 + (f" ({self._last_connect_error})" if self._last_connect_error else "")
             )
-        return self._call(self._read_dead_letters(limit), timeout + 30)
-
-    async def _read_dead_letters(self, limit: int) -> list[DeadLetter]:
         js = self._js
         assert js is not None
-        try:
-            info = await js.stream_info(self.dead_letter_stream)
-        except nats.js.errors.NotFoundError:
-            return []
-        out: list[DeadLetter] = []
-        seq = info.state.first_seq
-        while seq <= info.state.last_seq and len(out) < limit:
-            try:
-                raw = await js.get_msg(self.dead_letter_stream, seq)
-            except nats.js.errors.NotFoundError:  # deleted
-                seq += 1
-                continue
-            headers = raw.headers or {}
-            run_id, event_id = "", headers.get("Nats-Msg-Id", "")
-            with contextlib.suppress(ValueError):
-                run_id, event_id = split_message_id(event_id)
-            out.append(
-                DeadLetter(
-                    seq=seq,
-                    run_id=run_id,
-                    event_id=event_id,
-                    reason=headers.get("Panther-Reason", ""),
-                    subject=headers.get("Panther-Subject", raw.subject or ""),
-                    time=_header_time(headers.get("Panther-Time", "")),
-                    size=len(raw.data or b""),
-                )
-            )
-            seq += 1
-        return out
+        return self._call(self._dead.read(js, limit), timeout + 30)
 
     # ----------------------------------------------------------------- lifecycle
     def stats(self) -> dict[str, object]:
