@@ -60,7 +60,7 @@ try:
     from nats.js import api as js_api
 
     from ._dead import DeadLetter, DeadLetterStream
-    from ._fastpath import FastPathError, FastWire, problems
+    from ._fastpath import FastWire, problems
     from ._stream import StreamSettings
     from ._wire import CONNECTION_ERRORS, PublicWire, Puller, Raw
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -578,11 +578,11 @@ class NatsTransport:
             if await fast.probe():
                 return fast
             failure = "a probe message sent through it never came back"
-        except FastPathError as exc:
-            failure = str(exc)
         except CONNECTION_ERRORS as exc:
             failure = ""
             logger.debug("fast path probe interrupted: %r", exc)
+        except Exception as exc:  # FastPathError, or anything else the private names raise
+            failure = repr(exc)
         if failure:
             with contextlib.suppress(*CONNECTION_ERRORS):
                 await nc.flush(timeout=_CONNECT_TIMEOUT)  # type: ignore[arg-type]
@@ -750,10 +750,15 @@ class NatsTransport:
         js, wire = self._js, self._wire
         if js is None or wire is None:
             raise TransportError("cannot dead-letter: not connected to NATS")
-        await self._dead.ensure(js)
-        for msg, reason in refused:
-            await self._dead.move(js, wire, msg, reason)
-            self._dead_lettered += 1
+        try:
+            await self._dead.ensure(js)
+            for msg, reason in refused:
+                await self._dead.move(js, wire, msg, reason)
+                self._dead_lettered += 1
+        except CONNECTION_ERRORS as exc:
+            raise TransportError(
+                f"cannot dead-letter: the connection to NATS failed: {exc!r}"
+            ) from exc
 
     def dead_letters(self, limit: int = 1000, timeout: float = 10.0) -> list[DeadLetter]:
         """Return up to ``limit`` dead letters, oldest first ([] when there are none).
