@@ -73,7 +73,8 @@ def _worker(url: str, run_id: str, count: int, start_at: float) -> None:
     for event in events:
         manager.publish(event)
     manager.close()
-    print(json.dumps(publisher.stats()))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({**publisher.stats(), "cpu_s": usage.ru_utime + usage.ru_stime}))
 
 
 _PATH_ENV = "PANTHER_EVENTS_NATS_FAST_PATH"
@@ -131,11 +132,14 @@ def measure(
                     raise RuntimeError(f"only {_stored(db)} of {total} events stored in time")
                 time.sleep(0.02)
             seconds = time.perf_counter() - began
+            worker_cpu = 0.0
             for proc in procs[1:]:
                 out, _ = proc.communicate(timeout=60)
-                used = json.loads(out.strip().splitlines()[-1])["path"]
-                if used != path:
-                    raise RuntimeError(f"a worker ran on the {used} path, not {path}")
+                stats = json.loads(out.strip().splitlines()[-1])
+                worker_cpu += stats["cpu_s"]
+                if stats["path"] != path:
+                    raise RuntimeError(f"a worker ran on the {stats['path']} path, not {path}")
+            collector_cpu, server_cpu = _cpu_seconds(collector.pid), _cpu_seconds(server.pid)
         finally:
             for proc in procs:
                 if proc.poll() is None:
@@ -151,7 +155,18 @@ def measure(
         "seconds": seconds,
         "events_per_second": total / seconds,
         "cpu_us_per_event": cpu_us,
+        "worker_cpu_us_per_event": worker_cpu / total * 1e6,
+        "collector_cpu_us_per_event": collector_cpu / total * 1e6,
+        "server_cpu_us_per_event": server_cpu / total * 1e6,
     }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a running process has used so far (start-up included)."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
 
 
 def _children_cpu() -> float:
@@ -184,7 +199,10 @@ def main() -> None:
             f"{path} path: {result['events']} events from {args.workers} worker processes "
             f"through NATS JetStream into SQLite in {result['seconds']:.2f}s: "
             f"{result['events_per_second']:,.0f} events/s end to end, "
-            f"{result['cpu_us_per_event']:.0f} µs of CPU per event in all processes "
+            f"{result['cpu_us_per_event']:.0f} µs of CPU per event in all processes (workers "
+            f"{result['worker_cpu_us_per_event']:.0f}, collector "
+            f"{result['collector_cpu_us_per_event']:.0f}, server "
+            f"{result['server_cpu_us_per_event']:.0f}, start-up included) "
             f"(machine speed probe: {probe:.2f} ms to add up 10^6 integers, lower is faster)"
         )
     if args.json:
