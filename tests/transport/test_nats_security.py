@@ -201,17 +201,17 @@ class TestDocumentedSecureServer:
     def test_cli_with_the_documented_options(
         self, secure_server: SecureServer, tmp_path: Path
     ) -> None:
-        """`collect` with credentials in a tls:// URL and SSL_CERT_FILE naming the private CA
-        connects; its output never shows the password."""
+        """`collect` with a tls:// URL holding credentials in PANTHER_EVENTS_NATS and
+        SSL_CERT_FILE naming the private CA connects; its output never shows the password."""
         import os
         import sys
 
         password = PASSWORDS["PANTHER_COLLECTOR_PASSWORD"]
         result = subprocess.run(
             [sys.executable, "-c", "from panther_events.cli import main; main()", "collect",
-             "--nats", secure_server.url("collector", password), "--db", str(tmp_path / "c.db"),
-             "--consumer", "cli", "--idle-timeout", "1"],
-            env={**os.environ, "SSL_CERT_FILE": str(secure_server.ca)},
+             "--db", str(tmp_path / "c.db"), "--consumer", "cli", "--idle-timeout", "1"],
+            env={**os.environ, "SSL_CERT_FILE": str(secure_server.ca),
+                 "PANTHER_EVENTS_NATS": secure_server.url("collector", password)},
             capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONNECT_WAIT",
+    "NATS_ENV",
     "SEND_WAIT",
     "SEND_WAIT_UNREACHABLE",
     "before_close",
@@ -25,6 +26,8 @@ __all__ = [
     "start_publisher",
 ]
 
+#: Environment variable read when ``--nats`` is not given (keeps a password out of ``ps``).
+NATS_ENV = "PANTHER_EVENTS_NATS"
 #: Seconds ``run --nats`` waits at its start to reach the server before saying it cannot.
 CONNECT_WAIT = 3.0
 #: Seconds ``run --nats`` waits at its end for the server to store every event.

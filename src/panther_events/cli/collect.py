@@ -22,7 +22,7 @@ from ..exceptions import MissingExtraError, PantherEventsError
 from ..store.sqlite import SQLiteEventStore
 from ..transport.base import DEFAULT_CONSUMER, shown_url
 from ._app import DbOption, JsonOption, app, get_state
-from ._nats import check_url_option, printable
+from ._nats import NATS_ENV, check_url_option, printable
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -32,7 +32,15 @@ __all__ = ["collect", "dead_letters", "resend"]
 #: Exit status of these commands when they cannot do their work.
 EXIT_FAILED = 1
 
-NatsOption = Annotated[str, typer.Option("--nats", help="NATS server URL (JetStream enabled).")]
+NatsOption = Annotated[
+    str,
+    typer.Option(
+        "--nats",
+        envvar=NATS_ENV,
+        help="NATS server URL (JetStream enabled); a URL with a password is best given "
+        f"in ${NATS_ENV}, out of sight of ps.",
+    ),
+]
 StreamOption = Annotated[str, typer.Option(help="JetStream stream name.")]
 
 

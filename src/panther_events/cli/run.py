@@ -29,7 +29,7 @@ from ..observers import EventStoreObserver, LoggerObserver, ProgressObserver, Re
 from ..runner import ExperimentResult, ExperimentRunner, load_experiment
 from ..store.sqlite import SQLiteEventStore
 from ._app import DbOption, JsonOption, app, get_state
-from ._nats import before_close, check_url_option, nats_summary, start_publisher
+from ._nats import NATS_ENV, before_close, check_url_option, nats_summary, start_publisher
 
 __all__ = ["run"]
 
@@ -55,6 +55,7 @@ def run(
         str | None,
         typer.Option(
             "--nats",
+            envvar=NATS_ENV,
             help="Also publish every event to this NATS server URL (see docs/deployment.md).",
         ),
     ] = None,
