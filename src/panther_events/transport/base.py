@@ -31,10 +31,7 @@ __all__ = [
     "DEFAULT_SUBJECT_PREFIX",
     "Delivery",
     "Transport",
-    "check_server_urls",
     "host_run_id",
-    "message_id",
-    "split_message_id",
 ]
 
 #: Subjects are ``<prefix>.<run token>.<event type>``.

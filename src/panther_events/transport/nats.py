@@ -251,6 +251,7 @@ class NatsTransport:
         self._dead_lettered = 0
         self._logged: set[str] = set()
         self._last_connect_error = ""
+        self._connect_refusal = False  # _last_connect_error is a refusal, not a lost socket
         # State below is touched only on the loop thread.
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
@@ -519,6 +520,7 @@ class NatsTransport:
         self._need_check = False
         self._failures = 0
         self._last_connect_error = ""
+        self._connect_refusal = False
         self._connected.set()
 
     async def _new_client(self) -> NatsClient | None:
@@ -541,7 +543,7 @@ class NatsTransport:
             )
         except Exception as exc:
             self._failures += 1
-            self._last_connect_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            self._note_connect_error(exc)
             delay = min(0.05 * 2 ** min(self._failures, 8), _MAX_BACKOFF)
             if isinstance(exc, CONNECTION_ERRORS):
                 logger.debug("cannot connect to %s (%r); retry in %.2fs", self.shown, exc, delay)
@@ -609,10 +611,18 @@ class NatsTransport:
                 info = await js.stream_info(self.stream.name)
         self.stream.check(info.config)
 
+    def _note_connect_error(self, exc: BaseException) -> None:
+        """Keep why connecting failed; a refusal (credentials, TLS) says more than the
+        dropped socket that follows it, so a connection error never replaces one."""
+        refusal = not isinstance(exc, CONNECTION_ERRORS)
+        if refusal or not self._connect_refusal:
+            self._last_connect_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            self._connect_refusal = refusal
+
     async def _on_error(self, exc: Exception) -> None:
         if not self._connected.is_set():
             # nats-py keeps retrying inside connect(): this is how we learn why it fails.
-            self._last_connect_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            self._note_connect_error(exc)
         if isinstance(exc, CONNECTION_ERRORS):
             logger.debug("NATS client error: %r", exc)
         else:
