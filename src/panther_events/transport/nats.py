@@ -1,6 +1,8 @@
 """Events over NATS JetStream: the transport, a publishing observer and a subscriber.
 
-This is the only module that imports ``nats`` (extra ``nats``). The design:
+This module is the only way in to the code that imports ``nats`` (extra ``nats``): its private
+helpers (``_wire``, ``_fastpath``, ``_stream``, ``_dead``) are imported from here only, so a
+missing extra gives one ``MissingExtraError``. The design:
 
 * Every event is one JetStream message on ``panther.events.<run>.<type>`` with the header
   ``Nats-Msg-Id: <run id>:<event id>`` (the run id escaped, see
