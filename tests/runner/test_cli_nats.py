@@ -181,3 +181,22 @@ class TestDeadLetters:
         assert "run runP" in line and "event poison-1" in line
         as_json = json.loads(cli("dead-letters", "--nats", nats_url, "--json").stdout)
         assert [(d["run_id"], d["event_id"]) for d in as_json] == [("runP", "poison-1")]
+
+
+class TestIncompatibleStream:
+    """A stream that exists with other settings is a configuration error, said in one line."""
+
+    def test_run_refuses_with_one_line(self, tmp_path: Path, nats_url: str) -> None:
+        """`run --nats` exits 2 with a line naming the differing setting; no traceback."""
+        from panther_events.transport.nats import NatsTransport, StreamSettings
+
+        other = NatsTransport(nats_url, stream=StreamSettings(duplicate_window=10))
+        assert other.wait_connected(30)
+        other.close()
+        path = tmp_path / "exp.yaml"
+        path.write_text(EXPERIMENT, encoding="utf-8")
+        result = cli("run", str(path), "--db", str(tmp_path / "l.db"), "-q", "--nats", nats_url)
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+        line = result.stderr.strip().splitlines()[-1]
+        assert line.startswith("error: --nats:") and "duplicate_window" in line

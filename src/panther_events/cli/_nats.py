@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ..exceptions import MissingExtraError
+from ..exceptions import MissingExtraError, TransportError
 from ..transport.base import check_server_urls, shown_url
 
 if TYPE_CHECKING:
@@ -61,7 +61,13 @@ def start_publisher(url: str, run_id: str, spool: Path, exit_code: int) -> NatsP
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exit_code) from None
     publisher = NatsPublisher(url, run_id=run_id, spool_path=spool, close_timeout=SEND_WAIT)
-    if not publisher.transport.wait_connected(CONNECT_WAIT):
+    try:
+        reached = publisher.transport.wait_connected(CONNECT_WAIT)
+    except TransportError as exc:  # e.g. the stream exists with other settings
+        publisher.transport.close(0)
+        typer.echo(f"error: --nats: {printable(str(exc))}", err=True)
+        raise typer.Exit(exit_code) from None
+    if not reached:
         why = publisher.transport.last_connect_error or "no answer"
         typer.echo(
             f"warning: NATS server {shown_url(url)} not reachable in {CONNECT_WAIT:.0f}s "
