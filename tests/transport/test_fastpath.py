@@ -40,14 +40,14 @@ def test_status_and_message_id_are_read_from_raw_headers(
 )
 def test_delivery_count_is_read_from_either_ack_subject_form(reply: str, count: int) -> None:
     """The short and the domain/account-hash forms of JetStream ack subjects."""
-    from panther_events.transport.nats import _delivery_count
+    from panther_events.transport._jetstream import _delivery_count
 
     assert _delivery_count(reply) == count
 
 
 def test_a_reply_that_is_no_ack_subject_is_refused() -> None:
     """A message not delivered by JetStream cannot be counted: the caller drops it."""
-    from panther_events.transport.nats import _delivery_count
+    from panther_events.transport._jetstream import _delivery_count
 
     with pytest.raises(ValueError, match="ack subject"):
         _delivery_count("_INBOX.abc")
