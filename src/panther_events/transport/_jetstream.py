@@ -6,8 +6,6 @@ import asyncio
 import atexit
 import contextlib
 import functools
-import importlib.metadata
-import inspect
 import json
 import json.scanner
 import logging
@@ -22,16 +20,13 @@ from concurrent.futures import Future as ThreadFuture
 from pathlib import Path
 from typing import Any, TypeVar, final
 
-import nats.errors
-import nats.js.errors
 from nats.aio.client import Client as NatsClient
-from nats.js import JetStreamContext
 from nats.js import api as js_api
 
 from ..exceptions import TransportError
 from ..serialization import _wire_json, check_wire
+from ._connection import MAX_BACKOFF, Connection
 from ._dead import DeadLetter, DeadLetterStream
-from ._fastpath import FastWire, problems
 from ._outbox import Item, Outbox
 from ._stream import StreamSettings
 from ._wire import CONNECTION_ERRORS, PublicWire, Puller, Raw
@@ -66,18 +61,9 @@ def _close_open_transports() -> None:
 
 
 _DEFAULT_URL = "nats://127.0.0.1:4222"
-_MAX_BACKOFF = 2.0
-_CONNECT_TIMEOUT = 2.0
 #: Environment variable: ``0`` keeps every transport on nats-py's public API path.
 FAST_PATH_ENV = "PANTHER_EVENTS_NATS_FAST_PATH"
 _subject = functools.lru_cache(maxsize=4096)(subject_for)
-# Our subjects are made of checked tokens: nats-py need not check them again (nats-py >= 2.14).
-_SKIP_VALIDATION: dict[str, Any] = (
-    {"skip_subject_validation": True}
-    if "skip_subject_validation" in inspect.signature(NatsClient.connect).parameters
-    else {}
-)
-
 
 # The C scanner json.loads ends up in, called directly: json.loads spends as long again in
 # its Python layers (encoding detection, whitespace regex) for a message-sized document.
@@ -106,14 +92,6 @@ def _delivery_count(reply: str) -> int:
     if len(tokens) >= 11:
         return int(tokens[6])
     raise ValueError(f"not a JetStream ack subject: {reply!r}")
-
-
-def _nats_version() -> str:
-    """The installed nats-py version, for messages ('?' if unknown)."""
-    try:
-        return importlib.metadata.version("nats-py")
-    except importlib.metadata.PackageNotFoundError:
-        return "?"
 
 
 @final
@@ -183,16 +161,15 @@ class NatsTransport:
         self.ack_wait = ack_wait
         self.max_ack_pending = max_ack_pending
         self.name = name or f"panther-events-{host_run_id()}"
-        self._auth: dict[str, Any] = {}
+        auth: dict[str, Any] = {}
         if tls is not None:
-            self._auth["tls"] = tls
+            auth["tls"] = tls
         if user_credentials is not None:
-            self._auth["user_credentials"] = str(user_credentials)
+            auth["user_credentials"] = str(user_credentials)
         if nkeys_seed is not None:
-            self._auth["nkeys_seed"] = str(nkeys_seed)
+            auth["nkeys_seed"] = str(nkeys_seed)
         if fast_path is None:
             fast_path = os.environ.get(FAST_PATH_ENV, "1").strip() != "0"
-        self._want_fast = fast_path
         spool = (
             Path(spool_path)
             if spool_path is not None
@@ -208,21 +185,23 @@ class NatsTransport:
         self._refused = 0
         self._dead_lettered = 0
         self._logged: set[str] = set()
-        self._last_connect_error = ""
-        self._connect_refusal = False  # _last_connect_error is a refusal, not a lost socket
         # State below is touched only on the loop thread.
-        self._nc: NatsClient | None = None
-        self._js: JetStreamContext | None = None
-        self._wire: PublicWire | None = None
+        self._conn = Connection(
+            self.servers,
+            self.shown,
+            self.name,
+            auth,
+            self.stream,
+            fast_path,
+            self._log_error_once,
+            self._on_new_client,
+            self._on_reconnected,
+        )
         self._puller: Puller | None = None
-        self._connected = threading.Event()
         self._in_flight: dict[str, tuple[Item, float]] = {}  # ack token -> (item, deadline)
         self._ack_prefix = ""
-        self._need_check = True
-        self._connecting: NatsClient | None = None  # a client inside connect(), not yet _nc
         self._seq = 0
         self._failures = 0
-        self._stopping = False
         self._loop = asyncio.new_event_loop()
         self._wake = asyncio.Event()
         self._thread = threading.Thread(target=self._run_loop, name=self.name, daemon=True)
@@ -254,7 +233,7 @@ class NatsTransport:
 
     def _sender_ended(self, future: ThreadFuture[None]) -> None:
         """The sender never ends before close(); if it dies, say so loudly and keep the error."""
-        if future.cancelled() or self._stopping:
+        if future.cancelled() or self._conn.stopping:
             return
         exc = future.exception()
         if exc is not None:
@@ -316,7 +295,7 @@ class NatsTransport:
         Raises:
             TransportError: the stream exists with incompatible settings.
         """
-        reached = self._connected.wait(timeout)
+        reached = self._conn.connected.wait(timeout)
         if self._error is not None:
             raise self._error
         return reached
@@ -324,12 +303,13 @@ class NatsTransport:
     @property
     def last_connect_error(self) -> str:
         """Why the last connection attempt failed ('' if it did not)."""
-        return self._last_connect_error
+        return self._conn.last_error
 
     async def _send_forever(self) -> None:
         """The sender: connect, move queued messages into flight, re-send failures."""
         last_sweep = time.monotonic()
-        while not self._stopping:
+        conn = self._conn
+        while not conn.stopping:
             if self._error is not None:
                 await asyncio.sleep(0.5)
                 continue
@@ -337,12 +317,19 @@ class NatsTransport:
             if now - last_sweep > 0.1:
                 self._sweep(now)
                 last_sweep = now
-            nc, wire = self._nc, self._wire
-            if nc is None or wire is None or not nc.is_connected or self._need_check:
-                await self._connect_once()
+            if not conn.ready():
+                try:
+                    if await conn.ensure():
+                        self._failures = 0
+                except TransportError as exc:  # the stream has other settings: fatal
+                    self._error = exc
+                    self._outbox.mark_empty_if_idle(0)
+                    logger.error("%s", exc)
                 continue
+            nc, wire = conn.nc, conn.wire
+            assert nc is not None and wire is not None
             if self._failures:
-                await asyncio.sleep(min(0.05 * 2 ** min(self._failures - 1, 6), _MAX_BACKOFF))
+                await asyncio.sleep(min(0.05 * 2 ** min(self._failures - 1, 6), MAX_BACKOFF))
             room = self.max_in_flight - len(self._in_flight)
             # No await between take() and _send() registering the items as in flight, so a
             # message is always either queued or in flight (flush() relies on it).
@@ -410,7 +397,7 @@ class NatsTransport:
         error = None
         if msg.status == "503":
             error = "no stream listens on the subject"
-            self._need_check = True
+            self._conn.need_check = True
         elif b'"error"' in msg.data:  # a PubAck is small JSON; only errors need parsing
             try:
                 reply = json.loads(msg.data)
@@ -443,160 +430,15 @@ class NatsTransport:
             self._retried += len(overdue)
             self._outbox.requeue([self._in_flight.pop(token)[0] for token in overdue])
 
-    async def _connect_once(self) -> None:
-        """Connect (or wait for the client's own reconnection) and make sure of the stream."""
-        nc = self._nc
-        if nc is not None and not nc.is_closed and not nc.is_connected:
-            await asyncio.sleep(0.05)  # the client reconnects by itself
-            return
-        if nc is None or nc.is_closed:
-            nc = await self._new_client()
-            if nc is None:
-                return
-            wire = await self._choose_wire(nc)
-            if wire is None:
-                return
-            self._nc, self._wire, self._puller = nc, wire, None
-            self._js = nc.jetstream()
-            self._ack_prefix = nc.new_inbox() + "."
-            await wire.subscribe(self._ack_prefix + "*", self._on_ack)
-            self._need_check = True
-        try:
-            await self._ensure_stream()
-        except TransportError as exc:
-            self._error = exc
-            self._outbox.mark_empty_if_idle(0)
-            logger.error("%s", exc)
-            return
-        except Exception as exc:
-            if isinstance(exc, CONNECTION_ERRORS):
-                logger.debug("stream check failed (%r); retrying", exc)
-            else:
-                self._log_error_once("checking stream %s failed: %r", self.stream.name, exc)
-            await asyncio.sleep(0.2)
-            return
-        self._need_check = False
-        self._failures = 0
-        self._last_connect_error = ""
-        self._connect_refusal = False
-        self._connected.set()
+    async def _on_new_client(self, nc: NatsClient, wire: PublicWire) -> None:
+        """A new client: our acknowledgement inbox on it, and a puller made afresh."""
+        self._puller = None
+        self._ack_prefix = nc.new_inbox() + "."
+        await wire.subscribe(self._ack_prefix + "*", self._on_ack)
 
-    async def _new_client(self) -> NatsClient | None:
-        """A connected client, or None (after a backoff) when the server cannot be reached."""
-        nc = NatsClient()
-        self._connecting = nc
-        try:
-            await nc.connect(
-                servers=self.servers,
-                name=self.name,
-                connect_timeout=_CONNECT_TIMEOUT,  # type: ignore[arg-type]  # seconds
-                reconnect_time_wait=0.25,  # type: ignore[arg-type]  # used as sleep seconds
-                max_reconnect_attempts=-1,
-                allow_reconnect=True,
-                error_cb=self._on_error,
-                disconnected_cb=self._on_disconnected,
-                reconnected_cb=self._on_reconnected,
-                **_SKIP_VALIDATION,
-                **self._auth,
-            )
-        except Exception as exc:
-            self._failures += 1
-            self._note_connect_error(exc)
-            delay = min(0.05 * 2 ** min(self._failures, 8), _MAX_BACKOFF)
-            if isinstance(exc, CONNECTION_ERRORS):
-                logger.debug("cannot connect to %s (%r); retry in %.2fs", self.shown, exc, delay)
-            else:  # refused credentials, a TLS failure...: retried, but said at ERROR
-                self._log_error_once("cannot connect to NATS %s: %r", self.shown, exc)
-            await asyncio.sleep(delay)
-            return None
-        finally:
-            self._connecting = None
-        if self._stopping:
-            await nc.close()
-            return None
-        return nc
-
-    async def _choose_wire(self, nc: NatsClient) -> PublicWire | None:
-        """The fast path if it passes its checks and its probe, else the public path.
-
-        Returns None (after closing ``nc``) when the probe failed on a working connection:
-        the fast path has already changed that client, so the caller connects afresh.
-        """
-        if not self._want_fast:
-            return PublicWire(nc)
-        found = problems(nc)
-        if found:
-            self._want_fast = False
-            logger.error(
-                "nats-py %s lacks what the fast path needs (%s); using its public API",
-                _nats_version(),
-                "; ".join(found),
-            )
-            return PublicWire(nc)
-        fast = FastWire(nc)
-        try:
-            if await fast.probe():
-                return fast
-            failure = "a probe message sent through it never came back"
-        except CONNECTION_ERRORS as exc:
-            failure = ""
-            logger.debug("fast path probe interrupted: %r", exc)
-        except Exception as exc:  # FastPathError, or anything else the private names raise
-            failure = repr(exc)
-        if failure:
-            with contextlib.suppress(*CONNECTION_ERRORS):
-                await nc.flush(timeout=_CONNECT_TIMEOUT)  # type: ignore[arg-type]
-                # The public path works on this connection: the fast path is what is broken.
-                self._want_fast = False
-                logger.error(
-                    "the fast path does not work with nats-py %s (%s); using its public API",
-                    _nats_version(),
-                    failure,
-                )
-        await nc.close()
-        return None
-
-    async def _ensure_stream(self) -> None:
-        js = self._js
-        assert js is not None
-        try:
-            info = await js.stream_info(self.stream.name)
-        except nats.js.errors.NotFoundError:
-            try:
-                info = await js.add_stream(self.stream.config())
-            except nats.js.errors.BadRequestError:
-                # Another host created it between our two requests: check theirs.
-                info = await js.stream_info(self.stream.name)
-        self.stream.check(info.config)
-
-    def _note_connect_error(self, exc: BaseException) -> None:
-        """Keep why connecting failed; a refusal (credentials, TLS) says more than the
-        dropped socket that follows it, so a connection error never replaces one."""
-        refusal = not isinstance(exc, CONNECTION_ERRORS)
-        if refusal or not self._connect_refusal:
-            self._last_connect_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
-            self._connect_refusal = refusal
-
-    async def _on_error(self, exc: Exception) -> None:
-        if not self._connected.is_set():
-            # nats-py keeps retrying inside connect(): this is how we learn why it fails.
-            self._note_connect_error(exc)
-        if isinstance(exc, CONNECTION_ERRORS):
-            logger.debug("NATS client error: %r", exc)
-        else:
-            self._log_error_once("NATS client error: %r", exc)
-
-    async def _on_disconnected(self) -> None:
-        self._connected.clear()
-        logger.info("disconnected from NATS %s; events are kept until it is back", self.shown)
-
-    async def _on_reconnected(self) -> None:
-        # Not checked here: a request from inside this callback could wait on the very
-        # connection that is being restored. The sender checks before sending again.
-        logger.info("reconnected to NATS %s", self.shown)
-        self._need_check = True
+    def _on_reconnected(self) -> None:
         if self._puller is not None:
-            self._puller.reset()
+            self._puller.reset()  # an open pull request did not survive the server
         self._wake.set()
 
     # ----------------------------------------------------------------- consuming
@@ -613,7 +455,7 @@ class NatsTransport:
         """
         if self._closed:
             raise TransportError("cannot fetch: this NatsTransport is closed")
-        if not self._connected.wait(timeout):
+        if not self._conn.connected.wait(timeout):
             if self._error is not None:
                 raise self._error
             return []
@@ -653,7 +495,7 @@ class NatsTransport:
         return out
 
     async def _make_puller(self) -> Puller:
-        js, wire = self._js, self._wire
+        js, wire = self._conn.js, self._conn.wire
         assert js is not None and wire is not None
         config = js_api.ConsumerConfig(
             durable_name=self.consumer,
@@ -679,7 +521,7 @@ class NatsTransport:
             self._call(self._reply(replies, body), 30)
 
     async def _reply(self, replies: list[str], body: bytes) -> None:
-        wire = self._wire
+        wire = self._conn.wire
         if wire is None:
             return
         try:
@@ -715,7 +557,7 @@ class NatsTransport:
         return self._dead_lettered
 
     async def _dead_letter(self, refused: list[tuple[Raw, str]]) -> None:
-        js, wire = self._js, self._wire
+        js, wire = self._conn.js, self._conn.wire
         if js is None or wire is None:
             raise TransportError("cannot dead-letter: not connected to NATS")
         try:
@@ -737,9 +579,9 @@ class NatsTransport:
         if not self.wait_connected(timeout):
             raise TransportError(
                 f"cannot list dead letters: NATS {self.shown} not reachable in {timeout}s"
-                + (f" ({self._last_connect_error})" if self._last_connect_error else "")
+                + (f" ({self._conn.last_error})" if self._conn.last_error else "")
             )
-        js = self._js
+        js = self._conn.js
         assert js is not None
         return self._call(self._dead.read(js, limit), timeout + 30)
 
@@ -752,7 +594,7 @@ class NatsTransport:
         dead_lettered, pending (still queued or in flight), spool (the spool file), connected
         (reached, stream checked, and the send path proven), path (``fast``/``public``) and
         error."""
-        wire = self._wire
+        wire = self._conn.wire
         return {
             "accepted": self._outbox.accepted,
             "sent": self._sent,
@@ -765,7 +607,7 @@ class NatsTransport:
             "dead_lettered": self._dead_lettered,
             "pending": len(self._outbox) + len(self._in_flight),
             "spool": str(self._outbox.spool_path),
-            "connected": self._connected.is_set(),
+            "connected": self._conn.connected.is_set(),
             "path": None if wire is None else wire.name,
             "error": None if self._error is None else str(self._error),
         }
@@ -806,7 +648,7 @@ class NatsTransport:
     async def _shutdown(self) -> int:
         # The sender is not cancelled but asked to stop: cancelling it inside nats.connect()
         # would leave that half-made connection's socket open.
-        self._stopping = True
+        self._conn.stopping = True
         self._wake.set()
         sender = asyncio.wrap_future(self._sender)
         with contextlib.suppress(BaseException):
@@ -817,9 +659,6 @@ class NatsTransport:
             sender.cancel()
             with contextlib.suppress(BaseException):
                 await sender
-            if self._connecting is not None:
-                with contextlib.suppress(Exception):
-                    await self._connecting.close()
         if self._puller is not None:
             # Prefetched but never handed out: ask for prompt redelivery to the next consumer.
             prefetched = [raw.reply for raw in self._puller.prefetched()]
@@ -828,10 +667,7 @@ class NatsTransport:
         unsent = [item for item, _ in self._in_flight.values()]
         self._in_flight.clear()
         left = self._outbox.close(unsent)
-        if self._nc is not None and not self._nc.is_closed:
-            with contextlib.suppress(Exception):
-                await self._nc.flush(timeout=2)
-            await self._nc.close()
+        await self._conn.close()
         # Let cancelled tasks finish before the loop stops.
         current = asyncio.current_task()
         tasks = [t for t in asyncio.all_tasks() if t is not current]
