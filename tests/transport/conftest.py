@@ -36,20 +36,15 @@ def fresh_nats_server(tmp_path: Path) -> Iterator[NatsServer]:
 TransportFactory = Callable[..., Transport]
 
 
-@pytest.fixture(params=["memory", "nats", "nats-callbacks"])
-def make_transport(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[TransportFactory]:
+@pytest.fixture(params=["memory", "nats", "nats-public"])
+def make_transport(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TransportFactory]:
     """Factory of transports that share one backend; ``make(consumer=...)``. All are closed.
 
-    ``nats-callbacks`` runs the NATS transport on nats-py's ordinary subscription callbacks,
-    the path taken when a nats-py release lacks the hooks the direct routing uses.
+    ``nats`` runs the NATS transport on its fast path (the checked private-API adapter),
+    ``nats-public`` on nats-py's public API only, the path taken when the fast path's checks
+    fail. Each NATS transport is checked to have run on the path it was meant to.
     """
     made: list[Transport] = []
-    if request.param == "nats-callbacks":
-        import panther_events.transport.nats as nats_module
-
-        monkeypatch.setattr(nats_module, "route", lambda client, subscription, handler: False)
     n = next(_names)
     if request.param == "memory":
         stream = InMemoryStream(ack_wait=1.0)
@@ -72,10 +67,14 @@ def make_transport(
                 stream=settings,
                 ack_wait=1.0,
                 spool_path=tmp_path / f"spool-{len(made)}.jsonl",
+                fast_path=request.param == "nats",
             )
             made.append(transport)
             return transport
 
     yield make
     for transport in made:
+        stats = getattr(transport, "stats", dict)()
         transport.close()
+        if request.param != "memory" and stats.get("path") is not None:
+            assert stats["path"] == ("fast" if request.param == "nats" else "public")

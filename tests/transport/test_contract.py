@@ -106,6 +106,22 @@ class TestTransportContract:
         a, b = make_transport("a"), make_transport("b")
         assert len(fetch_until(a, 5)) == len(fetch_until(b, 5)) == 5
 
+    def test_dead_lettered_delivery_is_never_handed_out_again(
+        self, make_transport: TransportFactory
+    ) -> None:
+        """A delivery moved aside with ``dead_letter`` is acknowledged: a new consumer of the
+        same name gets only what was not settled."""
+        pub, sub = make_transport(), make_transport(consumer="dl")
+        for i in range(3):
+            pub.publish(step_event(i), run_id="r")
+        assert pub.flush(30)
+        first, second, third = fetch_until(sub, 3, ack=False)
+        sub.dead_letter([(first, "ValueError: cannot be stored")])
+        sub.ack([second])
+        sub.close()
+        again = make_transport(consumer="dl")
+        assert [d.event.id for d in fetch_until(again, 1, deadline=5.0)] == [third.event.id]
+
     def test_fetch_on_an_empty_stream_returns_nothing(
         self, make_transport: TransportFactory
     ) -> None:

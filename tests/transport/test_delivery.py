@@ -44,7 +44,7 @@ def test_delivery_needs_an_event_or_a_wire_form() -> None:
 )
 def test_message_decoding_agrees_with_json_loads(data: bytes) -> None:
     """The collector's decoder gives what json.loads gives, whitespace and all."""
-    from panther_events.transport.nats import _loads
+    from panther_events.transport._jetstream import _loads
 
     assert _loads(data) == json.loads(data)
 
@@ -52,7 +52,7 @@ def test_message_decoding_agrees_with_json_loads(data: bytes) -> None:
 @pytest.mark.parametrize("data", [b'{"a":1} x', b"", b"{", b'{"a":1}{}', b"\xff"])
 def test_message_decoding_refuses_what_json_loads_refuses(data: bytes) -> None:
     """Trailing garbage, truncation and bad UTF-8 raise ValueError as json.loads does."""
-    from panther_events.transport.nats import _loads
+    from panther_events.transport._jetstream import _loads
 
     with pytest.raises(ValueError):
         _loads(data)

@@ -72,6 +72,13 @@ COMMANDS: dict[str, Command] = {
     "collect": Command(
         "collect", "Write every host's events from NATS into one event store, until interrupted."
     ),
+    "dead-letters": Command(
+        "collect", "List the events the collector moved aside because they could not be stored."
+    ),
+    "resend": Command(
+        "collect",
+        "Send the events of a spool file to NATS; the file is removed once all are stored.",
+    ),
     "serve": Command(
         "serve",
         "Serve the read-only dashboard: runs, live run pages, entities and comparisons.",

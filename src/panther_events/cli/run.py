@@ -33,6 +33,7 @@ from ..runner import ExperimentOutcome, ExperimentRunner, load_experiment
 from ..store.base import EventStore
 from ..store.sqlite import SQLiteEventStore
 from ._app import DbOption, JsonOption, app, get_state
+from ._nats import NATS_ENV, before_close, check_url_option, nats_summary, start_publisher
 from ._paths import unwritable_reason
 from ._terminal import visible
 from .serve import start_dashboard
@@ -59,7 +60,11 @@ def run(
     ] = None,
     nats: Annotated[
         str | None,
-        typer.Option("--nats", help="Also publish every event to this NATS server URL."),
+        typer.Option(
+            "--nats",
+            envvar=NATS_ENV,
+            help="Also publish every event to this NATS server URL (see docs/deployment.md).",
+        ),
     ] = None,
     keep_workdirs: Annotated[
         bool,
@@ -72,6 +77,8 @@ def run(
 ) -> None:
     """Run EXPERIMENT's tests on real local processes, recording every event in the store."""
     state = get_state(ctx, db=db, json=json_output)
+    if nats is not None:
+        check_url_option(nats, EXIT_INVALID)
     try:
         loaded = load_experiment(experiment)
     except ExperimentFileError as exc:
@@ -121,18 +128,29 @@ def run(
         # The JUnit report comes from the events, like any other observer's view of the run.
         collector = ResultCollector(suite_name=loaded.spec.name)
         manager.register_observer("*", collector)
+        publisher = None
         if nats is not None:
-            _attach_nats(manager, nats, run_id)
+            spool = db_path.with_name(f"{db_path.stem}.{_file_token(run_id)}.nats-spool.jsonl")
+            publisher = start_publisher(nats, run_id, spool, EXIT_INVALID)
+            # on_event only queues (the transport sends from its own thread): no worker.
+            manager.register_observer("*", publisher)
+            stack.callback(before_close, publisher)  # runs before manager.close()
         result = runner.run()
 
     if junit is not None and failure.message is None:
         failure.guard("the --junit file", junit, junit.write_text, collector.to_junit_xml())
     if failure.message is not None:
         _refuse(failure.message)
+    nats_line, nats_figures = ("", {}) if publisher is None else nats_summary(publisher, nats or "")
     if state.json:
-        typer.echo(json.dumps({**result.to_dict(), "db": str(db_path)}, indent=2))
+        summary = {**result.to_dict(), "db": str(db_path)}
+        if nats_figures:
+            summary["nats"] = nats_figures
+        typer.echo(json.dumps(summary, indent=2))
     else:
         _print_summary(result, db_path, log_path)
+        if nats_line:
+            typer.echo(nats_line)
     if dashboard is not None:
         dashboard.finish()
     raise typer.Exit(0 if result.passed else 1)
@@ -294,13 +312,9 @@ def _failures_reported(manager: EventManager) -> Iterator[None]:
         manager_logger.removeHandler(handler)
 
 
-def _attach_nats(manager: EventManager, url: str, run_id: str) -> None:
-    """Publish every event to NATS too (``manager.close()`` closes the publisher)."""
-    # Imported here: the NATS extra is optional and only this option needs it.
-    from ..transport.nats import NatsPublisher  # noqa: PLC0415
-
-    # on_event only queues (the transport sends from its own thread): no background worker.
-    manager.register_observer("*", NatsPublisher(url, run_id=run_id))
+def _file_token(text: str) -> str:
+    """``text`` with every character unsafe in a file name replaced by ``_``."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
 
 
 def _print_summary(result: ExperimentOutcome, db_path: Path, log_path: Path) -> None:

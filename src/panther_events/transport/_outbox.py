@@ -13,12 +13,19 @@ publish failed. The policy, in order:
 
 The spool file is a buffer for outages, not a crash journal: it is not fsync'ed. At
 ``close`` anything still unsent is written to the spool file so a later publisher given the
-same ``spool_path`` sends it.
+same ``spool_path`` sends it. Spool files are created readable by their owner only (0600):
+they hold the events' full content.
+
+A spool left by a process killed mid-write may end in a cut-short record, and a file edited
+by hand may hold lines that are no records. Such damaged records are skipped, counted in
+``damaged`` and logged once (with the file and the count) when the file is opened; every
+intact record is still sent.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections import deque
@@ -26,7 +33,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO, Final, final
 
-__all__ = ["Item", "Outbox"]
+__all__ = ["Item", "Outbox", "read_spool"]
+
+logger = logging.getLogger(__name__)
 
 #: ``(dedup message id, subject, run id, JSON payload)``.
 Item = tuple[str, str, str, bytes]
@@ -40,9 +49,39 @@ def _encode(item: Item) -> bytes:
     return line.encode() + b"\n"
 
 
-def _decode(line: bytes) -> Item:
-    msg_id, subject, run_id, payload = json.loads(line)
-    return (str(msg_id), str(subject), str(run_id), str(payload).encode())
+def _decode(line: bytes) -> Item | None:
+    """The record on ``line``, or None when the line is no intact record."""
+    try:
+        msg_id, subject, run_id, payload = json.loads(line)
+    except (ValueError, TypeError):  # not JSON, cut short, or not four fields
+        return None
+    if not all(isinstance(part, str) for part in (msg_id, subject, run_id, payload)):
+        return None
+    return (msg_id, subject, run_id, payload.encode())
+
+
+def _open_private(path: Path, flags: int) -> BinaryIO:
+    """Open ``path`` for binary writing, creating it readable by its owner only (0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, flags | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # an existing file keeps its mode otherwise
+        return os.fdopen(fd, "r+b" if flags & os.O_RDWR else "wb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_spool(path: Path) -> tuple[int, int]:
+    """Return ``(intact records, damaged records)`` of the spool file at ``path``."""
+    intact = damaged = 0
+    with path.open("rb") as f:
+        for line in f:
+            if _decode(line) is None:
+                damaged += 1
+            else:
+                intact += 1
+    return intact, damaged
 
 
 @final
@@ -62,6 +101,7 @@ class Outbox:
         self.accepted = 0
         self.spooled = 0
         self.dropped = 0
+        self.damaged = 0
         self._lock = threading.Lock()
         self._retry: deque[Item] = deque()
         self._memory: deque[Item] = deque()
@@ -73,15 +113,28 @@ class Outbox:
         self._on_empty: threading.Event = threading.Event()
         self._on_empty.set()
         if spool_path.exists() and spool_path.stat().st_size > 0:
-            self._open()
-            with spool_path.open("rb") as f:
-                self._records = sum(1 for _ in f)
-            self._on_empty.clear()
+            f = self._open()
+            # A record cut short by a crash is ended here, so that it stays one damaged
+            # line instead of swallowing the first record appended after it.
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                f.write(b"\n")
+                self._size += 1
+            self._records, self.damaged = read_spool(spool_path)
+            if self.damaged:
+                logger.warning(
+                    "spool %s: skipping %d damaged records (cut short or not records); "
+                    "sending the %d intact ones",
+                    spool_path,
+                    self.damaged,
+                    self._records,
+                )
+            if self._records:
+                self._on_empty.clear()
 
     def _open(self) -> BinaryIO:
         if self._file is None:
-            self.spool_path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.spool_path.open("a+b")
+            self._file = _open_private(self.spool_path, os.O_RDWR | os.O_APPEND)
             self._size = self._file.seek(0, os.SEEK_END)
         return self._file
 
@@ -141,12 +194,17 @@ class Outbox:
         f = self._open()
         f.flush()
         f.seek(self._read)
-        for _ in range(min(_REFILL, self._records)):
+        wanted = min(_REFILL, self._records)
+        while wanted:
             line = f.readline()
-            if not line.endswith(b"\n"):
+            if not line:
                 break
-            self._memory.append(_decode(line))
+            item = _decode(line)
+            if item is None:
+                continue  # damaged: counted and logged when the file was opened
+            self._memory.append(item)
             self._records -= 1
+            wanted -= 1
         self._read = f.tell()
         if self._records == 0:
             # Everything spooled has been read back: start the file afresh.
@@ -179,12 +237,12 @@ class Outbox:
             head = [*unsent, *self._retry, *self._memory]
             self._retry.clear()
             self._memory.clear()
-            tail = b""
+            tail: list[bytes] = []
             if self._records:
                 f = self._open()
                 f.flush()
                 f.seek(self._read)
-                tail = f.read()
+                tail = [line for line in f if _decode(line) is not None]  # damaged ones go
             if self._file is not None:
                 self._file.close()
                 self._file = None
@@ -192,10 +250,9 @@ class Outbox:
             if total == 0:
                 self.spool_path.unlink(missing_ok=True)
                 return 0
-            self.spool_path.parent.mkdir(parents=True, exist_ok=True)
-            with self.spool_path.open("wb") as f:
+            with _open_private(self.spool_path, os.O_WRONLY | os.O_TRUNC) as f:
                 f.writelines(_encode(item) for item in head)
-                f.write(tail)
+                f.writelines(tail)
             self._records = total
             self._read = 0
             return total

@@ -17,6 +17,7 @@ import functools
 import re
 from collections.abc import Sequence
 from typing import Any, Protocol, final, runtime_checkable
+from urllib.parse import urlsplit
 
 from .._run_ids import new_run_id
 from ..events.base import BaseEvent
@@ -46,7 +47,8 @@ def host_run_id() -> str:
 
     The store's ``new_run_id()`` (UTC start time and a random part) followed by the host name
     and the process id, e.g. ``20261123T221500Z-3fa2c1-worker3-4242``: a reader sees where
-    the run came from, and two hosts starting in the same second never collide.
+    the run came from, and two hosts starting in the same second never collide. Within one
+    process no id is ever given twice (a random part drawn twice in one second is redrawn).
     """
     return new_run_id(host=True, pid=True)
 
@@ -80,14 +82,74 @@ def check_run_id(run_id: object) -> str:
 
 
 def message_id(run_id: str, event_id: str) -> str:
-    """Return the deduplication id (``Nats-Msg-Id``) of an event in a run: ``run:event``.
+    """Return the deduplication id (``Nats-Msg-Id``) of an event in a run.
 
     Content-based event ids are equal for equal content, and two hosts can well emit the same
     content; scoping the id by run keeps JetStream's duplicate window from dropping the second
     host's event while still storing a retried publish of one run only once. It also carries
-    the exact run id to the receiver: everything before the last ``:``.
+    the exact run id to the receiver (:func:`split_message_id`): the run id with ``%`` and
+    ``:`` percent-escaped, a ``:``, then the event id as it is. The first ``:`` therefore
+    always ends the run id, whatever the event id holds (``run-1:abc``, ``a%3Ab:x:y``).
     """
+    if "%" in run_id or ":" in run_id:
+        run_id = run_id.replace("%", "%25").replace(":", "%3A")
     return f"{run_id}:{event_id}"
+
+
+def split_message_id(msg_id: str) -> tuple[str, str]:
+    """Return the ``(run id, event id)`` that :func:`message_id` encoded in ``msg_id``.
+
+    Raises:
+        ValueError: ``msg_id`` has no ``:``, so it was not made by :func:`message_id`.
+    """
+    run_token, sep, event_id = msg_id.partition(":")
+    if not sep or not run_token:
+        raise ValueError(f"Nats-Msg-Id {msg_id!r} is not '<run id>:<event id>'")
+    if "%" in run_token:
+        run_token = run_token.replace("%3A", ":").replace("%25", "%")
+    return run_token, event_id
+
+
+_URL_SCHEMES = ("nats", "tls", "ws", "wss")
+_PASSWORD = re.compile(r"(?<=://)([^:/@]*):[^@/]*@")
+
+
+def shown_url(url: str) -> str:
+    """``url`` with its password (if any) written ``***``, fit for logs and messages."""
+    return _PASSWORD.sub(r"\1:***@", url)
+
+
+def check_server_urls(urls: str | Sequence[str]) -> list[str]:
+    """Return the NATS server URLs in ``urls`` (one, a comma-separated string, or a list).
+
+    Raises:
+        ValueError: a URL is not ``nats://HOST[:PORT]`` (or ``tls://``, ``ws://``,
+            ``wss://``); the message names it and shows the expected form.
+    """
+    found = [u.strip() for u in urls.split(",")] if isinstance(urls, str) else list(urls)
+    for url in found:
+        problem = ""
+        try:
+            parts = urlsplit(url)
+            port = parts.port  # raises ValueError for a port that is not a number
+        except ValueError as exc:
+            problem, port, parts = str(exc), None, urlsplit("")
+        if not problem:
+            if parts.scheme not in _URL_SCHEMES:
+                problem = f"scheme {parts.scheme!r} is not one of {list(_URL_SCHEMES)}"
+            elif not parts.hostname:
+                problem = "it names no host"
+            elif port == 0 or (parts.path not in ("", "/")):
+                problem = "it has a path or port 0"
+        if problem:
+            raise ValueError(
+                f"NATS server URL {shown_url(url)!r} is not valid ({problem}): expected "
+                "nats://[USER:PASSWORD@]HOST[:PORT] (or tls://, ws://, wss://), "
+                "e.g. nats://127.0.0.1:4222"
+            )
+    if not found:
+        raise ValueError("no NATS server URL given: expected e.g. nats://127.0.0.1:4222")
+    return found
 
 
 @final
@@ -192,6 +254,11 @@ class Transport(Protocol):
 
     def nak(self, deliveries: Sequence[Delivery]) -> None:
         """Refuse deliveries: they are handed out again, promptly."""
+        ...
+
+    def dead_letter(self, refused: Sequence[tuple[Delivery, str]]) -> None:
+        """Move deliveries that can never be handled aside, each with the reason, and
+        acknowledge them: they are logged and kept where an operator can list them."""
         ...
 
     def close(self) -> None:

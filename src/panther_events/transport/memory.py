@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 import time
 from collections import OrderedDict, deque
@@ -14,6 +16,8 @@ from ..serialization import event_from_json, event_to_dict, event_to_json
 from .base import DEFAULT_CONSUMER, Delivery, check_run_id, message_id
 
 __all__ = ["InMemoryStream", "InMemoryTransport"]
+
+logger = logging.getLogger(__name__)
 
 
 @final
@@ -44,6 +48,8 @@ class InMemoryStream:
         self._log: list[tuple[str, str]] = []  # (run_id, wire JSON); seq = index
         self._seen: OrderedDict[str, float] = OrderedDict()  # msg id -> time stored
         self._consumers: dict[str, _Consumer] = {}
+        #: Deliveries moved aside by ``dead_letter``: ``(run_id, wire JSON, reason)``.
+        self.dead_letters: list[tuple[str, str, str]] = []
 
     def __len__(self) -> int:
         """Number of events stored."""
@@ -179,6 +185,22 @@ class InMemoryTransport:
     def nak(self, deliveries: Sequence[Delivery]) -> None:
         """Hand deliveries out again at the next fetch; see ``Transport.nak``."""
         self.stream.settle(self.consumer, _seqs(deliveries), ack=False)
+
+    def dead_letter(self, refused: Sequence[tuple[Delivery, str]]) -> None:
+        """Keep refused deliveries in ``stream.dead_letters`` and acknowledge them; see
+        ``Transport.dead_letter``."""
+        for delivery, reason in refused:
+            logger.error(
+                "event %r of run %r cannot be handled (%s); moved to dead letters",
+                delivery.wire.get("id"),
+                delivery.run_id,
+                reason,
+            )
+            with self.stream._cond:
+                self.stream.dead_letters.append(
+                    (delivery.run_id, json.dumps(delivery.wire, default=repr), reason)
+                )
+        self.ack([d for d, _ in refused])
 
     def close(self) -> None:
         """Stop using the stream; unacknowledged deliveries stay pending for redelivery."""
