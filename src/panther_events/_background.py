@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal, final
 
-__all__ = ["OverflowPolicy", "Worker"]
+__all__ = ["OverflowPolicy", "Worker", "finish_live_workers"]
+
+logger = logging.getLogger("panther_events.manager")
 
 OverflowPolicy = Literal["block", "drop_oldest", "drop_newest"]
 
@@ -49,6 +53,8 @@ class Worker:
 
     #: Idents of every live worker thread (of any manager): they never wait for room.
     worker_idents: ClassVar[set[int]] = set()
+    #: Every worker whose thread has not ended (of any manager), for the exit hook.
+    live: ClassVar[set[Worker]] = set()
 
     def __init__(
         self,
@@ -78,6 +84,7 @@ class Worker:
         self._thread = threading.Thread(
             target=self._run, name=f"panther-events:{name}", daemon=True
         )
+        Worker.live.add(self)
         self._thread.start()
 
     def submit(self, handler: Handler, event: Any) -> None:
@@ -123,6 +130,7 @@ class Worker:
             self._exited = True
             self._drain()
             Worker.worker_idents.discard(threading.get_ident())
+            Worker.live.discard(self)
 
     def _loop(self) -> None:
         queue = self._queue
@@ -191,3 +199,34 @@ class Worker:
             return True
         self._thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return not self._thread.is_alive()
+
+    def finish(self, stall: float) -> None:
+        """Handle what is queued and end the thread, giving up (and logging what is lost)
+        only when no item is handled for ``stall`` seconds: an observer stuck for good must
+        not hold the interpreter's exit forever."""
+        self._running = False
+        self._wake.set()
+        handled = -1
+        while self._thread.is_alive() and self._handled != handled:
+            handled = self._handled
+            self._thread.join(stall)
+        if self._thread.is_alive():
+            logger.error(
+                "at exit: observer %s made no progress for %.0fs; its %d queued events are "
+                "lost (close the EventManager before exiting)",
+                self.name,
+                stall,
+                self.pending(),
+            )
+
+
+@atexit.register
+def finish_live_workers(stall: float = 10.0) -> None:
+    """At interpreter exit: let every background observer of a manager that was never closed
+    handle its queue, so what ``publish`` accepted is not lost with the daemon threads.
+
+    The store's exit hook calls it first, so queued events reach a store before it closes.
+    """
+    workers = list(Worker.live)
+    for worker in workers:
+        worker.finish(stall)

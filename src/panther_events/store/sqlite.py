@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
+from .._background import finish_live_workers
 from ..exceptions import StoreError
 from ._rows import as_utc, event_row, row_timestamp, wire_rows
 from ._schema import SCHEMA_VERSION, connect, open_file
@@ -70,6 +71,8 @@ _OPEN_STORES: weakref.WeakSet[SQLiteEventStore] = weakref.WeakSet()
 
 @atexit.register
 def _close_open_stores() -> None:
+    # Background observers of managers never closed may still hold events for these stores.
+    finish_live_workers()
     for store in list(_OPEN_STORES):
         try:
             store.close()
