@@ -1,0 +1,137 @@
+"""EventManager promises attacked in shapes the first tests missed: asyncio publishers,
+observers that unregister during delivery, closing while a loop publishes."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+from panther_events import EventManager, ManagerClosedError, TestCreatedEvent
+
+
+def created(test_id: str) -> TestCreatedEvent:
+    return TestCreatedEvent(test_id=test_id, test_name="n")
+
+
+async def publish_until_closed(manager: EventManager, index: int, accepted: list[int]) -> None:
+    """Publish events with ``publish_async`` until the manager refuses; count each accepted."""
+    n = 0
+    while True:
+        try:
+            await manager.publish_async(created(f"p{index}-{n}"))
+        except ManagerClosedError:
+            return
+        accepted[0] += 1
+        n += 1
+
+
+class TestConcurrentPublishAsync:
+    """Coroutines publishing at once on one loop are not nested calls."""
+
+    def test_a_hundred_concurrent_publish_async_are_all_delivered(self) -> None:
+        """100 ``publish_async`` awaited together, each with a handler that awaits, are all
+        delivered: their suspended calls do not add up to one nesting depth of 100."""
+        manager = EventManager()
+        got: list[Any] = []
+
+        async def handler(event: Any) -> None:
+            await asyncio.sleep(0.01)
+            got.append(event)
+
+        manager.register_observer("test.*", handler)
+
+        async def main() -> list[Any]:
+            calls = (manager.publish_async(created(f"t{i}")) for i in range(100))
+            return await asyncio.gather(*calls, return_exceptions=True)
+
+        results = asyncio.run(main())
+        manager.close()
+        errors = [r for r in results if isinstance(r, BaseException)]
+        print(f"\n100 publish_async: {len(errors)} raised, {len(got)} delivered")
+        assert errors == []
+        assert len(got) == 100
+
+    def test_async_recursion_is_still_refused(self) -> None:
+        """An async handler that awaits publish_async of what it receives is stopped at
+        ``max_depth`` (reported as its failure), not left to recurse."""
+        manager = EventManager(max_depth=5, dedup=False)
+        calls = 0
+
+        async def echo(event: Any) -> None:
+            nonlocal calls
+            calls += 1
+            await manager.publish_async(event)
+
+        manager.register_observer("test.*", echo)
+        asyncio.run(manager.publish_async(created("loop")))
+        manager.close()
+        assert calls == 5
+        assert manager.get_metrics()["errors"] >= 1
+
+    def test_close_from_another_thread_waits_for_publish_async_under_way(self) -> None:
+        """Coroutines publishing in a loop thread race ``close()`` from the main thread: every
+        ``publish_async`` that returned has reached the foreground and background observers."""
+        manager = EventManager()
+        fore: list[Any] = []
+        back: list[Any] = []
+        lock = threading.Lock()
+
+        async def slow(event: Any) -> None:
+            await asyncio.sleep(0.002)
+            fore.append(event)
+
+        def record(event: Any) -> None:
+            with lock:
+                back.append(event)
+
+        manager.register_observer("test.*", slow)
+        manager.register_observer("test.*", record, background=True)
+        accepted = [0]
+
+        async def main() -> None:
+            await asyncio.gather(*(publish_until_closed(manager, i, accepted) for i in range(20)))
+
+        loop_thread = threading.Thread(target=asyncio.run, args=(main(),))
+        loop_thread.start()
+        threading.Event().wait(0.3)
+        manager.close()
+        loop_thread.join(10)
+        print(f"\n{accepted[0]} accepted, {len(fore)} foreground, {len(back)} background")
+        assert not loop_thread.is_alive()
+        assert accepted[0] > 0
+        assert len(fore) == accepted[0]
+        assert len(back) == accepted[0]
+
+    def test_close_inside_the_loop_never_leaves_an_accepted_publish_half_delivered(
+        self,
+    ) -> None:
+        """``close()`` called by a coroutine while others are suspended in ``publish_async``
+        cannot wait for them: each of those raises ManagerClosedError on resuming, so every
+        ``publish_async`` that returned normally reached every observer (none counted as
+        dropped under the "block" policy)."""
+        manager = EventManager()
+        fore: list[Any] = []
+        back: list[Any] = []
+
+        async def slow(event: Any) -> None:
+            await asyncio.sleep(0.005)
+            fore.append(event)
+
+        manager.register_observer("test.*", slow)
+        manager.register_observer("test.*", back.append, background=True)
+        accepted = [0]
+
+        async def closer() -> None:
+            await asyncio.sleep(0.2)
+            manager.close()
+
+        async def main() -> None:
+            publishers = (publish_until_closed(manager, i, accepted) for i in range(20))
+            await asyncio.gather(*publishers, closer())
+
+        asyncio.run(main())
+        print(f"\n{accepted[0]} accepted, {len(back)} background")
+        assert accepted[0] > 0
+        assert len(back) == accepted[0]
+        assert manager.get_metrics()["dropped"] == 0
