@@ -7,6 +7,8 @@ import asyncio
 import threading
 from typing import Any
 
+import pytest
+
 from panther_events import EventManager, ManagerClosedError, TestCreatedEvent
 
 
@@ -135,3 +137,35 @@ class TestConcurrentPublishAsync:
         assert accepted[0] > 0
         assert len(back) == accepted[0]
         assert manager.get_metrics()["dropped"] == 0
+
+
+class Bulky:
+    """A plain event whose repr is a megabyte long."""
+
+    def __repr__(self) -> str:
+        return "Bulky(" + "x" * 1_000_000 + ")"
+
+
+class TestManagerClosedErrorWording:
+    """The error of a publish after close says what, and how to fix it, in one short line."""
+
+    def test_names_the_event_and_suggests_a_fix(self) -> None:
+        """It names the event and its type, says the manager is closed and what to do."""
+        manager = EventManager()
+        manager.close()
+        with pytest.raises(ManagerClosedError) as caught:
+            manager.publish(created("t1"))
+        message = str(caught.value)
+        assert "test.created" in message
+        assert "'t1'" in message
+        assert "closed" in message
+        assert "new EventManager" in message
+
+    def test_a_huge_repr_is_cut_short(self) -> None:
+        """A plain object with a megabyte repr gives a message of one short line."""
+        manager = EventManager()
+        manager.close()
+        with pytest.raises(ManagerClosedError) as caught:
+            manager.publish(Bulky())
+        assert len(str(caught.value)) < 500
+        assert "\n" not in str(caught.value)

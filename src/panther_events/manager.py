@@ -444,7 +444,7 @@ class EventManager:
         ``isinstance`` check against an ABC.
         """
         if self._closed:
-            raise ManagerClosedError(f"cannot publish {event!r}: this EventManager is closed")
+            self._refuse_closed(event)
         try:
             event_type: str = event._type
         except AttributeError:
@@ -484,6 +484,18 @@ class EventManager:
             # The kind ``routes`` holds: mypy cannot tie the two dicts to the TypeVar.
             handlers = cast(_R, resolved[1] if routes is self._async_routes else resolved[0])
         return handlers
+
+    def _refuse_closed(self, event: Any) -> NoReturn:
+        text = repr(event)
+        if len(text) > 200:  # a plain object's repr may hold all its data
+            text = text[:200] + "..."
+        event_type = type_of(event)
+        if event_type not in text:
+            text += f" (type {event_type!r})"
+        raise ManagerClosedError(
+            f"cannot publish {text}: this EventManager is closed; "
+            "publish before close(), or create a new EventManager"
+        )
 
     def _refuse(self, event: Any, state: _ThreadState) -> NoReturn:
         state.invalid += 1
