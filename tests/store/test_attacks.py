@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from panther_events.store import SQLiteEventStore
@@ -42,3 +43,38 @@ def test_events_queued_for_a_background_store_survive_a_script_that_forgets_clos
     print(f"\n3000 published, {stored} stored at exit")
     assert stored == 3000
     assert done.stderr == ""
+
+
+_HOLD_NEW_FILE = textwrap.dedent(
+    """
+    import sqlite3, sys, time
+    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    print("holding", flush=True)
+    time.sleep(0.5)
+    conn.execute("ROLLBACK")
+    """
+)
+
+
+def test_a_new_store_being_created_by_another_process_is_waited_for(tmp_path: Path) -> None:
+    """Opening a file that another process holds locked before it is in WAL mode (as when
+    several processes create one store at once) waits for the lock, within ``busy_timeout``,
+    instead of failing at once with "database is locked" (SQLite does not call its busy
+    handler when switching to WAL)."""
+    path = tmp_path / "events.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_NEW_FILE, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "holding\n"
+        started = time.monotonic()
+        with SQLiteEventStore(path, busy_timeout=10) as store:
+            waited = time.monotonic() - started
+            assert store.runs() == []
+    finally:
+        holder.wait(10)
+        if holder.stdout is not None:
+            holder.stdout.close()
+    print(f"\nopened after waiting {waited:.2f}s for the other process")

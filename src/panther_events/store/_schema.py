@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,6 +165,28 @@ def _refusal(path: Path, exc: sqlite3.Error) -> StoreError:
     return StoreError(f"cannot open the event store {str(path)!r}: {exc}")
 
 
+def _enable_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:
+    """Switch the file to WAL mode, waiting up to ``busy_timeout`` for other connections.
+
+    SQLite does not call its busy handler for this switch: while another process holds the
+    file's write lock before the file is in WAL mode (several processes creating one store
+    at once), the pragma fails at once with "database is locked". It is retried instead.
+    """
+    deadline = time.monotonic() + busy_timeout
+    pause = 0.001
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorname", "") != "SQLITE_BUSY" or (
+                time.monotonic() + pause > deadline
+            ):
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
     """Open ``path`` for writing: WAL mode and the settings the writer relies on.
 
@@ -178,7 +201,7 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise _refusal(path, exc) from exc
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
+        _enable_wal(conn, busy_timeout)
         conn.execute("PRAGMA synchronous=NORMAL")
         # Index pages of a big run do not fit the default 2 MB cache: appends to the
         # entity and type indexes land on random pages. A larger cache and memory-mapped
