@@ -169,3 +169,64 @@ class TestManagerClosedErrorWording:
             manager.publish(Bulky())
         assert len(str(caught.value)) < 500
         assert "\n" not in str(caught.value)
+
+
+class TestUnregisterDuringDelivery:
+    """A publish under way keeps the routes it started with, background observers included."""
+
+    def test_background_observer_unregistered_by_an_earlier_one_still_gets_the_event(
+        self,
+    ) -> None:
+        """An observer that unregisters a background observer while an event is being
+        delivered does not make that event vanish: the background observer still handles
+        it, as a foreground one would, and ``delivered`` tells the truth."""
+        manager = EventManager()
+        got: list[Any] = []
+
+        class Late:
+            def on_event(self, event: Any) -> None:
+                got.append(event)
+
+        late = Late()
+        manager.register_observer("test.*", lambda event: manager.unregister_observer(late))
+        manager.register_observer("test.*", late, background=True, queue_size=4)
+        manager.publish(created("t1"))
+        manager.close()
+        assert [e.entity_id for e in got] == ["t1"]
+
+    def test_publishers_racing_unregister_lose_nothing(self) -> None:
+        """Threads publishing while a background observer is unregistered: every event
+        submitted to it (``delivered`` minus the foreground calls) is handled."""
+        manager = EventManager()
+        handled: list[Any] = []
+        lock = threading.Lock()
+
+        class Recorder:
+            def on_event(self, event: Any) -> None:
+                with lock:
+                    handled.append(event)
+
+        recorder = Recorder()
+        manager.register_observer("test.*", recorder, background=True, queue_size=8)
+        stop = threading.Event()
+        published = [0] * 4
+
+        def publish(index: int) -> None:
+            n = 0
+            while not stop.is_set():
+                manager.publish(created(f"p{index}-{n}"))
+                n += 1
+                published[index] = n
+
+        threads = [threading.Thread(target=publish, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        threading.Event().wait(0.2)
+        manager.unregister_observer(recorder)
+        stop.set()
+        for t in threads:
+            t.join(10)
+        submitted = manager.get_metrics()["delivered"]
+        manager.close()
+        print(f"\n{sum(published)} published, {submitted} submitted, {len(handled)} handled")
+        assert len(handled) == submitted

@@ -31,8 +31,10 @@ class Worker:
     A worker thread never waits for room, in its own queue or another's: its own would never
     empty, and two workers feeding each other would wait for each other. Items submitted from a
     worker thread are appended past the bound instead (under ``"block"``; the drop policies
-    still drop). Every item submitted is either handled or counted in ``dropped``, also when
-    it races ``stop()``.
+    still drop). Every item submitted is either handled or counted in ``dropped`` by a drop
+    policy. An item submitted after the thread ended (a publish that took its route before the
+    observer was unregistered) is handled by the submitting thread, one item at a time, as a
+    foreground observer would be.
     """
 
     __slots__ = (
@@ -40,6 +42,7 @@ class Worker:
         "_exited",
         "_handled",
         "_idle",
+        "_late",
         "_queue",
         "_running",
         "_thread",
@@ -74,13 +77,14 @@ class Worker:
         self.policy = policy
         self.on_error = on_error
         self.dropped = 0
-        self._handled = 0  # only the worker thread writes it: exact without a lock
+        self._handled = 0  # written by one thread at a time (the worker, then under _late)
         self._queue: deque[tuple[Handler, Any]] = deque()
         self._wake = threading.Event()
         self._idle = False
         self._busy = False
         self._running = True
         self._exited = False
+        self._late = threading.Lock()  # one thread at a time handles items after the end
         self._thread = threading.Thread(
             target=self._run, name=f"panther-events:{name}", daemon=True
         )
@@ -106,19 +110,12 @@ class Worker:
                     pass
         queue.append((handler, event))
         if self._exited:
-            # The thread ended between our check and our append: what it did not take is
-            # counted, never silently left behind (see _run's last drain).
-            self._reclaim()
+            # The thread has ended (or is in its last drain): what it will not take is
+            # handled here, never left behind in a dead queue.
+            with self._late:
+                self._drain()
         elif self._idle:
             self._wake.set()
-
-    def _reclaim(self) -> None:
-        while True:
-            try:
-                self._queue.popleft()
-            except IndexError:
-                return
-            self.dropped += 1
 
     def _run(self) -> None:
         Worker.worker_idents.add(threading.get_ident())
@@ -126,9 +123,10 @@ class Worker:
             self._loop()
         finally:
             # _exited before the last drain: a submit that appends after that drain sees it
-            # and reclaims its item (counted as dropped); one that appends before is handled.
+            # and handles its item itself; one that appends before is handled here.
             self._exited = True
-            self._drain()
+            with self._late:
+                self._drain()
             Worker.worker_idents.discard(threading.get_ident())
             Worker.live.discard(self)
 
