@@ -9,7 +9,12 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
+from panther_events import StoreError, TestCreatedEvent
 from panther_events.store import SQLiteEventStore
+
+from .test_write_errors import _fill
 
 _EXIT_WITHOUT_CLOSE = textwrap.dedent(
     """
@@ -78,3 +83,19 @@ def test_a_new_store_being_created_by_another_process_is_waited_for(tmp_path: Pa
         if holder.stdout is not None:
             holder.stdout.close()
     print(f"\nopened after waiting {waited:.2f}s for the other process")
+
+
+def test_opening_a_store_on_a_full_disk_says_the_disk_is_full(small_fs: Path) -> None:
+    """A store that cannot be opened because its file system is full (SQLite cannot make its
+    shared-memory file and says only "disk I/O error") is reported as a full file system."""
+    path = small_fs / "events.db"
+    with SQLiteEventStore(path) as store:
+        store.append(TestCreatedEvent("t1", "x"), run_id="r")
+    _fill(small_fs)
+    with pytest.raises(StoreError) as caught:
+        SQLiteEventStore(path)
+    message = str(caught.value)
+    print(f"\nopening on a full disk: {message}")
+    assert str(path) in message
+    assert "file system is full" in message
+    assert "not a panther-events database" not in message

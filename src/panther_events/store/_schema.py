@@ -162,7 +162,18 @@ def _refusal(path: Path, exc: sqlite3.Error) -> StoreError:
             f"{str(path)!r} is not a panther-events database ({exc}); "
             "pass the path of a store written by panther-events, or a new path"
         )
-    return StoreError(f"cannot open the event store {str(path)!r}: {exc}")
+    reason = str(exc)
+    if _file_system_full(path):
+        # SQLite then says only "disk I/O error" (it could not size its shared-memory file).
+        reason += "; its file system is full: free some space and try again"
+    return StoreError(f"cannot open the event store {str(path)!r}: {reason}")
+
+
+def _file_system_full(path: Path) -> bool:
+    try:
+        return os.statvfs(path.absolute().parent).f_bavail == 0
+    except OSError:
+        return False
 
 
 def _enable_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:
