@@ -3,10 +3,14 @@ closing its manager, several processes on one file, a kill during a checkpoint."
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -99,3 +103,53 @@ def test_opening_a_store_on_a_full_disk_says_the_disk_is_full(small_fs: Path) ->
     assert str(path) in message
     assert "file system is full" in message
     assert "not a panther-events database" not in message
+
+
+_READ_AS_ANOTHER_USER = textwrap.dedent(
+    """
+    import sys
+    from panther_events import StoreError, TestCreatedEvent
+    from panther_events.store import SQLiteEventStore
+    with SQLiteEventStore(sys.argv[1], create=False) as store:
+        print(store.read_only, len(store.events("r")))
+        try:
+            store.append(TestCreatedEvent("x", "y"), run_id="r")
+        except StoreError as exc:
+            print(exc)
+    """
+)
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A directory every user can read but only root can write (root only, as in CI)."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("reading as another user needs root and setpriv (CI runs as root)")
+    directory = Path(tempfile.mkdtemp(prefix="panther-shared-"))
+    directory.chmod(0o755)
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory)
+
+
+def test_a_store_of_another_user_can_be_read(shared_dir: Path) -> None:
+    """A cleanly closed store in a directory this user cannot write (a store of another
+    user) opens read-only and answers queries, instead of "attempt to write a readonly
+    database": SQLite cannot create the shared-memory file beside it."""
+    path = shared_dir / "events.db"
+    with SQLiteEventStore(path) as store:
+        store.append_many([TestCreatedEvent(f"t{i}", "x") for i in range(5)], run_id="r")
+    done = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        + [sys.executable, "-c", _READ_AS_ANOTHER_USER, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    print(f"\nread as another user: {done.stdout}{done.stderr}")
+    assert done.returncode == 0, done.stderr
+    first, refusal = done.stdout.splitlines()
+    assert first == "True 5"
+    assert "read-only" in refusal

@@ -233,8 +233,11 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
 
 
 def _connect_read_only(path: Path, busy_timeout: float) -> sqlite3.Connection:
-    """Open ``path`` read-only. On a read-only file system, where SQLite cannot create the
-    WAL index beside the file, it is opened as immutable: nothing can change it there."""
+    """Open ``path`` read-only. Where SQLite cannot create the WAL index beside the file (a
+    read-only file system, or a directory this process cannot write: a store of another
+    user), it is opened as immutable. Nothing can change it on a read-only file system; in
+    a directory that only another user writes, no writer is running (a writer would have
+    made the WAL index, and SQLite would have used it), so it is read as it is now."""
     uri = path.absolute().as_uri()
     conn = sqlite3.connect(
         f"{uri}?mode=ro",
@@ -247,7 +250,9 @@ def _connect_read_only(path: Path, busy_timeout: float) -> sqlite3.Connection:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.OperationalError:
         conn.close()
-        if not os.statvfs(path).f_flag & os.ST_RDONLY:
+        if not os.statvfs(path).f_flag & os.ST_RDONLY and os.access(
+            path.absolute().parent, os.W_OK
+        ):
             raise
         conn = sqlite3.connect(
             f"{uri}?immutable=1", uri=True, isolation_level=None, check_same_thread=False
