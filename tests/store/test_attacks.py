@@ -120,6 +120,9 @@ _READ_AS_ANOTHER_USER = textwrap.dedent(
 )
 
 
+_AS_NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+
+
 @pytest.fixture
 def shared_dir() -> Iterator[Path]:
     """A directory every user can read but only root can write (root only, as in CI)."""
@@ -141,8 +144,7 @@ def test_a_store_of_another_user_can_be_read(shared_dir: Path) -> None:
     with SQLiteEventStore(path) as store:
         store.append_many([TestCreatedEvent(f"t{i}", "x") for i in range(5)], run_id="r")
     done = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-        + [sys.executable, "-c", _READ_AS_ANOTHER_USER, str(path)],
+        [*_AS_NOBODY, sys.executable, "-c", _READ_AS_ANOTHER_USER, str(path)],
         capture_output=True,
         text=True,
         timeout=60,
