@@ -191,8 +191,11 @@ class SQLiteEventStore(EventStoreBase):
 
         Raises:
             EventValidationError: an event's data cannot be stored; nothing of the call is.
-            StoreError: the store is closed or read-only, or an earlier batch failed to
-                commit (the store then stays failed).
+            StoreError: the store is closed or read-only, or a batch failed to commit (the
+                store then stays failed). A call larger than a batch is buffered a batch at a
+                time: when the store closes or fails during the call, the batches buffered
+                before may be stored. Appending the same events again is harmless (a run
+                keeps one copy of each id).
         """
         _check_run_id(run_id)
         if self.read_only:
@@ -211,7 +214,7 @@ class SQLiteEventStore(EventStoreBase):
                 stored (nested too deep, an integer too long...); ``rejects`` lists each one
                 (its index in ``wires``, its id if readable, the reason) and ``accepted``
                 counts the others, which were buffered.
-            StoreError: as for ``append_many``; then nothing of the call was buffered.
+            StoreError: as for ``append_many``.
         """
         _check_run_id(run_id)
         if self.read_only:
