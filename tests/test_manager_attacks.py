@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from panther_events import EventManager, ManagerClosedError, TestCreatedEvent
+from panther_events import EventManager, ManagerClosedError, TestCompletedEvent, TestCreatedEvent
 
 
 def created(test_id: str) -> TestCreatedEvent:
@@ -230,3 +230,62 @@ class TestUnregisterDuringDelivery:
         manager.close()
         print(f"\n{sum(published)} published, {submitted} submitted, {len(handled)} handled")
         assert len(handled) == submitted
+
+
+class TestObserversPublishingWhileClosing:
+    """What observers publish while handling accepted events is part of that handling."""
+
+    def test_background_observer_deriving_events_during_close(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A background observer that publishes a derived event for each event it handles
+        still does so while ``close()`` drains its queue: every derived event is delivered,
+        and nothing is logged as a failure."""
+        manager = EventManager()
+        derived: list[Any] = []
+
+        class Deriver:
+            def on_event(self, event: Any) -> None:
+                threading.Event().wait(0.0002)
+                manager.publish(TestCompletedEvent(test_id=event.entity_id, test_name="n"))
+
+        manager.register_observer("test.created", Deriver(), background=True)
+        manager.register_observer("test.completed", derived.append)
+        for i in range(300):
+            manager.publish(created(f"t{i}"))
+        manager.close()
+        print(f"\n300 accepted, {len(derived)} derived events delivered during close")
+        assert len(derived) == 300
+        assert manager.get_metrics()["errors"] == 0
+        assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+    def test_nested_publish_of_an_event_under_way_during_close(self) -> None:
+        """A foreground observer whose event is being delivered when another thread calls
+        ``close()`` may still publish from its callback; publishers outside observers are
+        refused."""
+        manager = EventManager()
+        inside = threading.Event()
+        release = threading.Event()
+        nested: list[Any] = []
+
+        def slow(event: Any) -> None:
+            if event.get_type() == "test.created":
+                inside.set()
+                release.wait(10)
+                manager.publish(TestCompletedEvent(test_id="t1", test_name="n"))
+
+        manager.register_observer("test.*", slow)
+        manager.register_observer("test.completed", nested.append)
+        publisher = threading.Thread(target=manager.publish, args=(created("t1"),))
+        publisher.start()
+        inside.wait(10)
+        closer = threading.Thread(target=manager.close)
+        closer.start()
+        while not manager._closed:  # close() has begun
+            threading.Event().wait(0.001)
+        with pytest.raises(ManagerClosedError):
+            manager.publish(created("outside"))
+        release.set()
+        publisher.join(10)
+        closer.join(10)
+        assert [e.get_type() for e in nested] == ["test.completed"]

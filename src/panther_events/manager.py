@@ -39,7 +39,9 @@ The dispatch contract
 - **Background observers.** ``background=True`` gives an observer its own bounded queue and
   worker thread (see ``_background.Worker`` for the overflow policy; a worker thread never
   waits for room). ``flush()`` waits until what was queued before it is handled.
-- **Closing.** Once ``close()`` has begun, ``publish`` raises ``ManagerClosedError``; ``close()``
+- **Closing.** Once ``close()`` has begun, ``publish`` raises ``ManagerClosedError``, except
+  from observers handling events accepted before (a nested publish, or one made on a
+  background worker while close() drains it), which is delivered; ``close()``
   waits for publishes under way in other threads, drains every queue, stops the workers and
   calls each observer's ``close()``. Every ``publish()`` that returned normally has then reached
   every matching observer (or, under a drop policy, been counted as dropped).
@@ -443,7 +445,7 @@ class EventManager:
         BaseEvents are recognised by their ``_type`` slot, which is cheaper than an
         ``isinstance`` check against an ABC.
         """
-        if self._closed:
+        if self._closed and not self._handling_accepted(state):
             self._refuse_closed(event)
         try:
             event_type: str = event._type
@@ -484,6 +486,14 @@ class EventManager:
             # The kind ``routes`` holds: mypy cannot tie the two dicts to the TypeVar.
             handlers = cast(_R, resolved[1] if routes is self._async_routes else resolved[0])
         return handlers
+
+    def _handling_accepted(self, state: _ThreadState) -> bool:
+        """Whether a publish after ``close()`` began is part of handling events accepted
+        before it, and so still delivered: made by an observer (nested in a delivery, or on
+        a background worker) while ``close()`` has not finished."""
+        return not self._close_done.is_set() and (
+            state.depth > 1 or threading.get_ident() in Worker.worker_idents
+        )
 
     def _refuse_closed(self, event: Any) -> NoReturn:
         text = repr(event)
@@ -586,7 +596,8 @@ class EventManager:
 
         Raises:
             EventValidationError: the event's ``validate()`` failed.
-            ManagerClosedError: ``close()`` has begun.
+            ManagerClosedError: ``close()`` has begun (and this is not an observer handling
+                an event accepted before).
             RecursionLimitError: observers nested publishes deeper than ``max_depth``.
         """
         try:
