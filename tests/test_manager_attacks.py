@@ -289,3 +289,40 @@ class TestObserversPublishingWhileClosing:
         publisher.join(10)
         closer.join(10)
         assert [e.get_type() for e in nested] == ["test.completed"]
+
+
+class TestCloseWithTimeout:
+    """``close(timeout)`` that gives up on a stuck observer drops its queue, counted."""
+
+    def test_a_stuck_observer_is_not_handed_events_after_its_close(self) -> None:
+        """A background observer stuck past ``close(timeout)`` is closed; once unstuck it
+        receives nothing more (its queued events are counted in ``dropped``), rather than
+        being handed the whole queue after its ``close()``."""
+        manager = EventManager()
+        release = threading.Event()
+
+        class Stuck:
+            def __init__(self) -> None:
+                self.after_close = 0
+                self.closed = False
+
+            def on_event(self, event: Any) -> None:
+                release.wait(10)
+                if self.closed:
+                    self.after_close += 1
+
+            def close(self) -> None:
+                self.closed = True
+
+        stuck = Stuck()
+        manager.register_observer(stuck, background=True)
+        for i in range(200):
+            manager.publish(created(f"t{i}"))
+        manager.close(timeout=0.2)
+        assert stuck.closed
+        release.set()
+        threading.Event().wait(0.3)
+        dropped = manager.get_metrics()["dropped"]
+        print(f"\nafter close(timeout): {stuck.after_close} handled after close, {dropped} dropped")
+        assert stuck.after_close <= 1  # the event in hand when close() gave up
+        assert dropped >= 199

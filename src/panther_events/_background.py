@@ -38,6 +38,7 @@ class Worker:
     """
 
     __slots__ = (
+        "_abandoned",
         "_busy",
         "_exited",
         "_handled",
@@ -84,6 +85,7 @@ class Worker:
         self._busy = False
         self._running = True
         self._exited = False
+        self._abandoned = False  # stop() gave up: what is still queued is dropped
         self._late = threading.Lock()  # one thread at a time handles items after the end
         self._thread = threading.Thread(
             target=self._run, name=f"panther-events:{name}", daemon=True
@@ -132,7 +134,7 @@ class Worker:
 
     def _loop(self) -> None:
         queue = self._queue
-        while True:
+        while not self._abandoned:
             self._busy = True  # set before popping, so pending() never misses an item in hand
             try:
                 handler, event = queue.popleft()
@@ -154,7 +156,10 @@ class Worker:
                 handler, event = self._queue.popleft()
             except IndexError:
                 return
-            self._call(handler, event)
+            if self._abandoned:
+                self.dropped += 1
+            else:
+                self._call(handler, event)
 
     def _call(self, handler: Handler, event: Any) -> None:
         try:
@@ -187,6 +192,10 @@ class Worker:
     def stop(self, timeout: float | None) -> bool:
         """Finish the queued events, then end the thread; False if ``timeout`` passed first.
 
+        When it gives up, the item in hand is finished but the rest of the queue is dropped
+        (counted in ``dropped``): the observer is about to be closed, and must not be handed
+        events after its ``close()``.
+
         Called from the worker's own thread (an observer closing its manager), it only asks
         the thread to end after the current item: joining itself would never return.
         """
@@ -196,7 +205,10 @@ class Worker:
         if threading.get_ident() == self._thread.ident:
             return True
         self._thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-        return not self._thread.is_alive()
+        if self._thread.is_alive():
+            self._abandoned = True
+            return False
+        return True
 
     def finish(self, stall: float) -> None:
         """Handle what is queued and end the thread, giving up (and logging what is lost)

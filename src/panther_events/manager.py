@@ -763,7 +763,8 @@ class EventManager:
         background observer handle everything in its queue, stops the workers and calls each
         observer's ``close()`` (one that raises is logged; the others are still closed).
         Idempotent: a concurrent second call returns once the first is done. With a
-        ``timeout``, what is still queued when it passes is logged as a warning.
+        ``timeout``, what is still queued when it passes is dropped (counted) and logged as a
+        warning; the observer is not handed events after its ``close()``.
         """
         me = threading.get_ident()
         with self._lock:
@@ -786,7 +787,8 @@ class EventManager:
                     remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
                     if not sub.worker.stop(remaining):
                         logger.warning(
-                            "close: observer %s still had %d events queued after %.1fs",
+                            "close: observer %s still had %d events queued after %.1fs; "
+                            "they are dropped (counted in get_metrics()['dropped'])",
                             sub.name,
                             sub.worker.pending(),
                             timeout,
