@@ -210,33 +210,35 @@ class Worker:
             return False
         return True
 
-    def finish(self, stall: float) -> None:
-        """Handle what is queued and end the thread, giving up (and logging what is lost)
-        only when no item is handled for ``stall`` seconds: an observer stuck for good must
-        not hold the interpreter's exit forever."""
-        self._running = False
-        self._wake.set()
-        handled = -1
-        while self._thread.is_alive() and self._handled != handled:
-            handled = self._handled
-            self._thread.join(stall)
-        if self._thread.is_alive():
-            logger.error(
-                "at exit: observer %s made no progress for %.0fs; its %d queued events are "
-                "lost (close the EventManager before exiting)",
-                self.name,
-                stall,
-                self.pending(),
-            )
-
 
 @atexit.register
 def finish_live_workers(stall: float = 10.0) -> None:
     """At interpreter exit: let every background observer of a manager that was never closed
     handle its queue, so what ``publish`` accepted is not lost with the daemon threads.
 
-    The store's exit hook calls it first, so queued events reach a store before it closes.
+    Gives up, logging what is lost, only once no worker has handled an item for ``stall``
+    seconds (all together: observers stuck for good must not hold the exit for long). The
+    store's exit hook calls it first, so queued events reach a store before it closes.
     """
     workers = list(Worker.live)
     for worker in workers:
-        worker.finish(stall)
+        worker._running = False
+        worker._wake.set()
+    handled, progressed = -1, time.monotonic()
+    while alive := [w for w in workers if w._thread.is_alive()]:
+        now_handled = sum(w._handled for w in workers)
+        if now_handled != handled:
+            handled, progressed = now_handled, time.monotonic()
+        elif time.monotonic() - progressed >= stall:
+            for worker in alive:
+                logger.error(
+                    "at exit: observer %s handled nothing for %.0fs; its %d queued events are "
+                    "lost (close the EventManager before exiting)",
+                    worker.name,
+                    stall,
+                    worker.pending(),
+                )
+                worker._abandoned = True
+                Worker.live.discard(worker)
+            return
+        alive[0]._thread.join(0.01)

@@ -155,3 +155,39 @@ def test_a_store_of_another_user_can_be_read(shared_dir: Path) -> None:
     first, refusal = done.stdout.splitlines()
     assert first == "True 5"
     assert "read-only" in refusal
+
+
+_EXIT_WITH_STUCK_OBSERVERS = textwrap.dedent(
+    """
+    import threading
+    from panther_events import EventManager, TestCreatedEvent
+    forever = threading.Event()
+    manager = EventManager()
+    for name in ("first", "second", "third"):
+        stuck = type(name, (), {"on_event": lambda self, event: forever.wait()})()
+        manager.register_observer(stuck, background=True)
+    for i in range(5):
+        manager.publish(TestCreatedEvent(f"t{i}", "x"))
+    """
+)
+
+
+@pytest.mark.slow
+def test_observers_stuck_at_exit_hold_it_for_one_stall_in_all(tmp_path: Path) -> None:
+    """Three background observers stuck for good in a script that never closes its manager:
+    the exit waits for them about 10 s in all (not 10 s each), then logs what each lost."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", _EXIT_WITH_STUCK_OBSERVERS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    took = time.monotonic() - started
+    print(f"\nexit with three stuck observers took {took:.1f}s")
+    assert done.returncode == 0, done.stderr
+    assert took < 20
+    for name in ("first", "second", "third"):
+        assert f"observer {name} handled nothing" in done.stderr
+    assert "Traceback" not in done.stderr
