@@ -191,3 +191,20 @@ def test_observers_stuck_at_exit_hold_it_for_one_stall_in_all(tmp_path: Path) ->
     for name in ("first", "second", "third"):
         assert f"observer {name} handled nothing" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+class TestOpeningMessages:
+    """Each path a store cannot use gets one line with the real reason."""
+
+    def test_a_path_under_a_file_says_it_is_a_file(self, tmp_path: Path) -> None:
+        """A store path whose parent is a file is refused naming that, not "File exists"."""
+        (tmp_path / "notes.txt").write_text("x")
+        with pytest.raises(StoreError) as caught:
+            SQLiteEventStore(tmp_path / "notes.txt" / "events.db")
+        assert "is a file, not a directory" in str(caught.value)
+
+    def test_a_pseudo_file_is_not_called_a_full_disk(self) -> None:
+        """A file of a file system without blocks (/proc) is not reported as a full disk."""
+        with pytest.raises(StoreError) as caught:
+            SQLiteEventStore("/proc/version")
+        assert "full" not in str(caught.value)

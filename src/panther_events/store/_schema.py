@@ -163,7 +163,8 @@ def _refusal(path: Path, exc: sqlite3.Error) -> StoreError:
             "pass the path of a store written by panther-events, or a new path"
         )
     reason = str(exc)
-    if _file_system_full(path):
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_IOERR", "SQLITE_FULL")) and _file_system_full(path):
         # SQLite then says only "disk I/O error" (it could not size its shared-memory file).
         reason += "; its file system is full: free some space and try again"
     return StoreError(f"cannot open the event store {str(path)!r}: {reason}")
@@ -171,9 +172,10 @@ def _refusal(path: Path, exc: sqlite3.Error) -> StoreError:
 
 def _file_system_full(path: Path) -> bool:
     try:
-        return os.statvfs(path.absolute().parent).f_bavail == 0
+        stats = os.statvfs(path.absolute().parent)
     except OSError:
         return False
+    return stats.f_blocks > 0 and stats.f_bavail == 0  # /proc and the like have no blocks
 
 
 def _enable_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:

@@ -151,6 +151,11 @@ class SQLiteEventStore(EventStoreBase):
                 )
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError) as exc:
+                raise StoreError(
+                    f"cannot create the event store {str(self.path)!r}: a part of "
+                    f"{str(self.path.parent)!r} is a file, not a directory; choose another path"
+                ) from exc
             except OSError as exc:
                 raise StoreError(
                     f"cannot create the event store {str(self.path)!r}: {exc.strerror}; "
