@@ -326,3 +326,30 @@ class TestCloseWithTimeout:
         print(f"\nafter close(timeout): {stuck.after_close} handled after close, {dropped} dropped")
         assert stuck.after_close <= 1  # the event in hand when close() gave up
         assert dropped >= 199
+
+
+class TestFlushFromAnObserver:
+    """``flush()`` never makes a worker wait for its own queue."""
+
+    def test_background_observer_calling_flush_does_not_deadlock(self) -> None:
+        """A background observer that calls ``manager.flush()`` (no timeout) from its
+        callback gets True once the other observers are done, instead of waiting forever for
+        the item it is itself handling."""
+        manager = EventManager()
+        other: list[Any] = []
+        results: list[bool] = []
+
+        def flushing(event: Any) -> None:
+            results.append(manager.flush())
+
+        manager.register_observer("test.*", other.append, background=True)
+        manager.register_observer("test.*", flushing, background=True)
+        for i in range(3):
+            manager.publish(created(f"t{i}"))
+        finished = threading.Event()
+        waiter = threading.Thread(target=lambda: (manager.flush(), finished.set()), daemon=True)
+        waiter.start()
+        assert finished.wait(10), "flush() from a background observer deadlocked"
+        manager.close()
+        assert results == [True, True, True]
+        assert len(other) == 3

@@ -180,7 +180,13 @@ class Worker:
 
     def wait_handled(self, mark: int, deadline: float | None) -> bool:
         """Block until the items queued when ``mark()`` was taken are handled (or dropped),
-        or ``deadline`` (monotonic) passes. Items queued later are not waited for."""
+        or ``deadline`` (monotonic) passes. Items queued later are not waited for.
+
+        Called from the worker's own thread (its observer flushing the manager), it returns
+        True at once: those items wait for the one being handled, which waits for this call.
+        """
+        if threading.get_ident() == self._thread.ident:
+            return True
         while self._handled < mark and self.pending() and not self._exited:
             if deadline is not None and time.monotonic() >= deadline:
                 return False
