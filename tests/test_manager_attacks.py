@@ -353,3 +353,42 @@ class TestFlushFromAnObserver:
         manager.close()
         assert results == [True, True, True]
         assert len(other) == 3
+
+
+class TestCloseFromABackgroundObserver:
+    """A background observer may close its manager."""
+
+    def test_close_from_an_observer_while_a_publisher_waits_for_its_queue(self) -> None:
+        """A background observer calls ``manager.close()`` while a publisher is blocked on
+        its full queue: the publisher's event is still delivered, the publisher is refused
+        from then on, and neither hangs."""
+        manager = EventManager()
+        handled: list[str] = []
+        closed = threading.Event()
+
+        def closing(event: Any) -> None:
+            handled.append(event.entity_id)
+            if event.entity_id == "t20":
+                threading.Event().wait(0.2)  # the publisher fills the queue and waits
+                manager.close()
+                closed.set()
+
+        manager.register_observer("test.*", closing, background=True, queue_size=4)
+        accepted = [0]
+
+        def publish() -> None:
+            try:
+                for i in range(1000):
+                    manager.publish(created(f"t{i}"))
+                    accepted[0] += 1
+            except ManagerClosedError:
+                return
+
+        publisher = threading.Thread(target=publish, daemon=True)
+        publisher.start()
+        publisher.join(10)
+        assert closed.wait(10), "close() from a background observer hung"
+        assert not publisher.is_alive()
+        threading.Event().wait(0.2)
+        print(f"\n{accepted[0]} accepted, {len(handled)} handled")
+        assert len(handled) == accepted[0]

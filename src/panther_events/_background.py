@@ -47,6 +47,7 @@ class Worker:
         "_queue",
         "_running",
         "_thread",
+        "_unbounded",
         "_wake",
         "dropped",
         "maxsize",
@@ -86,6 +87,7 @@ class Worker:
         self._running = True
         self._exited = False
         self._abandoned = False  # stop() gave up: what is still queued is dropped
+        self._unbounded = False  # closing: publishers under way no longer wait for room
         self._late = threading.Lock()  # one thread at a time handles items after the end
         self._thread = threading.Thread(
             target=self._run, name=f"panther-events:{name}", daemon=True
@@ -99,7 +101,7 @@ class Worker:
         if len(queue) >= self.maxsize:
             if self.policy == "block":
                 if threading.get_ident() not in Worker.worker_idents:
-                    while len(queue) >= self.maxsize and not self._exited:
+                    while len(queue) >= self.maxsize and not (self._exited or self._unbounded):
                         time.sleep(0.0005)
             elif self.policy == "drop_newest":
                 self.dropped += 1
@@ -194,6 +196,12 @@ class Worker:
                 self._wake.set()
             time.sleep(0.001)
         return True
+
+    def unbound(self) -> None:
+        """Let submitters append past the bound from now on (the manager is closing: the
+        publishes under way are few, and one of them may be waiting for room in the queue of
+        the very observer that is closing the manager)."""
+        self._unbounded = True
 
     def stop(self, timeout: float | None) -> bool:
         """Finish the queued events, then end the thread; False if ``timeout`` passed first.

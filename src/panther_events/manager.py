@@ -781,6 +781,9 @@ class EventManager:
             return
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
+            for sub in subscriptions:
+                if sub.worker is not None:
+                    sub.worker.unbound()  # a publisher waiting for room must not hold close()
             self._wait_for_publishers(deadline)
             for sub in subscriptions:
                 if sub.worker is not None:
