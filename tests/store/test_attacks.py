@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from panther_events import StoreError, TestCreatedEvent
+from panther_events import EventManager, EventStoreObserver, StoreError, TestCreatedEvent
 from panther_events.store import SQLiteEventStore
 
 from .test_write_errors import _fill
@@ -208,3 +208,36 @@ class TestOpeningMessages:
         with pytest.raises(StoreError) as caught:
             SQLiteEventStore("/proc/version")
         assert "full" not in str(caught.value)
+
+
+def test_a_failed_store_behind_a_background_observer_is_reported_once(
+    small_fs: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Events keep coming after the disk filled: the observer's first refusal is reported
+    (one traceback), the later ones are counted, not logged one traceback each, and closing
+    the manager logs one error that counts every event not stored."""
+    manager = EventManager()
+    recorder = EventStoreObserver.open(small_fs / "events.db", run_id="r", flush_interval=0.02)
+    manager.register_observer(recorder, background=True)
+    manager.publish(TestCreatedEvent("before", "x"))
+    manager.flush()
+    assert recorder.flush()
+    _fill(small_fs)
+    for i in range(30):
+        manager.publish(TestCreatedEvent(f"t{i}", "x" * 2000))
+        manager.flush()
+        time.sleep(0.01)
+    manager.close()
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    tracebacks = [r for r in errors if r.exc_info]
+    print(f"\n30 events after the disk filled: {len(errors)} errors logged")
+    for record in errors:
+        print(f"  {record.getMessage()[:160]}")
+    assert len(tracebacks) <= 2
+    closing = errors[-1].exc_info
+    assert closing is not None
+    message = str(closing[1])
+    print(f"  closing: {message}")
+    assert "database or disk is full" in message
+    assert "were not appended" in message
+    assert recorder.refused + recorder.recorded == 31
