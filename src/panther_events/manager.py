@@ -39,14 +39,19 @@ The dispatch contract
 - **Background observers.** ``background=True`` gives an observer its own bounded queue and
   worker thread (see ``_background.Worker`` for the overflow policy; a worker thread never
   waits for room). ``flush()`` waits until what was queued before it is handled.
-- **Closing.** Once ``close()`` has begun, ``publish`` raises ``ManagerClosedError``; ``close()``
+- **Closing.** Once ``close()`` has begun, ``publish`` raises ``ManagerClosedError``, except
+  from observers handling events accepted before (a nested publish, or one made on a
+  background worker while close() drains it), which is delivered; ``close()``
   waits for publishes under way in other threads, drains every queue, stops the workers and
   calls each observer's ``close()``. Every ``publish()`` that returned normally has then reached
   every matching observer (or, under a drop policy, been counted as dropped).
+  A ``close()`` run by a coroutine cannot wait for ``publish_async`` calls suspended on its own
+  loop: each raises ``ManagerClosedError`` when it resumes with observers left to reach.
 - **asyncio.** ``await publish_async(event)`` awaits ``async def`` handlers in order and calls
-  sync ones; it shares ``publish``'s admission step and routes. Under plain ``publish`` an
-  ``async def`` handler is scheduled as a task when a loop runs in the calling thread, and
-  otherwise run to completion.
+  sync ones; it shares ``publish``'s admission step and routes. Its nesting depth is counted
+  per asyncio task: calls awaited side by side on one loop are not nested in each other.
+  Under plain ``publish`` an ``async def`` handler is scheduled as a task when a loop runs in
+  the calling thread, and otherwise run to completion.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ import traceback
 import weakref
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from itertools import islice
 from typing import Any, ClassVar, NoReturn, TypeVar, cast, final
 
@@ -87,6 +93,10 @@ logger = logging.getLogger("panther_events.manager")
 
 _OBSERVER_FAILED = ObserverFailedEvent.EVENT_TYPE
 
+# The nesting depth of publish_async, per asyncio task: coroutines suspended side by side on
+# one thread are not nested in each other, so the thread's depth cannot count them.
+_async_depth: ContextVar[int] = ContextVar("panther_events_async_depth", default=0)
+
 _T = TypeVar("_T")
 # A route: the handlers of publish, or the (handler, is_async) pairs of publish_async.
 _R = TypeVar("_R", tuple[Handler, ...], tuple[tuple[Handler, bool], ...])
@@ -96,11 +106,21 @@ _R = TypeVar("_R", tuple[Handler, ...], tuple[tuple[Handler, bool], ...])
 class _ThreadState:
     """Per-thread counters and nesting depth: no lock on the publish path, exact totals."""
 
-    __slots__ = ("by_type", "delivered", "depth", "duplicates", "errors", "invalid", "owner")
+    __slots__ = (
+        "awaiting",
+        "by_type",
+        "delivered",
+        "depth",
+        "duplicates",
+        "errors",
+        "invalid",
+        "owner",
+    )
 
     def __init__(self, owner: threading.Thread | None = None) -> None:
         self.owner = weakref.ref(owner) if owner is not None else None
         self.depth = 0
+        self.awaiting = 0  # publish_async calls under way in this thread (for close())
         self.delivered = 0
         self.duplicates = 0
         self.errors = 0
@@ -425,8 +445,8 @@ class EventManager:
         BaseEvents are recognised by their ``_type`` slot, which is cheaper than an
         ``isinstance`` check against an ABC.
         """
-        if self._closed:
-            raise ManagerClosedError(f"cannot publish {event!r}: this EventManager is closed")
+        if self._closed and not self._handling_accepted(state):
+            self._refuse_closed(event)
         try:
             event_type: str = event._type
         except AttributeError:
@@ -467,6 +487,26 @@ class EventManager:
             handlers = cast(_R, resolved[1] if routes is self._async_routes else resolved[0])
         return handlers
 
+    def _handling_accepted(self, state: _ThreadState) -> bool:
+        """Whether a publish after ``close()`` began is part of handling events accepted
+        before it, and so still delivered: made by an observer (nested in a delivery, or on
+        a background worker) while ``close()`` has not finished."""
+        return not self._close_done.is_set() and (
+            state.depth > 1 or threading.get_ident() in Worker.worker_idents
+        )
+
+    def _refuse_closed(self, event: Any) -> NoReturn:
+        text = repr(event)
+        if len(text) > 200:  # a plain object's repr may hold all its data
+            text = text[:200] + "..."
+        event_type = type_of(event)
+        if event_type not in text:
+            text += f" (type {event_type!r})"
+        raise ManagerClosedError(
+            f"cannot publish {text}: this EventManager is closed; "
+            "publish before close(), or create a new EventManager"
+        )
+
     def _refuse(self, event: Any, state: _ThreadState) -> NoReturn:
         state.invalid += 1
         raise EventValidationError(
@@ -475,14 +515,15 @@ class EventManager:
             "every event needs a name, an entity id and a timestamp"
         )
 
-    def _too_deep(self, event: Any, state: _ThreadState) -> NoReturn:
+    def _too_deep(self, event: Any, state: _ThreadState, depth: int | None = None) -> NoReturn:
         """Refuse a publish nested deeper than ``max_depth``; the event leaves the dedup
         window, so publishing it again later is not mistaken for a duplicate."""
         if self._dedup and getattr(event, "_type", None) is not None:
             with self._dedup_lock:  # not while _trim counts the oldest ids
                 self._seen.pop(event.id, None)
         raise RecursionLimitError(
-            f"publishing {type_of(event)!r} would nest observer callbacks {state.depth} deep "
+            f"publishing {type_of(event)!r} would nest observer callbacks "
+            f"{state.depth if depth is None else depth} deep "
             f"(max_depth={self._max_depth}); an observer probably re-publishes what it "
             "receives. Break the cycle or raise max_depth"
         )
@@ -555,7 +596,8 @@ class EventManager:
 
         Raises:
             EventValidationError: the event's ``validate()`` failed.
-            ManagerClosedError: ``close()`` has begun.
+            ManagerClosedError: ``close()`` has begun (and this is not an observer handling
+                an event accepted before).
             RecursionLimitError: observers nested publishes deeper than ``max_depth``.
         """
         try:
@@ -588,21 +630,38 @@ class EventManager:
         admission (validation, deduplication, closing) and routes apply.
         """
         state = self._state()
-        state.depth += 1
+        depth = _async_depth.get() + 1
+        token = _async_depth.set(depth)
+        state.awaiting += 1  # tells close() that this thread has a publish under way
         try:
             handlers = self._admit(event, state, self._async_routes)
-            if handlers and state.depth > self._max_depth:
-                self._too_deep(event, state)
-            for handler, is_async in handlers:
+            if handlers and depth > self._max_depth:
+                self._too_deep(event, state, depth)
+            for done, (handler, is_async) in enumerate(handlers, 1):
+                awaited = False
                 try:
                     result = handler(event)
                     if is_async or inspect.isawaitable(result):
+                        awaited = True
                         await result  # type: ignore[misc]
                 except Exception as exc:
                     self._handler_failed(handler, event, exc, state)
+                if awaited and done < len(handlers) and self._closed_here():
+                    state.delivered += done
+                    raise ManagerClosedError(
+                        f"close() ran in this thread while publish_async({event!r}) awaited "
+                        f"a handler: it reached {done} of {len(handlers)} observers. Await "
+                        "every publish_async before closing the manager"
+                    )
             state.delivered += len(handlers)
         finally:
-            state.depth -= 1
+            state.awaiting -= 1
+            _async_depth.reset(token)
+
+    def _closed_here(self) -> bool:
+        """Whether ``close()`` has begun in the calling thread: it could not wait for this
+        thread's suspended ``publish_async`` calls, whose observers are closed now."""
+        return self._closed and self._closer == threading.get_ident()
 
     # -- failures ------------------------------------------------------------------------------
 
@@ -704,7 +763,8 @@ class EventManager:
         background observer handle everything in its queue, stops the workers and calls each
         observer's ``close()`` (one that raises is logged; the others are still closed).
         Idempotent: a concurrent second call returns once the first is done. With a
-        ``timeout``, what is still queued when it passes is logged as a warning.
+        ``timeout``, what is still queued when it passes is dropped (counted) and logged as a
+        warning; the observer is not handed events after its ``close()``.
         """
         me = threading.get_ident()
         with self._lock:
@@ -721,13 +781,17 @@ class EventManager:
             return
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
+            for sub in subscriptions:
+                if sub.worker is not None:
+                    sub.worker.unbound()  # a publisher waiting for room must not hold close()
             self._wait_for_publishers(deadline)
             for sub in subscriptions:
                 if sub.worker is not None:
                     remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
                     if not sub.worker.stop(remaining):
                         logger.warning(
-                            "close: observer %s still had %d events queued after %.1fs",
+                            "close: observer %s still had %d events queued after %.1fs; "
+                            "they are dropped (counted in get_metrics()['dropped'])",
                             sub.name,
                             sub.worker.pending(),
                             timeout,
@@ -748,7 +812,11 @@ class EventManager:
         mine = getattr(self._tls, "state", None)
         while True:
             with self._lock:
-                busy = [s for s in self._thread_states if s is not mine and s.depth > 0]
+                busy = [
+                    s
+                    for s in self._thread_states
+                    if s is not mine and (s.depth > 0 or s.awaiting > 0)
+                ]
             if not busy or (deadline is not None and time.monotonic() >= deadline):
                 return
             time.sleep(0.0005)

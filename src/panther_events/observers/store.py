@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
+from ..exceptions import StoreError
 from ..store.base import EventStore, new_run_id
 from ..store.sqlite import SQLiteEventStore
 
@@ -26,8 +28,13 @@ class EventStoreObserver:
     each event within its ``flush_interval`` of the observer receiving it, so a killed
     process loses at most that much of what the observer was handed. ``close()`` flushes; it
     closes the store too when the observer owns it (``owns_store=True``, or a store opened
-    with ``EventStoreObserver.open``). Once the store has failed to commit (a full disk),
-    every ``on_event``, ``flush`` and ``close`` raises its ``StoreError``.
+    with ``EventStoreObserver.open``).
+
+    Once the store refuses an event (it failed to commit: a full disk; or it was closed),
+    that ``on_event`` raises its ``StoreError``, reported once by the manager; later events
+    are not offered to the store but counted in ``refused`` (a traceback per event would
+    bury the cause), and ``flush`` and ``close`` raise a ``StoreError`` naming the store's
+    failure and that count.
 
     Args:
         store: where to record events.
@@ -44,6 +51,8 @@ class EventStoreObserver:
         self.run_id = run_id or new_run_id()
         self.owns_store = owns_store
         self.recorded = 0
+        #: Events not appended because the store had refused one before (see the class doc).
+        self.refused = 0
 
     @classmethod
     def open(
@@ -56,19 +65,52 @@ class EventStoreObserver:
         return f"EventStoreObserver({self.store!r}, run_id={self.run_id!r})"
 
     def on_event(self, event: Any) -> None:
-        """Append ``event`` to the store under this observer's run id."""
-        self.store.append(event, run_id=self.run_id)
+        """Append ``event`` to the store under this observer's run id.
+
+        Raises:
+            StoreError: the store refused it (only the first time; see the class doc).
+        """
+        if self.refused:
+            self.refused += 1
+            return
+        try:
+            self.store.append(event, run_id=self.run_id)
+        except StoreError:
+            self.refused += 1
+            raise
         self.recorded += 1
 
     __call__ = on_event
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until everything recorded so far is stored; False if ``timeout`` passed."""
-        return self.store.flush(timeout)
+        """Wait until everything recorded so far is stored; False if ``timeout`` passed.
+
+        Raises:
+            StoreError: the store failed, or refused events (the message counts them).
+        """
+        return self._counting_refusals(lambda: self.store.flush(timeout))
 
     def close(self) -> None:
-        """Flush the store, and close it when this observer owns it."""
-        if self.owns_store:
-            self.store.close()
-        else:
-            self.store.flush()
+        """Flush the store, and close it when this observer owns it.
+
+        Raises:
+            StoreError: as for ``flush``.
+        """
+        self._counting_refusals(self.store.close if self.owns_store else self.store.flush)
+
+    def _counting_refusals(self, step: Callable[[], bool | None]) -> bool:
+        try:
+            done = step()
+        except StoreError as exc:
+            if self.refused:
+                raise StoreError(f"{exc}; {self._refusals()}") from exc
+            raise
+        if self.refused:
+            raise StoreError(f"{self.store!r} refused events: {self._refusals()}")
+        return done is not False
+
+    def _refusals(self) -> str:
+        return (
+            f"{self.refused} event(s) handed to {self!r} were not appended (counting the "
+            "first refused one)"
+        )

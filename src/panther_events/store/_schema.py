@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -161,7 +162,42 @@ def _refusal(path: Path, exc: sqlite3.Error) -> StoreError:
             f"{str(path)!r} is not a panther-events database ({exc}); "
             "pass the path of a store written by panther-events, or a new path"
         )
-    return StoreError(f"cannot open the event store {str(path)!r}: {exc}")
+    reason = str(exc)
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_IOERR", "SQLITE_FULL")) and _file_system_full(path):
+        # SQLite then says only "disk I/O error" (it could not size its shared-memory file).
+        reason += "; its file system is full: free some space and try again"
+    return StoreError(f"cannot open the event store {str(path)!r}: {reason}")
+
+
+def _file_system_full(path: Path) -> bool:
+    try:
+        stats = os.statvfs(path.absolute().parent)
+    except OSError:
+        return False
+    return stats.f_blocks > 0 and stats.f_bavail == 0  # /proc and the like have no blocks
+
+
+def _enable_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:
+    """Switch the file to WAL mode, waiting up to ``busy_timeout`` for other connections.
+
+    SQLite does not call its busy handler for this switch: while another process holds the
+    file's write lock before the file is in WAL mode (several processes creating one store
+    at once), the pragma fails at once with "database is locked". It is retried instead.
+    """
+    deadline = time.monotonic() + busy_timeout
+    pause = 0.001
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorname", "") != "SQLITE_BUSY" or (
+                time.monotonic() + pause > deadline
+            ):
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
@@ -178,7 +214,7 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise _refusal(path, exc) from exc
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
+        _enable_wal(conn, busy_timeout)
         conn.execute("PRAGMA synchronous=NORMAL")
         # Index pages of a big run do not fit the default 2 MB cache: appends to the
         # entity and type indexes land on random pages. A larger cache and memory-mapped
@@ -199,8 +235,11 @@ def connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
 
 
 def _connect_read_only(path: Path, busy_timeout: float) -> sqlite3.Connection:
-    """Open ``path`` read-only. On a read-only file system, where SQLite cannot create the
-    WAL index beside the file, it is opened as immutable: nothing can change it there."""
+    """Open ``path`` read-only. Where SQLite cannot create the WAL index beside the file (a
+    read-only file system, or a directory this process cannot write: a store of another
+    user), it is opened as immutable. Nothing can change it on a read-only file system; in
+    a directory that only another user writes, no writer is running (a writer would have
+    made the WAL index, and SQLite would have used it), so it is read as it is now."""
     uri = path.absolute().as_uri()
     conn = sqlite3.connect(
         f"{uri}?mode=ro",
@@ -213,7 +252,9 @@ def _connect_read_only(path: Path, busy_timeout: float) -> sqlite3.Connection:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.OperationalError:
         conn.close()
-        if not os.statvfs(path).f_flag & os.ST_RDONLY:
+        if not os.statvfs(path).f_flag & os.ST_RDONLY and os.access(
+            path.absolute().parent, os.W_OK
+        ):
             raise
         conn = sqlite3.connect(
             f"{uri}?immutable=1", uri=True, isolation_level=None, check_same_thread=False

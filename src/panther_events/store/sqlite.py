@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
+from .._background import finish_live_workers
 from ..exceptions import StoreError
 from ._rows import as_utc, event_row, row_timestamp, wire_rows
 from ._schema import SCHEMA_VERSION, connect, open_file
@@ -70,6 +71,8 @@ _OPEN_STORES: weakref.WeakSet[SQLiteEventStore] = weakref.WeakSet()
 
 @atexit.register
 def _close_open_stores() -> None:
+    # Background observers of managers never closed may still hold events for these stores.
+    finish_live_workers()
     for store in list(_OPEN_STORES):
         try:
             store.close()
@@ -148,6 +151,11 @@ class SQLiteEventStore(EventStoreBase):
                 )
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError) as exc:
+                raise StoreError(
+                    f"cannot create the event store {str(self.path)!r}: a part of "
+                    f"{str(self.path.parent)!r} is a file, not a directory; choose another path"
+                ) from exc
             except OSError as exc:
                 raise StoreError(
                     f"cannot create the event store {str(self.path)!r}: {exc.strerror}; "
@@ -188,8 +196,11 @@ class SQLiteEventStore(EventStoreBase):
 
         Raises:
             EventValidationError: an event's data cannot be stored; nothing of the call is.
-            StoreError: the store is closed or read-only, or an earlier batch failed to
-                commit (the store then stays failed).
+            StoreError: the store is closed or read-only, or a batch failed to commit (the
+                store then stays failed). A call larger than a batch is buffered a batch at a
+                time: when the store closes or fails during the call, the batches buffered
+                before may be stored. Appending the same events again is harmless (a run
+                keeps one copy of each id).
         """
         _check_run_id(run_id)
         if self.read_only:
@@ -208,7 +219,7 @@ class SQLiteEventStore(EventStoreBase):
                 stored (nested too deep, an integer too long...); ``rejects`` lists each one
                 (its index in ``wires``, its id if readable, the reason) and ``accepted``
                 counts the others, which were buffered.
-            StoreError: as for ``append_many``; then nothing of the call was buffered.
+            StoreError: as for ``append_many``.
         """
         _check_run_id(run_id)
         if self.read_only:
