@@ -7,7 +7,6 @@ import atexit
 import contextlib
 import functools
 import json
-import json.scanner
 import logging
 import os
 import ssl
@@ -23,6 +22,7 @@ from typing import Any, TypeVar, final
 from nats.aio.client import Client as NatsClient
 from nats.js import api as js_api
 
+from .._background import finish_live_workers
 from ..exceptions import TransportError
 from ..serialization import _wire_json, check_wire
 from ._connection import MAX_BACKOFF, Connection
@@ -55,6 +55,9 @@ _EXIT_GRACE = 10.0
 
 @atexit.register
 def _close_open_transports() -> None:
+    # Background observers of a manager never closed hand their queues on first, so a
+    # transport registered with background=True is not closed before its events reach it.
+    finish_live_workers()
     for transport in list(_OPEN):
         with contextlib.suppress(Exception):
             transport.close(_EXIT_GRACE)
@@ -65,17 +68,17 @@ _DEFAULT_URL = "nats://127.0.0.1:4222"
 FAST_PATH_ENV = "PANTHER_EVENTS_NATS_FAST_PATH"
 _subject = functools.lru_cache(maxsize=4096)(subject_for)
 
-# The C scanner json.loads ends up in, called directly: json.loads spends as long again in
-# its Python layers (encoding detection, whitespace regex) for a message-sized document.
-_scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+# json's public raw_decode: json.loads spends as long again in its Python layers (encoding
+# detection, whitespace regex) for a message-sized document.
+_raw_decode = json.JSONDecoder().raw_decode
 
 
 def _loads(data: bytes) -> Any:
     """``json.loads(data)``, faster for the usual compact document; same errors otherwise."""
     text = data.decode()
     try:
-        value, end = _scan(text, 0)
-    except (StopIteration, ValueError):
+        value, end = _raw_decode(text)
+    except ValueError:
         return json.loads(text)  # leading whitespace, or invalid: json.loads says what
     return value if end == len(text) else json.loads(text)
 
