@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from .._exit_status import name_signals
 from ..events.system import ObserverFailedEvent
 from ..exceptions import PantherEventsError
 from ..manager import EventManager
@@ -32,7 +33,7 @@ from . import _timeline as timeline
 from ._app import AppState, DbOption, JsonOption, app, get_state
 from ._names import entity_matcher, is_full_id, short_entity
 from ._paths import unwritable_reason
-from ._terminal import visible
+from ._terminal import json_visible, visible
 
 __all__: list[str] = []
 
@@ -108,13 +109,18 @@ def _fmt_duration(seconds: float | None) -> str:
 
 
 def _compact(data: dict[str, Any], width: int = 80) -> str:
-    shown = {k: v for k, v in data.items() if v is not None}
+    """Event data on one line for a table: signals named, ``None`` values left out, cut."""
+    shown = {k: v for k, v in name_signals(data).items() if v is not None}
     text = json.dumps(shown, ensure_ascii=False, separators=(",", ":"), default=str)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _echo_json(obj: Any) -> None:
-    typer.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+    typer.echo(json_visible(json.dumps(obj, ensure_ascii=False, indent=2, default=str)))
+
+
+def _echo_json_line(stored: StoredEvent) -> None:
+    typer.echo(json_visible(json.dumps(to_jsonl_record(stored), ensure_ascii=False)))
 
 
 # -- runs --------------------------------------------------------------------------------
@@ -317,7 +323,7 @@ def events_command(
         printed = 0
         for stored in events:
             if state.json:
-                typer.echo(json.dumps(to_jsonl_record(stored), ensure_ascii=False))
+                _echo_json_line(stored)
             else:
                 if not printed:
                     typer.echo(f"{'seq':>7}  {'time':<12}  {'type':<36} {'entity':<24} data")
@@ -385,7 +391,7 @@ _NEW_STORE_GRACE = 5.0
 def _print_tail(events: list[StoredEvent], as_json: bool) -> None:
     for stored in events:
         if as_json:
-            typer.echo(json.dumps(to_jsonl_record(stored), ensure_ascii=False))
+            _echo_json_line(stored)
         else:
             data = _compact(stored.data, 100)
             typer.echo(

@@ -34,7 +34,7 @@ from ..store.base import EventStore
 from ..store.sqlite import SQLiteEventStore
 from ._app import DbOption, JsonOption, app, get_state
 from ._paths import unwritable_reason
-from ._terminal import visible
+from ._terminal import json_visible, visible, visible_lines
 
 __all__ = ["run"]
 
@@ -124,7 +124,7 @@ def run(
     if failure.message is not None:
         _refuse(failure.message)
     if state.json:
-        typer.echo(json.dumps({**result.to_dict(), "db": str(db_path)}, indent=2))
+        typer.echo(json_visible(json.dumps({**result.to_dict(), "db": str(db_path)}, indent=2)))
     else:
         _print_summary(result, db_path, log_path)
     raise typer.Exit(0 if result.passed else 1)
@@ -299,13 +299,14 @@ def _print_summary(result: ExperimentOutcome, db_path: Path, log_path: Path) -> 
     passed = sum(t.passed for t in result.tests)
     verdict = "PASSED" if result.passed else "FAILED"
     if result.finished_early:
-        verdict = f"FINISHED EARLY ({result.reason})"
+        verdict = f"FINISHED EARLY ({visible(result.reason)})"
     typer.echo(
         f"{result.name}: {verdict}: {passed}/{len(result.tests)} tests passed "
         f"in {result.duration:.2f}s"
     )
     for test in result.tests:
         if not test.passed:
-            typer.echo(f"  {test.name}: {test.reason}")
+            # The reason may quote a service's output: its lines, never its controls.
+            typer.echo(visible_lines(f"  {test.name}: {test.reason}"))
     typer.echo(f"events: {db_path} (run {result.experiment_id}); log: {log_path}")
     sys.stdout.flush()

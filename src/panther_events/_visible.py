@@ -1,0 +1,44 @@
+"""Text from events made safe to show: control characters written as escapes, never obeyed.
+
+Event data comes from protocol traffic, service output, imports and NATS producers: an escape
+sequence or a carriage return written raw to a terminal or a log could set the window title,
+clear the screen, hide a line or reorder text. Everything that shows such text goes through
+these functions.
+"""
+
+from __future__ import annotations
+
+__all__ = ["json_visible", "visible", "visible_lines"]
+
+# C0 controls, DEL and C1 controls, plus the Unicode format characters that reorder or hide
+# text (bidirectional overrides and isolates, zero-width marks, the byte order mark).
+_CONTROLS = [*range(0x00, 0x20), *range(0x7F, 0xA0)]
+_FORMATS = [0x200B, 0x200C, 0x200D, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_FORMATS += [0x2028, 0x2029, 0xFEFF]
+_TABLE = {code: repr(chr(code))[1:-1] for code in _CONTROLS}
+# repr() leaves the format characters as they are: spell them out.
+_TABLE.update({code: f"\\u{code:04x}" for code in _FORMATS})
+# JSON already escapes C0 controls; the others are escaped the JSON way (still valid JSON,
+# parsing back to the same text), since they can only occur inside a JSON string.
+_JSON_TABLE = {code: f"\\u{code:04x}" for code in [*range(0x7F, 0xA0), *_FORMATS]}
+
+
+def visible(text: object) -> str:
+    """``str(text)`` with every control character written as an escape (``\\x1b``, ``\\r``).
+
+    Printable text, including non-ASCII letters, is unchanged; a backslash is left as it is,
+    so the result is for eyes, not for parsing back. The result is one line.
+    """
+    return str(text).translate(_TABLE)
+
+
+def visible_lines(text: object) -> str:
+    """Like ``visible`` but keeping the line breaks (``\\n``) of multi-line text, such as a
+    service's output quoted in a failure."""
+    return "\n".join(line.translate(_TABLE) for line in str(text).split("\n"))
+
+
+def json_visible(text: str) -> str:
+    """JSON text (from ``json.dumps``) with C1 controls and bidi/zero-width characters
+    escaped as ``\\uXXXX`` too: it parses to the same value and cannot drive a terminal."""
+    return text.translate(_JSON_TABLE)

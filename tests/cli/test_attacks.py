@@ -1,0 +1,189 @@
+"""A hostile new user's attacks on ``run`` and the look-back commands: event text that tries to
+drive the terminal, exit statuses that hide a signal, files that cannot be read or written."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from panther_events import (
+    ServiceStoppedEvent,
+    TestCreatedEvent,
+    TestExecutionFailedEvent,
+    TestFailedEvent,
+    TestSetupStartedEvent,
+    TestStepStartedEvent,
+)
+from panther_events.observers import LoggerObserver, ProgressObserver
+from panther_events.store import SQLiteEventStore
+
+from .conftest import HOSTILE, RAW, RUN, run_cli
+
+# YAML's double-quoted escapes for HOSTILE's characters: escape, bell, CR, C1 CSI, RLO.
+HOSTILE_YAML = r"\e]0;pwned\a\e[2J\rX\x9b31m\u202e"
+
+
+def _raw_controls(text: str) -> list[str]:
+    return [char for char in RAW if char in text]
+
+
+@contextlib.contextmanager
+def _read_only_disk(where: Path) -> Iterator[Path]:
+    """A tmpfs mounted read-only at ``where`` (unwritable even by root), unmounted after."""
+    where.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(where)], check=True)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+def _one_error_line(done: subprocess.CompletedProcess[str], code: int, *fragments: str) -> str:
+    """The command failed with ``code`` and exactly one ``error:`` line naming each fragment."""
+    assert done.returncode == code, (done.returncode, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]
+
+
+class TestRunTerminalOutput:
+    """run's progress lines and verdict show a service's hostile output escaped."""
+
+    def test_run_progress_and_verdict_escape_service_output(self, tmp_path: Path) -> None:
+        """A service prints escape sequences and dies before it is ready: the failure reason,
+        on stderr (progress) and stdout (verdict), keeps its lines but not the controls."""
+        experiment = tmp_path / "hostile.yaml"
+        experiment.write_text(
+            "name: hostile\ntests:\n  - name: t1\n    services:\n      - name: svc\n"
+            f"        command: [{sys.executable}, -c, 'import sys; "
+            'sys.stdout.write(sys.argv[1] + chr(10) + "second line" + chr(10)); sys.exit(1)\','
+            f' "{HOSTILE_YAML}"]\n'
+            "        port: auto\n        ready: {tcp: true, timeout: 5}\n"
+            "    steps:\n      - {name: s1, kind: command, run: ['true']}\n",
+            encoding="utf-8",
+        )
+        done = run_cli("run", str(experiment), "--db", str(tmp_path / "e.db"))
+        assert done.returncode == 1, done.stderr
+        assert _raw_controls(done.stdout + done.stderr) == [], done.stdout + done.stderr
+        # The service's output is still there, line by line, its controls spelled out.
+        for output in (done.stdout, done.stderr):
+            assert "\\x1b]0;pwned" in output and "\nsecond line" in output.replace("  ", "")
+        log = (tmp_path / "e.log").read_text(encoding="utf-8")
+        assert _raw_controls(log) == []
+
+    def test_plain_progress_lines_escape_event_text(self) -> None:
+        """Test names and failure messages from any producer (NATS, imports) are escaped."""
+        stream = io.StringIO()
+        progress = ProgressObserver(stream=stream, live=False)
+        progress.on_event(TestCreatedEvent(test_id="t1", test_name=f"name{HOSTILE}"))
+        progress.on_event(TestFailedEvent(test_id="t1", error_message=f"why{HOSTILE}"))
+        assert _raw_controls(stream.getvalue()) == [], stream.getvalue()
+        assert "FAIL name\\x1b]0;pwned" in stream.getvalue()
+
+    def test_live_progress_shows_markup_and_controls_as_text(self) -> None:
+        """A step named like rich markup (``[/]``, ``[red]``) is shown as written, not parsed
+        (a stray closing tag would break the display); its controls are escaped."""
+        stream = io.StringIO()
+        progress = ProgressObserver(stream=stream, live=True)
+        try:
+            progress.on_event(TestCreatedEvent(test_id="t1", test_name="t1"))
+            progress.on_event(TestSetupStartedEvent("t1"))
+            progress.on_event(TestStepStartedEvent("t1", f"[/]step[red]{HOSTILE}"))
+            progress._draw()  # one frame with the step in the description
+        finally:
+            progress.close()
+        shown = stream.getvalue()
+        assert "[/]step[red]\\x1b]0;pwned" in shown, shown
+        assert "\x1b]0;pwned" not in shown and "\u202e" not in shown
+
+
+class TestLoggerObserverLines:
+    """LoggerObserver writes one line per event, with controls escaped and signals named."""
+
+    def _line(self, event: object, *, json_lines: bool = False) -> str:
+        stream = io.StringIO()
+        logger = logging.getLogger(f"test_attacks.{id(stream)}")
+        logger.propagate = False
+        handler = logging.StreamHandler(stream)
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+        try:
+            LoggerObserver(logger, json_lines=json_lines).on_event(event)
+        finally:
+            logger.removeHandler(handler)
+        return stream.getvalue()
+
+    @pytest.mark.parametrize("json_lines", [False, True], ids=["text", "json"])
+    def test_log_line_escapes_controls_and_stays_one_line(self, json_lines: bool) -> None:
+        """A message with escapes, CR, newlines and bidi controls is logged as one line."""
+        event = TestExecutionFailedEvent(
+            test_id=f"t{HOSTILE}", error_message=f"first\nsecond{HOSTILE}"
+        )
+        line = self._line(event, json_lines=json_lines)
+        assert line.count("\n") == 1 and line.endswith("\n"), line
+        assert _raw_controls(line) == [], line
+        if json_lines:
+            assert json.loads(line)["data"]["error_message"] == f"first\nsecond{HOSTILE}"
+
+    def test_signal_exit_code_is_named_in_the_log(self) -> None:
+        """A service killed by SIGABRT is logged as ``SIGABRT (-6)``, not a bare -6."""
+        line = self._line(ServiceStoppedEvent("svc", "svc", exit_code=-6, reason="crashed"))
+        assert "exit_code=SIGABRT (-6)" in line, line
+
+
+@pytest.fixture
+def crashed_db(tmp_path: Path) -> Path:
+    """A run whose service was killed by SIGABRT, and a test ended by SIGKILL."""
+    path = tmp_path / "crashed.db"
+    with SQLiteEventStore(path) as store:
+        store.append_many(
+            [
+                TestCreatedEvent(test_id="crashed/t1", test_name="t1"),
+                ServiceStoppedEvent("crashed/t1/service/svc", "svc", exit_code=-6),
+                ServiceStoppedEvent("crashed/t1/service/ok", "ok", exit_code=0),
+            ],
+            run_id="crashed",
+        )
+    return path
+
+
+@pytest.mark.parametrize("command", [["events", "crashed"], ["tail"]], ids=lambda c: c[0])
+def test_event_tables_name_the_signal_of_an_exit_code(crashed_db: Path, command: list[str]) -> None:
+    """events and tail show ``SIGABRT (-6)`` for a negative exit code, a plain 0 as it is."""
+    done = run_cli("--db", str(crashed_db), *command)
+    assert done.returncode == 0, done.stderr
+    assert '"exit_code":"SIGABRT (-6)"' in done.stdout, done.stdout
+    assert '"exit_code":0' in done.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["events", "latest", "--json"], ["tail", "--json"], ["--json", "show"], ["--json", "runs"]],
+    ids=" ".join,
+)
+def test_json_output_escapes_c1_and_bidi_controls(hostile_db: Path, command: list[str]) -> None:
+    """JSON escapes C0 controls itself; C1 controls and bidi overrides are escaped too, so
+    ``--json`` on a terminal cannot drive or reorder it, and it still parses to the same text."""
+    done = run_cli("--db", str(hostile_db), *command)
+    assert done.returncode == 0, done.stderr
+    assert _raw_controls(done.stdout) == [], done.stdout
+    first = done.stdout if command[0] == "--json" else done.stdout.splitlines()[0]
+    assert RUN in _strings(json.loads(first))
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a parsed JSON value."""
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return [text for item in items for text in _strings(item)]
