@@ -187,3 +187,77 @@ def _strings(value: object) -> list[str]:
         return [value]
     items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
     return [text for item in items for text in _strings(item)]
+
+
+class TestFilesThatCannotBeWritten:
+    """A database or output file that cannot be written: one line, exit 2, never a traceback."""
+
+    @pytest.fixture
+    def exported(self, hostile_db: Path, tmp_path: Path) -> Path:
+        path = tmp_path / "run.jsonl"
+        assert run_cli("--db", str(hostile_db), "export", "-o", str(path)).returncode == 0
+        return path
+
+    @pytest.mark.parametrize("existing", [False, True], ids=["new-db", "existing-db"])
+    def test_import_into_a_read_only_disk_is_one_line(
+        self, tmp_path: Path, exported: Path, existing: bool
+    ) -> None:
+        """import into a store on a read-only disk names the store and the cause."""
+        with _read_only_disk(tmp_path / "ro") as disk:
+            if existing:
+                subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)
+                assert run_cli("--db", str(disk / "e.db"), "import", str(exported)).returncode == 0
+                subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+            done = run_cli("--db", str(disk / "e.db"), "import", str(exported))
+        _one_error_line(done, 2, str(disk / "e.db"), "Read-only file system")
+
+    @pytest.mark.parametrize("existing", [False, True], ids=["new-db", "existing-db"])
+    def test_run_with_a_store_on_a_read_only_disk_is_one_line(
+        self, tmp_path: Path, existing: bool
+    ) -> None:
+        """run --db on a read-only disk: refused before anything runs, naming the cause."""
+        experiment = tmp_path / "tiny.yaml"
+        experiment.write_text(
+            "name: tiny\ntests:\n  - name: ok\n    steps:\n"
+            "      - {name: hello, kind: command, run: ['true']}\n",
+            encoding="utf-8",
+        )
+        with _read_only_disk(tmp_path / "ro") as disk:
+            if existing:
+                subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)
+                SQLiteEventStore(disk / "e.db").close()
+                subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+            done = run_cli("run", str(experiment), "--db", str(disk / "e.db"), "--quiet")
+        _one_error_line(done, 2, "event store", str(disk / "e.db"), "Read-only file system")
+
+    @pytest.mark.parametrize(
+        ("target", "cause"),
+        [("missing/run.jsonl", "does not exist"), (".", "is a directory")],
+        ids=["missing-dir", "directory"],
+    )
+    def test_export_to_an_unwritable_file_is_a_usage_error(
+        self, hostile_db: Path, tmp_path: Path, target: str, cause: str
+    ) -> None:
+        """export -o into a missing directory or onto a directory: exit 2, as docs/cli.md says
+        of a file that cannot be written, with the cause in words (not ``[Errno 2]``)."""
+        output = tmp_path / target
+        done = run_cli("--db", str(hostile_db), "export", "-o", str(output))
+        line = _one_error_line(done, 2, "-o", str(output), cause)
+        assert "Errno" not in line
+
+
+def test_importing_a_binary_file_names_it_and_what_is_expected(
+    hostile_db: Path, tmp_path: Path
+) -> None:
+    """import of a file that is not text (a database, an image): the file and the formats."""
+    done = run_cli("--db", str(tmp_path / "new.db"), "import", str(hostile_db))
+    line = _one_error_line(done, 1, str(hostile_db), "not UTF-8 text", "JSON Lines")
+    assert "codec" not in line
+    assert not (tmp_path / "new.db").exists()
+
+
+def test_an_empty_entity_filter_is_refused(hostile_db: Path) -> None:
+    """--entity '' (an unset shell variable) matches nothing by accident: refused, like an
+    empty --type."""
+    done = run_cli("--db", str(hostile_db), "events", "--entity", "")
+    _one_error_line(done, 1, "--entity", "empty")

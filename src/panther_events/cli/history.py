@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -75,8 +76,17 @@ def _errors() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _open_store(state: AppState, *, create: bool = False) -> Iterator[SQLiteEventStore]:
+    """The store at ``state.db``; with ``create`` (a command that writes it) a store that
+    cannot be written is refused first, naming the cause, with exit 2."""
+    if create and state.db.parent.is_dir():
+        reason = unwritable_reason(state.db)
+        if reason is not None:
+            raise _fail(f"cannot write the event store {str(state.db)!r}: {reason}", code=2)
     with _errors():
-        store = SQLiteEventStore(state.db, create=create)
+        try:
+            store = SQLiteEventStore(state.db, create=create)
+        except sqlite3.Error as exc:  # what the store does not translate: name the file
+            raise _fail(f"cannot open the event store {str(state.db)!r}: {exc}") from None
     try:
         with _errors():
             yield store
@@ -300,6 +310,11 @@ def events_command(
 ) -> None:
     """List a run's events, filtered by type pattern, entity and time (JSON Lines with --json)."""
     state = get_state(ctx, db=db, json=json_output)
+    if entity is not None and not entity.strip():
+        raise _fail(
+            f"--entity {entity!r} is empty; give an entity's name (tcp-echo/echo), its last "
+            "part (echo) or a glob ('tcp-echo/*')"
+        )
     since_at, until_at = _parse_time(since, "--since"), _parse_time(until, "--until")
     with _open_store(state) as store:
         run_id = store.resolve_run(run)
@@ -510,6 +525,9 @@ def export_command(
     if format not in ("jsonl", "cloudevents"):
         raise _fail(f"unknown format {format!r}; expected 'jsonl' or 'cloudevents'", code=2)
     state = get_state(ctx, db=db)
+    reason = None if output is None else unwritable_reason(output)
+    if reason is not None:
+        raise _fail(f"cannot write -o {str(output)!r}: {reason}", code=2)
     with _open_store(state) as store:
         run_id = store.resolve_run(run)
         if output is None:
@@ -532,13 +550,17 @@ def import_command(
 ) -> None:
     """Import events exported by 'export' (or any CloudEvents JSON) into the database."""
     state = get_state(ctx, db=db, json=json_output)
+    name = "<stdin>" if str(file) == "-" else str(file)
     with _errors():
-        if str(file) == "-":
-            text, name = sys.stdin.read(), "<stdin>"
-        else:
-            if not file.is_file():
-                raise _fail(f"no file {str(file)!r} to import")
-            text, name = file.read_text(encoding="utf-8"), str(file)
+        if name != "<stdin>" and not file.is_file():
+            raise _fail(f"no file {name!r} to import")
+        try:
+            text = sys.stdin.read() if name == "<stdin>" else file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise _fail(
+                f"cannot import {name!r}: it is not UTF-8 text ({exc.reason} at byte "
+                f"{exc.start}); give JSON Lines or CloudEvents JSON, as 'export' writes"
+            ) from None
     with _open_store(state, create=True) as store:
         result = import_events(store, text, run_id=run_id, name=name)
     if state.json:

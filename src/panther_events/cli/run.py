@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -87,14 +88,21 @@ def run(
     log_path = db_path.with_name(f"{db_path.stem}.log")
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        store = SQLiteEventStore(db_path)
-    except (StoreError, OSError) as exc:
-        _refuse(f"cannot use the event store {str(db_path)!r}: {exc}")
-    for what, path in (("the log file", log_path), ("the --junit file", junit)):
+    except OSError as exc:
+        _refuse(f"cannot use the event store {str(db_path)!r}: {_root_cause(exc)}")
+    outputs = (
+        ("the event store", db_path),
+        ("the log file", log_path),
+        ("the --junit file", junit),
+    )
+    for what, path in outputs:
         reason = None if path is None else unwritable_reason(path)
         if reason is not None:
-            store.close()
             _refuse(f"cannot write {what} {str(path)!r}: {reason}")
+    try:
+        store = SQLiteEventStore(db_path)
+    except (StoreError, OSError, sqlite3.Error) as exc:
+        _refuse(f"cannot use the event store {str(db_path)!r}: {exc}")
     failure = _OutputFailure(runner)
     # Signals become an orderly stop for the whole run, closing the store included.
     with _interrupts(runner), contextlib.ExitStack() as stack:
