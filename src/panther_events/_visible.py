@@ -8,7 +8,7 @@ these functions.
 
 from __future__ import annotations
 
-__all__ = ["json_visible", "visible", "visible_lines"]
+__all__ = ["json_visible", "visible", "visible_lines", "xml_visible"]
 
 # C0 controls, DEL and C1 controls, plus the Unicode format characters that reorder or hide
 # text (bidirectional overrides and isolates, zero-width marks, the byte order mark).
@@ -21,6 +21,9 @@ _TABLE.update({code: f"\\u{code:04x}" for code in _FORMATS})
 # JSON already escapes C0 controls; the others are escaped the JSON way (still valid JSON,
 # parsing back to the same text), since they can only occur inside a JSON string.
 _JSON_TABLE = {code: f"\\u{code:04x}" for code in [*range(0x7F, 0xA0), *_FORMATS]}
+# XML 1.0 allows tab and newline but no other C0 control, no lone surrogate, no U+FFFE/FFFF.
+_XML_TABLE = {code: text for code, text in _TABLE.items() if code not in (0x09, 0x0A)}
+_XML_TABLE.update({code: f"\\u{code:04x}" for code in [*range(0xD800, 0xE000), 0xFFFE, 0xFFFF]})
 
 
 def visible(text: object) -> str:
@@ -42,3 +45,10 @@ def json_visible(text: str) -> str:
     """JSON text (from ``json.dumps``) with C1 controls and bidi/zero-width characters
     escaped as ``\\uXXXX`` too: it parses to the same value and cannot drive a terminal."""
     return text.translate(_JSON_TABLE)
+
+
+def xml_visible(xml: str) -> str:
+    """Serialized XML with its control characters written as escapes (``\\x1b``): well-formed
+    XML 1.0 (which forbids most of them), and safe to show in a terminal. Such characters can
+    only occur in text and attribute values, so the markup is unchanged."""
+    return xml.translate(_XML_TABLE)

@@ -9,6 +9,7 @@ import json
 import logging
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -261,3 +262,18 @@ def test_an_empty_entity_filter_is_refused(hostile_db: Path) -> None:
     empty --type."""
     done = run_cli("--db", str(hostile_db), "events", "--entity", "")
     _one_error_line(done, 1, "--entity", "empty")
+
+
+def test_junit_of_a_run_with_controls_in_its_messages_is_well_formed(
+    hostile_db: Path, tmp_path: Path
+) -> None:
+    """XML 1.0 forbids most control characters: a failure message quoting a service's escape
+    sequences still gives JUnit XML that CI can parse, with the controls spelled out."""
+    junit = tmp_path / "results.xml"
+    done = run_cli("--db", str(hostile_db), "replay", "--quiet", "--junit", str(junit))
+    assert done.returncode == 0, done.stderr
+    text = junit.read_text(encoding="utf-8")
+    root = ET.fromstring(text.encode())  # raises on a character XML does not allow
+    failure = root.find("testsuite/testcase/failure")
+    assert failure is not None and "\\x1b]0;pwned" in (failure.get("message") or "")
+    assert _raw_controls(text) == [], text
