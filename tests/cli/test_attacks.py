@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from panther_events import (
+    ExperimentFailedEvent,
     ServiceStoppedEvent,
     TestCreatedEvent,
     TestExecutionFailedEvent,
@@ -277,3 +278,25 @@ def test_junit_of_a_run_with_controls_in_its_messages_is_well_formed(
     failure = root.find("testsuite/testcase/failure")
     assert failure is not None and "\\x1b]0;pwned" in (failure.get("message") or "")
     assert _raw_controls(text) == [], text
+
+
+def test_show_cuts_a_huge_failure_message(tmp_path: Path) -> None:
+    """A failure message of a megabyte (a service that printed without end) is cut in show's
+    report, saying how much was left out and where to read it whole; --json keeps it all."""
+    path = tmp_path / "huge.db"
+    message = "<b>" + "X" * 1_000_000 + "</b>"
+    with SQLiteEventStore(path) as store:
+        store.append_many(
+            [
+                TestCreatedEvent(test_id="huge/t1", test_name="t1"),
+                TestFailedEvent(test_id="huge/t1", test_name="t1", error_message=message),
+                ExperimentFailedEvent("huge", error_message=message),
+            ],
+            run_id="huge",
+        )
+    done = run_cli("--db", str(path), "show", "huge")
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout) < 20_000, len(done.stdout)
+    assert "more characters" in done.stdout and "events huge --json" in done.stdout
+    shown = run_cli("--db", str(path), "--json", "show", "huge")
+    assert json.loads(shown.stdout)["tests"][0]["reason"] == message

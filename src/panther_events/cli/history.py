@@ -223,7 +223,7 @@ def show_command(
     )
     console.print(f"tests: {summary['total']}" + (f" ({counts})" if counts else ""))
     if summary["reason"]:
-        console.print(f"[red]experiment: {_markup(summary['reason'])}[/]")
+        console.print(f"[red]experiment: {_message(summary['reason'], run_id)}[/]")
     if tests:
         table = Table()
         for column in ("test", "outcome", "duration", "assertions", "steps"):
@@ -245,11 +245,28 @@ def show_command(
             where = f" in {test.phase}" if test.phase else ""
             console.print(
                 f"  [red]✗[/] {_markup(test.name)} ({_markup(test.outcome + where)}): "
-                f"{_markup(test.reason or '')}"
+                f"{_message(test.reason, run_id)}"
             )
             for step in test.steps:
                 if step.outcome == "failed":
-                    console.print(f"      step {_markup(step.name)}: {_markup(step.error or '')}")
+                    console.print(
+                        f"      step {_markup(step.name)}: {_message(step.error, run_id)}"
+                    )
+
+
+#: The most characters of one failure message ``show`` prints (a service's output can be huge).
+_MESSAGE_LIMIT = 4000
+
+
+def _message(text: str | None, run_id: str) -> str:
+    """A failure message for rich markup, cut at ``_MESSAGE_LIMIT`` saying where it is whole."""
+    text = text or ""
+    if len(text) <= _MESSAGE_LIMIT:
+        return _markup(text)
+    more = len(text) - _MESSAGE_LIMIT
+    return _markup(
+        f"{text[:_MESSAGE_LIMIT]}… ({more} more characters: panther-events events {run_id} --json)"
+    )
 
 
 # -- events ------------------------------------------------------------------------------
