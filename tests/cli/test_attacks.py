@@ -300,3 +300,28 @@ def test_show_cuts_a_huge_failure_message(tmp_path: Path) -> None:
     assert "more characters" in done.stdout and "events huge --json" in done.stdout
     shown = run_cli("--db", str(path), "--json", "show", "huge")
     assert json.loads(shown.stdout)["tests"][0]["reason"] == message
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["timeline", "--width", "1000000000000"],
+        ["timeline", "--width", "99999999999999999999"],
+        ["tail", "--follow", "--interval", "1e300", "--timeout", "1"],
+    ],
+    ids=lambda c: " ".join(c[:3]),
+)
+def test_out_of_range_numbers_are_usage_errors(hostile_db: Path, command: list[str]) -> None:
+    """A width or interval far past any use is refused naming the option (exit 2), not a
+    MemoryError or OverflowError traceback."""
+    done = run_cli("--db", str(hostile_db), *command)
+    assert done.returncode == 2, done.stderr
+    option = next(arg for arg in command if arg in ("--width", "--interval"))
+    assert "Traceback" not in done.stderr and f"'{option}'" in done.stderr, done.stderr
+
+
+def test_a_limit_past_any_count_shows_everything(hostile_db: Path) -> None:
+    """--limit 99999999999999999999 means no limit in practice: every event, exit 0."""
+    done = run_cli("--db", str(hostile_db), "events", "--limit", "99999999999999999999")
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 1 + 9  # the header and the run's nine events

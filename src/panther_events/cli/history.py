@@ -351,7 +351,7 @@ def events_command(
         if entity is not None:
             events = filter(entity_matcher(entity), events)
         if limit is not None:
-            events = islice(events, limit)
+            events = islice(events, min(limit, sys.maxsize))  # past maxsize: every event
         printed = 0
         for stored in events:
             if state.json:
@@ -373,7 +373,8 @@ def timeline_command(
     ctx: typer.Context,
     run: Annotated[str, typer.Argument(help="Run id, unique prefix, or 'latest'.")] = "latest",
     width: Annotated[
-        int | None, typer.Option("--width", "-w", min=10, help="Bar width in characters.")
+        int | None,
+        typer.Option("--width", "-w", min=10, max=10_000, help="Bar width in characters."),
     ] = None,
     db: DbOption = None,
     json_output: JsonOption = False,
@@ -468,7 +469,10 @@ def tail_command(
         int, typer.Option("--lines", "-n", min=0, help="How many recent events to show first.")
     ] = 10,
     interval: Annotated[
-        float, typer.Option("--interval", min=0.01, help="Seconds between polls when following.")
+        float,
+        typer.Option(
+            "--interval", min=0.01, max=3600, help="Seconds between polls when following."
+        ),
     ] = 0.5,
     timeout: Annotated[
         float | None,
