@@ -325,3 +325,15 @@ def test_a_limit_past_any_count_shows_everything(hostile_db: Path) -> None:
     done = run_cli("--db", str(hostile_db), "events", "--limit", "99999999999999999999")
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 1 + 9  # the header and the run's nine events
+
+
+def test_run_of_a_binary_file_says_it_is_not_an_experiment(
+    hostile_db: Path, tmp_path: Path
+) -> None:
+    """run given a database (or any binary file) instead of YAML: exit 2 naming the file and
+    that it is not UTF-8 text, no traceback, nothing recorded."""
+    done = run_cli("run", str(hostile_db), "--db", str(tmp_path / "e.db"))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "codec" not in done.stderr, done.stderr
+    assert str(hostile_db) in done.stderr and "not UTF-8 text" in done.stderr
+    assert not (tmp_path / "e.db").exists()
