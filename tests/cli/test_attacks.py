@@ -17,6 +17,7 @@ import pytest
 
 from panther_events import (
     ExperimentFailedEvent,
+    ExperimentFinishedEarlyEvent,
     ServiceStoppedEvent,
     TestCreatedEvent,
     TestExecutionFailedEvent,
@@ -91,6 +92,17 @@ class TestRunTerminalOutput:
         progress.on_event(TestFailedEvent(test_id="t1", error_message=f"why{HOSTILE}"))
         assert _raw_controls(stream.getvalue()) == [], stream.getvalue()
         assert "FAIL name\\x1b]0;pwned" in stream.getvalue()
+
+    def test_an_interrupted_run_ends_in_one_progress_line(self) -> None:
+        """Ctrl-C: the runner records ``finished_early`` and then ``failed``; the user reads
+        one closing line (finished early), not a second one contradicting it."""
+        stream = io.StringIO()
+        progress = ProgressObserver(stream=stream, live=False)
+        progress.on_event(ExperimentFinishedEarlyEvent("exp", reason="received SIGINT"))
+        progress.on_event(ExperimentFailedEvent("exp", error_message="received SIGINT"))
+        lines = stream.getvalue().splitlines()
+        assert len(lines) == 1 and "finished early" in lines[0], lines
+        assert progress.status == "finished early"
 
     def test_live_progress_shows_markup_and_controls_as_text(self) -> None:
         """A step named like rich markup (``[/]``, ``[red]``) is shown as written, not parsed

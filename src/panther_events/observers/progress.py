@@ -105,12 +105,15 @@ class ProgressObserver(Observer):
                     self.total_tests = max(int(count), self.total_tests)
                     self._total_fixed = True
                 if kind == "experiment.execution_started":
+                    self.status = "running"
                     line = f"Starting experiment {ev.entity_id} with {self.total_tests} tests"
             elif kind.startswith("test."):
                 line = self._on_test(kind, ev.entity_id, ev.data)
             elif kind == "step.execution_started":
                 self.current_step = str(ev.get("step_name", ev.entity_id))
             elif kind in _TERMINAL_EXPERIMENT:
+                if self.status != "running":
+                    return  # an interrupted run records finished_early, then failed: one line
                 self.status = _TERMINAL_EXPERIMENT[kind]
                 self.current_test = self.current_step = None
                 line = (
