@@ -349,3 +349,29 @@ def test_run_of_a_binary_file_says_it_is_not_an_experiment(
     assert "Traceback" not in done.stderr and "codec" not in done.stderr, done.stderr
     assert str(hostile_db) in done.stderr and "not UTF-8 text" in done.stderr
     assert not (tmp_path / "e.db").exists()
+
+
+def test_tail_follow_ends_when_its_reader_goes_while_nothing_is_written(
+    hostile_db: Path,
+) -> None:
+    """``tail --follow | head -1`` on a quiet store: head exits after one line; tail notices
+    the closed pipe without having to write to it, and ends quietly (exit 1)."""
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-c", "from panther_events.cli import main; main()"),
+            *("--db", str(hostile_db), "tail", "--follow", "-n", "1", "--interval", "0.05"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        assert proc.stdout.readline()  # the one recent event
+        proc.stdout.close()  # the reader goes; no event will ever come
+        code = proc.wait(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.stderr.read() == b"" and code == 1
+    proc.stderr.close()

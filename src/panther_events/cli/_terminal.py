@@ -6,13 +6,22 @@ defined once in ``panther_events._visible`` for the CLI and the observers alike.
 
 from __future__ import annotations
 
+import io
 import os
+import select
 import sys
 from typing import NoReturn
 
 from .._visible import json_visible, visible, visible_lines
 
-__all__ = ["EXIT_CLOSED_OUTPUT", "end_on_closed_output", "json_visible", "visible", "visible_lines"]
+__all__ = [
+    "EXIT_CLOSED_OUTPUT",
+    "end_on_closed_output",
+    "json_visible",
+    "output_closed",
+    "visible",
+    "visible_lines",
+]
 
 #: Exit status when the reader of our output went away (``panther-events replay | head -1``).
 EXIT_CLOSED_OUTPUT = 1
@@ -28,3 +37,16 @@ def end_on_closed_output() -> NoReturn:
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
     raise SystemExit(EXIT_CLOSED_OUTPUT)
+
+
+def output_closed() -> bool:
+    """Whether stdout's reader has gone (a pipe whose other end is closed), found without
+    writing: a command that waits for something to print (``tail --follow | head -1``) checks
+    it while idle. False when stdout is not a file descriptor (a test's capture)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False
+    poller = select.poll()
+    poller.register(fd, 0)  # no events asked for: only error and hang-up are reported
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))

@@ -34,7 +34,7 @@ from . import _timeline as timeline
 from ._app import AppState, DbOption, JsonOption, app, get_state
 from ._names import entity_matcher, is_full_id, short_entity
 from ._paths import unwritable_reason
-from ._terminal import json_visible, visible
+from ._terminal import json_visible, output_closed, visible
 
 __all__: list[str] = []
 
@@ -515,6 +515,8 @@ def tail_command(
                     position = batch[-1].position
                     sys.stdout.flush()
                     continue
+                if output_closed():
+                    raise BrokenPipeError  # ``| head -1`` got its lines: end quietly
                 time.sleep(interval)
         except KeyboardInterrupt:
             return
