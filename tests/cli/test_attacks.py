@@ -375,3 +375,28 @@ def test_tail_follow_ends_when_its_reader_goes_while_nothing_is_written(
         proc.wait()
     assert proc.stderr.read() == b"" and code == 1
     proc.stderr.close()
+
+
+@pytest.mark.parametrize("whole_file", [True, False], ids=["array", "field"])
+def test_import_of_json_nested_past_any_use_is_one_line(tmp_path: Path, whole_file: bool) -> None:
+    """A JSON bomb of 100,000 nested arrays (the whole file, or one event's data field):
+    one line naming the file, not a RecursionError traceback; nothing imported."""
+    nested = "[" * 100_000 + "]" * 100_000
+    source = tmp_path / "deep.jsonl"
+    if whole_file:
+        source.write_text(nested, encoding="utf-8")
+    else:
+        record = {
+            "run_id": "r",
+            "seq": 1,
+            "id": "e1",
+            "name": "created",
+            "type": "test.created",
+            "entity_type": "test",
+            "entity_id": "t1",
+            "timestamp": "2026-01-02T03:04:05+00:00",
+            "data": "DATA",
+        }
+        source.write_text(json.dumps(record).replace('"DATA"', nested) + "\n", encoding="utf-8")
+    done = run_cli("--db", str(tmp_path / "e.db"), "import", str(source))
+    _one_error_line(done, 1, str(source), "nested too deeply")

@@ -585,7 +585,13 @@ def import_command(
                 f"{exc.start}); give JSON Lines or CloudEvents JSON, as 'export' writes"
             ) from None
     with _open_store(state, create=True) as store:
-        result = import_events(store, text, run_id=run_id, name=name)
+        try:
+            result = import_events(store, text, run_id=run_id, name=name)
+        except RecursionError:  # a JSON bomb: arrays in arrays, a hundred thousand deep
+            raise _fail(
+                f"cannot import {name!r}: its JSON is nested too deeply to read; give JSON "
+                "Lines or CloudEvents JSON, as 'export' writes"
+            ) from None
     if state.json:
         _echo_json({"records": result.records, "added": result.added, "runs": result.runs})
         return
