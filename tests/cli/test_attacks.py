@@ -400,3 +400,18 @@ def test_import_of_json_nested_past_any_use_is_one_line(tmp_path: Path, whole_fi
         source.write_text(json.dumps(record).replace('"DATA"', nested) + "\n", encoding="utf-8")
     done = run_cli("--db", str(tmp_path / "e.db"), "import", str(source))
     _one_error_line(done, 1, str(source), "nested too deeply")
+
+
+@pytest.mark.parametrize("export_format", ["jsonl", "cloudevents"])
+def test_export_to_the_terminal_escapes_c1_and_bidi_controls(
+    hostile_db: Path, export_format: str
+) -> None:
+    """export without -o prints JSON like --json does: no raw C1 control or bidi override,
+    and it parses to the same text (a file written with -o is the library's format)."""
+    done = run_cli("--db", str(hostile_db), "export", "--format", export_format)
+    assert done.returncode == 0, done.stderr
+    assert _raw_controls(done.stdout) == [], done.stdout
+    if export_format == "jsonl":
+        assert json.loads(done.stdout.splitlines()[0])["run_id"] == RUN
+    else:
+        assert json.loads(done.stdout)[0]["runid"] == RUN

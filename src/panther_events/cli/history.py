@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import IO, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -554,11 +554,24 @@ def export_command(
     with _open_store(state) as store:
         run_id = store.resolve_run(run)
         if output is None:
-            export_run(store, run_id, sys.stdout, format=cast(ExportFormat, format))
+            out = cast(IO[str], _VisibleJsonStream(sys.stdout))
+            export_run(store, run_id, out, format=cast(ExportFormat, format))
             return
         with output.open("w", encoding="utf-8") as out:
             count = export_run(store, run_id, out, format=cast(ExportFormat, format))
     typer.echo(f"exported {count} events of run {run_id} to {output}", err=True)
+
+
+class _VisibleJsonStream:
+    """A text stream that JSON is written to a piece at a time, each piece through
+    ``json_visible``: what export prints to a terminal cannot drive it."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with its C1 controls and bidi marks escaped."""
+        return self.stream.write(json_visible(text))
 
 
 @app.command("import")
