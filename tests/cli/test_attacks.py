@@ -415,3 +415,11 @@ def test_export_to_the_terminal_escapes_c1_and_bidi_controls(
         assert json.loads(done.stdout.splitlines()[0])["run_id"] == RUN
     else:
         assert json.loads(done.stdout)[0]["runid"] == RUN
+
+
+def test_a_time_window_that_cannot_hold_anything_is_refused(hostile_db: Path) -> None:
+    """--since after --until (swapped by mistake) would match nothing, silently: refused."""
+    done = run_cli(
+        "--db", str(hostile_db), "events", "--since", "2030-01-01", "--until", "2020-01-01"
+    )
+    _one_error_line(done, 1, "--since '2030-01-01'", "--until '2020-01-01'")

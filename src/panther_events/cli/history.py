@@ -27,6 +27,7 @@ from ..exceptions import PantherEventsError
 from ..manager import EventManager
 from ..observers.metrics import MetricsObserver
 from ..observers.results import ResultCollector
+from ..store._rows import as_utc
 from ..store.base import RunInfo, StoredEvent
 from ..store.formats import ExportFormat, export_run, import_events, to_jsonl_record
 from ..store.sqlite import SQLiteEventStore
@@ -333,6 +334,11 @@ def events_command(
             "part (echo) or a glob ('tcp-echo/*')"
         )
     since_at, until_at = _parse_time(since, "--since"), _parse_time(until, "--until")
+    if since_at is not None and until_at is not None and as_utc(since_at) >= as_utc(until_at):
+        raise _fail(
+            f"--since {since!r} is not before --until {until!r}, so no event can match "
+            "(since <= t < until); swap them"
+        )
     with _open_store(state) as store:
         run_id = store.resolve_run(run)
         filters: dict[str, Any] = {
