@@ -423,3 +423,16 @@ def test_a_time_window_that_cannot_hold_anything_is_refused(hostile_db: Path) ->
         "--db", str(hostile_db), "events", "--since", "2030-01-01", "--until", "2020-01-01"
     )
     _one_error_line(done, 1, "--since '2030-01-01'", "--until '2020-01-01'")
+
+
+def test_an_invalid_experiment_file_quotes_its_keys_escaped(tmp_path: Path) -> None:
+    """An experiment file from someone else, with escape sequences in its keys: the list of
+    errors names them with their controls spelled out, one error per line."""
+    experiment = tmp_path / "keys.yaml"
+    experiment.write_text(
+        f'name: x\n"k{HOSTILE_YAML}": 1\ntests:\n  - name: t\n    steps: []\n', encoding="utf-8"
+    )
+    done = run_cli("run", str(experiment), "--db", str(tmp_path / "e.db"))
+    assert done.returncode == 2, done.stderr
+    assert _raw_controls(done.stderr) == [], done.stderr
+    assert "k\\x1b]0;pwned" in done.stderr

@@ -71,7 +71,7 @@ def run(
     try:
         loaded = load_experiment(experiment)
     except ExperimentFileError as exc:
-        typer.echo(f"invalid experiment file:\n{exc}", err=True)
+        typer.echo(f"invalid experiment file:\n{visible_lines(exc)}", err=True)
         raise typer.Exit(EXIT_INVALID) from None
 
     manager = EventManager()
