@@ -32,13 +32,16 @@ def visible(text: object) -> str:
     Printable text, including non-ASCII letters, is unchanged; a backslash is left as it is,
     so the result is for eyes, not for parsing back. The result is one line.
     """
-    return str(text).translate(_TABLE)
+    text = str(text)
+    # The common case, checked in C: nothing to escape (every escaped character is one that
+    # ``isprintable`` rejects).
+    return text if text.isprintable() else text.translate(_TABLE)
 
 
 def visible_lines(text: object) -> str:
     """Like ``visible`` but keeping the line breaks (``\\n``) of multi-line text, such as a
     service's output quoted in a failure."""
-    return "\n".join(line.translate(_TABLE) for line in str(text).split("\n"))
+    return "\n".join(visible(line) for line in str(text).split("\n"))
 
 
 def json_visible(text: str) -> str:
