@@ -9,55 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from panther_events import (
-    ExperimentCompletedEvent,
-    ExperimentExecutionStartedEvent,
-    ServiceCreatedEvent,
-    ServiceStartedEvent,
-    TestCompletedEvent,
-    TestCreatedEvent,
-    TestExecutionStartedEvent,
-    TestFailedEvent,
-)
+from panther_events import TestCreatedEvent
 from panther_events.cli._terminal import visible
 from panther_events.store import SQLiteEventStore
 
-from ..store.contract import at
-
-# Sets the window title, clears the screen, rewrites the line, C1 CSI, right-to-left override.
-HOSTILE = "\x1b]0;pwned\x07\x1b[2J\rX\x9b31m\u202e"
-RUN = f"run{HOSTILE}-1"
-RAW = ("\x1b", "\x07", "\r", "\x9b", "\u202e")
-
-
-def _cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-c", "from panther_events.cli import main; main()", *args],
-        capture_output=True,
-        input=stdin,
-        timeout=120,
-        check=False,
-    )
-
-
-@pytest.fixture
-def hostile_db(tmp_path: Path) -> Path:
-    """A run whose run id, entity ids, names and messages carry terminal control sequences."""
-    path = tmp_path / "hostile.db"
-    events = [
-        at(0, ExperimentExecutionStartedEvent(experiment_id=f"exp{HOSTILE}", test_count=2)),
-        at(1, TestCreatedEvent(test_id=f"t1{HOSTILE}", test_name=f"name{HOSTILE}")),
-        at(2, TestExecutionStartedEvent(test_id=f"t1{HOSTILE}")),
-        at(3, ServiceCreatedEvent(f"svc{HOSTILE}", f"svc{HOSTILE}", "server", "impl")),
-        at(4, ServiceStartedEvent(f"svc{HOSTILE}", f"svc{HOSTILE}", pid=42)),
-        at(5, TestCompletedEvent(test_id=f"t1{HOSTILE}", test_name=f"name{HOSTILE}")),
-        at(6, TestCreatedEvent(test_id="t2", test_name="second")),
-        at(7, TestFailedEvent(test_id="t2", test_name="second", error_message=HOSTILE)),
-        at(8, ExperimentCompletedEvent(experiment_id=f"exp{HOSTILE}")),
-    ]
-    with SQLiteEventStore(path) as store:
-        store.append_many(events, run_id=RUN)
-    return path
+from .conftest import HOSTILE, RAW, run_cli
 
 
 def test_visible_spells_out_control_characters() -> None:
@@ -81,18 +37,18 @@ def test_control_characters_from_events_are_shown_escaped(
     hostile_db: Path, command: list[str]
 ) -> None:
     """No raw escape, bell, carriage return, C1 control or bidi override reaches the terminal."""
-    done = _cli("--db", str(hostile_db), *command)
+    done = run_cli("--db", str(hostile_db), *command)
     assert done.returncode == 0, done.stderr
-    output = (done.stdout + done.stderr).decode()
+    output = done.stdout + done.stderr
     assert not [char for char in RAW if char in output], output
     assert "\\x1b" in output
 
 
 def test_an_error_naming_event_text_is_escaped(hostile_db: Path) -> None:
     """An error message that quotes a stored value shows its controls escaped too."""
-    done = _cli("--db", str(hostile_db), "events", "latest", "--since", HOSTILE)
+    done = run_cli("--db", str(hostile_db), "events", "latest", "--since", HOSTILE)
     assert done.returncode == 1
-    assert not [char for char in RAW if char in done.stderr.decode()]
+    assert not [char for char in RAW if char in done.stderr]
 
 
 def _closed_output(*args: str, cwd: Path | None = None) -> tuple[int, str]:
@@ -147,7 +103,7 @@ def test_every_read_command_ends_quietly_when_its_output_is_closed(
 def test_import_ends_quietly_when_its_output_is_closed(big_db: Path, tmp_path: Path) -> None:
     """import reads a file, writes the database, and its one line goes nowhere quietly."""
     export = tmp_path / "big.jsonl"
-    assert _cli("--db", str(big_db), "export", "big", "-o", str(export)).returncode == 0
+    assert run_cli("--db", str(big_db), "export", "big", "-o", str(export)).returncode == 0
     code, err = _closed_output("--db", str(tmp_path / "copy.db"), "import", str(export))
     assert err == "" and code in (0, 1)
     with SQLiteEventStore(tmp_path / "copy.db") as store:

@@ -1,38 +1,30 @@
-"""Safe terminal output: text from events shown with its control characters made visible.
+"""Safe terminal output: event text shown with its controls visible; a closed output ends quietly.
 
-Event data comes from protocol traffic, imports and NATS producers: an escape sequence or a
-carriage return printed raw could set the window title, clear the screen or hide a line. Every
-command prints such text through ``visible`` (``--json`` output is escaped by JSON itself).
+Every command prints text from events through ``visible`` (``--json`` through ``json_visible``),
+defined once in ``panther_events._visible`` for the CLI and the observers alike.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import select
 import sys
 from typing import NoReturn
 
-__all__ = ["EXIT_CLOSED_OUTPUT", "end_on_closed_output", "visible"]
+from .._visible import json_visible, visible, visible_lines
+
+__all__ = [
+    "EXIT_CLOSED_OUTPUT",
+    "end_on_closed_output",
+    "json_visible",
+    "output_closed",
+    "visible",
+    "visible_lines",
+]
 
 #: Exit status when the reader of our output went away (``panther-events replay | head -1``).
 EXIT_CLOSED_OUTPUT = 1
-
-# C0 controls, DEL and C1 controls, plus the Unicode format characters that reorder or hide
-# text (bidirectional overrides and isolates, zero-width marks): each shown as a Python escape.
-_CONTROLS = [*range(0x00, 0x20), *range(0x7F, 0xA0)]
-_FORMATS = [0x200B, 0x200C, 0x200D, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-_FORMATS += [0xFEFF]
-_TABLE = {code: repr(chr(code))[1:-1] for code in _CONTROLS + _FORMATS}
-# repr() leaves the format characters as they are: spell them out.
-_TABLE.update({code: f"\\u{code:04x}" for code in _FORMATS})
-
-
-def visible(text: object) -> str:
-    """``str(text)`` with every control character written as an escape (``\\x1b``, ``\\r``).
-
-    Printable text, including non-ASCII letters, is unchanged; a backslash is left as it is,
-    so the result is for eyes, not for parsing back.
-    """
-    return str(text).translate(_TABLE)
 
 
 def end_on_closed_output() -> NoReturn:
@@ -45,3 +37,16 @@ def end_on_closed_output() -> NoReturn:
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
     raise SystemExit(EXIT_CLOSED_OUTPUT)
+
+
+def output_closed() -> bool:
+    """Whether stdout's reader has gone (a pipe whose other end is closed), found without
+    writing: a command that waits for something to print (``tail --follow | head -1``) checks
+    it while idle. False when stdout is not a file descriptor (a test's capture)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False
+    poller = select.poll()
+    poller.register(fd, 0)  # no events asked for: only error and hang-up are reported
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))

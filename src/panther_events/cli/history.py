@@ -6,13 +6,14 @@ import contextlib
 import json
 import logging
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import IO, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -20,11 +21,13 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from .._exit_status import name_signals
 from ..events.system import ObserverFailedEvent
 from ..exceptions import PantherEventsError
 from ..manager import EventManager
 from ..observers.metrics import MetricsObserver
 from ..observers.results import ResultCollector
+from ..store._rows import as_utc
 from ..store.base import RunInfo, StoredEvent
 from ..store.formats import ExportFormat, export_run, import_events, to_jsonl_record
 from ..store.sqlite import SQLiteEventStore
@@ -32,7 +35,7 @@ from . import _timeline as timeline
 from ._app import AppState, DbOption, JsonOption, app, get_state
 from ._names import entity_matcher, is_full_id, short_entity
 from ._paths import unwritable_reason
-from ._terminal import visible
+from ._terminal import json_visible, output_closed, visible
 
 __all__: list[str] = []
 
@@ -82,8 +85,17 @@ def _errors() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _open_store(state: AppState, *, create: bool = False) -> Iterator[SQLiteEventStore]:
+    """The store at ``state.db``; with ``create`` (a command that writes it) a store that
+    cannot be written is refused first, naming the cause, with exit 2."""
+    if create and state.db.parent.is_dir():
+        reason = unwritable_reason(state.db)
+        if reason is not None:
+            raise _fail(f"cannot write the event store {str(state.db)!r}: {reason}", code=2)
     with _errors():
-        store = SQLiteEventStore(state.db, create=create)
+        try:
+            store = SQLiteEventStore(state.db, create=create)
+        except sqlite3.Error as exc:  # what the store does not translate: name the file
+            raise _fail(f"cannot open the event store {str(state.db)!r}: {exc}") from None
     try:
         with _errors():
             yield store
@@ -116,13 +128,18 @@ def _fmt_duration(seconds: float | None) -> str:
 
 
 def _compact(data: dict[str, Any], width: int = 80) -> str:
-    shown = {k: v for k, v in data.items() if v is not None}
+    """Event data on one line for a table: signals named, ``None`` values left out, cut."""
+    shown = {k: v for k, v in name_signals(data).items() if v is not None}
     text = json.dumps(shown, ensure_ascii=False, separators=(",", ":"), default=str)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _echo_json(obj: Any) -> None:
-    typer.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+    typer.echo(json_visible(json.dumps(obj, ensure_ascii=False, indent=2, default=str)))
+
+
+def _echo_json_line(stored: StoredEvent) -> None:
+    typer.echo(json_visible(json.dumps(to_jsonl_record(stored), ensure_ascii=False)))
 
 
 # -- runs --------------------------------------------------------------------------------
@@ -213,7 +230,7 @@ def show_command(
     )
     console.print(f"tests: {summary['total']}" + (f" ({counts})" if counts else ""))
     if summary["reason"]:
-        console.print(f"[red]experiment: {_markup(summary['reason'])}[/]")
+        console.print(f"[red]experiment: {_message(summary['reason'], run_id)}[/]")
     if tests:
         table = Table()
         for column in ("test", "outcome", "duration", "assertions", "steps"):
@@ -235,11 +252,28 @@ def show_command(
             where = f" in {test.phase}" if test.phase else ""
             console.print(
                 f"  [red]✗[/] {_markup(test.name)} ({_markup(test.outcome + where)}): "
-                f"{_markup(test.reason or '')}"
+                f"{_message(test.reason, run_id)}"
             )
             for step in test.steps:
                 if step.outcome == "failed":
-                    console.print(f"      step {_markup(step.name)}: {_markup(step.error or '')}")
+                    console.print(
+                        f"      step {_markup(step.name)}: {_message(step.error, run_id)}"
+                    )
+
+
+#: The most characters of one failure message ``show`` prints (a service's output can be huge).
+_MESSAGE_LIMIT = 4000
+
+
+def _message(text: str | None, run_id: str) -> str:
+    """A failure message for rich markup, cut at ``_MESSAGE_LIMIT`` saying where it is whole."""
+    text = text or ""
+    if len(text) <= _MESSAGE_LIMIT:
+        return _markup(text)
+    more = len(text) - _MESSAGE_LIMIT
+    return _markup(
+        f"{text[:_MESSAGE_LIMIT]}… ({more} more characters: panther-events events {run_id} --json)"
+    )
 
 
 # -- events ------------------------------------------------------------------------------
@@ -300,7 +334,17 @@ def events_command(
 ) -> None:
     """List a run's events, filtered by type pattern, entity and time (JSON Lines with --json)."""
     state = get_state(ctx, db=db, json=json_output)
+    if entity is not None and not entity.strip():
+        raise _fail(
+            f"--entity {entity!r} is empty; give an entity's name (tcp-echo/echo), its last "
+            "part (echo) or a glob ('tcp-echo/*')"
+        )
     since_at, until_at = _parse_time(since, "--since"), _parse_time(until, "--until")
+    if since_at is not None and until_at is not None and as_utc(since_at) >= as_utc(until_at):
+        raise _fail(
+            f"--since {since!r} is not before --until {until!r}, so no event can match "
+            "(since <= t < until); swap them"
+        )
     with _open_store(state) as store:
         run_id = store.resolve_run(run)
         filters: dict[str, Any] = {
@@ -319,11 +363,11 @@ def events_command(
         if entity is not None:
             events = filter(entity_matcher(entity), events)
         if limit is not None:
-            events = islice(events, limit)
+            events = islice(events, min(limit, sys.maxsize))  # past maxsize: every event
         printed = 0
         for stored in events:
             if state.json:
-                typer.echo(json.dumps(to_jsonl_record(stored), ensure_ascii=False))
+                _echo_json_line(stored)
             else:
                 if not printed:
                     typer.echo(f"{'seq':>7}  {'time':<12}  {'type':<36} {'entity':<24} data")
@@ -341,7 +385,8 @@ def timeline_command(
     ctx: typer.Context,
     run: Annotated[str, typer.Argument(help="Run id, unique prefix, or 'latest'.")] = "latest",
     width: Annotated[
-        int | None, typer.Option("--width", "-w", min=10, help="Bar width in characters.")
+        int | None,
+        typer.Option("--width", "-w", min=10, max=10_000, help="Bar width in characters."),
     ] = None,
     db: DbOption = None,
     json_output: JsonOption = False,
@@ -391,7 +436,7 @@ _NEW_STORE_GRACE = 5.0
 def _print_tail(events: list[StoredEvent], as_json: bool) -> None:
     for stored in events:
         if as_json:
-            typer.echo(json.dumps(to_jsonl_record(stored), ensure_ascii=False))
+            _echo_json_line(stored)
         else:
             data = _compact(stored.data, 100)
             typer.echo(
@@ -436,7 +481,10 @@ def tail_command(
         int, typer.Option("--lines", "-n", min=0, help="How many recent events to show first.")
     ] = 10,
     interval: Annotated[
-        float, typer.Option("--interval", min=0.01, help="Seconds between polls when following.")
+        float,
+        typer.Option(
+            "--interval", min=0.01, max=3600, help="Seconds between polls when following."
+        ),
     ] = 0.5,
     timeout: Annotated[
         float | None,
@@ -479,6 +527,8 @@ def tail_command(
                     position = batch[-1].position
                     sys.stdout.flush()
                     continue
+                if output_closed():
+                    raise BrokenPipeError  # ``| head -1`` got its lines: end quietly
                 time.sleep(interval)
         except KeyboardInterrupt:
             return
@@ -510,14 +560,30 @@ def export_command(
     if format not in ("jsonl", "cloudevents"):
         raise _fail(f"unknown format {format!r}; expected 'jsonl' or 'cloudevents'", code=2)
     state = get_state(ctx, db=db)
+    reason = None if output is None else unwritable_reason(output)
+    if reason is not None:
+        raise _fail(f"cannot write -o {str(output)!r}: {reason}", code=2)
     with _open_store(state) as store:
         run_id = store.resolve_run(run)
         if output is None:
-            export_run(store, run_id, sys.stdout, format=cast(ExportFormat, format))
+            out = cast(IO[str], _VisibleJsonStream(sys.stdout))
+            export_run(store, run_id, out, format=cast(ExportFormat, format))
             return
         with output.open("w", encoding="utf-8") as out:
             count = export_run(store, run_id, out, format=cast(ExportFormat, format))
     typer.echo(f"exported {count} events of run {run_id} to {output}", err=True)
+
+
+class _VisibleJsonStream:
+    """A text stream that JSON is written to a piece at a time, each piece through
+    ``json_visible``: what export prints to a terminal cannot drive it."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with its C1 controls and bidi marks escaped."""
+        return self.stream.write(json_visible(text))
 
 
 @app.command("import")
@@ -532,15 +598,25 @@ def import_command(
 ) -> None:
     """Import events exported by 'export' (or any CloudEvents JSON) into the database."""
     state = get_state(ctx, db=db, json=json_output)
+    name = "<stdin>" if str(file) == "-" else str(file)
     with _errors():
-        if str(file) == "-":
-            text, name = sys.stdin.read(), "<stdin>"
-        else:
-            if not file.is_file():
-                raise _fail(f"no file {str(file)!r} to import")
-            text, name = file.read_text(encoding="utf-8"), str(file)
+        if name != "<stdin>" and not file.is_file():
+            raise _fail(f"no file {name!r} to import")
+        try:
+            text = sys.stdin.read() if name == "<stdin>" else file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise _fail(
+                f"cannot import {name!r}: it is not UTF-8 text ({exc.reason} at byte "
+                f"{exc.start}); give JSON Lines or CloudEvents JSON, as 'export' writes"
+            ) from None
     with _open_store(state, create=True) as store:
-        result = import_events(store, text, run_id=run_id, name=name)
+        try:
+            result = import_events(store, text, run_id=run_id, name=name)
+        except RecursionError:  # a JSON bomb: arrays in arrays, a hundred thousand deep
+            raise _fail(
+                f"cannot import {name!r}: its JSON is nested too deeply to read; give JSON "
+                "Lines or CloudEvents JSON, as 'export' writes"
+            ) from None
     if state.json:
         _echo_json({"records": result.records, "added": result.added, "runs": result.runs})
         return

@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -35,7 +36,7 @@ from ..store.sqlite import SQLiteEventStore
 from ._app import DbOption, JsonOption, app, get_state
 from ._nats import NATS_ENV, before_close, check_url_option, nats_summary, start_publisher
 from ._paths import unwritable_reason
-from ._terminal import visible
+from ._terminal import json_visible, visible, visible_lines
 from .serve import start_dashboard
 
 __all__ = ["run"]
@@ -82,7 +83,7 @@ def run(
     try:
         loaded = load_experiment(experiment)
     except ExperimentFileError as exc:
-        typer.echo(f"invalid experiment file:\n{exc}", err=True)
+        typer.echo(f"invalid experiment file:\n{visible_lines(exc)}", err=True)
         raise typer.Exit(EXIT_INVALID) from None
 
     manager = EventManager()
@@ -99,14 +100,21 @@ def run(
     log_path = db_path.with_name(f"{db_path.stem}.log")
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        store = SQLiteEventStore(db_path)
-    except (StoreError, OSError) as exc:
-        _refuse(f"cannot use the event store {str(db_path)!r}: {exc}")
-    for what, path in (("the log file", log_path), ("the --junit file", junit)):
+    except OSError as exc:
+        _refuse(f"cannot use the event store {str(db_path)!r}: {_root_cause(exc)}")
+    outputs = (
+        ("the event store", db_path),
+        ("the log file", log_path),
+        ("the --junit file", junit),
+    )
+    for what, path in outputs:
         reason = None if path is None else unwritable_reason(path)
         if reason is not None:
-            store.close()
             _refuse(f"cannot write {what} {str(path)!r}: {reason}")
+    try:
+        store = SQLiteEventStore(db_path)
+    except (StoreError, OSError, sqlite3.Error) as exc:
+        _refuse(f"cannot use the event store {str(db_path)!r}: {exc}")
     failure = _OutputFailure(runner)
     dashboard = start_dashboard(db_path) if serve else None
     # Signals become an orderly stop for the whole run, closing the store included.
@@ -146,7 +154,7 @@ def run(
         summary = {**result.to_dict(), "db": str(db_path)}
         if nats_figures:
             summary["nats"] = nats_figures
-        typer.echo(json.dumps(summary, indent=2))
+        typer.echo(json_visible(json.dumps(summary, indent=2)))
     else:
         _print_summary(result, db_path, log_path)
         if nats_line:
@@ -321,13 +329,14 @@ def _print_summary(result: ExperimentOutcome, db_path: Path, log_path: Path) -> 
     passed = sum(t.passed for t in result.tests)
     verdict = "PASSED" if result.passed else "FAILED"
     if result.finished_early:
-        verdict = f"FINISHED EARLY ({result.reason})"
+        verdict = f"FINISHED EARLY ({visible(result.reason)})"
     typer.echo(
         f"{result.name}: {verdict}: {passed}/{len(result.tests)} tests passed "
         f"in {result.duration:.2f}s"
     )
     for test in result.tests:
         if not test.passed:
-            typer.echo(f"  {test.name}: {test.reason}")
+            # The reason may quote a service's output: its lines, never its controls.
+            typer.echo(visible_lines(f"  {test.name}: {test.reason}"))
     typer.echo(f"events: {db_path} (run {result.experiment_id}); log: {log_path}")
     sys.stdout.flush()

@@ -6,7 +6,9 @@ import json
 import logging
 from typing import Any
 
+from .._exit_status import name_signals
 from .._naming import type_of
+from .._visible import json_visible, visible
 from ..serialization import event_to_dict
 
 __all__ = ["LoggerObserver", "level_for"]
@@ -29,7 +31,7 @@ def level_for(event_type: str) -> int:
 
 
 def _format_value(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else value
+    text = visible(repr(value) if not isinstance(value, str) else value)
     return text if len(text) <= 120 else text[:117] + "..."
 
 
@@ -44,6 +46,10 @@ class LoggerObserver:
     With ``json_lines=True`` the line is the event's wire form as JSON instead. The observer
     never configures logging: attach handlers and levels in your application as usual. Lines are
     only formatted when their level is enabled. ``None`` data values are left out of text lines.
+
+    Event text is untrusted: every line is one line, with control characters written as escapes
+    (``\\x1b``, ``\\n``; JSON escapes in JSON lines), and an ``exit_code`` set by a signal is
+    named (``exit_code=SIGABRT (-6)``).
     """
 
     def __init__(
@@ -60,14 +66,15 @@ class LoggerObserver:
     def format(self, event: Any) -> str:
         """Return the line this observer logs for ``event``."""
         if self.json_lines:
-            return json.dumps(event_to_dict(event), ensure_ascii=False, separators=(",", ":"))
+            wire = json.dumps(event_to_dict(event), ensure_ascii=False, separators=(",", ":"))
+            return json_visible(wire)
         event_type = type_of(event)
         entity_type = getattr(event, "entity_type", None)
         entity_id = getattr(event, "entity_id", None)
-        parts = [event_type]
+        parts = [visible(event_type)]
         if entity_id is not None:
             kind = getattr(entity_type, "value", "entity")
-            parts.append(f"{kind}={entity_id}")
+            parts.append(visible(f"{kind}={entity_id}"))
         data = getattr(event, "data", None)
         if not isinstance(data, dict):
             data = (
@@ -75,7 +82,8 @@ class LoggerObserver:
                 if hasattr(event, "__dict__")
                 else {}
             )
-        parts.extend(f"{k}={_format_value(v)}" for k, v in data.items() if v is not None)
+        shown = name_signals(data)
+        parts.extend(f"{visible(k)}={_format_value(v)}" for k, v in shown.items() if v is not None)
         return " ".join(parts)
 
     def on_event(self, event: Any) -> None:

@@ -13,6 +13,7 @@ import threading
 import time
 from typing import IO, Any
 
+from .._visible import visible, visible_lines
 from ..exceptions import MissingExtraError
 from ..observer import Observer
 from ._util import view
@@ -42,6 +43,10 @@ class ProgressObserver(Observer):
         live: draw a rich live display (True), write plain lines (False), or decide by
             whether ``stream`` is a terminal (None).
         total: the number of tests, when known before the experiment announces it.
+
+    Test names, step names and failure messages come from events (a service's output, a NATS
+    producer): they are shown with their control characters escaped and never read as ``rich``
+    markup; a multi-line message keeps its lines.
 
     The counters keep the observer guide's names: ``total_tests``, ``completed_tests``,
     ``failed_tests``. ``close()`` (called by ``EventManager.close``) stops the live display.
@@ -100,12 +105,15 @@ class ProgressObserver(Observer):
                     self.total_tests = max(int(count), self.total_tests)
                     self._total_fixed = True
                 if kind == "experiment.execution_started":
+                    self.status = "running"
                     line = f"Starting experiment {ev.entity_id} with {self.total_tests} tests"
             elif kind.startswith("test."):
                 line = self._on_test(kind, ev.entity_id, ev.data)
             elif kind == "step.execution_started":
                 self.current_step = str(ev.get("step_name", ev.entity_id))
             elif kind in _TERMINAL_EXPERIMENT:
+                if self.status != "running":
+                    return  # an interrupted run records finished_early, then failed: one line
                 self.status = _TERMINAL_EXPERIMENT[kind]
                 self.current_test = self.current_step = None
                 line = (
@@ -164,13 +172,13 @@ class ProgressObserver(Observer):
 
     def _write(self, line: str) -> None:
         try:
-            self.stream.write(line + "\n")
+            self.stream.write(visible_lines(line) + "\n")
             self.stream.flush()
         except ValueError:  # the stream was closed under us: progress is best effort
             pass
 
     def describe(self) -> str:
-        """Return the one-line status: current test and step, failures."""
+        """Return the one-line status: current test and step, failures (controls escaped)."""
         with self._lock:
             parts = []
             if self.current_test:
@@ -179,7 +187,7 @@ class ProgressObserver(Observer):
                 parts.append(f"step {self.current_step}")
             if self.failed_tests:
                 parts.append(f"{self.failed_tests} failed")
-            return " · ".join(parts) or self.status
+            return visible(" · ".join(parts) or self.status)
 
     def _draw(self, final_line: str | None = None) -> None:
         # rich is an optional extra: imported only when a live display is drawn.
@@ -202,7 +210,8 @@ class ProgressObserver(Observer):
                     BarColumn(),
                     MofNCompleteColumn(),
                     TimeElapsedColumn(),
-                    TextColumn("{task.description}"),
+                    # Event text, not markup: a name like ``[/]`` must not break the display.
+                    TextColumn("{task.description}", markup=False),
                     console=console,
                     transient=False,
                     # Never hijack the process's stdout/stderr: the observer only draws.
@@ -216,7 +225,7 @@ class ProgressObserver(Observer):
             completed = self.completed_tests
         progress.update(task, total=total, completed=completed, description=self.describe())
         if final_line is not None:
-            progress.console.print(final_line, highlight=False, markup=False)
+            progress.console.print(visible_lines(final_line), highlight=False, markup=False)
 
     def close(self) -> None:
         """Stop the live display (its refresh thread); harmless when none was started."""

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from .._durations import TEST_DURATION_KEY, is_test_phase, seconds_between
+from .._visible import xml_visible
 from ..observer import Observer
 from ._util import EventView, view
 
@@ -447,4 +448,5 @@ class ResultCollector(Observer):
             if detail:
                 ET.SubElement(case, "system-out").text = detail
         ET.indent(root)
-        return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+        # Messages may quote a service's output: controls spelled out keep the XML well-formed.
+        return xml_visible(ET.tostring(root, encoding="unicode", xml_declaration=True)) + "\n"

@@ -71,6 +71,9 @@ def load_experiment(path: str | Path, catalog: PluginCatalog | None = None) -> E
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ExperimentFileError(str(path), [(None, "", f"cannot read the file: {exc}")]) from exc
+    except UnicodeDecodeError as exc:
+        problem = f"not UTF-8 text ({exc.reason} at byte {exc.start}); give an experiment YAML file"
+        raise ExperimentFileError(str(path), [(None, "", problem)]) from exc
     return parse_experiment(text, path, catalog)
 
 
