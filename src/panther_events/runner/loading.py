@@ -71,6 +71,12 @@ def load_experiment(path: str | Path, catalog: PluginCatalog | None = None) -> E
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ExperimentFileError(str(path), [(None, "", f"cannot read the file: {exc}")]) from exc
+    except UnicodeDecodeError as exc:
+        message = (
+            f"expected UTF-8 text, got byte {exc.object[exc.start]:#04x} at offset {exc.start} "
+            "(is it a YAML file? save it as UTF-8)"
+        )
+        raise ExperimentFileError(str(path), [(None, "", message)]) from None
     return parse_experiment(text, path, catalog)
 
 
@@ -80,7 +86,7 @@ def parse_experiment(
     """Validate experiment YAML ``text`` as if read from ``path`` (see :func:`load_experiment`)."""
     path = Path(path)
     root, data = _read_yaml(text, path)
-    problems: list[_Problem] = []
+    problems: list[_Problem] = list(_duplicate_key_problems(root))
     try:
         spec: ExperimentSpec | None = ExperimentSpec.model_validate(data, context=_DEFER)
     except ValidationError as exc:
@@ -89,6 +95,8 @@ def parse_experiment(
     # Every test is also checked on its own, so that one error (a duplicate name, a bad
     # port) hides nothing else: plugin parameters and references are reported with it.
     raw_tests = data.get("tests") if isinstance(data, dict) else None
+    if spec is not None:
+        problems.extend(_repeated(root, ("tests",), "test names", [t.name for t in spec.tests]))
     catalog = catalog if catalog is not None else PluginCatalog.discover()
     step_params: list[tuple[BaseModel, ...]] = []
     assertion_params: list[tuple[BaseModel, ...]] = []
@@ -115,6 +123,7 @@ def parse_experiment(
             problems.extend(_variable_problems(test, root, loc))
             problems.extend(_reference_problems(test, root, loc))
             problems.extend(_dependency_problems(test, root, loc))
+            problems.extend(_own_port_problems(test, root, loc))
     if problems or spec is None:
         raise ExperimentFileError(str(path), problems)
     return ExperimentFile(path.resolve(), spec, tuple(step_params), tuple(assertion_params))
@@ -280,16 +289,48 @@ def _duplicate_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> It
     for (what, names), group in zip(
         test.named_groups(), ("services", "steps", "assertions"), strict=True
     ):
-        seen: set[str] = set()
-        for i, name in enumerate(names):
-            if name in seen:
-                where = (*loc, group, i, "name")
-                yield (
-                    _line(root, where),
-                    _dotted(where),
-                    f"expected unique {what} names in test {test.name!r}; {name!r} appears twice",
-                )
-            seen.add(name)
+        yield from _repeated(root, (*loc, group), f"{what} names in test {test.name!r}", names)
+
+
+def _repeated(
+    root: yaml.Node | None, loc: _Loc, what: str, names: Sequence[str]
+) -> Iterable[_Problem]:
+    """Each name of ``names`` (the items at ``loc``) used again, at its second use's line."""
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            where = (*loc, i, "name")
+            message = f"expected unique {what}; {name!r} appears twice"
+            yield _line(root, where), _dotted(where), message
+        seen.add(name)
+
+
+def _duplicate_key_problems(root: yaml.Node | None) -> Iterable[_Problem]:
+    """Each key written twice in one mapping: YAML keeps the last value, losing the first."""
+    pending: list[tuple[yaml.Node, _Loc]] = [(root, ())] if root is not None else []
+    visited: set[int] = set()  # an anchored node is reported once, however often it is used
+    while pending:
+        node, loc = pending.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            pending.extend((child, (*loc, i)) for i, child in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
+                    continue  # merge keys repeat legitimately
+                where = (*loc, key.value)
+                if key.value in first:
+                    yield (
+                        key.start_mark.line + 1,
+                        _dotted(where),
+                        f"{key.value!r} appears twice in this mapping (first on line "
+                        f"{first[key.value]}); YAML would keep only the last: merge them",
+                    )
+                first.setdefault(key.value, key.start_mark.line + 1)
+                pending.append((value, where))
 
 
 def _dependency_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> Iterable[_Problem]:
@@ -331,6 +372,21 @@ def _dependency_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> I
                         f"start in file order unless depends_on says otherwise); add "
                         f"depends_on: [{other}] to {service.name!r}",
                     )
+
+
+def _own_port_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> Iterable[_Problem]:
+    """``tcp: true`` checks the service's own port: the service must have one."""
+    for i, service in enumerate(test.services):
+        checks = {"health": service.health.tcp, "ready": service.ready and service.ready.tcp}
+        for key, tcp in checks.items():
+            if tcp is True and service.port is None:
+                where = (*loc, "services", i, key, "tcp")
+                yield (
+                    _line(root, where),
+                    _dotted(where),
+                    f"tcp: true checks the service's own port, and {service.name!r} sets no "
+                    "'port'; add port: auto (or a number), or give tcp the port to check",
+                )
 
 
 def _unknown(

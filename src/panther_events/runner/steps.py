@@ -22,7 +22,7 @@ from pydantic import Field, field_validator, model_validator
 from .._exit_status import describe_exit_status
 from ._process import kill_tree
 from .plugins import Step, StepContext, StepFailed, StepOutput, StrictParams
-from .schema import argv_of
+from .schema import EnvVars, argv_of, check_argv
 
 __all__ = ["CommandStep", "HttpGetStep", "TcpSendStep", "UdpSendStep", "WaitStep"]
 
@@ -42,13 +42,21 @@ class CommandParams(StrictParams):
     run: list[str] | str
     shell: bool = False
     check: bool = True
-    env: dict[str, str] = Field(default_factory=dict)
+    env: EnvVars = Field(default_factory=dict)
     input: str | None = None
 
     @field_validator("run", mode="before")
     @classmethod
     def _numbers_as_text(cls, value: Any) -> Any:
         return value if isinstance(value, str) else argv_of(value)
+
+    @field_validator("run")
+    @classmethod
+    def _runnable(cls, value: list[str] | str) -> list[str] | str:
+        if not (value.strip() if isinstance(value, str) else value):
+            raise ValueError("expected a program to run (an argv list or a command line)")
+        check_argv([value] if isinstance(value, str) else value)
+        return value
 
     def argv(self) -> list[str]:
         """The argv to execute."""
@@ -293,6 +301,13 @@ class HttpGetParams(StrictParams):
     def _http_only(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^http://", value):
             raise ValueError(f"expected an http:// URL, got {value!r}")
+        if value is not None and "${" not in value:  # variables are checked once substituted
+            try:
+                urlsplit(value).port  # noqa: B018 (parses host and port, raising if bad)
+            except ValueError as exc:
+                raise ValueError(
+                    f"expected an http:// URL with a valid host and port ({exc})"
+                ) from None
         return value
 
     @model_validator(mode="after")

@@ -1,0 +1,157 @@
+"""A new user's mistakes and hostile inputs: one clear line before anything runs, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from panther_events.exceptions import ExperimentFileError
+from panther_events.runner import load_experiment, parse_experiment
+
+from .helpers import leftovers, run_cli
+
+
+def _problems(text: str) -> list[tuple[int | None, str, str]]:
+    with pytest.raises(ExperimentFileError) as info:
+        parse_experiment(text, "exp.yaml")
+    return info.value.problems
+
+
+def _one_test(*lines: str) -> str:
+    return "name: x\ntests:\n  - name: t\n" + "".join(f"    {line}\n" for line in lines)
+
+
+class TestFileAttacks:
+    """Files that are not what an experiment file should be."""
+
+    def test_file_that_is_not_utf8_is_one_problem(self, tmp_path: Path) -> None:
+        """Binary bytes are refused as an ExperimentFileError naming the encoding."""
+        path = tmp_path / "binary.yaml"
+        path.write_bytes(b"\xff\xfe garbage\n")
+        with pytest.raises(ExperimentFileError, match="UTF-8") as info:
+            load_experiment(path)
+        assert len(info.value.problems) == 1
+
+    def test_duplicate_key_is_refused_at_its_second_line(self) -> None:
+        """A key written twice in one mapping (YAML keeps the last) would lose the first."""
+        text = _one_test(
+            "steps:",
+            "  - {kind: wait, seconds: 1}",
+            "steps:",
+            "  - {kind: wait, seconds: 2}",
+        )
+        ((line, key, message),) = _problems(text)
+        assert (line, key) == (6, "tests[0].steps")
+        assert "'steps' appears twice" in message and "line 4" in message
+
+    def test_duplicate_test_name_is_located(self) -> None:
+        """Two tests with one name: reported at the second one's name, not the document."""
+        ((line, key, message),) = _problems("name: x\ntests:\n  - name: a\n  - name: a\n")
+        assert (line, key) == (4, "tests[1].name")
+        assert "'a' appears twice" in message
+
+
+class TestCommandAttacks:
+    """Commands and environments that no process can be started with."""
+
+    @pytest.mark.parametrize("run", ["[]", "''", "'   '"])
+    def test_empty_command_step_is_refused(self, run: str) -> None:
+        """A command step with nothing to run fails validation, not with an IndexError."""
+        ((line, key, message),) = _problems(
+            _one_test("steps:", f"  - {{kind: command, run: {run}}}")
+        )
+        assert (line, key) == (5, "tests[0].steps[0].run")
+        assert "expected a program" in message
+
+    def test_empty_service_command_string_is_refused(self) -> None:
+        """A service command of only spaces is as empty as []."""
+        ((_, key, _),) = _problems(_one_test("services:", "  - {name: s, command: '  '}"))
+        assert key == "tests[0].services[0].command"
+
+    @pytest.mark.parametrize(
+        ("lines", "key"),
+        [
+            (("services:", '  - {name: s, command: ["a\\0b"]}'), "tests[0].services[0].command"),
+            (("steps:", '  - {kind: command, run: ["a\\0b"]}'), "tests[0].steps[0].run"),
+            (('environment: {env: {X: "a\\0b"}}',), "tests[0].environment.env"),
+            (("steps:", '  - {kind: command, run: [a], env: {X: "\\0"}}'), "tests[0].steps[0].env"),
+        ],
+    )
+    def test_nul_byte_is_refused(self, lines: tuple[str, ...], key: str) -> None:
+        """No argument or environment value of a process can hold a NUL byte."""
+        ((_, found, message),) = _problems(_one_test(*lines))
+        assert found == key
+        assert "NUL" in message
+
+    @pytest.mark.parametrize("name", ["'A=B'", "''"])
+    @pytest.mark.parametrize(
+        ("template", "key"),
+        [
+            ("environment: {{env: {{{name}: x}}}}", "tests[0].environment.env"),
+            (
+                "services: [{{name: s, command: [a], env: {{{name}: x}}}}]",
+                "tests[0].services[0].env",
+            ),
+            ("steps: [{{kind: command, run: [a], env: {{{name}: x}}}}]", "tests[0].steps[0].env"),
+        ],
+    )
+    def test_bad_environment_variable_name_is_refused(
+        self, name: str, template: str, key: str
+    ) -> None:
+        """An empty name or one holding '=' cannot be set in a process's environment."""
+        ((_, found, message),) = _problems(_one_test(template.format(name=name)))
+        assert found == key
+        assert "environment variable name" in message
+
+
+class TestPortAttacks:
+    """Ports no socket can use."""
+
+    @pytest.mark.parametrize(
+        ("service", "key"),
+        [
+            ("{name: s, command: [a], port: 0}", "port"),
+            ("{name: s, command: [a], port: 70000}", "port"),
+            ("{name: s, command: [a], port: -1}", "port"),
+            ("{name: s, command: [a], ready: {tcp: 0}}", "ready.tcp"),
+            ("{name: s, command: [a], ready: {tcp: 65536}}", "ready.tcp"),
+            ("{name: s, command: [a], health: {tcp: 99999}}", "health.tcp"),
+        ],
+    )
+    def test_port_out_of_range_is_refused(self, service: str, key: str) -> None:
+        """Ports are 1 to 65535, wherever one is written."""
+        problems = _problems(_one_test("services:", f"  - {service}"))
+        assert [k for _, k, _ in problems] == [f"tests[0].services[0].{key}"]
+        assert "65535" in problems[0][2]
+
+    @pytest.mark.parametrize("check", ["ready: {tcp: true}", "health: {tcp: true}"])
+    def test_tcp_check_of_own_port_needs_a_port(self, check: str) -> None:
+        """tcp: true checks the service's port: without 'port' it is a validation error."""
+        ((_, key, message),) = _problems(
+            _one_test("services:", f"  - {{name: s, command: [a], {check}}}")
+        )
+        assert key == f"tests[0].services[0].{check.split(':', maxsplit=1)[0]}.tcp"
+        assert "'port'" in message
+
+    def test_http_url_with_bad_port_is_refused(self) -> None:
+        """An http_get url whose port cannot exist is refused before anything runs."""
+        ((_, key, message),) = _problems(
+            _one_test("steps:", "  - {kind: http_get, url: 'http://127.0.0.1:99999/'}")
+        )
+        assert key == "tests[0].steps[0].url"
+        assert "99999" in message
+
+
+class TestRunAttacks:
+    """Whole runs, as a real process, with inputs that used to leak tracebacks."""
+
+    def test_binary_experiment_file_exits_2_with_one_line(self, tmp_path: Path) -> None:
+        """No traceback: the usual 'invalid experiment file' message and exit status 2."""
+        path = tmp_path / "binary.yaml"
+        path.write_bytes(b"\x00\xff\xfe\x80\n")
+        result = run_cli(path, tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "invalid experiment file" in result.stderr
+        assert not leftovers(result.marker)
