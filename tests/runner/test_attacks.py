@@ -10,6 +10,7 @@ from panther_events.exceptions import ExperimentFileError
 from panther_events.runner import load_experiment, parse_experiment
 
 from .helpers import leftovers, run_cli
+from .inprocess import run_text
 
 
 def _problems(text: str) -> list[tuple[int | None, str, str]]:
@@ -155,3 +156,21 @@ class TestRunAttacks:
         assert "Traceback" not in result.stderr
         assert "invalid experiment file" in result.stderr
         assert not leftovers(result.marker)
+
+
+class TestVariablesWithSpaces:
+    """A variable's value is one argument, whatever characters it holds."""
+
+    def test_command_line_string_keeps_a_spaced_path_one_argument(self, tmp_path: Path) -> None:
+        """run: "${python} ${experiment_dir}/x.py" works from a directory with spaces."""
+        where = tmp_path / "my experiments"
+        where.mkdir()
+        (where / "script.py").write_text("import sys; print(sys.argv[1:])\n", encoding="utf-8")
+        text = _one_test(
+            "steps:",
+            "  - {name: s, kind: command, run: \"${python} ${experiment_dir}/script.py 'a b' c\"}",
+        )
+        run = run_text(text, where)
+        assert run.result.passed, run.result.tests[0].reason
+        assert run.result.tests[0].steps[0].result is not None
+        assert run.result.tests[0].steps[0].result.output == "['a b', 'c']\n"

@@ -334,9 +334,15 @@ def argv_of(value: Any) -> Any:
 
     YAML reads ``[server, --port, 8080]`` with an int; an argv holds strings. Anything else is
     returned unchanged for validation to reject.
+
+    Raises:
+        ValueError: the string has an unclosed quote.
     """
     if isinstance(value, str):
-        return shlex.split(value)
+        try:
+            return shlex.split(value)
+        except ValueError as exc:  # an unclosed quote
+            raise ValueError(f"expected a command line with balanced quotes ({exc})") from None
     if isinstance(value, list):
         return [
             str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value

@@ -17,7 +17,7 @@ import time
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .._exit_status import describe_exit_status
 from ._process import kill_tree
@@ -31,24 +31,30 @@ class CommandParams(StrictParams):
     """``command``: run a program in the test's working directory.
 
     Attributes:
-        run: argv list, or a string split like a shell would.
-        shell: run ``run`` (a string) with ``/bin/sh -c`` instead.
+        run: argv list, or a command line split like a shell would when the file is read, so
+            a ``${...}`` variable stays one argument whatever its value holds.
+        shell: run ``run`` (a string) with ``/bin/sh -c`` instead; variables are substituted
+            into it as text, so quote them there (``"${experiment_dir}"``).
         check: fail the step when the exit status is not 0 (``false``: let an ``exit_code``
             assertion judge it).
         env: extra environment variables.
         input: text written to its stdin.
     """
 
+    shell: bool = False  # before run: validating run reads it
     run: list[str] | str
-    shell: bool = False
     check: bool = True
     env: EnvVars = Field(default_factory=dict)
     input: str | None = None
 
     @field_validator("run", mode="before")
     @classmethod
-    def _numbers_as_text(cls, value: Any) -> Any:
-        return value if isinstance(value, str) else argv_of(value)
+    def _split_before_substitution(cls, value: Any, info: ValidationInfo) -> Any:
+        # A command line is split when the file is read, before ${...} is substituted (as a
+        # service's command is), so a variable's value stays one argument whatever it holds.
+        if isinstance(value, str) and info.data.get("shell"):
+            return value
+        return argv_of(value)
 
     @field_validator("run")
     @classmethod
