@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from panther_events.exceptions import ExperimentFileError
-from panther_events.runner import load_experiment, parse_experiment
+from panther_events.runner import ExperimentRunner, load_experiment, parse_experiment
 
 from .helpers import leftovers, run_cli
 from .inprocess import run_text
@@ -174,3 +176,37 @@ class TestVariablesWithSpaces:
         assert run.result.passed, run.result.tests[0].reason
         assert run.result.tests[0].steps[0].result is not None
         assert run.result.tests[0].steps[0].result.output == "['a b', 'c']\n"
+
+
+class TestSecondInterrupt:
+    """Ctrl-C twice: the second one does not wait out a stubborn service's stop_grace."""
+
+    def test_second_interrupt_kills_a_service_still_in_its_grace(self, tmp_path: Path) -> None:
+        """A service that ignores SIGTERM is killed at the second interrupt, not after 60 s."""
+        text = _one_test(
+            "services:",
+            "  - name: stubborn",
+            '    command: ["${python}", "-c", "import signal, time; '
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); "
+            'time.sleep(120)"]',
+            "    ready: {log: up}",
+            "    stop_grace: 60",
+        )
+        timer: list[threading.Timer] = []
+
+        def hook(runner: ExperimentRunner, event: Any) -> None:
+            if event.get_type() == "service.stopping":
+                runner.interrupt("first Ctrl-C")
+                # The second one arrives while teardown waits for SIGTERM to work.
+                timer.append(threading.Timer(0.3, runner.interrupt, ["second Ctrl-C"]))
+                timer[0].start()
+
+        run = run_text(text, tmp_path, hook=hook)
+        timer[0].join()
+        (stopping,) = run.of_type("service.stopping")
+        (stopped,) = run.of_type("service.stopped")
+        # Not a benchmark: 60 s of grace waited out, or cut short by the second interrupt.
+        assert (stopped.timestamp - stopping.timestamp).total_seconds() < 30
+        assert stopped.data["reason"] == "killed"
+        assert stopped.data["exit_code"] == -9
+        assert run.result.finished_early and run.result.reason == "first Ctrl-C"

@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -14,6 +15,9 @@ from typing import IO
 import psutil
 
 __all__ = ["ResourceSampler", "kill_marked", "kill_tree", "spawn", "terminate_tree"]
+
+# How often a process given a grace period is checked for its exit (and the hurry flag).
+_HURRY_POLL = 0.05
 
 
 def spawn(
@@ -55,12 +59,15 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
         os.killpg(pgid, sig)
 
 
-def terminate_tree(proc: subprocess.Popen[bytes], grace: float) -> tuple[int | None, str]:
+def terminate_tree(
+    proc: subprocess.Popen[bytes], grace: float, hurry: threading.Event | None = None
+) -> tuple[int | None, str]:
     """Stop ``proc``, its process group and its descendants: SIGTERM, then SIGKILL after grace.
 
     Args:
         proc: a process started by :func:`spawn`.
         grace: seconds to wait after SIGTERM before SIGKILL.
+        hurry: once set (before or during the grace), SIGKILL without waiting any longer.
 
     Returns:
         The exit status (negative: killed by that signal) and how it ended (``exited``,
@@ -74,12 +81,16 @@ def terminate_tree(proc: subprocess.Popen[bytes], grace: float) -> tuple[int | N
     family = _descendants(proc.pid)
     _signal_group(proc.pid, signal.SIGTERM)
     how = "terminated"
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        how = "killed"
-        _signal_group(proc.pid, signal.SIGKILL)
-        proc.wait()
+    deadline = time.monotonic() + grace
+    while proc.poll() is None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or (hurry is not None and hurry.is_set()):
+            how = "killed"
+            _signal_group(proc.pid, signal.SIGKILL)
+            proc.wait()
+            break
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=min(remaining, _HURRY_POLL))
     _kill_all(family)
     _signal_group(proc.pid, signal.SIGKILL)
     return proc.returncode, how

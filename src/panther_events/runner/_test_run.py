@@ -654,7 +654,7 @@ class TestRun:
         test = self.spec.name
         self.emit(ServiceStoppingEvent(sid, name, "teardown", service.spec.stop_grace))
         uptime = service.uptime
-        code, how = service.stop()
+        code, how = service.stop(self.context.hurry)
         if service.sampler is not None:
             cpu, peak = service.sampler.cpu_seconds, service.sampler.peak_memory_bytes
             self.metrics[f"service.{name}.cpu_seconds"] = cpu

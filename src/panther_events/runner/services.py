@@ -225,12 +225,16 @@ class ManagedService:
             with self._lock:
                 self.sampler.sample()
 
-    def stop(self) -> tuple[int | None, str]:
-        """SIGTERM the process group, SIGKILL after ``stop_grace``; return (status, how)."""
+    def stop(self, hurry: threading.Event | None = None) -> tuple[int | None, str]:
+        """SIGTERM the process group, SIGKILL after ``stop_grace``; return (status, how).
+
+        Args:
+            hurry: once set, SIGKILL at once instead of waiting out the rest of the grace.
+        """
         if self.proc is None:
             return None, "never started"
         self.sample()
-        code, how = terminate_tree(self.proc, self.spec.stop_grace)
+        code, how = terminate_tree(self.proc, self.spec.stop_grace, hurry)
         self.exit_code = code
         self.stop_reason = self.stop_reason or how
         return code, how
