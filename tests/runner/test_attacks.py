@@ -210,3 +210,29 @@ class TestSecondInterrupt:
         assert stopped.data["reason"] == "killed"
         assert stopped.data["exit_code"] == -9
         assert run.result.finished_early and run.result.reason == "first Ctrl-C"
+
+
+class TestCrashWhileAnotherGetsReady:
+    """A service that dies while a later one waits for readiness is the test's failure."""
+
+    def test_crash_of_a_started_service_ends_the_wait_of_the_next(self, tmp_path: Path) -> None:
+        """'a' aborts while 'b' waits (in vain, 60 s) for its log line: the crash is the reason."""
+        text = _one_test(
+            "services:",
+            '  - {name: a, command: ["${python}", "-c", '
+            '"import os, time; time.sleep(0.3); os.abort()"]}',
+            '  - {name: b, command: ["${python}", "-c", "import time; time.sleep(120)"],'
+            " ready: {log: never, timeout: 60}}",
+        )
+        run = run_text(text, tmp_path)
+        (outcome,) = run.result.tests
+        assert outcome.reason == "service 'a' exited unexpectedly with SIGABRT (-6)"
+        assert outcome.phase == "service"
+        errors = run.of_type("service.error")
+        assert [e.data["service_name"] for e in errors] == ["a"]
+        assert errors[0].data["error_type"] == "ServiceCrashed"
+        (failure,) = run.of_type("experiment.service_failure")
+        assert failure.data["failed_service"] == "a"
+        (deployment,) = run.of_type("test.deployment_failed")
+        assert deployment.data["failed_services"] == ["a"]
+        assert run.refused == []

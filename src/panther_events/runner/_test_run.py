@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
@@ -295,9 +296,12 @@ class TestRun:
             )
             self.emit(ServiceStartedEvent(sid, s.name, pid, time.time()))
             try:
-                checks = service.wait_ready(self.context.stop)
+                checks = service.wait_ready(self.context.stop, partial(self._crashed, s.name))
             except ServiceNotReady as exc:
                 self._check_interrupt()
+                if self.watch.crashed_service is not None:  # another one died meanwhile
+                    crash = self.watch.crash_reason or ""
+                    return self._deploy_failed(self.watch.crashed_service, crash, "service")
                 crashed = isinstance(exc, ServiceExited)
                 self.watch.error(
                     service, str(exc), "ServiceCrashed" if crashed else "ServiceNotReady"
@@ -318,12 +322,17 @@ class TestRun:
         self.watch.start()
         return True
 
-    def _deploy_failed(self, name: str, message: str) -> bool:
+    def _crashed(self, waiting: str) -> str | None:
+        """Why a service started before ``waiting`` died while it got ready (None: none did)."""
+        self.watch.check(exclude=waiting)
+        return self.watch.crash_reason
+
+    def _deploy_failed(self, name: str, message: str, phase: str = "deployment") -> bool:
         self.emit(
             TestDeploymentFailedEvent(self.test_id, message, [name], "ServiceDeploymentFailed")
         )
         self.emit(TestSetupFailedEvent(self.test_id, message, "ServiceDeploymentFailed", name))
-        self._fail(message, "deployment")
+        self._fail(message, phase)
         return False
 
     def _execute(self) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .._exit_status import describe_exit_status
@@ -147,37 +149,47 @@ class ManagedService:
         """Return the read-only face steps and assertions see."""
         return ServiceView(self.name, self.port, self.is_running, self.read_output)
 
-    def wait_ready(self, stop: threading.Event) -> list[str]:
+    def wait_ready(
+        self, stop: threading.Event, abandon: Callable[[], str | None] = lambda: None
+    ) -> list[str]:
         """Block until the readiness check passes.
 
         Args:
             stop: set by the engine to abandon the wait (interrupt).
+            abandon: polled while waiting; a message it returns abandons the wait (another
+                service of the test died meanwhile).
 
         Returns:
             The checks that passed, described (``tcp:127.0.0.1:8080``...).
 
         Raises:
-            ServiceNotReady: the process exited, the check timed out, or ``stop`` was set.
+            ServiceNotReady: the process exited, the check timed out, ``stop`` was set or
+                ``abandon`` gave a reason.
         """
         ready = self.spec.ready
         if ready is None:
             self._require_alive("before it was ready")
             return ["started"]
-        if ready.delay is not None:
-            if stop.wait(ready.delay):
-                raise ServiceNotReady(f"service {self.name!r}: interrupted while waiting")
-            self._require_alive(f"during its {ready.delay}s readiness delay")
-            return [f"delay:{ready.delay}"]
         deadline = time.monotonic() + ready.timeout
-        if ready.log is not None:
+        if ready.delay is not None:
+            ends = time.monotonic() + ready.delay
+            deadline = math.inf  # a delay has no timeout of its own
+            what = f"delay:{ready.delay}"
+            dead = f"during its {ready.delay}s readiness delay"
+
+            def check() -> bool:
+                return time.monotonic() >= ends and self.is_running()
+        elif ready.log is not None:
             pattern = re.compile(ready.log)
             what = f"log:{ready.log}"
+            dead = f"before {what} passed"
 
             def check() -> bool:
                 return pattern.search(self.read_output()) is not None
         else:
             port = self._port_for(ready.tcp)
             what = f"tcp:127.0.0.1:{port}"
+            dead = f"before {what} passed"
 
             def check() -> bool:
                 return self._tcp_accepts(port, 0.2) is None
@@ -185,7 +197,10 @@ class ManagedService:
         while True:
             if check():
                 return [what]
-            self._require_alive(f"before {what} passed")
+            self._require_alive(dead)
+            reason = abandon()
+            if reason is not None:
+                raise ServiceNotReady(f"service {self.name!r}: not waited for: {reason}")
             if time.monotonic() >= deadline:
                 raise ServiceNotReady(
                     f"service {self.name!r} not ready after {ready.timeout}s: {what} never "
