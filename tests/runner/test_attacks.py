@@ -236,3 +236,23 @@ class TestCrashWhileAnotherGetsReady:
         (deployment,) = run.of_type("test.deployment_failed")
         assert deployment.data["failed_services"] == ["a"]
         assert run.refused == []
+
+
+class TestAssertionsOnSkippedSteps:
+    """An assertion about a step that was skipped says so, not that the step does not exist."""
+
+    def test_output_of_a_skipped_step_is_reported_as_not_run(self, tmp_path: Path) -> None:
+        """The step is in the file: 'no step' would send the user hunting for a typo."""
+        text = _one_test(
+            "steps:",
+            "  - {name: fails, kind: command, run: ['false']}",
+            "  - {name: later, kind: command, run: ['echo', 'x']}",
+            "assertions:",
+            "  - {kind: output_contains, step: later, text: x}",
+            "  - {kind: metric_within, metric: step.later.duration_seconds, max: 1}",
+        )
+        run = run_text(text, tmp_path)
+        messages = [r.data["assertion_message"] for r in run.of_type("assertion.result")]
+        assert len(messages) == 2
+        assert all("'later' did not run" in m for m in messages), messages
+        assert not any("no step" in m for m in messages), messages

@@ -520,12 +520,14 @@ class TestRun:
             )
         )
         began = time.monotonic()
+        ran = {r.name: r for r in self.outcome.steps}
         context = AssertionContext(
             spec.name,
-            {r.name: r for r in self.outcome.steps},
+            ran,
             self._views(),
             dict(self.metrics),
             steps_duration,
+            [name for name in spec.step_names() if name not in ran],
         )
         params = self.context.experiment.assertion_params[self.index]
         for i, (name, kind) in enumerate(zip(names, kinds, strict=True)):
