@@ -256,3 +256,31 @@ class TestAssertionsOnSkippedSteps:
         assert len(messages) == 2
         assert all("'later' did not run" in m for m in messages), messages
         assert not any("no step" in m for m in messages), messages
+
+
+class TestLongNames:
+    """Names become file names: one too long for the file system is refused when read."""
+
+    @pytest.mark.parametrize(
+        ("lines", "key"),
+        [
+            (("steps: [{{kind: wait, seconds: 0, name: {n}}}]",), "tests[0].steps[0].name"),
+            (("services: [{{name: {n}, command: [a]}}]",), "tests[0].services[0].name"),
+            (
+                ("assertions: [{{kind: duration_under, seconds: 1, name: {n}}}]",),
+                "tests[0].assertions[0].name",
+            ),
+        ],
+    )
+    def test_name_longer_than_100_characters_is_refused(
+        self, lines: tuple[str, ...], key: str
+    ) -> None:
+        """A 300-character service name failed at run time with 'File name too long'."""
+        problems = _problems(_one_test(*(line.format(n="a" * 300) for line in lines)))
+        assert [k for _, k, _ in problems] == [key]
+        assert "100" in problems[0][2]
+
+    def test_long_test_name_is_refused(self) -> None:
+        """The test's working directory is named after it."""
+        ((_, key, _),) = _problems(f"name: x\ntests:\n  - name: {'t' * 101}\n")
+        assert key == "tests[0].name"

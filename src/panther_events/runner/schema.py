@@ -44,6 +44,8 @@ DEFER_UNIQUE_NAMES = "defer_unique_names"
 
 # Names become parts of entity ids, file names and ``${...}`` variables.
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+# ... and so are bounded: a file name has at most 255 bytes, ids are printed in tables.
+_NAME_MAX = 100
 
 
 def check_argv(argv: list[str]) -> list[str]:
@@ -166,7 +168,7 @@ class ServiceSpec(_Strict):
         depends_on: services of the same test that must be started and ready before this one.
     """
 
-    name: str = Field(pattern=_NAME)
+    name: str = Field(pattern=_NAME, max_length=_NAME_MAX)
     command: Argv
     port: Annotated[int | Literal["auto"] | None, _PortCheck] = None
     env: EnvVars = Field(default_factory=dict)
@@ -202,7 +204,7 @@ class _Plugged(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     kind: str = Field(min_length=1)
-    name: str | None = Field(default=None, pattern=_NAME)
+    name: str | None = Field(default=None, pattern=_NAME, max_length=_NAME_MAX)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -238,7 +240,7 @@ class TestSpec(_Strict):
 
     __test__ = False  # not a pytest class, despite the name
 
-    name: str = Field(pattern=_NAME)
+    name: str = Field(pattern=_NAME, max_length=_NAME_MAX)
     description: str | None = None
     environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
     services: list[ServiceSpec] = Field(default_factory=list)
@@ -318,7 +320,7 @@ class TestSpec(_Strict):
 class ExperimentSpec(_Strict):
     """The whole experiment file."""
 
-    name: str = Field(pattern=_NAME)
+    name: str = Field(pattern=_NAME, max_length=_NAME_MAX)
     description: str | None = None
     tests: list[TestSpec] = Field(min_length=1)
 
