@@ -284,3 +284,68 @@ class TestLongNames:
         """The test's working directory is named after it."""
         ((_, key, _),) = _problems(f"name: x\ntests:\n  - name: {'t' * 101}\n")
         assert key == "tests[0].name"
+
+
+_ENDLESS_HTTP = """
+import socket, sys
+server = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+while True:
+    conn, _ = server.accept()
+    conn.recv(65536)
+    try:
+        conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 100000000000\\r\\n\\r\\n")
+        while True:
+            conn.sendall(b"x" * 65536)
+    except OSError:
+        conn.close()
+"""
+
+
+class TestHttpBodies:
+    """http_get reads a body within the step's timeout and memory, however much is sent."""
+
+    def test_endless_body_fails_at_the_timeout_not_with_memory_error(self, tmp_path: Path) -> None:
+        """A 100 GB Content-Length used to end in MemoryError (or eat memory until it did)."""
+        (tmp_path / "endless.py").write_text(_ENDLESS_HTTP, encoding="utf-8")
+        text = _one_test(
+            "services:",
+            '  - {name: web, command: ["${python}", "${experiment_dir}/endless.py", "${port}"],'
+            " port: auto, ready: {tcp: true}}",
+            "steps:",
+            "  - {name: get, kind: http_get, service: web, timeout: 1}",
+        )
+        run = run_text(text, tmp_path)
+        (failed,) = run.of_type("step.execution_failed")
+        message = failed.data["error_message"]
+        assert "MemoryError" not in message
+        assert "body" in message and "1.0s" in message, message
+
+    def test_expect_body_is_found_beyond_what_is_kept(self, tmp_path: Path) -> None:
+        """A 20 MiB body ending in the expected text passes; the output keeps its first 16 MiB."""
+        (tmp_path / "big.py").write_text(_BIG_HTTP, encoding="utf-8")
+        text = _one_test(
+            "services:",
+            '  - {name: web, command: ["${python}", "${experiment_dir}/big.py", "${port}"],'
+            " port: auto, ready: {tcp: true}}",
+            "steps:",
+            "  - {name: get, kind: http_get, service: web, expect_body: NEEDLE, timeout: 20}",
+        )
+        run = run_text(text, tmp_path)
+        assert run.result.passed, run.result.tests[0].reason
+        result = run.result.tests[0].steps[0].result
+        assert result is not None and len(result.output) == 16 * 1024 * 1024
+
+
+_BIG_HTTP = """
+import socket, sys
+body = b"x" * (20 * 1024 * 1024 - 3) + b"NEEDLE"
+server = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+while True:
+    conn, _ = server.accept()
+    try:
+        if conn.recv(65536):  # the readiness check connects and sends nothing
+            conn.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body) + body)
+    except OSError:
+        pass
+    conn.close()
+"""

@@ -323,6 +323,11 @@ class HttpGetParams(StrictParams):
         return self
 
 
+# The most of a response body kept as an http_get step's output (the rest is read and
+# searched for expect_body, then dropped): a large download must not fill the runner's memory.
+_MAX_BODY = 16 * 1024 * 1024
+
+
 class HttpGetStep(Step):
     """GET over HTTP/1.1 with http.client, through the test's network."""
 
@@ -333,28 +338,46 @@ class HttpGetStep(Step):
         self.params: HttpGetParams = params
 
     def run(self, context: StepContext, timeout: float) -> StepOutput:
-        """Fetch, then check status and body."""
+        """Fetch, then check status and body.
+
+        The body is read in chunks until it ends, the timeout passes or the step is
+        cancelled; however long it is, only its first ``_MAX_BODY`` bytes are kept as the
+        step's output, and ``expect_body`` is looked for in all of it.
+        """
         host, port, target = self._target(context)
+        url = f"http://{host}:{port}{target}"
+        deadline = time.monotonic() + timeout
+        wanted = self.params.expect_body.encode() if self.params.expect_body is not None else b""
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
         try:
             # A socket made by the environment: inside its network namespace, if it has one.
             conn.sock = context.create_connection((host, port), timeout)
             conn.request("GET", target, headers=self.params.headers)
             response = conn.getresponse()
-            body = response.read().decode(errors="replace")
             status = response.status
+            kept, found = bytearray(), not wanted
+            window = b""  # the end of what was read, for a match across two chunks
+            while chunk := response.read1(65536):
+                kept += chunk[: _MAX_BODY - len(kept)]
+                if not found:
+                    found = wanted in window + chunk
+                    window = (window + chunk)[-len(wanted) :]
+                if context.cancelled.is_set() or time.monotonic() >= deadline:
+                    raise StepFailed(
+                        f"GET {url}: the body was still arriving after {timeout}s "
+                        f"({len(kept):,} bytes or more); raise the step's timeout"
+                    )
         except (OSError, http.client.HTTPException) as exc:
-            raise StepFailed(f"GET http://{host}:{port}{target} failed: {exc}") from exc
+            raise StepFailed(f"GET {url} failed: {exc}") from exc
         finally:
             conn.close()
-        details: dict[str, Any] = {"status": status, "url": f"http://{host}:{port}{target}"}
+        body = kept.decode(errors="replace")
+        details: dict[str, Any] = {"status": status, "url": url}
         if self.params.expect_status is not None and status != self.params.expect_status:
+            raise StepFailed(f"GET {url} answered {status}, expected {self.params.expect_status}")
+        if not found:
             raise StepFailed(
-                f"GET {details['url']} answered {status}, expected {self.params.expect_status}"
-            )
-        if self.params.expect_body is not None and self.params.expect_body not in body:
-            raise StepFailed(
-                f"GET {details['url']}: body does not contain {self.params.expect_body!r}; "
+                f"GET {url}: body does not contain {self.params.expect_body!r}; "
                 f"it starts {body[:200]!r}"
             )
         return StepOutput(output=body, details=details)
