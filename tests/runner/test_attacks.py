@@ -12,7 +12,7 @@ from panther_events.exceptions import ExperimentFileError
 from panther_events.runner import ExperimentRunner, load_experiment, parse_experiment
 
 from .helpers import leftovers, run_cli
-from .inprocess import run_text
+from .inprocess import InProcessRun, run_text
 
 
 def _problems(text: str) -> list[tuple[int | None, str, str]]:
@@ -301,20 +301,25 @@ while True:
 """
 
 
+def _get_from(tmp_path: Path, server: str, params: str) -> InProcessRun:
+    """Run one http_get step (with ``params``) against the Python ``server`` script."""
+    (tmp_path / "server.py").write_text(server, encoding="utf-8")
+    text = _one_test(
+        "services:",
+        '  - {name: web, command: ["${python}", "${experiment_dir}/server.py", "${port}"],'
+        " port: auto, ready: {tcp: true}}",
+        "steps:",
+        f"  - {{name: get, kind: http_get, service: web, {params}}}",
+    )
+    return run_text(text, tmp_path)
+
+
 class TestHttpBodies:
     """http_get reads a body within the step's timeout and memory, however much is sent."""
 
     def test_endless_body_fails_at_the_timeout_not_with_memory_error(self, tmp_path: Path) -> None:
         """A 100 GB Content-Length used to end in MemoryError (or eat memory until it did)."""
-        (tmp_path / "endless.py").write_text(_ENDLESS_HTTP, encoding="utf-8")
-        text = _one_test(
-            "services:",
-            '  - {name: web, command: ["${python}", "${experiment_dir}/endless.py", "${port}"],'
-            " port: auto, ready: {tcp: true}}",
-            "steps:",
-            "  - {name: get, kind: http_get, service: web, timeout: 1}",
-        )
-        run = run_text(text, tmp_path)
+        run = _get_from(tmp_path, _ENDLESS_HTTP, "timeout: 1")
         (failed,) = run.of_type("step.execution_failed")
         message = failed.data["error_message"]
         assert "MemoryError" not in message
@@ -322,15 +327,7 @@ class TestHttpBodies:
 
     def test_expect_body_is_found_beyond_what_is_kept(self, tmp_path: Path) -> None:
         """A 20 MiB body ending in the expected text passes; the output keeps its first 16 MiB."""
-        (tmp_path / "big.py").write_text(_BIG_HTTP, encoding="utf-8")
-        text = _one_test(
-            "services:",
-            '  - {name: web, command: ["${python}", "${experiment_dir}/big.py", "${port}"],'
-            " port: auto, ready: {tcp: true}}",
-            "steps:",
-            "  - {name: get, kind: http_get, service: web, expect_body: NEEDLE, timeout: 20}",
-        )
-        run = run_text(text, tmp_path)
+        run = _get_from(tmp_path, _BIG_HTTP, "expect_body: NEEDLE, timeout: 20")
         assert run.result.passed, run.result.tests[0].reason
         result = run.result.tests[0].steps[0].result
         assert result is not None and len(result.output) == 16 * 1024 * 1024
