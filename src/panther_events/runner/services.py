@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from .._exit_status import describe_exit_status
 from ._process import ResourceSampler, spawn, terminate_tree
@@ -20,6 +21,8 @@ __all__ = ["HealthReport", "ManagedService", "ServiceExited", "ServiceNotReady"]
 
 # How often readiness is polled; short, since tests wait for it.
 _POLL = 0.02
+# How much of a log a readiness poll reads at a time, so a flood of output never fills memory.
+_SCAN_CHUNK = 1024 * 1024
 
 
 class ServiceNotReady(RuntimeError):
@@ -36,6 +39,38 @@ class ServiceExited(ServiceNotReady):
     def __init__(self, message: str, exit_code: int | None) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class _LineScanner:
+    """Searches the lines of a file that is still being written, reading each byte once.
+
+    A line still being written (no newline yet) is searched too, and again once complete.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._offset = 0
+        self._partial = b""
+
+    def search(self, pattern: re.Pattern[str]) -> bool:
+        """Return whether a line written since the last call (or the partial one) matches."""
+        try:
+            with self.path.open("rb") as file:
+                file.seek(self._offset)
+                while chunk := file.read(_SCAN_CHUNK):
+                    self._offset += len(chunk)
+                    *lines, partial = (self._partial + chunk).split(b"\n")
+                    # A line longer than a chunk is searched by its end.
+                    self._partial = partial[-_SCAN_CHUNK:]
+                    if any(_matches(pattern, line) for line in lines):
+                        return True
+        except OSError:
+            return False
+        return _matches(pattern, self._partial)
+
+
+def _matches(pattern: re.Pattern[str], line: bytes) -> bool:
+    return pattern.search(line.rstrip(b"\r").decode(errors="replace")) is not None
 
 
 @dataclass(frozen=True)
@@ -183,9 +218,11 @@ class ManagedService:
             pattern = re.compile(ready.log)
             what = f"log:{ready.log}"
             dead = f"before {what} passed"
+            scanners = [_LineScanner(self.stdout_path), _LineScanner(self.stderr_path)]
 
             def check() -> bool:
-                return pattern.search(self.read_output()) is not None
+                # Both scanned at each poll: each reads only what was written since the last.
+                return any([scanner.search(pattern) for scanner in scanners])
         else:
             port = self._port_for(ready.tcp)
             what = f"tcp:127.0.0.1:{port}"
