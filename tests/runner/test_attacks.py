@@ -351,27 +351,25 @@ while True:
 class TestLogReadiness:
     """ready.log: 'a regular expression a line of the service's stdout or stderr must match'."""
 
-    def test_anchored_pattern_matches_a_later_line(self, tmp_path: Path) -> None:
-        """'^listening' matches the second line; it was searched in the whole text, where ^
-        only matched at its start, and the service never became ready."""
+    @pytest.mark.parametrize(
+        ("program", "pattern"),
+        [
+            # ^ matches at a later line's start (it only matched at the start of all output).
+            ("print('starting'); print('listening on 1', flush=True)", "^listening on \\d+$"),
+            # A line written in two pieces, a moment apart, matches once whole.
+            (
+                "import sys, time; sys.stdout.write('listen'); sys.stdout.flush(); "
+                "time.sleep(0.3); print('ing', flush=True)",
+                "^listening$",
+            ),
+        ],
+    )
+    def test_a_line_of_the_output_matches(self, tmp_path: Path, program: str, pattern: str) -> None:
+        """The service becomes ready at the line its pattern matches."""
         text = _one_test(
             "services:",
-            '  - {name: s, command: ["${python}", "-c", '
-            "\"print('starting'); print('listening on 1', flush=True); "
-            'import time; time.sleep(60)"],'
-            " ready: {log: '^listening on \\d+$', timeout: 5}}",
-        )
-        run = run_text(text, tmp_path)
-        assert run.result.passed, run.result.tests[0].reason
-
-    def test_line_split_across_writes_is_matched_once_whole(self, tmp_path: Path) -> None:
-        """A line written in two pieces, a moment apart, matches once complete."""
-        text = _one_test(
-            "services:",
-            '  - {name: s, command: ["${python}", "-c", '
-            "\"import sys, time; sys.stdout.write('listen'); sys.stdout.flush(); time.sleep(0.3); "
-            "print('ing', flush=True); time.sleep(60)\"],"
-            " ready: {log: '^listening$', timeout: 5}}",
+            f'  - {{name: s, command: ["${{python}}", "-c", "{program}; import time; '
+            f"time.sleep(60)\"], ready: {{log: '{pattern}', timeout: 5}}}}",
         )
         run = run_text(text, tmp_path)
         assert run.result.passed, run.result.tests[0].reason
