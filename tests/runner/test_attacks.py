@@ -9,9 +9,18 @@ from typing import Any
 import pytest
 
 from panther_events.exceptions import ExperimentFileError
-from panther_events.runner import ExperimentRunner, load_experiment, parse_experiment
+from panther_events.runner import (
+    ExperimentRunner,
+    PluginCatalog,
+    Step,
+    StepContext,
+    StepOutput,
+    StrictParams,
+    load_experiment,
+    parse_experiment,
+)
 
-from .helpers import leftovers, run_cli
+from .helpers import check_lifecycles, leftovers, run_cli
 from .inprocess import InProcessRun, run_text
 
 
@@ -373,3 +382,36 @@ class TestLogReadiness:
         )
         run = run_text(text, tmp_path)
         assert run.result.passed, run.result.tests[0].reason
+
+
+class _BrokenParams(StrictParams):
+    pass
+
+
+class BrokenInitStep(Step):
+    """A third-party step with a bug in its constructor."""
+
+    Params = _BrokenParams
+
+    def __init__(self, params: _BrokenParams) -> None:
+        raise RuntimeError("bug in the plugin")
+
+    def run(self, context: StepContext, timeout: float) -> StepOutput:
+        return StepOutput()  # pragma: no cover (never constructed)
+
+
+class TestBrokenStepPlugin:
+    """A plugin's bug fails its step like any step failure; the engine goes on."""
+
+    def test_constructor_error_fails_the_step_with_a_closed_lifecycle(self, tmp_path: Path) -> None:
+        """The step gets execution_failed (it stayed 'executing'), the next is skipped."""
+        catalog = PluginCatalog.discover()
+        catalog.register("step", "broken", BrokenInitStep)
+        text = _one_test("steps:", "  - {kind: broken}", "  - {kind: wait, seconds: 0}")
+        run = run_text(text, tmp_path, catalog)
+        (outcome,) = run.result.tests
+        assert outcome.phase == "steps"
+        assert outcome.reason == "step 'broken-1' failed: RuntimeError: bug in the plugin"
+        finals = check_lifecycles(run.events)
+        assert set(finals["step"].values()) == {"failed", "skipped"}
+        assert run.refused == []

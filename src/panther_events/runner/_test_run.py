@@ -413,6 +413,9 @@ class TestRun:
             result, error = self._call_step(plugin, timeout)
         except (TemplateError, ValueError) as exc:
             error = str(exc)
+        except Exception as exc:  # a bug of the step's plugin fails the step, not the engine
+            error = f"{type(exc).__name__}: {exc}"
+            self.context.plugin_error("step", kind, error)
         duration = time.monotonic() - began
         self.metrics[f"step.{name}.duration_seconds"] = duration
         self.emit(TimingMetricEvent(f"step.{name}", duration, "execution", self.spec.name, kind))
