@@ -57,6 +57,14 @@ class TestFileAttacks:
         assert (line, key) == (6, "tests[0].steps")
         assert "'steps' appears twice" in message and "line 4" in message
 
+    def test_second_document_says_one_is_expected(self) -> None:
+        """'---' and a second document: the message says what was expected, not only 'but'."""
+        ((line, _, message),) = _problems("name: a\ntests: [{name: t}]\n---\nname: b\n")
+        assert line == 3
+        assert message == (
+            "not valid YAML: expected a single document in the stream but found another document"
+        )
+
     def test_duplicate_test_name_is_located(self) -> None:
         """Two tests with one name: reported at the second one's name, not the document."""
         ((line, key, message),) = _problems("name: x\ntests:\n  - name: a\n  - name: a\n")

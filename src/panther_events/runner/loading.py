@@ -147,9 +147,9 @@ def _read_yaml(text: str, path: Path) -> tuple[yaml.Node | None, Any]:
         line = mark.line + 1 if mark is not None else None
         if "maximum nesting depth" in str(exc.problem):  # libyaml's own bound
             raise ExperimentFileError(str(path), [(line, "", _TOO_DEEP)]) from None
-        raise ExperimentFileError(
-            str(path), [(line, "", f"not valid YAML: {exc.problem or exc}")]
-        ) from exc
+        # "expected a single document in the stream" + "but found another document"
+        what = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+        raise ExperimentFileError(str(path), [(line, "", f"not valid YAML: {what}")]) from exc
     except yaml.YAMLError as exc:
         raise ExperimentFileError(str(path), [(None, "", f"not valid YAML: {exc}")]) from exc
     except _TooLarge as exc:
