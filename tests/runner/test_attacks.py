@@ -253,6 +253,7 @@ class TestCrashWhileAnotherGetsReady:
         (deployment,) = run.of_type("test.deployment_failed")
         assert deployment.data["failed_services"] == ["a"]
         assert run.refused == []
+        assert set(check_lifecycles(run.events)["service"].values()) == {"destroyed"}
 
 
 class TestAssertionsOnSkippedSteps:
