@@ -424,3 +424,28 @@ class TestBrokenStepPlugin:
         finals = check_lifecycles(run.events)
         assert set(finals["step"].values()) == {"failed", "skipped"}
         assert run.refused == []
+
+
+class TestEnvironmentVariables:
+    """environment.env takes ${...} like every other string of a test, checked the same way."""
+
+    def test_variables_in_environment_env_are_substituted(self, tmp_path: Path) -> None:
+        """${workdir} and ${test} reach the processes' environment as values, not as text."""
+        text = _one_test(
+            "environment: {env: {WHERE: '${workdir}/x', WHO: '${test}', COST: '$$5'}}",
+            "steps:",
+            "  - {name: c, kind: command, run: 'echo \"$WHERE $WHO $COST\"', shell: true}",
+        )
+        run = run_text(text, tmp_path)
+        assert run.result.passed, run.result.tests[0].reason
+        result = run.result.tests[0].steps[0].result
+        assert result is not None
+        where, who, cost = result.output.split()
+        assert where.endswith("/x") and "${" not in where
+        assert (who, cost) == ("t", "$5")
+
+    def test_unknown_variable_in_environment_env_is_refused(self) -> None:
+        """It was passed on literally, silently."""
+        ((line, key, message),) = _problems(_one_test("environment: {env: {X: '${nope}'}}"))
+        assert (line, key) == (4, "tests[0].environment.env")
+        assert "unknown variable ${nope}" in message

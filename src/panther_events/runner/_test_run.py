@@ -198,8 +198,14 @@ class TestRun:
         self._env_created = True
         began = time.monotonic()
         self.emit(EnvironmentSetupStartedEvent(self.env_id, self.spec.name, etype))
+        self.variables = {
+            "python": sys.executable,
+            "experiment_dir": str(self.context.experiment.path.parent),
+            "experiment": self.context.experiment.spec.name,
+            "test": self.spec.name,
+        }
         try:
-            details = env.setup()
+            details = env.setup(self.variables)
             if env.has_network:
                 self.emit(NetworkSetupStartedEvent(self.env_id, self.spec.name, etype))
                 try:
@@ -234,13 +240,7 @@ class TestRun:
             )
         )
         self.emit(TestEnvironmentSetupCompletedEvent(tid, etype, details))
-        self.variables = {
-            "python": sys.executable,
-            "workdir": str(env.workdir),
-            "experiment_dir": str(self.context.experiment.path.parent),
-            "experiment": self.context.experiment.spec.name,
-            "test": self.spec.name,
-        }
+        self.variables["workdir"] = str(env.workdir)
         return True
 
     def _deploy(self) -> bool:

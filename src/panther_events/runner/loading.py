@@ -259,6 +259,8 @@ def _plugin_params(
 
 def _variable_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> Iterable[_Problem]:
     common = {"python", "workdir", "experiment_dir", "experiment", "test"}
+    # The test's environment is made before any service gets its port.
+    yield from _unknown(names_in(test.environment.env), common, root, (*loc, "environment", "env"))
     common |= {f"service.{s.name}.port" for s in test.services if s.port is not None}
     for i, service in enumerate(test.services):
         known = common | ({"port"} if service.port is not None else set())
