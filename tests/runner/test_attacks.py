@@ -449,3 +449,19 @@ class TestEnvironmentVariables:
         ((line, key, message),) = _problems(_one_test("environment: {env: {X: '${nope}'}}"))
         assert (line, key) == (4, "tests[0].environment.env")
         assert "unknown variable ${nope}" in message
+
+
+class TestExitCodeOfAStepWithout:
+    """exit_code on a step that has no exit status (a wait, a tcp_send) says so."""
+
+    def test_message_names_the_kind_not_an_unknown_status(self, tmp_path: Path) -> None:
+        """'exited with an unknown status' read as if the wait had been killed."""
+        text = _one_test(
+            "steps: [{name: w, kind: wait, seconds: 0}]",
+            "assertions: [{kind: exit_code, step: w}]",
+        )
+        run = run_text(text, tmp_path)
+        (result,) = run.of_type("assertion.result")
+        assert result.data["assertion_message"] == (
+            "step 'w' (wait) has no exit status; exit_code judges steps that run a program"
+        )

@@ -44,6 +44,14 @@ class ExitCodeAssertion(Assertion):
         """Compare the step's exit status with ``equals``."""
         record = context.step(self.params.step)
         actual = record.result.exit_code if record.result is not None else None
+        if record.result is not None and actual is None:
+            return AssertionOutcome(
+                False,
+                f"step {record.name!r} ({record.kind}) has no exit status; exit_code judges "
+                "steps that run a program",
+                self.params.equals,
+                None,
+            )
         passed = actual == self.params.equals
         return AssertionOutcome(
             passed,
