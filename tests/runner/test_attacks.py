@@ -134,6 +134,7 @@ class TestPortAttacks:
             ("{name: s, command: [a], port: 0}", "port"),
             ("{name: s, command: [a], port: 70000}", "port"),
             ("{name: s, command: [a], port: -1}", "port"),
+            ("{name: s, command: [a], port: true}", "port"),
             ("{name: s, command: [a], ready: {tcp: 0}}", "ready.tcp"),
             ("{name: s, command: [a], ready: {tcp: 65536}}", "ready.tcp"),
             ("{name: s, command: [a], health: {tcp: 99999}}", "health.tcp"),

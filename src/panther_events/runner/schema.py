@@ -85,6 +85,13 @@ def _check_port(value: Any) -> Any:
     return value
 
 
+def _check_own_port(value: Any) -> Any:
+    # A service's own port is a number or auto: `true` would otherwise be read as port 1.
+    if isinstance(value, bool):
+        raise ValueError("expected a port from 1 to 65535, or auto")
+    return _check_port(value)
+
+
 #: A program and its arguments, as a process is started with them.
 Argv = Annotated[list[str], Field(min_length=1), AfterValidator(check_argv)]
 #: Environment variables: values read as text, names and values a process can receive.
@@ -170,7 +177,7 @@ class ServiceSpec(_Strict):
 
     name: str = Field(pattern=_NAME, max_length=_NAME_MAX)
     command: Argv
-    port: Annotated[int | Literal["auto"] | None, _PortCheck] = None
+    port: Annotated[int | Literal["auto"] | None, BeforeValidator(_check_own_port)] = None
     env: EnvVars = Field(default_factory=dict)
     ready: ReadinessSpec | None = None
     health: HealthCheckSpec = Field(default_factory=HealthCheckSpec)
