@@ -466,3 +466,15 @@ class TestExitCodeOfAStepWithout:
         assert result.data["assertion_message"] == (
             "step 'w' (wait) has no exit status; exit_code judges steps that run a program"
         )
+
+
+class TestMessages:
+    """Each problem reads as one sentence."""
+
+    def test_value_is_quoted_once(self) -> None:
+        """'a valid integer, got 8080.5', not '..., got a number ..., got 8080.5'."""
+        text = _one_test("services: [{name: s, command: [a], port: 8080.5}]")
+        ((_, _, message),) = _problems(text)
+        assert message == (
+            "Input should be a valid integer, got 8080.5; or Input should be 'auto', got 8080.5"
+        )

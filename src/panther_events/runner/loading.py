@@ -440,7 +440,8 @@ def _message(error: Any) -> str:
         msg = msg[len("Value error, ") :]
     value = error.get("input")
     if kind != "model_type" and not isinstance(value, dict | list):
-        return f"{msg}, got {value!r}"
+        # The value itself says more than pydantic's "got a number with a fractional part".
+        return f"{msg.split(', got ')[0]}, got {value!r}"
     return msg
 
 
