@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -320,15 +321,15 @@ while True:
 """
 
 
-def _get_from(tmp_path: Path, server: str, params: str) -> InProcessRun:
-    """Run one http_get step (with ``params``) against the Python ``server`` script."""
+def _step_against(tmp_path: Path, server: str, step: str) -> InProcessRun:
+    """Run one step (``kind: ..., params``, on service ``web``) against a Python ``server``."""
     (tmp_path / "server.py").write_text(server, encoding="utf-8")
     text = _one_test(
         "services:",
         '  - {name: web, command: ["${python}", "${experiment_dir}/server.py", "${port}"],'
         " port: auto, ready: {tcp: true}}",
         "steps:",
-        f"  - {{name: get, kind: http_get, service: web, {params}}}",
+        f"  - {{name: step, service: web, {step}}}",
     )
     return run_text(text, tmp_path)
 
@@ -338,7 +339,7 @@ class TestHttpBodies:
 
     def test_endless_body_fails_at_the_timeout_not_with_memory_error(self, tmp_path: Path) -> None:
         """A 100 GB Content-Length used to end in MemoryError (or eat memory until it did)."""
-        run = _get_from(tmp_path, _ENDLESS_HTTP, "timeout: 1")
+        run = _step_against(tmp_path, _ENDLESS_HTTP, "kind: http_get, timeout: 1")
         (failed,) = run.of_type("step.execution_failed")
         message = failed.data["error_message"]
         assert "MemoryError" not in message
@@ -346,7 +347,7 @@ class TestHttpBodies:
 
     def test_expect_body_is_found_beyond_what_is_kept(self, tmp_path: Path) -> None:
         """A 20 MiB body ending in the expected text passes; the output keeps its first 16 MiB."""
-        run = _get_from(tmp_path, _BIG_HTTP, "expect_body: NEEDLE, timeout: 20")
+        run = _step_against(tmp_path, _BIG_HTTP, "kind: http_get, expect_body: NEEDLE, timeout: 20")
         assert run.result.passed, run.result.tests[0].reason
         result = run.result.tests[0].steps[0].result
         assert result is not None and len(result.output) == 16 * 1024 * 1024
@@ -478,3 +479,29 @@ class TestMessages:
         assert message == (
             "Input should be a valid integer, got 8080.5; or Input should be 'auto', got 8080.5"
         )
+
+
+_FLOOD_TCP = """
+import socket, sys
+server = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+while True:
+    conn, _ = server.accept()
+    try:
+        if conn.recv(10):  # the readiness check sends nothing
+            while True:
+                conn.sendall(b"x" * 65536)
+    except OSError:
+        conn.close()
+"""
+
+
+class TestFloodingPeer:
+    """A tcp_send whose peer floods it: the failure is one short line, the output bounded."""
+
+    def test_failure_quotes_the_start_of_the_reply_and_its_size(self, tmp_path: Path) -> None:
+        """The reason held the whole reply: a 15 MB line on the terminal, 120 MB in the store."""
+        step = "kind: tcp_send, data: go, expect: never, timeout: 1"
+        run = _step_against(tmp_path, _FLOOD_TCP, step)
+        reason = run.result.tests[0].reason or ""
+        assert len(reason) < 500, reason[:600]
+        assert re.search(r"got \d[\d,]* bytes, starting 'x+'", reason), reason[:600]

@@ -128,21 +128,22 @@ def _alive(proc: psutil.Process) -> bool:
 
 
 def kill_marked(key: str, value: str) -> list[int]:
-    """SIGKILL every process whose environment has ``key=value``; return their pids.
+    """SIGKILL every process whose environment has ``key=value``, wait for each to die (up to
+    a second); return their pids.
 
     The last line of defence against leftovers: a process that left its process group and
     its parent (a daemon's double fork into a new session) is found neither by ``killpg`` nor
     among the descendants, but it still carries the environment it inherited.
     """
-    killed = []
+    marked = []
     for proc in psutil.process_iter():
         try:
             if proc.environ().get(key) == value and proc.status() != psutil.STATUS_ZOMBIE:
-                proc.kill()
-                killed.append(proc.pid)
+                marked.append(proc)
         except psutil.Error:
             continue
-    return killed
+    _kill_all(marked)  # and wait until each is gone: "killed" means dead when this returns
+    return [proc.pid for proc in marked]
 
 
 class ResourceSampler:

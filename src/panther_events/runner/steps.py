@@ -173,6 +173,44 @@ class WaitStep(Step):
         return StepOutput(details={"seconds": self.params.seconds})
 
 
+# The most of a reply or response body kept as a step's output (the rest is read, searched for
+# what the step expects, then dropped): a flood or a large download must not fill the memory.
+_MAX_KEPT = 16 * 1024 * 1024
+# How much of what was received a failure message quotes.
+_QUOTED = 200
+
+
+class _Received:
+    """What a step received, chunk by chunk: the first ``_MAX_KEPT`` bytes kept, ``wanted``
+    looked for in all of it (in linear time, across chunk boundaries too)."""
+
+    def __init__(self, wanted: bytes) -> None:
+        self.kept = bytearray()
+        self.size = 0
+        self.found = not wanted
+        self._wanted = wanted
+        self._window = b""  # the end of what was received, for a match across two chunks
+
+    def add(self, chunk: bytes) -> None:
+        """Take the next chunk."""
+        self.size += len(chunk)
+        self.kept += chunk[: _MAX_KEPT - len(self.kept)]
+        if not self.found:
+            self.found = self._wanted in self._window + chunk
+            self._window = (self._window + chunk)[-len(self._wanted) :]
+
+    def text(self) -> str:
+        """What was kept, as text."""
+        return self.kept.decode(errors="replace")
+
+    def quoted(self) -> str:
+        """For a message: all of it if short, else its size and start."""
+        text = self.text()
+        if len(text) <= _QUOTED:
+            return repr(text)
+        return f"{self.size:,} bytes, starting {text[:_QUOTED]!r}"
+
+
 class _SendParams(StrictParams):
     """Where to send: a service of the test (its port) or an explicit host and port."""
 
@@ -220,28 +258,27 @@ class TcpSendStep(Step):
             conn = context.create_connection(address, timeout)
         except OSError as exc:
             raise StepFailed(f"cannot connect to {address[0]}:{address[1]}: {exc}") from exc
+        expect = self.params.expect
+        reply = _Received(expect.encode() if expect is not None else b"")
         with conn:
             conn.sendall(self.params.data.encode())
-            reply = b""
-            expect = self.params.expect
-            if expect is not None:
-                wanted = expect.encode()
-                while wanted not in reply and not context.cancelled.is_set():
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        break
-                    conn.settimeout(min(remaining, 0.2))
-                    try:
-                        chunk = conn.recv(65536)
-                    except TimeoutError:
-                        continue
-                    if not chunk:
-                        break
-                    reply += chunk
-        text = reply.decode(errors="replace")
-        if expect is not None and expect.encode() not in reply:
-            raise StepFailed(f"expected a reply containing {expect!r}, got {text!r}")
-        return StepOutput(output=text, details={"sent_bytes": len(self.params.data.encode())})
+            while not reply.found and not context.cancelled.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                conn.settimeout(min(remaining, 0.2))
+                try:
+                    chunk = conn.recv(65536)
+                except TimeoutError:
+                    continue
+                if not chunk:
+                    break
+                reply.add(chunk)
+        if not reply.found:
+            raise StepFailed(f"expected a reply containing {expect!r}, got {reply.quoted()}")
+        return StepOutput(
+            output=reply.text(), details={"sent_bytes": len(self.params.data.encode())}
+        )
 
 
 class UdpSendParams(_SendParams):
@@ -277,10 +314,13 @@ class UdpSendStep(Step):
                         continue
                     except OSError as exc:  # ICMP port unreachable surfaces here
                         raise StepFailed(f"no reply from {address[0]}:{address[1]}: {exc}") from exc
-        text = reply.decode(errors="replace")
-        if expect is not None and expect.encode() not in reply:
-            raise StepFailed(f"expected a datagram containing {expect!r}, got {text!r}")
-        return StepOutput(output=text, details={"sent_bytes": len(self.params.data.encode())})
+        last = _Received(expect.encode() if expect is not None else b"")
+        last.add(reply)
+        if not last.found:
+            raise StepFailed(f"expected a datagram containing {expect!r}, got {last.quoted()}")
+        return StepOutput(
+            output=last.text(), details={"sent_bytes": len(self.params.data.encode())}
+        )
 
 
 class HttpGetParams(StrictParams):
@@ -323,11 +363,6 @@ class HttpGetParams(StrictParams):
         return self
 
 
-# The most of a response body kept as an http_get step's output (the rest is read and
-# searched for expect_body, then dropped): a large download must not fill the runner's memory.
-_MAX_BODY = 16 * 1024 * 1024
-
-
 class HttpGetStep(Step):
     """GET over HTTP/1.1 with http.client, through the test's network."""
 
@@ -341,13 +376,14 @@ class HttpGetStep(Step):
         """Fetch, then check status and body.
 
         The body is read in chunks until it ends, the timeout passes or the step is
-        cancelled; however long it is, only its first ``_MAX_BODY`` bytes are kept as the
+        cancelled; however long it is, only its first ``_MAX_KEPT`` bytes are kept as the
         step's output, and ``expect_body`` is looked for in all of it.
         """
         host, port, target = self._target(context)
         url = f"http://{host}:{port}{target}"
         deadline = time.monotonic() + timeout
-        wanted = self.params.expect_body.encode() if self.params.expect_body is not None else b""
+        expect = self.params.expect_body
+        body = _Received(expect.encode() if expect is not None else b"")
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
         try:
             # A socket made by the environment: inside its network namespace, if it has one.
@@ -355,32 +391,23 @@ class HttpGetStep(Step):
             conn.request("GET", target, headers=self.params.headers)
             response = conn.getresponse()
             status = response.status
-            kept, found = bytearray(), not wanted
-            window = b""  # the end of what was read, for a match across two chunks
             while chunk := response.read1(65536):
-                kept += chunk[: _MAX_BODY - len(kept)]
-                if not found:
-                    found = wanted in window + chunk
-                    window = (window + chunk)[-len(wanted) :]
+                body.add(chunk)
                 if context.cancelled.is_set() or time.monotonic() >= deadline:
                     raise StepFailed(
                         f"GET {url}: the body was still arriving after {timeout}s "
-                        f"({len(kept):,} bytes or more); raise the step's timeout"
+                        f"({body.size:,} bytes so far); raise the step's timeout"
                     )
         except (OSError, http.client.HTTPException) as exc:
             raise StepFailed(f"GET {url} failed: {exc}") from exc
         finally:
             conn.close()
-        body = kept.decode(errors="replace")
         details: dict[str, Any] = {"status": status, "url": url}
         if self.params.expect_status is not None and status != self.params.expect_status:
             raise StepFailed(f"GET {url} answered {status}, expected {self.params.expect_status}")
-        if not found:
-            raise StepFailed(
-                f"GET {url}: body does not contain {self.params.expect_body!r}; "
-                f"it starts {body[:200]!r}"
-            )
-        return StepOutput(output=body, details=details)
+        if not body.found:
+            raise StepFailed(f"GET {url}: body does not contain {expect!r}; got {body.quoted()}")
+        return StepOutput(output=body.text(), details=details)
 
     def _target(self, context: StepContext) -> tuple[str, int, str]:
         if self.params.url is not None:
