@@ -505,3 +505,22 @@ class TestFloodingPeer:
         reason = run.result.tests[0].reason or ""
         assert len(reason) < 500, reason[:600]
         assert re.search(r"got \d[\d,]* bytes, starting 'x+'", reason), reason[:600]
+
+
+class TestLargeCommandOutput:
+    """A command's output is kept up to 16 MiB, like a reply's: the runner's memory is bounded."""
+
+    def test_first_16_mib_of_stdout_and_last_of_stderr_are_kept(self, tmp_path: Path) -> None:
+        """20 MiB on each stream: stdout keeps its start, stderr its end (where errors are)."""
+        program = (
+            "import sys; sys.stdout.write('o' * (20 << 20)); "
+            "sys.stderr.write('e' * (20 << 20) + 'the error')"
+        )
+        text = _one_test(
+            f'steps: [{{name: big, kind: command, run: ["${{python}}", "-c", "{program}"]}}]'
+        )
+        run = run_text(text, tmp_path)
+        result = run.result.tests[0].steps[0].result
+        assert result is not None
+        assert len(result.output) == 16 << 20 and set(result.output) == {"o"}
+        assert len(result.stderr) == 16 << 20 and result.stderr.endswith("the error")

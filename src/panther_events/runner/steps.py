@@ -26,6 +26,13 @@ from .schema import EnvVars, argv_of, check_argv
 
 __all__ = ["CommandStep", "HttpGetStep", "TcpSendStep", "UdpSendStep", "WaitStep"]
 
+# The most of a command's output or stderr, a reply or a response body kept as a step's output
+# (the rest of a reply is read, searched for what the step expects, then dropped): a flood or a
+# large download must not fill the runner's memory.
+_MAX_KEPT = 16 * 1024 * 1024
+# How much of what was received a failure message quotes.
+_QUOTED = 200
+
 
 class CommandParams(StrictParams):
     """``command``: run a program in the test's working directory.
@@ -124,8 +131,8 @@ class CommandStep(Step):
             finally:
                 kill_tree(proc)  # anything it left running in its group goes with it
             result = StepOutput(
-                output=_read_all(out),
-                stderr=_read_all(err),
+                output=_read_kept(out, end=False),
+                stderr=_read_kept(err, end=True),
                 exit_code=proc.returncode,
                 details={"argv": argv},
             )
@@ -146,9 +153,11 @@ class CommandStep(Step):
                 kill_tree(self._proc)
 
 
-def _read_all(file: IO[bytes]) -> str:
-    file.seek(0)
-    return file.read().decode(errors="replace")
+def _read_kept(file: IO[bytes], *, end: bool) -> str:
+    """The first ``_MAX_KEPT`` bytes of ``file`` (with ``end``: the last), as text."""
+    size = file.seek(0, 2)
+    file.seek(max(0, size - _MAX_KEPT) if end else 0)
+    return file.read(_MAX_KEPT).decode(errors="replace")
 
 
 class WaitParams(StrictParams):
@@ -171,13 +180,6 @@ class WaitStep(Step):
         if context.cancelled.wait(min(self.params.seconds, timeout + 1)):
             raise StepFailed(f"cancelled during a {self.params.seconds}s wait")
         return StepOutput(details={"seconds": self.params.seconds})
-
-
-# The most of a reply or response body kept as a step's output (the rest is read, searched for
-# what the step expects, then dropped): a flood or a large download must not fill the memory.
-_MAX_KEPT = 16 * 1024 * 1024
-# How much of what was received a failure message quotes.
-_QUOTED = 200
 
 
 class _Received:
