@@ -524,3 +524,23 @@ class TestLargeCommandOutput:
         assert result is not None
         assert len(result.output) == 16 << 20 and set(result.output) == {"o"}
         assert len(result.stderr) == 16 << 20 and result.stderr.endswith("the error")
+
+
+class TestRelativeProgramPath:
+    """'./server.py' next to the experiment file: the message says where it was looked for."""
+
+    @pytest.mark.parametrize(
+        "lines",
+        [
+            ("services: [{name: s, command: [./server.py]}]",),
+            ("steps: [{name: s, kind: command, run: [./server.py]}]",),
+        ],
+    )
+    def test_missing_relative_program_names_the_fix(
+        self, tmp_path: Path, lines: tuple[str, ...]
+    ) -> None:
+        """Processes run in the test's working directory, not beside the experiment file."""
+        (tmp_path / "server.py").write_text("print('hi')\n", encoding="utf-8")
+        run = run_text(_one_test(*lines), tmp_path)
+        reason = run.result.tests[0].reason or ""
+        assert "working directory" in reason and "${experiment_dir}/server.py" in reason, reason

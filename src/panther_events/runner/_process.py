@@ -14,7 +14,14 @@ from typing import IO
 
 import psutil
 
-__all__ = ["ResourceSampler", "kill_marked", "kill_tree", "spawn", "terminate_tree"]
+__all__ = [
+    "ResourceSampler",
+    "kill_marked",
+    "kill_tree",
+    "not_found_hint",
+    "spawn",
+    "terminate_tree",
+]
 
 # How often a process given a grace period is checked for its exit (and the hurry flag).
 _HURRY_POLL = 0.05
@@ -44,6 +51,16 @@ def spawn(
         stdout=stdout,
         stderr=stderr,
         start_new_session=True,
+    )
+
+
+def not_found_hint(program: str, error: OSError) -> str:
+    """The usual fix when a relative ``program`` was not found, to append to the error ("")."""
+    if not isinstance(error, FileNotFoundError) or "/" not in program or program.startswith("/"):
+        return ""
+    return (
+        "; a relative path is looked for in the test's working directory, not beside the "
+        f"experiment file: write ${{experiment_dir}}/{program.removeprefix('./')}"
     )
 
 

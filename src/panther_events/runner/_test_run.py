@@ -84,6 +84,7 @@ from ..events.test import (
     TestTeardownStartedEvent,
 )
 from ._context import RunContext
+from ._process import not_found_hint
 from ._template import TemplateError, substitute
 from ._watch import ServiceWatch
 from .environments import LocalEnvironment, create_environment
@@ -277,7 +278,9 @@ class TestRun:
             try:
                 pid = service.start()
             except OSError as exc:
-                message = f"service {s.name!r} could not start {argv[0]!r}: {exc}"
+                message = f"service {s.name!r} could not start {argv[0]!r}: {exc}" + not_found_hint(
+                    argv[0], exc
+                )
                 self.emit(
                     ServiceDeploymentFailedEvent(sid, s.name, env.type, message, type(exc).__name__)
                 )

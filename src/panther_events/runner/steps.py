@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .._exit_status import describe_exit_status
-from ._process import kill_tree
+from ._process import kill_tree, not_found_hint
 from .plugins import Step, StepContext, StepFailed, StepOutput, StrictParams
 from .schema import EnvVars, argv_of, check_argv
 
@@ -119,7 +119,8 @@ class CommandStep(Step):
                         start_new_session=True,
                     )
                 except OSError as exc:
-                    raise StepFailed(f"cannot run {argv[0]!r}: {exc}") from exc
+                    hint = not_found_hint(argv[0], exc)
+                    raise StepFailed(f"cannot run {argv[0]!r}: {exc}{hint}") from exc
             proc = self._proc
             data = self.params.input.encode() if self.params.input is not None else None
             try:
