@@ -25,6 +25,8 @@ class RunContext:
         keep_workdirs: keep each test's working directory after the run.
         plugins: the loaded step and assertion classes by (group, kind).
         stop: set when the run is interrupted; waits (readiness, steps) watch it.
+        hurry: set when it is interrupted again: teardown then kills what is still stopping
+            instead of waiting out its ``stop_grace``.
         interrupt_reason: why, once :meth:`interrupt` was called (the first reason wins).
         refused: why each refused emit was refused (empty on a correct run).
     """
@@ -37,6 +39,7 @@ class RunContext:
         default_factory=dict
     )
     stop: threading.Event = field(default_factory=threading.Event)
+    hurry: threading.Event = field(default_factory=threading.Event)
     interrupt_reason: str | None = None
     refused: list[str] = field(default_factory=list)
 
@@ -48,7 +51,10 @@ class RunContext:
         return False
 
     def interrupt(self, reason: str) -> None:
-        """Ask the run to stop; safe from a signal handler or another thread."""
+        """Ask the run to stop; a second call asks it to hurry. Safe from a signal handler or
+        another thread."""
+        if self.stop.is_set():
+            self.hurry.set()
         if self.interrupt_reason is None:
             self.interrupt_reason = reason
         self.stop.set()

@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -13,7 +14,17 @@ from typing import IO
 
 import psutil
 
-__all__ = ["ResourceSampler", "kill_marked", "kill_tree", "spawn", "terminate_tree"]
+__all__ = [
+    "ResourceSampler",
+    "kill_marked",
+    "kill_tree",
+    "not_found_hint",
+    "spawn",
+    "terminate_tree",
+]
+
+# How often a process given a grace period is checked for its exit (and the hurry flag).
+_HURRY_POLL = 0.05
 
 
 def spawn(
@@ -43,6 +54,16 @@ def spawn(
     )
 
 
+def not_found_hint(program: str, error: OSError) -> str:
+    """The usual fix when a relative ``program`` was not found, to append to the error ("")."""
+    if not isinstance(error, FileNotFoundError) or "/" not in program or program.startswith("/"):
+        return ""
+    return (
+        "; a relative path is looked for in the test's working directory, not beside the "
+        f"experiment file: write ${{experiment_dir}}/{program.removeprefix('./')}"
+    )
+
+
 def _descendants(pid: int) -> list[psutil.Process]:
     try:
         return psutil.Process(pid).children(recursive=True)
@@ -55,12 +76,15 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
         os.killpg(pgid, sig)
 
 
-def terminate_tree(proc: subprocess.Popen[bytes], grace: float) -> tuple[int | None, str]:
+def terminate_tree(
+    proc: subprocess.Popen[bytes], grace: float, hurry: threading.Event | None = None
+) -> tuple[int | None, str]:
     """Stop ``proc``, its process group and its descendants: SIGTERM, then SIGKILL after grace.
 
     Args:
         proc: a process started by :func:`spawn`.
         grace: seconds to wait after SIGTERM before SIGKILL.
+        hurry: once set (before or during the grace), SIGKILL without waiting any longer.
 
     Returns:
         The exit status (negative: killed by that signal) and how it ended (``exited``,
@@ -74,12 +98,16 @@ def terminate_tree(proc: subprocess.Popen[bytes], grace: float) -> tuple[int | N
     family = _descendants(proc.pid)
     _signal_group(proc.pid, signal.SIGTERM)
     how = "terminated"
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        how = "killed"
-        _signal_group(proc.pid, signal.SIGKILL)
-        proc.wait()
+    deadline = time.monotonic() + grace
+    while proc.poll() is None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or (hurry is not None and hurry.is_set()):
+            how = "killed"
+            _signal_group(proc.pid, signal.SIGKILL)
+            proc.wait()
+            break
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=min(remaining, _HURRY_POLL))
     _kill_all(family)
     _signal_group(proc.pid, signal.SIGKILL)
     return proc.returncode, how
@@ -117,21 +145,22 @@ def _alive(proc: psutil.Process) -> bool:
 
 
 def kill_marked(key: str, value: str) -> list[int]:
-    """SIGKILL every process whose environment has ``key=value``; return their pids.
+    """SIGKILL every process whose environment has ``key=value``, wait for each to die (up to
+    a second); return their pids.
 
     The last line of defence against leftovers: a process that left its process group and
     its parent (a daemon's double fork into a new session) is found neither by ``killpg`` nor
     among the descendants, but it still carries the environment it inherited.
     """
-    killed = []
+    marked = []
     for proc in psutil.process_iter():
         try:
             if proc.environ().get(key) == value and proc.status() != psutil.STATUS_ZOMBIE:
-                proc.kill()
-                killed.append(proc.pid)
+                marked.append(proc)
         except psutil.Error:
             continue
-    return killed
+    _kill_all(marked)  # and wait until each is gone: "killed" means dead when this returns
+    return [proc.pid for proc in marked]
 
 
 class ResourceSampler:

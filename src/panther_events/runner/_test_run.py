@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
@@ -83,6 +84,7 @@ from ..events.test import (
     TestTeardownStartedEvent,
 )
 from ._context import RunContext
+from ._process import not_found_hint
 from ._template import TemplateError, substitute
 from ._watch import ServiceWatch
 from .environments import LocalEnvironment, create_environment
@@ -197,8 +199,14 @@ class TestRun:
         self._env_created = True
         began = time.monotonic()
         self.emit(EnvironmentSetupStartedEvent(self.env_id, self.spec.name, etype))
+        self.variables = {
+            "python": sys.executable,
+            "experiment_dir": str(self.context.experiment.path.parent),
+            "experiment": self.context.experiment.spec.name,
+            "test": self.spec.name,
+        }
         try:
-            details = env.setup()
+            details = env.setup(self.variables)
             if env.has_network:
                 self.emit(NetworkSetupStartedEvent(self.env_id, self.spec.name, etype))
                 try:
@@ -233,13 +241,7 @@ class TestRun:
             )
         )
         self.emit(TestEnvironmentSetupCompletedEvent(tid, etype, details))
-        self.variables = {
-            "python": sys.executable,
-            "workdir": str(env.workdir),
-            "experiment_dir": str(self.context.experiment.path.parent),
-            "experiment": self.context.experiment.spec.name,
-            "test": self.spec.name,
-        }
+        self.variables["workdir"] = str(env.workdir)
         return True
 
     def _deploy(self) -> bool:
@@ -276,7 +278,9 @@ class TestRun:
             try:
                 pid = service.start()
             except OSError as exc:
-                message = f"service {s.name!r} could not start {argv[0]!r}: {exc}"
+                message = f"service {s.name!r} could not start {argv[0]!r}: {exc}" + not_found_hint(
+                    argv[0], exc
+                )
                 self.emit(
                     ServiceDeploymentFailedEvent(sid, s.name, env.type, message, type(exc).__name__)
                 )
@@ -295,9 +299,12 @@ class TestRun:
             )
             self.emit(ServiceStartedEvent(sid, s.name, pid, time.time()))
             try:
-                checks = service.wait_ready(self.context.stop)
+                checks = service.wait_ready(self.context.stop, partial(self._crashed, s.name))
             except ServiceNotReady as exc:
                 self._check_interrupt()
+                if self.watch.crashed_service is not None:  # another one died meanwhile
+                    crash = self.watch.crash_reason or ""
+                    return self._deploy_failed(self.watch.crashed_service, crash, "service")
                 crashed = isinstance(exc, ServiceExited)
                 self.watch.error(
                     service, str(exc), "ServiceCrashed" if crashed else "ServiceNotReady"
@@ -318,12 +325,17 @@ class TestRun:
         self.watch.start()
         return True
 
-    def _deploy_failed(self, name: str, message: str) -> bool:
+    def _crashed(self, waiting: str) -> str | None:
+        """Why a service started before ``waiting`` died while it got ready (None: none did)."""
+        self.watch.check(exclude=waiting)
+        return self.watch.crash_reason
+
+    def _deploy_failed(self, name: str, message: str, phase: str = "deployment") -> bool:
         self.emit(
             TestDeploymentFailedEvent(self.test_id, message, [name], "ServiceDeploymentFailed")
         )
         self.emit(TestSetupFailedEvent(self.test_id, message, "ServiceDeploymentFailed", name))
-        self._fail(message, "deployment")
+        self._fail(message, phase)
         return False
 
     def _execute(self) -> None:
@@ -404,6 +416,9 @@ class TestRun:
             result, error = self._call_step(plugin, timeout)
         except (TemplateError, ValueError) as exc:
             error = str(exc)
+        except Exception as exc:  # a bug of the step's plugin fails the step, not the engine
+            error = f"{type(exc).__name__}: {exc}"
+            self.context.plugin_error("step", kind, error)
         duration = time.monotonic() - began
         self.metrics[f"step.{name}.duration_seconds"] = duration
         self.emit(TimingMetricEvent(f"step.{name}", duration, "execution", self.spec.name, kind))
@@ -511,12 +526,14 @@ class TestRun:
             )
         )
         began = time.monotonic()
+        ran = {r.name: r for r in self.outcome.steps}
         context = AssertionContext(
             spec.name,
-            {r.name: r for r in self.outcome.steps},
+            ran,
             self._views(),
             dict(self.metrics),
             steps_duration,
+            [name for name in spec.step_names() if name not in ran],
         )
         params = self.context.experiment.assertion_params[self.index]
         for i, (name, kind) in enumerate(zip(names, kinds, strict=True)):
@@ -654,7 +671,7 @@ class TestRun:
         test = self.spec.name
         self.emit(ServiceStoppingEvent(sid, name, "teardown", service.spec.stop_grace))
         uptime = service.uptime
-        code, how = service.stop()
+        code, how = service.stop(self.context.hurry)
         if service.sampler is not None:
             cpu, peak = service.sampler.cpu_seconds, service.sampler.peak_memory_bytes
             self.metrics[f"service.{name}.cpu_seconds"] = cpu

@@ -49,6 +49,8 @@ class ServiceWatch:
         self._service_ids = service_ids
         #: Why the first crashed service ended (None while none has).
         self.crash_reason: str | None = None
+        #: The name of that service.
+        self.crashed_service: str | None = None
         self._dead: set[str] = set()
         # Held while a death is detected and reported, so the health thread and the test's
         # thread report it once, and no health event follows its service.error.
@@ -75,17 +77,23 @@ class ServiceWatch:
             self._thread.join()
         self.check()
 
-    def check(self, grace: float = 0.0) -> None:
+    def check(self, grace: float = 0.0, exclude: str | None = None) -> None:
         """Report every watched service that has died, waiting up to ``grace`` for one to.
 
         A peer's connection closing is often the first sign of its crash, a moment before the
         kernel marks the process dead: after a failed step a short ``grace`` lets the crash,
         not its symptom, become the test's reason.
+
+        Args:
+            grace: seconds to wait for a death.
+            exclude: a service not to look at (the one getting ready reports its own death).
         """
         deadline = time.monotonic() + grace
         while True:
             with self._lock:
-                living = [s for s in self._watched() if s.name not in self._dead]
+                living = [
+                    s for s in self._watched() if s.name not in self._dead and s.name != exclude
+                ]
                 for service in living:
                     if not service.is_running():
                         self._report_crash(service)
@@ -125,7 +133,7 @@ class ServiceWatch:
         reason = service.crash_message()
         self.error(service, reason, "ServiceCrashed")
         if self.crash_reason is None:
-            self.crash_reason = reason
+            self.crash_reason, self.crashed_service = reason, service.name
 
     def _run(self, services: list[ManagedService]) -> None:
         due = dict.fromkeys((s.name for s in services), 0.0)

@@ -44,6 +44,14 @@ class ExitCodeAssertion(Assertion):
         """Compare the step's exit status with ``equals``."""
         record = context.step(self.params.step)
         actual = record.result.exit_code if record.result is not None else None
+        if record.result is not None and actual is None:
+            return AssertionOutcome(
+                False,
+                f"step {record.name!r} ({record.kind}) has no exit status; exit_code judges "
+                "steps that run a program",
+                self.params.equals,
+                None,
+            )
         passed = actual == self.params.equals
         return AssertionOutcome(
             passed,
@@ -235,6 +243,9 @@ class MetricWithinAssertion(Assertion):
         """Look the metric up and compare."""
         name = self.params.metric
         if name not in context.metrics:
+            step = name.removeprefix("step.").removesuffix(".duration_seconds")
+            if name == f"step.{step}.duration_seconds":
+                context.step(step)  # a step that did not run has no duration: says so
             raise KeyError(f"no metric {name!r}; measured: {sorted(context.metrics)}")
         value = context.metrics[name]
         low, high = self.params.min, self.params.max

@@ -123,7 +123,9 @@ class ExperimentRunner:
     def interrupt(self, reason: str = "interrupted") -> None:
         """Ask the run to stop: the current test is torn down, the rest are not run.
 
-        Safe to call from a signal handler or another thread; the first reason given wins.
+        Called again (a second Ctrl-C), teardown stops waiting for services to exit by
+        themselves: what is still within its ``stop_grace`` is killed at once. Safe to call
+        from a signal handler or another thread; the first reason given wins.
         """
         self._context.interrupt(reason)
 

@@ -17,11 +17,13 @@ import sys
 import tempfile
 import threading
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from .._exit_status import describe_exit_status
 from ._process import kill_marked
+from ._template import substitute
 from .schema import EnvironmentSpec
 
 __all__ = [
@@ -63,13 +65,23 @@ class LocalEnvironment:
         #: Inherited by every process of the test; :meth:`sweep` finds them by it.
         self.token = uuid.uuid4().hex
 
-    def setup(self) -> dict[str, Any]:
-        """Create the working directory and environment; return details for the events."""
+    def setup(self, variables: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Create the working directory and environment; return details for the events.
+
+        Args:
+            variables: the ``${...}`` values of the test, substituted into ``env`` with
+                ``workdir`` (known once the directory exists).
+
+        Raises:
+            TemplateError: ``env`` uses a variable that is not known.
+            OSError: the working directory cannot be created.
+        """
         self.workdir = Path(tempfile.mkdtemp(prefix=f"panther-{self.name}-"))
         base = dict(os.environ) if self.spec.inherit_env else {"PATH": os.environ.get("PATH", "")}
+        known = {**(variables or {}), "workdir": str(self.workdir)}
         self.env = {
             **base,
-            **self.spec.env,
+            **substitute(self.spec.env, known),
             "PANTHER_WORKDIR": str(self.workdir),
             TOKEN_VARIABLE: self.token,
         }

@@ -30,6 +30,9 @@ _M = TypeVar("_M", bound=BaseModel)
 # The most values (scalars, lists and mappings) a document may expand to. A large experiment
 # has a few thousand; the bound only refuses documents built to explode (see _check_size).
 _MAX_VALUES = 200_000
+_TOO_DEEP = "the document nests lists or mappings too deeply to read; expected a few levels"
+# The safe loader, in C when PyYAML was built with libyaml.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Duplicate names are reported by _duplicate_problems, located, with everything else.
 _DEFER = {DEFER_UNIQUE_NAMES: True}
 
@@ -72,8 +75,11 @@ def load_experiment(path: str | Path, catalog: PluginCatalog | None = None) -> E
     except OSError as exc:
         raise ExperimentFileError(str(path), [(None, "", f"cannot read the file: {exc}")]) from exc
     except UnicodeDecodeError as exc:
-        problem = f"not UTF-8 text ({exc.reason} at byte {exc.start}); give an experiment YAML file"
-        raise ExperimentFileError(str(path), [(None, "", problem)]) from exc
+        message = (
+            f"not UTF-8 text: byte {exc.object[exc.start]:#04x} at offset {exc.start} "
+            "(is it a YAML file? save it as UTF-8)"
+        )
+        raise ExperimentFileError(str(path), [(None, "", message)]) from None
     return parse_experiment(text, path, catalog)
 
 
@@ -83,7 +89,7 @@ def parse_experiment(
     """Validate experiment YAML ``text`` as if read from ``path`` (see :func:`load_experiment`)."""
     path = Path(path)
     root, data = _read_yaml(text, path)
-    problems: list[_Problem] = []
+    problems: list[_Problem] = list(_duplicate_key_problems(root))
     try:
         spec: ExperimentSpec | None = ExperimentSpec.model_validate(data, context=_DEFER)
     except ValidationError as exc:
@@ -92,6 +98,8 @@ def parse_experiment(
     # Every test is also checked on its own, so that one error (a duplicate name, a bad
     # port) hides nothing else: plugin parameters and references are reported with it.
     raw_tests = data.get("tests") if isinstance(data, dict) else None
+    if spec is not None:
+        problems.extend(_repeated(root, ("tests",), "test names", [t.name for t in spec.tests]))
     catalog = catalog if catalog is not None else PluginCatalog.discover()
     step_params: list[tuple[BaseModel, ...]] = []
     assertion_params: list[tuple[BaseModel, ...]] = []
@@ -118,6 +126,7 @@ def parse_experiment(
             problems.extend(_variable_problems(test, root, loc))
             problems.extend(_reference_problems(test, root, loc))
             problems.extend(_dependency_problems(test, root, loc))
+            problems.extend(_own_port_problems(test, root, loc))
     if problems or spec is None:
         raise ExperimentFileError(str(path), problems)
     return ExperimentFile(path.resolve(), spec, tuple(step_params), tuple(assertion_params))
@@ -125,23 +134,30 @@ def parse_experiment(
 
 def _read_yaml(text: str, path: Path) -> tuple[yaml.Node | None, Any]:
     """Parse ``text``: its node tree (for line numbers) and its data, or ExperimentFileError."""
+    # Parsed once, by libyaml when PyYAML has it (ten times faster than the pure-Python
+    # parser: a file with a few megabytes of payloads took seconds), into the node tree the
+    # line numbers come from; the data is constructed from that tree once its size is checked.
+    loader = _Loader(text)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = loader.get_single_node()
         _check_size(root)
-        data = yaml.safe_load(text)
+        data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise ExperimentFileError(
-            str(path), [(line, "", f"not valid YAML: {exc.problem or exc}")]
-        ) from exc
+        if "maximum nesting depth" in str(exc.problem):  # libyaml's own bound
+            raise ExperimentFileError(str(path), [(line, "", _TOO_DEEP)]) from None
+        # "expected a single document in the stream" + "but found another document"
+        what = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+        raise ExperimentFileError(str(path), [(line, "", f"not valid YAML: {what}")]) from exc
     except yaml.YAMLError as exc:
         raise ExperimentFileError(str(path), [(None, "", f"not valid YAML: {exc}")]) from exc
     except _TooLarge as exc:
         raise ExperimentFileError(str(path), [(None, "", str(exc))]) from None
     except RecursionError:  # PyYAML reads nested collections recursively
-        message = "the document nests lists or mappings too deeply to read; expected a few levels"
-        raise ExperimentFileError(str(path), [(None, "", message)]) from None
+        raise ExperimentFileError(str(path), [(None, "", _TOO_DEEP)]) from None
+    finally:
+        loader.dispose()
     return root, {} if data is None else data
 
 
@@ -243,6 +259,8 @@ def _plugin_params(
 
 def _variable_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> Iterable[_Problem]:
     common = {"python", "workdir", "experiment_dir", "experiment", "test"}
+    # The test's environment is made before any service gets its port.
+    yield from _unknown(names_in(test.environment.env), common, root, (*loc, "environment", "env"))
     common |= {f"service.{s.name}.port" for s in test.services if s.port is not None}
     for i, service in enumerate(test.services):
         known = common | ({"port"} if service.port is not None else set())
@@ -283,16 +301,48 @@ def _duplicate_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> It
     for (what, names), group in zip(
         test.named_groups(), ("services", "steps", "assertions"), strict=True
     ):
-        seen: set[str] = set()
-        for i, name in enumerate(names):
-            if name in seen:
-                where = (*loc, group, i, "name")
-                yield (
-                    _line(root, where),
-                    _dotted(where),
-                    f"expected unique {what} names in test {test.name!r}; {name!r} appears twice",
-                )
-            seen.add(name)
+        yield from _repeated(root, (*loc, group), f"{what} names in test {test.name!r}", names)
+
+
+def _repeated(
+    root: yaml.Node | None, loc: _Loc, what: str, names: Sequence[str]
+) -> Iterable[_Problem]:
+    """Each name of ``names`` (the items at ``loc``) used again, at its second use's line."""
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            where = (*loc, i, "name")
+            message = f"expected unique {what}; {name!r} appears twice"
+            yield _line(root, where), _dotted(where), message
+        seen.add(name)
+
+
+def _duplicate_key_problems(root: yaml.Node | None) -> Iterable[_Problem]:
+    """Each key written twice in one mapping: YAML keeps the last value, losing the first."""
+    pending: list[tuple[yaml.Node, _Loc]] = [(root, ())] if root is not None else []
+    visited: set[int] = set()  # an anchored node is reported once, however often it is used
+    while pending:
+        node, loc = pending.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            pending.extend((child, (*loc, i)) for i, child in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
+                    continue  # merge keys repeat legitimately
+                where = (*loc, key.value)
+                if key.value in first:
+                    yield (
+                        key.start_mark.line + 1,
+                        _dotted(where),
+                        f"{key.value!r} appears twice in this mapping (first on line "
+                        f"{first[key.value]}); YAML would keep only the last: merge them",
+                    )
+                first.setdefault(key.value, key.start_mark.line + 1)
+                pending.append((value, where))
 
 
 def _dependency_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> Iterable[_Problem]:
@@ -336,6 +386,21 @@ def _dependency_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> I
                     )
 
 
+def _own_port_problems(test: TestSpec, root: yaml.Node | None, loc: _Loc) -> Iterable[_Problem]:
+    """``tcp: true`` checks the service's own port: the service must have one."""
+    for i, service in enumerate(test.services):
+        checks = {"health": service.health.tcp, "ready": service.ready and service.ready.tcp}
+        for key, tcp in checks.items():
+            if tcp is True and service.port is None:
+                where = (*loc, "services", i, key, "tcp")
+                yield (
+                    _line(root, where),
+                    _dotted(where),
+                    f"tcp: true checks the service's own port, and {service.name!r} sets no "
+                    "'port'; add port: auto (or a number), or give tcp the port to check",
+                )
+
+
 def _unknown(
     used: Sequence[str], known: set[str], root: yaml.Node | None, loc: _Loc
 ) -> Iterable[_Problem]:
@@ -375,7 +440,8 @@ def _message(error: Any) -> str:
         msg = msg[len("Value error, ") :]
     value = error.get("input")
     if kind != "model_type" and not isinstance(value, dict | list):
-        return f"{msg}, got {value!r}"
+        # The value itself says more than pydantic's "got a number with a fractional part".
+        return f"{msg.split(', got ')[0]}, got {value!r}"
     return msg
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -158,6 +158,7 @@ class AssertionContext:
             ``service.NAME.cpu_seconds``, ``service.NAME.peak_memory_bytes``,
             ``test.steps_duration_seconds``).
         steps_duration: seconds the steps took together.
+        not_run: the test's steps that did not run (skipped after a failure or an interrupt).
     """
 
     test_name: str
@@ -165,15 +166,24 @@ class AssertionContext:
     services: Mapping[str, ServiceView]
     metrics: Mapping[str, float]
     steps_duration: float
+    not_run: Sequence[str] = ()
 
     def step(self, name: str) -> StepRecord:
-        """Return the step called ``name``; raise KeyError naming the known ones."""
+        """Return the step called ``name``; raise KeyError saying it did not run, or naming
+        the known ones."""
         try:
             return self.steps[name]
         except KeyError:
-            raise KeyError(
-                f"no step {name!r} in test {self.test_name!r}; it has {sorted(self.steps)}"
-            ) from None
+            if name in self.not_run:
+                message = (
+                    f"step {name!r} did not run (it was skipped), so it has nothing to check; "
+                    f"the steps that ran: {sorted(self.steps)}"
+                )
+            else:
+                message = (
+                    f"no step {name!r} in test {self.test_name!r}; it has {sorted(self.steps)}"
+                )
+            raise KeyError(message) from None
 
     def service(self, name: str) -> ServiceView:
         """Return the service called ``name``; raise KeyError naming the known ones."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 import shlex
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -22,7 +24,9 @@ from pydantic import (
 
 __all__ = [
     "DEFER_UNIQUE_NAMES",
+    "Argv",
     "AssertionSpec",
+    "EnvVars",
     "EnvironmentSpec",
     "ExperimentSpec",
     "HealthCheckSpec",
@@ -31,14 +35,69 @@ __all__ = [
     "StepSpec",
     "TestSpec",
     "argv_of",
+    "check_argv",
 ]
 
-#: Validation context key: leave the check of a test's duplicate names to the caller (the
-#: loader reports each at its line, with every other problem of the file).
+#: Validation context key: leave the check of duplicate names (of tests, and within a test) to
+#: the caller (the loader reports each at its line, with every other problem of the file).
 DEFER_UNIQUE_NAMES = "defer_unique_names"
 
 # Names become parts of entity ids, file names and ``${...}`` variables.
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+# ... and so are bounded: a file name has at most 255 bytes, ids are printed in tables.
+_NAME_MAX = 100
+
+
+def check_argv(argv: list[str]) -> list[str]:
+    """Return ``argv`` if a process can be started with it: no argument holds a NUL byte."""
+    for arg in argv:
+        if "\0" in arg:
+            raise ValueError(f"expected arguments without a NUL character (\\0), got {arg!r}")
+    return argv
+
+
+def _stringify_env(value: Any) -> Any:
+    # YAML reads `PORT: 8080` as an int and `DEBUG: yes` as a bool; environment values are text.
+    if isinstance(value, dict):
+        return {
+            k: (str(v).lower() if isinstance(v, bool) else str(v)) if v is not None else ""
+            for k, v in value.items()
+        }
+    return value
+
+
+def _check_env(env: dict[str, str]) -> dict[str, str]:
+    for name, value in env.items():
+        if not name or "=" in name or "\0" in name:
+            raise ValueError(
+                f"expected an environment variable name, not empty and without '=' or a NUL "
+                f"character, got {name!r}"
+            )
+        if "\0" in value:
+            raise ValueError(f"expected the value of {name!r} without a NUL character (\\0)")
+    return env
+
+
+def _check_port(value: Any) -> Any:
+    # Before the type's own validation: in `int | bool` a 0 would otherwise become False.
+    if isinstance(value, int) and not isinstance(value, bool) and not 1 <= value <= 65535:
+        raise ValueError("expected a port from 1 to 65535")
+    return value
+
+
+def _check_own_port(value: Any) -> Any:
+    # A service's own port is a number or auto: `true` would otherwise be read as port 1.
+    if isinstance(value, bool):
+        raise ValueError("expected a port from 1 to 65535, or auto")
+    return _check_port(value)
+
+
+#: A program and its arguments, as a process is started with them.
+Argv = Annotated[list[str], Field(min_length=1), AfterValidator(check_argv)]
+#: Environment variables: values read as text, names and values a process can receive.
+EnvVars = Annotated[dict[str, str], BeforeValidator(_stringify_env), AfterValidator(_check_env)]
+# A TCP or UDP port, where a number is written.
+_PortCheck = BeforeValidator(_check_port)
 
 
 class _Strict(BaseModel):
@@ -58,7 +117,7 @@ class ReadinessSpec(_Strict):
         timeout: seconds to wait for ``tcp`` or ``log`` before the deployment fails.
     """
 
-    tcp: int | bool | None = None
+    tcp: Annotated[int | bool | None, _PortCheck] = None
     log: str | None = None
     delay: float | None = Field(default=None, ge=0)
     timeout: float = Field(default=10.0, gt=0)
@@ -98,7 +157,7 @@ class HealthCheckSpec(_Strict):
     """
 
     interval: float = Field(default=1.0, gt=0)
-    tcp: int | bool = False
+    tcp: Annotated[int | bool, _PortCheck] = False
     enabled: bool = True
 
 
@@ -116,10 +175,10 @@ class ServiceSpec(_Strict):
         depends_on: services of the same test that must be started and ready before this one.
     """
 
-    name: str = Field(pattern=_NAME)
-    command: list[str] = Field(min_length=1)
-    port: int | Literal["auto"] | None = None
-    env: dict[str, str] = Field(default_factory=dict)
+    name: str = Field(pattern=_NAME, max_length=_NAME_MAX)
+    command: Argv
+    port: Annotated[int | Literal["auto"] | None, BeforeValidator(_check_own_port)] = None
+    env: EnvVars = Field(default_factory=dict)
     ready: ReadinessSpec | None = None
     health: HealthCheckSpec = Field(default_factory=HealthCheckSpec)
     stop_grace: float = Field(default=3.0, ge=0)
@@ -129,11 +188,6 @@ class ServiceSpec(_Strict):
     @classmethod
     def _split_command(cls, value: Any) -> Any:
         return argv_of(value)
-
-    @field_validator("env", mode="before")
-    @classmethod
-    def _env_strings(cls, value: Any) -> Any:
-        return _stringify_env(value)
 
 
 class EnvironmentSpec(_Strict):
@@ -147,13 +201,8 @@ class EnvironmentSpec(_Strict):
     """
 
     type: Literal["local", "netns"] = "local"
-    env: dict[str, str] = Field(default_factory=dict)
+    env: EnvVars = Field(default_factory=dict)
     inherit_env: bool = True
-
-    @field_validator("env", mode="before")
-    @classmethod
-    def _env_strings(cls, value: Any) -> Any:
-        return _stringify_env(value)
 
 
 class _Plugged(BaseModel):
@@ -162,7 +211,7 @@ class _Plugged(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     kind: str = Field(min_length=1)
-    name: str | None = Field(default=None, pattern=_NAME)
+    name: str | None = Field(default=None, pattern=_NAME, max_length=_NAME_MAX)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -198,7 +247,7 @@ class TestSpec(_Strict):
 
     __test__ = False  # not a pytest class, despite the name
 
-    name: str = Field(pattern=_NAME)
+    name: str = Field(pattern=_NAME, max_length=_NAME_MAX)
     description: str | None = None
     environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
     services: list[ServiceSpec] = Field(default_factory=list)
@@ -278,13 +327,14 @@ class TestSpec(_Strict):
 class ExperimentSpec(_Strict):
     """The whole experiment file."""
 
-    name: str = Field(pattern=_NAME)
+    name: str = Field(pattern=_NAME, max_length=_NAME_MAX)
     description: str | None = None
     tests: list[TestSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique_tests(self) -> ExperimentSpec:
-        _check_unique(("test", [t.name for t in self.tests]))
+    def _unique_tests(self, info: ValidationInfo) -> ExperimentSpec:
+        if not (info.context or {}).get(DEFER_UNIQUE_NAMES):
+            _check_unique(("test", [t.name for t in self.tests]))
         return self
 
 
@@ -293,9 +343,15 @@ def argv_of(value: Any) -> Any:
 
     YAML reads ``[server, --port, 8080]`` with an int; an argv holds strings. Anything else is
     returned unchanged for validation to reject.
+
+    Raises:
+        ValueError: the string has an unclosed quote.
     """
     if isinstance(value, str):
-        return shlex.split(value)
+        try:
+            return shlex.split(value)
+        except ValueError as exc:  # an unclosed quote
+            raise ValueError(f"expected a command line with balanced quotes ({exc})") from None
     if isinstance(value, list):
         return [
             str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value
@@ -314,13 +370,3 @@ def _check_unique(*groups: tuple[str, list[str]]) -> None:
             seen.add(name)
     if problems:
         raise ValueError("; ".join(problems))
-
-
-def _stringify_env(value: Any) -> Any:
-    # YAML reads `PORT: 8080` as an int and `DEBUG: yes` as a bool; environment values are text.
-    if isinstance(value, dict):
-        return {
-            k: (str(v).lower() if isinstance(v, bool) else str(v)) if v is not None else ""
-            for k, v in value.items()
-        }
-    return value

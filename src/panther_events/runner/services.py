@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from .._exit_status import describe_exit_status
 from ._process import ResourceSampler, spawn, terminate_tree
@@ -18,6 +21,8 @@ __all__ = ["HealthReport", "ManagedService", "ServiceExited", "ServiceNotReady"]
 
 # How often readiness is polled; short, since tests wait for it.
 _POLL = 0.02
+# How much of a log a readiness poll reads at a time, so a flood of output never fills memory.
+_SCAN_CHUNK = 1024 * 1024
 
 
 class ServiceNotReady(RuntimeError):
@@ -34,6 +39,38 @@ class ServiceExited(ServiceNotReady):
     def __init__(self, message: str, exit_code: int | None) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class _LineScanner:
+    """Searches the lines of a file that is still being written, reading each byte once.
+
+    A line still being written (no newline yet) is searched too, and again once complete.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._offset = 0
+        self._partial = b""
+
+    def search(self, pattern: re.Pattern[str]) -> bool:
+        """Return whether a line written since the last call (or the partial one) matches."""
+        try:
+            with self.path.open("rb") as file:
+                file.seek(self._offset)
+                while chunk := file.read(_SCAN_CHUNK):
+                    self._offset += len(chunk)
+                    *lines, partial = (self._partial + chunk).split(b"\n")
+                    # A line longer than a chunk is searched by its end.
+                    self._partial = partial[-_SCAN_CHUNK:]
+                    if any(_matches(pattern, line) for line in lines):
+                        return True
+        except OSError:
+            return False
+        return _matches(pattern, self._partial)
+
+
+def _matches(pattern: re.Pattern[str], line: bytes) -> bool:
+    return pattern.search(line.rstrip(b"\r").decode(errors="replace")) is not None
 
 
 @dataclass(frozen=True)
@@ -147,37 +184,49 @@ class ManagedService:
         """Return the read-only face steps and assertions see."""
         return ServiceView(self.name, self.port, self.is_running, self.read_output)
 
-    def wait_ready(self, stop: threading.Event) -> list[str]:
+    def wait_ready(
+        self, stop: threading.Event, abandon: Callable[[], str | None] = lambda: None
+    ) -> list[str]:
         """Block until the readiness check passes.
 
         Args:
             stop: set by the engine to abandon the wait (interrupt).
+            abandon: polled while waiting; a message it returns abandons the wait (another
+                service of the test died meanwhile).
 
         Returns:
             The checks that passed, described (``tcp:127.0.0.1:8080``...).
 
         Raises:
-            ServiceNotReady: the process exited, the check timed out, or ``stop`` was set.
+            ServiceNotReady: the process exited, the check timed out, ``stop`` was set or
+                ``abandon`` gave a reason.
         """
         ready = self.spec.ready
         if ready is None:
             self._require_alive("before it was ready")
             return ["started"]
-        if ready.delay is not None:
-            if stop.wait(ready.delay):
-                raise ServiceNotReady(f"service {self.name!r}: interrupted while waiting")
-            self._require_alive(f"during its {ready.delay}s readiness delay")
-            return [f"delay:{ready.delay}"]
         deadline = time.monotonic() + ready.timeout
-        if ready.log is not None:
-            pattern = re.compile(ready.log)
-            what = f"log:{ready.log}"
+        if ready.delay is not None:
+            ends = time.monotonic() + ready.delay
+            deadline = math.inf  # a delay has no timeout of its own
+            what = f"delay:{ready.delay}"
+            dead = f"during its {ready.delay}s readiness delay"
 
             def check() -> bool:
-                return pattern.search(self.read_output()) is not None
+                return time.monotonic() >= ends and self.is_running()
+        elif ready.log is not None:
+            pattern = re.compile(ready.log)
+            what = f"log:{ready.log}"
+            dead = f"before {what} passed"
+            scanners = [_LineScanner(self.stdout_path), _LineScanner(self.stderr_path)]
+
+            def check() -> bool:
+                # Both scanned at each poll: each reads only what was written since the last.
+                return any([scanner.search(pattern) for scanner in scanners])
         else:
             port = self._port_for(ready.tcp)
             what = f"tcp:127.0.0.1:{port}"
+            dead = f"before {what} passed"
 
             def check() -> bool:
                 return self._tcp_accepts(port, 0.2) is None
@@ -185,7 +234,10 @@ class ManagedService:
         while True:
             if check():
                 return [what]
-            self._require_alive(f"before {what} passed")
+            self._require_alive(dead)
+            reason = abandon()
+            if reason is not None:
+                raise ServiceNotReady(f"service {self.name!r}: not waited for: {reason}")
             if time.monotonic() >= deadline:
                 raise ServiceNotReady(
                     f"service {self.name!r} not ready after {ready.timeout}s: {what} never "
@@ -225,12 +277,16 @@ class ManagedService:
             with self._lock:
                 self.sampler.sample()
 
-    def stop(self) -> tuple[int | None, str]:
-        """SIGTERM the process group, SIGKILL after ``stop_grace``; return (status, how)."""
+    def stop(self, hurry: threading.Event | None = None) -> tuple[int | None, str]:
+        """SIGTERM the process group, SIGKILL after ``stop_grace``; return (status, how).
+
+        Args:
+            hurry: once set, SIGKILL at once instead of waiting out the rest of the grace.
+        """
         if self.proc is None:
             return None, "never started"
         self.sample()
-        code, how = terminate_tree(self.proc, self.spec.stop_grace)
+        code, how = terminate_tree(self.proc, self.spec.stop_grace, hurry)
         self.exit_code = code
         self.stop_reason = self.stop_reason or how
         return code, how

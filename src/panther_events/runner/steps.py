@@ -17,38 +17,59 @@ import time
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .._exit_status import describe_exit_status
-from ._process import kill_tree
+from ._process import kill_tree, not_found_hint
 from .plugins import Step, StepContext, StepFailed, StepOutput, StrictParams
-from .schema import argv_of
+from .schema import EnvVars, argv_of, check_argv
 
 __all__ = ["CommandStep", "HttpGetStep", "TcpSendStep", "UdpSendStep", "WaitStep"]
+
+# The most of a command's output or stderr, a reply or a response body kept as a step's output
+# (the rest of a reply is read, searched for what the step expects, then dropped): a flood or a
+# large download must not fill the runner's memory.
+_MAX_KEPT = 16 * 1024 * 1024
+# How much of what was received a failure message quotes.
+_QUOTED = 200
 
 
 class CommandParams(StrictParams):
     """``command``: run a program in the test's working directory.
 
     Attributes:
-        run: argv list, or a string split like a shell would.
-        shell: run ``run`` (a string) with ``/bin/sh -c`` instead.
+        run: argv list, or a command line split like a shell would when the file is read, so
+            a ``${...}`` variable stays one argument whatever its value holds.
+        shell: run ``run`` (a string) with ``/bin/sh -c`` instead; variables are substituted
+            into it as text, so quote them there (``"${experiment_dir}"``).
         check: fail the step when the exit status is not 0 (``false``: let an ``exit_code``
             assertion judge it).
         env: extra environment variables.
         input: text written to its stdin.
     """
 
+    shell: bool = False  # before run: validating run reads it
     run: list[str] | str
-    shell: bool = False
     check: bool = True
-    env: dict[str, str] = Field(default_factory=dict)
+    env: EnvVars = Field(default_factory=dict)
     input: str | None = None
 
     @field_validator("run", mode="before")
     @classmethod
-    def _numbers_as_text(cls, value: Any) -> Any:
-        return value if isinstance(value, str) else argv_of(value)
+    def _split_before_substitution(cls, value: Any, info: ValidationInfo) -> Any:
+        # A command line is split when the file is read, before ${...} is substituted (as a
+        # service's command is), so a variable's value stays one argument whatever it holds.
+        if isinstance(value, str) and info.data.get("shell"):
+            return value
+        return argv_of(value)
+
+    @field_validator("run")
+    @classmethod
+    def _runnable(cls, value: list[str] | str) -> list[str] | str:
+        if not (value.strip() if isinstance(value, str) else value):
+            raise ValueError("expected a program to run (an argv list or a command line)")
+        check_argv([value] if isinstance(value, str) else value)
+        return value
 
     def argv(self) -> list[str]:
         """The argv to execute."""
@@ -98,7 +119,8 @@ class CommandStep(Step):
                         start_new_session=True,
                     )
                 except OSError as exc:
-                    raise StepFailed(f"cannot run {argv[0]!r}: {exc}") from exc
+                    hint = not_found_hint(argv[0], exc)
+                    raise StepFailed(f"cannot run {argv[0]!r}: {exc}{hint}") from exc
             proc = self._proc
             data = self.params.input.encode() if self.params.input is not None else None
             try:
@@ -110,8 +132,8 @@ class CommandStep(Step):
             finally:
                 kill_tree(proc)  # anything it left running in its group goes with it
             result = StepOutput(
-                output=_read_all(out),
-                stderr=_read_all(err),
+                output=_read_kept(out, end=False),
+                stderr=_read_kept(err, end=True),
                 exit_code=proc.returncode,
                 details={"argv": argv},
             )
@@ -132,9 +154,11 @@ class CommandStep(Step):
                 kill_tree(self._proc)
 
 
-def _read_all(file: IO[bytes]) -> str:
-    file.seek(0)
-    return file.read().decode(errors="replace")
+def _read_kept(file: IO[bytes], *, end: bool) -> str:
+    """The first ``_MAX_KEPT`` bytes of ``file`` (with ``end``: the last), as text."""
+    size = file.seek(0, 2)
+    file.seek(max(0, size - _MAX_KEPT) if end else 0)
+    return file.read(_MAX_KEPT).decode(errors="replace")
 
 
 class WaitParams(StrictParams):
@@ -157,6 +181,37 @@ class WaitStep(Step):
         if context.cancelled.wait(min(self.params.seconds, timeout + 1)):
             raise StepFailed(f"cancelled during a {self.params.seconds}s wait")
         return StepOutput(details={"seconds": self.params.seconds})
+
+
+class _Received:
+    """What a step received, chunk by chunk: the first ``_MAX_KEPT`` bytes kept, ``wanted``
+    looked for in all of it (in linear time, across chunk boundaries too)."""
+
+    def __init__(self, wanted: bytes) -> None:
+        self.kept = bytearray()
+        self.size = 0
+        self.found = not wanted
+        self._wanted = wanted
+        self._window = b""  # the end of what was received, for a match across two chunks
+
+    def add(self, chunk: bytes) -> None:
+        """Take the next chunk."""
+        self.size += len(chunk)
+        self.kept += chunk[: _MAX_KEPT - len(self.kept)]
+        if not self.found:
+            self.found = self._wanted in self._window + chunk
+            self._window = (self._window + chunk)[-len(self._wanted) :]
+
+    def text(self) -> str:
+        """What was kept, as text."""
+        return self.kept.decode(errors="replace")
+
+    def quoted(self) -> str:
+        """For a message: all of it if short, else its size and start."""
+        text = self.text()
+        if len(text) <= _QUOTED:
+            return repr(text)
+        return f"{self.size:,} bytes, starting {text[:_QUOTED]!r}"
 
 
 class _SendParams(StrictParams):
@@ -206,28 +261,27 @@ class TcpSendStep(Step):
             conn = context.create_connection(address, timeout)
         except OSError as exc:
             raise StepFailed(f"cannot connect to {address[0]}:{address[1]}: {exc}") from exc
+        expect = self.params.expect
+        reply = _Received(expect.encode() if expect is not None else b"")
         with conn:
             conn.sendall(self.params.data.encode())
-            reply = b""
-            expect = self.params.expect
-            if expect is not None:
-                wanted = expect.encode()
-                while wanted not in reply and not context.cancelled.is_set():
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        break
-                    conn.settimeout(min(remaining, 0.2))
-                    try:
-                        chunk = conn.recv(65536)
-                    except TimeoutError:
-                        continue
-                    if not chunk:
-                        break
-                    reply += chunk
-        text = reply.decode(errors="replace")
-        if expect is not None and expect.encode() not in reply:
-            raise StepFailed(f"expected a reply containing {expect!r}, got {text!r}")
-        return StepOutput(output=text, details={"sent_bytes": len(self.params.data.encode())})
+            while not reply.found and not context.cancelled.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                conn.settimeout(min(remaining, 0.2))
+                try:
+                    chunk = conn.recv(65536)
+                except TimeoutError:
+                    continue
+                if not chunk:
+                    break
+                reply.add(chunk)
+        if not reply.found:
+            raise StepFailed(f"expected a reply containing {expect!r}, got {reply.quoted()}")
+        return StepOutput(
+            output=reply.text(), details={"sent_bytes": len(self.params.data.encode())}
+        )
 
 
 class UdpSendParams(_SendParams):
@@ -263,10 +317,13 @@ class UdpSendStep(Step):
                         continue
                     except OSError as exc:  # ICMP port unreachable surfaces here
                         raise StepFailed(f"no reply from {address[0]}:{address[1]}: {exc}") from exc
-        text = reply.decode(errors="replace")
-        if expect is not None and expect.encode() not in reply:
-            raise StepFailed(f"expected a datagram containing {expect!r}, got {text!r}")
-        return StepOutput(output=text, details={"sent_bytes": len(self.params.data.encode())})
+        last = _Received(expect.encode() if expect is not None else b"")
+        last.add(reply)
+        if not last.found:
+            raise StepFailed(f"expected a datagram containing {expect!r}, got {last.quoted()}")
+        return StepOutput(
+            output=last.text(), details={"sent_bytes": len(self.params.data.encode())}
+        )
 
 
 class HttpGetParams(StrictParams):
@@ -293,6 +350,13 @@ class HttpGetParams(StrictParams):
     def _http_only(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^http://", value):
             raise ValueError(f"expected an http:// URL, got {value!r}")
+        if value is not None and "${" not in value:  # variables are checked once substituted
+            try:
+                urlsplit(value).port  # noqa: B018 (parses host and port, raising if bad)
+            except ValueError as exc:
+                raise ValueError(
+                    f"expected an http:// URL with a valid host and port ({exc})"
+                ) from None
         return value
 
     @model_validator(mode="after")
@@ -312,31 +376,41 @@ class HttpGetStep(Step):
         self.params: HttpGetParams = params
 
     def run(self, context: StepContext, timeout: float) -> StepOutput:
-        """Fetch, then check status and body."""
+        """Fetch, then check status and body.
+
+        The body is read in chunks until it ends, the timeout passes or the step is
+        cancelled; however long it is, only its first ``_MAX_KEPT`` bytes are kept as the
+        step's output, and ``expect_body`` is looked for in all of it.
+        """
         host, port, target = self._target(context)
+        url = f"http://{host}:{port}{target}"
+        deadline = time.monotonic() + timeout
+        expect = self.params.expect_body
+        body = _Received(expect.encode() if expect is not None else b"")
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
         try:
             # A socket made by the environment: inside its network namespace, if it has one.
             conn.sock = context.create_connection((host, port), timeout)
             conn.request("GET", target, headers=self.params.headers)
             response = conn.getresponse()
-            body = response.read().decode(errors="replace")
             status = response.status
+            while chunk := response.read1(65536):
+                body.add(chunk)
+                if context.cancelled.is_set() or time.monotonic() >= deadline:
+                    raise StepFailed(
+                        f"GET {url}: the body was still arriving after {timeout}s "
+                        f"({body.size:,} bytes so far); raise the step's timeout"
+                    )
         except (OSError, http.client.HTTPException) as exc:
-            raise StepFailed(f"GET http://{host}:{port}{target} failed: {exc}") from exc
+            raise StepFailed(f"GET {url} failed: {exc}") from exc
         finally:
             conn.close()
-        details: dict[str, Any] = {"status": status, "url": f"http://{host}:{port}{target}"}
+        details: dict[str, Any] = {"status": status, "url": url}
         if self.params.expect_status is not None and status != self.params.expect_status:
-            raise StepFailed(
-                f"GET {details['url']} answered {status}, expected {self.params.expect_status}"
-            )
-        if self.params.expect_body is not None and self.params.expect_body not in body:
-            raise StepFailed(
-                f"GET {details['url']}: body does not contain {self.params.expect_body!r}; "
-                f"it starts {body[:200]!r}"
-            )
-        return StepOutput(output=body, details=details)
+            raise StepFailed(f"GET {url} answered {status}, expected {self.params.expect_status}")
+        if not body.found:
+            raise StepFailed(f"GET {url}: body does not contain {expect!r}; got {body.quoted()}")
+        return StepOutput(output=body.text(), details=details)
 
     def _target(self, context: StepContext) -> tuple[str, int, str]:
         if self.params.url is not None:
