@@ -204,22 +204,58 @@ def canonical_data(data: Mapping[str, Any] | None) -> str:
     ``1`` and ``"1"`` encode differently; so do ``True`` and ``1``. Non-native values are tagged
     (see the module docstring).
 
-    Most event data is flat, and ``_flat_text`` writes it; the rest takes the encoder. The
-    text is the same either way (tests check it against the encoder with Hypothesis).
+    Flat data is written here: string keys, no ``"$type"`` key, values that are exactly str,
+    int, finite float, bool, None, or a list or tuple of strings, and no string that needs an
+    escape (each character printable, no quote, no backslash). That is most event data, and
+    it skips the encoder object that ``JSONEncoder.encode`` builds on every call. The rest
+    takes the encoder. The text is the same either way (tests check it against the encoder
+    with Hypothesis).
 
     Raises:
         EventValidationError: a value has no exact encoding; the message says where.
     """
     if not data:
         return "{}"
-    if type(data) is dict:
-        try:
-            text = _flat_text(data)
-        except (TypeError, ValueError):  # a list of non-strings, an int past the digit limit
-            text = None
-        if text is not None:
-            return text
-    return _encoded(data)
+    if type(data) is not dict:
+        return _encoded(data)
+    keys = tuple(data)
+    plan = _PLANS.get(keys) or _plan(keys)
+    if plan is None:
+        return _encoded(data)
+    text = "{"
+    strings: list[str] = []  # every string written as it is: checked at once at the end
+    try:
+        for key, head in plan:
+            value = data[key]
+            kind = type(value)
+            if kind is str:
+                text += f'{head}"{value}",'
+                strings.append(value)
+            elif kind is float:
+                if value - value != 0.0:  # NaN and infinities have their own spelling
+                    return _encoded(data)
+                text += f"{head}{value!r},"
+            elif kind is int:
+                text += f"{head}{value!r},"  # ValueError past the int digit limit
+            elif value is None:
+                text += f"{head}null,"
+            elif kind is bool:
+                text += f"{head}true," if value else f"{head}false,"
+            elif kind is list or kind is tuple:
+                if value:
+                    text += f'{head}["{_JOIN_STRINGS(value)}"],'  # TypeError unless strings
+                    strings.extend(value)
+                else:
+                    text += f"{head}[],"
+            else:
+                return _encoded(data)
+        if strings:
+            raw = "".join(strings)
+            if '"' in raw or "\\" in raw or not raw.isprintable():
+                return _encoded(data)
+    except (TypeError, ValueError):
+        return _encoded(data)
+    return text[:-1] + "}"
 
 
 # Key set (in insertion order) -> its keys sorted, each with its JSON text and colon. An event
@@ -237,55 +273,6 @@ def _plan(keys: tuple[Any, ...]) -> tuple[tuple[str, str], ...] | None:
     if len(_PLANS) < _PLANS_LIMIT:
         _PLANS[keys] = plan
     return plan
-
-
-def _flat_text(data: dict[Any, Any]) -> str | None:
-    """Return what the encoder writes for ``data`` when it is flat, else None.
-
-    Flat: string keys, no ``"$type"`` key, values that are exactly str, int, finite float,
-    bool, None, or a list or tuple of strings, and no string that needs an escape (each
-    character printable, no quote, no backslash). That is most event data; writing it here
-    skips the encoder object that ``JSONEncoder.encode`` builds on every call.
-
-    Raises:
-        TypeError: a list or tuple holds a non-string (the caller takes the encoder).
-        ValueError: an int too long for text (the encoder then says where it is).
-    """
-    keys = tuple(data)
-    plan = _PLANS.get(keys) or _plan(keys)
-    if plan is None:
-        return None
-    text = "{"
-    strings: list[str] = []  # every string written as it is: checked at once at the end
-    for key, head in plan:
-        value = data[key]
-        kind = type(value)
-        if kind is str:
-            text += f'{head}"{value}",'
-            strings.append(value)
-        elif kind is float:
-            if value - value != 0.0:  # NaN and infinities have their own spelling
-                return None
-            text += f"{head}{value!r},"
-        elif kind is int:
-            text += f"{head}{value!r},"
-        elif value is None:
-            text += f"{head}null,"
-        elif kind is bool:
-            text += f"{head}true," if value else f"{head}false,"
-        elif kind is list or kind is tuple:
-            if value:
-                text += f'{head}["{_JOIN_STRINGS(value)}"],'
-                strings.extend(value)
-            else:
-                text += f"{head}[],"
-        else:
-            return None
-    if strings:
-        raw = "".join(strings)
-        if '"' in raw or "\\" in raw or not raw.isprintable():
-            return None
-    return text[:-1] + "}"
 
 
 def _encoded(data: Mapping[str, Any]) -> str:

@@ -307,3 +307,16 @@ def test_flat_key_plans_stay_bounded() -> None:
 def test_flat_strings_escaped_exactly(data: dict[str, object]) -> None:
     """Flat data whose strings may need escapes gives the plain encoder's text."""
     assert canonical_data(data) == _ENCODER_TEXT(data)
+
+
+def test_subclass_of_a_concrete_class_keeps_its_own_content_ids_switch() -> None:
+    """A subclass of a concrete event class that sets ``CONTENT_IDS = False`` gets random ids
+    (the class fields the constructor reads are the subclass's own)."""
+    from panther_events import TestCreatedEvent
+
+    class Unsigned(TestCreatedEvent):
+        __slots__ = ()
+        CONTENT_IDS = False
+
+    assert Unsigned("t1", "n").id != Unsigned("t1", "n").id
+    assert TestCreatedEvent("t1", "n").id == TestCreatedEvent("t1", "n").id
