@@ -222,31 +222,31 @@ def canonical_data(data: Mapping[str, Any] | None) -> str:
     plan = _PLANS.get(keys) or _plan(keys)
     if plan is None:
         return _encoded(data)
-    text = "{"
+    text = ""
     strings: list[str] = []  # every string written as it is: checked at once at the end
     try:
         for key, head in plan:
             value = data[key]
             kind = type(value)
             if kind is str:
-                text += f'{head}"{value}",'
+                text += f'{head}"{value}"'
                 strings.append(value)
             elif kind is float:
                 if value - value != 0.0:  # NaN and infinities have their own spelling
                     return _encoded(data)
-                text += f"{head}{value!r},"
+                text += f"{head}{value!r}"
             elif kind is int:
-                text += f"{head}{value!r},"  # ValueError past the int digit limit
+                text += f"{head}{value!r}"  # ValueError past the int digit limit
             elif value is None:
-                text += f"{head}null,"
+                text += f"{head}null"
             elif kind is bool:
-                text += f"{head}true," if value else f"{head}false,"
+                text += f"{head}true" if value else f"{head}false"
             elif kind is list or kind is tuple:
                 if value:
-                    text += f'{head}["{_JOIN_STRINGS(value)}"],'  # TypeError unless strings
+                    text += f'{head}["{_JOIN_STRINGS(value)}"]'  # TypeError unless strings
                     strings.extend(value)
                 else:
-                    text += f"{head}[],"
+                    text += f"{head}[]"
             else:
                 return _encoded(data)
         if strings:
@@ -255,21 +255,24 @@ def canonical_data(data: Mapping[str, Any] | None) -> str:
                 return _encoded(data)
     except (TypeError, ValueError):
         return _encoded(data)
-    return text[:-1] + "}"
+    return text + "}"
 
 
-# Key set (in insertion order) -> its keys sorted, each with its JSON text and colon. An event
-# class builds its data with the same keys every time, so a few entries serve every event.
+# Key set (in insertion order) -> its keys sorted, each with the text that goes before its value
+# ('{"key":' for the first, ',"key":' after). An event class builds its data with the same keys
+# every time, so a few entries serve every event.
 _PLANS: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
 _PLANS_LIMIT = 1024
 _JOIN_STRINGS = '","'.join
 
 
 def _plan(keys: tuple[Any, ...]) -> tuple[tuple[str, str], ...] | None:
-    """The sorted keys of a flat dict with their JSON text, or None (non-string keys, a tag)."""
+    """The sorted keys of a flat dict, each with the text before its value; or None (keys that
+    are not all strings, or a tag key)."""
     if _TAG in keys or any(type(key) is not str for key in keys):
         return None
-    plan = tuple((key, _encode(key) + ":") for key in sorted(keys))
+    ordered = sorted(keys)
+    plan = tuple((key, f"{',' if i else '{'}{_encode(key)}:") for i, key in enumerate(ordered))
     if len(_PLANS) < _PLANS_LIMIT:
         _PLANS[keys] = plan
     return plan
