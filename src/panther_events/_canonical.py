@@ -267,14 +267,14 @@ _JOIN_STRINGS = '","'.join
 
 
 def _plan(keys: tuple[Any, ...]) -> tuple[tuple[str, str], ...] | None:
-    """The sorted keys of a flat dict, each with the text before its value; or None (keys that
-    are not all strings, or a tag key)."""
-    if _TAG in keys or any(type(key) is not str for key in keys):
+    """The sorted keys of a flat dict, each with the text before its value, remembered; or None
+    (keys that are not all strings, a tag key, or the cache is full)."""
+    if len(_PLANS) >= _PLANS_LIMIT or _TAG in keys or any(type(key) is not str for key in keys):
+        # Once full, new key sets take the encoder: a plan made per call costs more than it saves.
         return None
     ordered = sorted(keys)
     plan = tuple((key, f"{',' if i else '{'}{_encode(key)}:") for i, key in enumerate(ordered))
-    if len(_PLANS) < _PLANS_LIMIT:
-        _PLANS[keys] = plan
+    _PLANS[keys] = plan
     return plan
 
 
