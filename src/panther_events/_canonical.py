@@ -223,14 +223,14 @@ def canonical_data(data: Mapping[str, Any] | None) -> str:
     if plan is None:
         return _encoded(data)
     text = ""
-    strings: list[str] = []  # every string written as it is: checked at once at the end
+    raw = ""  # every string written as it is, checked at once at the end
     try:
         for key, head in plan:
             value = data[key]
             kind = type(value)
             if kind is str:
                 text += f'{head}"{value}"'
-                strings.append(value)
+                raw += value
             elif kind is float:
                 if value - value != 0.0:  # NaN and infinities have their own spelling
                     return _encoded(data)
@@ -244,15 +244,13 @@ def canonical_data(data: Mapping[str, Any] | None) -> str:
             elif kind is list or kind is tuple:
                 if value:
                     text += f'{head}["{_JOIN_STRINGS(value)}"]'  # TypeError unless strings
-                    strings.extend(value)
+                    raw += "".join(value)
                 else:
                     text += f"{head}[]"
             else:
                 return _encoded(data)
-        if strings:
-            raw = "".join(strings)
-            if '"' in raw or "\\" in raw or not raw.isprintable():
-                return _encoded(data)
+        if '"' in raw or "\\" in raw or not raw.isprintable():
+            return _encoded(data)
     except (TypeError, ValueError):
         return _encoded(data)
     return text + "}"

@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from panther_events import EventType, EventValidationError, GenericEvent, create_content_based_uuid
@@ -294,6 +294,7 @@ def test_flat_key_plans_stay_bounded() -> None:
     assert len(_PLANS) <= _PLANS_LIMIT
 
 
+@settings(max_examples=500)
 @given(
     st.dictionaries(
         st.text(max_size=4),
