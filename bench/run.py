@@ -413,6 +413,30 @@ TARGETS: list[Target] = [
         ("publish_exact", "floor"),
     ),
     Target(
+        "Issue 14 budget: build a typed event in at most 0.32 of panther-net's time",
+        "ours / panther-net",
+        "max",
+        0.32,
+        ("build_event", "ours"),
+        ("build_event", "pn"),
+    ),
+    Target(
+        "Issue 14 budget: publish, 1 exact observer, ≥ 1.15x pyee's `emit`",
+        "pyee / ours",
+        "min",
+        1.15,
+        ("publish_exact", "pyee"),
+        ("publish_exact", "ours"),
+    ),
+    Target(
+        "Issue 14 budget: publish, 1 exact observer, ≥ 1.6x blinker's `send`",
+        "blinker / ours",
+        "min",
+        1.6,
+        ("publish_exact", "blinker"),
+        ("publish_exact", "ours"),
+    ),
+    Target(
         "Publish cost flat from 1 to 100 patterns (±20%)",
         "100 / 1 pattern",
         "band",
@@ -586,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
         "figure divided by ours: above 1 means panther-events is faster (or smaller).\n"
     )
     print(table(cases, results, n_of) + "\n")
-    print("### Targets (issue #7)\n")
+    print("### Targets (issues #7 and #14)\n")
     print(targets(results) + "\n")
     print(f"Total wall time: {time.perf_counter() - started:.0f} s.")
     print(
