@@ -25,7 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -44,6 +44,7 @@ class Impl:
     venv: str
     module: str
     variant: str
+    pythonpath: str = ""  # set for --baseline: another source tree of panther-events
 
 
 IMPLS: dict[str, Impl] = {
@@ -234,6 +235,8 @@ def run_worker(
     spec = ",".join(f"{case}={n}" for case, n in jobs)
     command = [str(python), "worker.py", impl.module, impl.variant, str(reps), spec]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    if impl.pythonpath:
+        env["PYTHONPATH"] = impl.pythonpath
     try:
         done = subprocess.run(
             command,
@@ -410,6 +413,30 @@ TARGETS: list[Target] = [
         ("publish_exact", "floor"),
     ),
     Target(
+        "Issue 14 budget: build a typed event in at most 0.32 of panther-net's time",
+        "ours / panther-net",
+        "max",
+        0.32,
+        ("build_event", "ours"),
+        ("build_event", "pn"),
+    ),
+    Target(
+        "Issue 14 budget: publish, 1 exact observer, ≥ 1.15x pyee's `emit`",
+        "pyee / ours",
+        "min",
+        1.15,
+        ("publish_exact", "pyee"),
+        ("publish_exact", "ours"),
+    ),
+    Target(
+        "Issue 14 budget: publish, 1 exact observer, ≥ 1.6x blinker's `send`",
+        "blinker / ours",
+        "min",
+        1.6,
+        ("publish_exact", "blinker"),
+        ("publish_exact", "ours"),
+    ),
+    Target(
         "Publish cost flat from 1 to 100 patterns (±20%)",
         "100 / 1 pattern",
         "band",
@@ -518,6 +545,20 @@ def versions(peer_python: Path) -> str:
     )
 
 
+def with_baseline(cases: list[Case], tree: Path, parser: argparse.ArgumentParser) -> list[Case]:
+    """Add the implementation ``base``, panther-events imported from ``tree``, after ours."""
+    src = tree / "src" if (tree / "src" / "panther_events").is_dir() else tree
+    if not (src / "panther_events").is_dir():
+        parser.error(f"--baseline {tree}: no panther_events package there (or in its src/)")
+    IMPLS["base"] = Impl(
+        "panther-events (baseline)", "ours", "cases_ours", "default", str(src.resolve())
+    )
+    return [
+        replace(c, impls=["ours", "base", *c.impls[1:]]) if c.impls[0] == "ours" else c
+        for c in cases
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse options, measure, print the Markdown report; exit 0 unless nothing was measured."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -533,6 +574,12 @@ def main(argv: list[str] | None = None) -> int:
         default=PEER_PYTHON,
         help="the interpreter of the panther-net venv (default: bench/.peers/panther-net)",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a source tree of panther-events (its src/) also measured as 'panther-events "
+        "(baseline)' beside ours, e.g. one made by `git worktree add` or `git archive`",
+    )
     args = parser.parse_args(argv)
     cases = CASES
     if args.only:
@@ -541,6 +588,8 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"unknown case(s) {sorted(unknown)}; known: {[c.key for c in CASES]}")
         cases = [c for c in CASES if c.key in wanted]
+    if args.baseline:
+        cases = with_baseline(cases, args.baseline, parser)
     timeout = args.timeout or (120.0 if args.smoke else 1800.0)
     started = time.perf_counter()
     probe_before = machine_probe_ms()
@@ -561,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
         "figure divided by ours: above 1 means panther-events is faster (or smaller).\n"
     )
     print(table(cases, results, n_of) + "\n")
-    print("### Targets (issue #7)\n")
+    print("### Targets (issues #7 and #14)\n")
     print(targets(results) + "\n")
     print(f"Total wall time: {time.perf_counter() - started:.0f} s.")
     print(

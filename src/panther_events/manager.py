@@ -68,7 +68,7 @@ import weakref
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
-from itertools import islice
+from itertools import islice, repeat
 from typing import Any, ClassVar, NoReturn, TypeVar, cast, final
 
 from ._background import OverflowPolicy, Worker
@@ -582,8 +582,8 @@ class EventManager:
                     expired += 1
                 excess = max(excess, expired)
             if excess > 0:
-                for key in _oldest(seen, excess):
-                    seen.pop(key, None)
+                # Popped in C: a deque of length 0 consumes the map (one eviction per insert).
+                deque(map(seen.pop, _oldest(seen, excess), repeat(None)), maxlen=0)
         finally:
             self._dedup_lock.release()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,11 +10,11 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from panther_events import EventType, EventValidationError, GenericEvent, create_content_based_uuid
-from panther_events._canonical import canonical_data, jsonable
+from panther_events._canonical import _PLANS, _PLANS_LIMIT, _encoded, canonical_data, jsonable
 
 _SCRIPT = """
 import panther_events as p
@@ -200,3 +201,123 @@ def test_deep_plain_data_never_escapes_as_recursion_error() -> None:
         return
     with pytest.raises(EventValidationError, match="nested too deeply"):
         event.to_dict()
+
+
+# -- the flat fast path writes exactly what the encoder writes ---------------------------------
+
+_ENCODER_TEXT = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True
+).encode
+
+
+class _Text(str):
+    """A str subclass whose str() and format() lie: the encoder writes its characters."""
+
+    def __str__(self) -> str:
+        return "lie"
+
+    def __format__(self, spec: str) -> str:
+        return "lie"
+
+
+# Text weighted towards what needs escaping: quotes, backslashes, controls, DEL, U+2028,
+# surrogates, non-ASCII letters, and the tag key itself.
+_tricky_text = st.text(
+    alphabet=st.sampled_from(['"', "\\", "\n", "\x00", "\x1f", "\x7f", "\u2028", "\ud800", "é"])
+    | st.characters(),
+    max_size=8,
+) | st.sampled_from(["$type", "value", "", "steps", "expected_duration"])
+_flat_values = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | _tricky_text
+    | st.builds(_Text, _tricky_text)
+    | st.lists(_tricky_text, max_size=3)
+    | st.tuples(_tricky_text, _tricky_text)
+    | st.lists(st.builds(_Text, _tricky_text), max_size=2)
+    | st.lists(st.integers() | st.none(), max_size=2)
+    | st.dictionaries(_tricky_text, st.integers(), max_size=2)
+)
+
+
+@given(st.dictionaries(_tricky_text | st.builds(_Text, _tricky_text), _flat_values, max_size=6))
+def test_flat_fast_path_is_byte_identical_to_the_encoder(data: dict[str, object]) -> None:
+    """Whatever the data, ``canonical_data`` returns the text of the general (encoder) path,
+    and for data the encoder takes as it is (no tags) the plain ``JSONEncoder`` text."""
+    assert canonical_data(data) == _encoded(data)
+    if not any(key == "$type" for key in data):
+        try:
+            plain = _ENCODER_TEXT(data)
+        except (TypeError, ValueError):
+            return
+        if '"$type":' not in plain:
+            assert canonical_data(data) == plain
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        (
+            {"steps": ["connect", "handshake"], "expected_duration": 1.5},
+            '{"expected_duration":1.5,"steps":["connect","handshake"]}',
+        ),
+        (
+            {"b": None, "a": True, "c": False, "d": -3, "e": (), "f": ""},
+            '{"a":true,"b":null,"c":false,"d":-3,"e":[],"f":""}',
+        ),
+        ({"q": 'say "hi"'}, '{"q":"say \\"hi\\""}'),
+        ({"q": ['a"b', "c"]}, '{"q":["a\\"b","c"]}'),
+        ({"k": "back\\slash"}, '{"k":"back\\\\slash"}'),
+        ({"k": ("x", "back\\slash")}, '{"k":["x","back\\\\slash"]}'),
+        ({"n": "a\nb", "k\\": 0.0}, '{"k\\\\":0.0,"n":"a\\nb"}'),
+        ({"s": "\ud800", "d": "\x7f", "u": "\u2028 é"}, '{"d":"\x7f","s":"\ud800","u":"\u2028 é"}'),
+        ({"x": float("nan"), "y": -0.0, "z": 1e300}, '{"x":NaN,"y":-0.0,"z":1e+300}'),
+    ],
+)
+def test_flat_data_known_texts(data: dict[str, object], text: str) -> None:
+    """Flat data, with and without characters to escape, gives the encoder's exact text."""
+    assert canonical_data(data) == text
+
+
+def test_flat_fast_path_refuses_a_huge_int_clearly() -> None:
+    """An int too long for text is named, as on the general path (no bare ValueError)."""
+    with pytest.raises(EventValidationError, match="digits"):
+        canonical_data({"n": 10**5000})
+
+
+def test_flat_key_plans_stay_bounded() -> None:
+    """Many distinct key sets do not grow the cache of key plans without bound."""
+    for i in range(_PLANS_LIMIT + 50):
+        assert canonical_data({f"k{i}": i}) == f'{{"k{i}":{i}}}'
+    assert len(_PLANS) <= _PLANS_LIMIT
+
+
+@settings(max_examples=500)
+@given(
+    st.dictionaries(
+        st.text(max_size=4),
+        st.text(alphabet=st.sampled_from('ab"\\\n\x7fé'), max_size=4)
+        | st.lists(st.text(alphabet=st.sampled_from('ab"\\\n\x7fé'), max_size=3), max_size=2)
+        | st.floats()
+        | st.integers(),
+        max_size=3,
+    )
+)
+def test_flat_strings_escaped_exactly(data: dict[str, object]) -> None:
+    """Flat data whose strings may need escapes gives the plain encoder's text."""
+    assert canonical_data(data) == _ENCODER_TEXT(data)
+
+
+def test_subclass_of_a_concrete_class_keeps_its_own_content_ids_switch() -> None:
+    """A subclass of a concrete event class that sets ``CONTENT_IDS = False`` gets random ids
+    (the class fields the constructor reads are the subclass's own)."""
+    from panther_events import TestCreatedEvent
+
+    class Unsigned(TestCreatedEvent):
+        __slots__ = ()
+        CONTENT_IDS = False
+
+    assert Unsigned("t1", "n").id != Unsigned("t1", "n").id
+    assert TestCreatedEvent("t1", "n").id == TestCreatedEvent("t1", "n").id
