@@ -140,9 +140,9 @@ class TestHangingStep:
 
 
 class TestInterrupt:
-    """SIGINT or SIGTERM to the runner while a test runs."""
+    """SIGINT, SIGTERM or SIGHUP (the terminal closed) to the runner while a test runs."""
 
-    @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+    @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
     def test_signal_tears_down_and_finishes_early(
         self, sig: signal.Signals, tmp_path: Path
     ) -> None:

@@ -166,7 +166,8 @@ def run(
 
 @contextlib.contextmanager
 def _interrupts(runner: ExperimentRunner) -> Iterator[None]:
-    """Turn SIGINT and SIGTERM into ``runner.interrupt`` for the run's duration."""
+    """Turn SIGINT, SIGTERM and SIGHUP (a closed terminal) into ``runner.interrupt`` for the
+    run's duration: the services are torn down and the events stored, never orphaned."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
         runner.interrupt(f"received {signal.Signals(signum).name}")
@@ -174,7 +175,7 @@ def _interrupts(runner: ExperimentRunner) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers can only be installed from the main thread
         return
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:
