@@ -4,6 +4,7 @@ Usage::
 
     python bench/pytest_plugin.py                 # 2,000 tests, 7 rounds (about a minute)
     python bench/pytest_plugin.py --tests 200 --rounds 1   # a quick look
+    python bench/pytest_plugin.py --compare /tmp/old/src    # also another tree's plugin
 
 Each round runs the same generated suite (``--tests`` trivial tests in files of 100) in three
 fresh ``python -m pytest -q`` processes, in turn so that a busy moment of the machine hits all
@@ -19,11 +20,17 @@ threads: the store's writer included) of the processes, and the overhead of ``on
 ``inert`` for 2,000 tests. Times are of the whole process: startup, collection, the run and
 the store's final flush. On a shared machine CPU time is the steadier figure: wall time also
 counts the moments the process waits for a core.
+
+``--compare SRC`` adds ``inert@SRC`` and ``on@SRC``: the same runs with the ``panther_events``
+package of another source tree first on ``PYTHONPATH`` (``git archive <commit> src | tar -x``),
+taken in turn with the others, so a change is measured before and after in the same moments
+of the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import subprocess
@@ -49,14 +56,21 @@ def make_suite(root: Path, tests: int) -> None:
     (root / "pytest.ini").write_text("[pytest]\n")
 
 
-def run_once(root: Path, variant: str, round_no: int) -> tuple[float, float]:
-    """(wall, CPU) seconds of one pytest process over the suite, with ``variant``'s options."""
-    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *VARIANTS[variant]]
-    if variant == "on":
-        args.append(f"--panther-events-db={root / f'events-{round_no}.db'}")
+def run_once(
+    root: Path, variant: str, round_no: int, src: str | None = None
+) -> tuple[float, float]:
+    """(wall, CPU) seconds of one pytest process over the suite, with ``variant``'s options
+    (``<variant>@<src>``: with the package of source tree ``src``)."""
+    base = variant.partition("@")[0]
+    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *VARIANTS[base]]
+    if base == "on":
+        args.append(f"--panther-events-db={root / f'events-{variant}-{round_no}.db'}")
+    env = dict(os.environ)
+    if src is not None and "@" in variant:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
-    done = subprocess.run(args, cwd=root, capture_output=True, text=True, check=False)
+    done = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -69,23 +83,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=2000, help="number of trivial tests")
     parser.add_argument("--rounds", type=int, default=7, help="processes per variant")
+    parser.add_argument("--compare", metavar="SRC", help="also time the package in SRC")
     options = parser.parse_args()
+    variants = list(VARIANTS)
+    if options.compare:
+        variants += ["inert@SRC", "on@SRC"]
     with tempfile.TemporaryDirectory(prefix="pe-bench-pytest-") as tmp:
         root = Path(tmp)
         make_suite(root, options.tests)
-        wall: dict[str, list[float]] = {v: [] for v in VARIANTS}
-        cpu: dict[str, list[float]] = {v: [] for v in VARIANTS}
-        run_once(root, "inert", -1)  # warm the file cache and the bytecode
+        wall: dict[str, list[float]] = {v: [] for v in variants}
+        cpu: dict[str, list[float]] = {v: [] for v in variants}
+        for variant in variants:  # warm the file cache and the bytecode
+            run_once(root, variant, -1, options.compare)
         for round_no in range(options.rounds):
-            for variant in VARIANTS:
-                seconds, cpu_seconds = run_once(root, variant, round_no)
+            for variant in variants:
+                seconds, cpu_seconds = run_once(root, variant, round_no, options.compare)
                 wall[variant].append(seconds)
                 cpu[variant].append(cpu_seconds)
     print(f"pytest, {options.tests} trivial tests, median of {options.rounds} processes each")
     print()
     print("| variant | wall s (median) | CPU s (median) | CPU s (best) |")
     print("|---|---|---|---|")
-    for variant in VARIANTS:
+    for variant in variants:
         print(
             f"| {variant} | {statistics.median(wall[variant]):.3f} | "
             f"{statistics.median(cpu[variant]):.3f} | {min(cpu[variant]):.3f} |"
@@ -95,6 +114,11 @@ def main() -> None:
         for label, figures in (("wall", wall), ("CPU", cpu)):
             ratio = statistics.median(figures["on"]) / statistics.median(figures[base])
             print(f"--panther-events over {base}, {label} time: {(ratio - 1) * 100:+.1f}%")
+    if options.compare:
+        print(f"SRC = {options.compare}")
+        for label, figures in (("wall", wall), ("CPU", cpu)):
+            ratio = statistics.median(figures["on@SRC"]) / statistics.median(figures["inert@SRC"])
+            print(f"--panther-events over inert, SRC, {label} time: {(ratio - 1) * 100:+.1f}%")
 
 
 if __name__ == "__main__":

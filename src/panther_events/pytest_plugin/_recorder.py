@@ -286,7 +286,8 @@ class Recorder:
             extra.get("message"),
             extra.get("error_type"),
             extra.get("traceback"),
-            getattr(report, "wasxfail", None),
+            # Set on the report by pytest's skipping plugin, when it is set at all.
+            report.__dict__.get("wasxfail"),
         )
         if report.failed and phase.message is None:  # e.g. a strict xpass: no exception
             phase.message = clip(report.longreprtext.strip()) or "failed"
@@ -338,12 +339,15 @@ class Recorder:
         They were checked against their state machines where they were emitted (the test's own
         registry), so they are published as they are, keeping their ids and times.
         """
-        self._batch.extend(event_from_dict(payload) for payload in extra.get("events", ()))
+        payloads = extra.get("events")
+        if payloads:
+            self._batch.extend(event_from_dict(payload) for payload in payloads)
 
     def _finish(self, test: TestRecord, stop: float) -> None:
         del self._open[test.nodeid]
         name = test.test_id.removeprefix(f"{self.run_id}/")
-        outcome, summary = test.outcome, test.summary()
+        summary = test.summary()
+        outcome = summary["outcome"]
         total = sum(p.duration for p in test.phases.values())
         # One metric per test, its phases in the metadata: a third of the events of one per
         # phase, on the path every test takes (see bench/pytest_plugin.py).
