@@ -327,7 +327,7 @@ class Recorder:
         test = self._open[nodeid] = TestRecord(test_id_for(self.run_id, name), nodeid)
         path, lineno, domain = report.location
         config: dict[str, Any] = {"path": path, "line": lineno, "domain": domain}
-        worker = getattr(report, "worker_id", None)
+        worker = report.__dict__.get("worker_id")  # set by pytest-xdist on its reports
         if worker is not None:
             config["worker"] = worker
         self._emit(TestCreatedEvent(test.test_id, name, None, config), report.start)
