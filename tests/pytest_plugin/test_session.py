@@ -218,6 +218,49 @@ class TestFixtureEvents:
         pytester.runpytest().assert_outcomes(passed=4)
 
 
+LIVE = """
+import time
+
+from panther_events import SQLiteEventStore
+
+
+def stored(db):
+    store = SQLiteEventStore(db, create=False)
+    try:
+        return {
+            (event.type, event.entity_id.rpartition("::")[2])
+            for run in store.runs()
+            for event in store.events(run.run_id)
+        }
+    finally:
+        store.close()
+
+
+def test_a():
+    pass
+
+
+def test_b(request):
+    db = request.config.getoption("panther_events_db")
+    wanted = {("test.completed", "test_a"), ("test.setup_completed", "test_b")}
+    deadline = time.monotonic() + 30
+    while not wanted <= stored(db):
+        assert time.monotonic() < deadline, sorted(stored(db))
+        time.sleep(0.05)
+"""
+
+
+class TestLive:
+    def test_a_report_s_events_are_stored_while_the_session_runs(
+        self, pytester: pytest.Pytester, db: Path
+    ) -> None:
+        """A test can read, from the store, the events of the reports handled before it: the
+        recorder hands them to the store (and its flush interval) as each report is handled,
+        not at the end of the session."""
+        pytester.makepyfile(LIVE)
+        pytester.runpytest(f"--panther-events-db={db}").assert_outcomes(passed=2)
+
+
 class TestXdist:
     def test_every_worker_s_events_land_in_one_run(
         self, pytester: pytest.Pytester, db: Path

@@ -6,6 +6,7 @@ directory (``.pytest_cache``), so later runs need no network.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 import tarfile
@@ -19,6 +20,14 @@ from .conftest import as_junit_counts, junit_counts, read_run
 SDIST = "six==1.17.0"
 
 
+def _pip() -> list[str]:
+    """pip of this interpreter, else of the one its venv was made from (uv makes venvs
+    without pip)."""
+    if importlib.util.find_spec("pip") is not None:
+        return [sys.executable, "-m", "pip"]
+    return [str(Path(sys.base_prefix, "bin", "python3")), "-m", "pip"]
+
+
 @pytest.fixture(scope="session")
 def six_suite(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """six's source tree, tests included, unpacked from its sdist."""
@@ -28,7 +37,7 @@ def six_suite(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFact
     archive = cache / f"{name}-{version}.tar.gz"
     if not archive.exists():
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+            [*_pip(), "download", "--quiet", "--no-deps",
              "--no-binary", ":all:", "--dest", str(cache), SDIST],
             check=True,
         )  # fmt: skip

@@ -16,13 +16,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._capture import BoundEmitterRegistry, Capture
-
 if TYPE_CHECKING:
+    from ._capture import Capture
+    from ._fixture import BoundEmitterRegistry
     from ._recorder import Recorder
 
 __all__ = ["BoundEmitterRegistry", "panther_events"]
@@ -31,6 +31,16 @@ _CAPTURE = "panther_events_capture"
 _RECORDER = "panther_events_recorder"
 _DEFAULT_DB = "panther-events.db"
 _DB_ENV = "PANTHER_EVENTS_DB"
+
+
+def __getattr__(name: str) -> Any:
+    # The public class loads on first use: pytest imports this module in every session of
+    # the environment, recording or not, and the emitters load every state machine.
+    if name == "BoundEmitterRegistry":
+        from ._fixture import BoundEmitterRegistry  # noqa: PLC0415
+
+        return BoundEmitterRegistry
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -85,12 +95,14 @@ def _db_path(config: pytest.Config) -> Path:
 def pytest_configure(config: pytest.Config) -> None:
     if not _enabled(config):
         return
+    # Imported only when enabled: pytest loads this module in every session.
+    from ._capture import Capture  # noqa: PLC0415
+
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:  # a pytest-xdist worker: the controller records
         run_id = str(workerinput.get("panther_events_run_id", ""))
         config.pluginmanager.register(Capture(run_id), _CAPTURE)
         return
-    # Imported only when enabled: pytest loads this module in every session.
     from ._recorder import Recorder  # noqa: PLC0415
 
     nats = config.getoption("panther_events_nats") or str(config.getini("panther_events_nats"))
@@ -113,6 +125,10 @@ def panther_events(request: pytest.FixtureRequest) -> Iterator[BoundEmitterRegis
     were emitted; without ``--panther-events`` they go nowhere, and the fixture still works.
     """
     capture: Capture | None = request.config.pluginmanager.get_plugin(_CAPTURE)
-    registry = (capture or Capture("")).registry_for(request.node.nodeid)
+    if capture is None:  # recording is off: the registry's events go nowhere
+        from ._capture import Capture  # noqa: PLC0415
+
+        capture = Capture("")
+    registry = capture.registry_for(request.node.nodeid)
     yield registry
     registry.event_manager.close()

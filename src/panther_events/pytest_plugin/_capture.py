@@ -12,16 +12,17 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Generator
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pluggy
 import pytest
 
-from ..emitters.registry import EmitterRegistry
-from ..manager import EventManager
 from ..serialization import event_to_dict
 
-__all__ = ["REPORT_ATTRIBUTE", "BoundEmitterRegistry", "Capture", "clip", "test_id_for"]
+if TYPE_CHECKING:
+    from ._fixture import BoundEmitterRegistry
+
+__all__ = ["REPORT_ATTRIBUTE", "Capture", "clip", "test_id_for"]
 
 #: The report attribute that carries this plugin's data from the test's process to the recorder.
 REPORT_ATTRIBUTE: Final = "panther_events"
@@ -52,32 +53,6 @@ def test_id_for(run_id: str, nodeid: str) -> str:
 test_id_for.__test__ = False  # type: ignore[attr-defined]  # a helper, not a pytest test
 
 
-class BoundEmitterRegistry(EmitterRegistry):
-    """An ``EmitterRegistry`` bound to one pytest test (what the ``panther_events`` fixture is).
-
-    ``emit_with_validation`` checks each event against its state machine as on any registry;
-    the events emitted through it, checked or not, are recorded in the session's run, in the
-    phase (setup, call or teardown) in which they were emitted. Entity
-    ids are the caller's: derive them from :meth:`service_id` so that two tests, or two
-    pytest-xdist workers, never share a service's state machine or a content id.
-
-    Attributes:
-        run_id: the session's run id (the experiment id), or ``""`` when recording is off.
-        test_id: this test's entity id in the run.
-        nodeid: this test's pytest node id.
-    """
-
-    def __init__(self, manager: EventManager, run_id: str, nodeid: str) -> None:
-        super().__init__(manager)
-        self.run_id = run_id
-        self.nodeid = nodeid
-        self.test_id = test_id_for(run_id, nodeid) if run_id else nodeid
-
-    def service_id(self, name: str) -> str:
-        """A service id unique to this test: ``<test_id>/service/<name>`` (as the runner's)."""
-        return f"{self.test_id}/service/{name}"
-
-
 class Capture:
     """The plugin object of the test-running side: fills each report's ``panther_events``.
 
@@ -96,6 +71,11 @@ class Capture:
 
     def registry_for(self, nodeid: str) -> BoundEmitterRegistry:
         """A fresh registry for one test; its events join the next report of that test."""
+        # Imported on first use: most suites never ask for the fixture, and the emitters
+        # load every state machine.
+        from ..manager import EventManager  # noqa: PLC0415
+        from ._fixture import BoundEmitterRegistry  # noqa: PLC0415
+
         manager = EventManager()
         if self.run_id:
             manager.register_observer("*", self._keep)

@@ -74,7 +74,9 @@ class TestRecord:
 
     def deciding_phase(self) -> tuple[str, PhaseResult] | None:
         """The phase that made the outcome other than ``passed``: its name and result."""
-        outcome = self.outcome
+        return self._deciding(self.outcome)
+
+    def _deciding(self, outcome: str) -> tuple[str, PhaseResult] | None:
         if outcome == "passed":
             return None
         if outcome == "xpassed":
@@ -89,18 +91,19 @@ class TestRecord:
 
     def summary(self) -> dict[str, Any]:
         """The verdict's ``summary``: outcome, phase durations, and why."""
+        outcome = self.outcome
         result: dict[str, Any] = {
-            "outcome": self.outcome,
+            "outcome": outcome,
             "durations": {w: round(p.duration, 6) for w, p in self.phases.items()},
         }
-        deciding = self.deciding_phase()
+        deciding = self._deciding(outcome)
         if deciding is not None:
             when, phase = deciding
             result["when"] = when
             if phase.xfail_reason is not None:
                 result["xfail_reason"] = phase.xfail_reason
             if phase.message is not None:
-                key = "reason" if result["outcome"] == "skipped" else "message"
+                key = "reason" if outcome == "skipped" else "message"
                 result[key] = phase.message
             if phase.traceback is not None:
                 result["traceback"] = phase.traceback

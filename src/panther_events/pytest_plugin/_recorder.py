@@ -13,7 +13,8 @@ For one test (cf. the runner in :mod:`panther_events.runner.engine`)::
     metrics.timing (the test's duration, its phases')  test.completed|test.failed (summary)
 
 A skipped setup goes straight to teardown, and so does a call skipped by ``pytest.skip``.
-Events are published straight to the manager, not through an ``EmitterRegistry``: the
+Each hook's events go to the store in one ``append_many`` as the hook returns (and, with
+NATS, through the manager to the publisher), not through an ``EmitterRegistry``: the
 sequences above are fixed by this code and legal in the test state machine (the tests replay
 every stored run through a registry), and checking each one at run time would cost as much as
 building it, on the path of every test (bench/pytest_plugin.py).
@@ -87,10 +88,11 @@ def _at(seconds: float) -> datetime:
 
 
 class _StoreSink:
-    """Appends every event to the store; the first failure is kept and later events dropped.
+    """Appends events to the store, a hook's events in one call; the first failure is kept
+    and later events dropped.
 
-    A failing observer would be logged by the manager, and pytest would show the log records
-    in its own output; this one never raises, and the recorder reports the failure once.
+    It never raises (a failure of the store must not change pytest's outcome): the recorder
+    reports the failure once, in the summary line.
     """
 
     def __init__(self, store: SQLiteEventStore, run_id: str) -> None:
@@ -98,10 +100,10 @@ class _StoreSink:
         self.run_id = run_id
         self.error: str | None = None
 
-    def on_event(self, event: object) -> None:
+    def append(self, events: list[BaseEvent]) -> None:
         if self.error is None:
             try:
-                self.store.append(event, run_id=self.run_id)
+                self.store.append_many(events, run_id=self.run_id)
             except Exception as exc:
                 self.error = f"{type(exc).__name__}: {exc}"
 
@@ -139,6 +141,8 @@ class Recorder:
         self._began = time.time()
         self._announced = False
         self._sink: _StoreSink | None = None
+        # The events of the hook being run, stored together when it returns (_flush).
+        self._batch: list[BaseEvent] = []
         self._publisher: Any = None  # a NatsPublisher, when --panther-events-nats is given
         #: What went wrong with NATS, for the summary line (None: all sent, or no NATS).
         self._nats_note: str | None = None
@@ -154,10 +158,9 @@ class Recorder:
         except Exception as exc:
             self.problem = f"cannot write the event store {str(self.db)!r}: {exc}"
             return
+        # Appended to straight, not through the manager: a hook's events go in one
+        # append_many, which buffers them (the store's writer thread commits).
         self._sink = _StoreSink(store, self.run_id)
-        # In the publishing thread: append only buffers (the store's writer thread commits),
-        # and a background observer would add a thread hand-off per event.
-        self.manager.register_observer("*", self._sink, priority=100)
         if self.nats_url is not None:
             try:
                 # Imported here: the NATS extra is optional and only this option needs it.
@@ -176,14 +179,33 @@ class Recorder:
             self.problem = problem
 
     def _emit(self, event: BaseEvent, at: float | None = None) -> None:
-        """Publish ``event`` as having happened at ``at`` (seconds since the epoch).
+        """Add ``event``, as having happened at ``at`` (seconds since the epoch), to the
+        events the current hook stores when it returns (``_flush``).
 
         An event built within ``_CLOCK_SLACK`` of ``at`` keeps its own creation time: making
         the datetime is a good part of an event's cost, on the path every test takes.
         """
         if at is not None and time.time() - at > _CLOCK_SLACK:
             event.timestamp = _at(at)
-        self.manager.publish(event)
+        self._batch.append(event)
+
+    def _flush(self) -> None:
+        """Store the current hook's events in one append, and publish them to NATS.
+
+        Called as each hook returns, whatever happened in it: an event is in the store's
+        hands (and its flush interval) as soon as the report that made it has been handled.
+        """
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        if self._sink is not None:
+            self._sink.append(batch)
+        if self._publisher is not None:
+            try:
+                for event in batch:
+                    self.manager.publish(event)
+            except Exception as exc:
+                self._stop(f"recording failed: {type(exc).__name__}: {exc}")
 
     @property
     def recording(self) -> bool:
@@ -218,6 +240,8 @@ class Recorder:
             )
         except Exception as exc:
             self._stop(f"recording failed: {type(exc).__name__}: {exc}")
+        finally:
+            self._flush()
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self._announce([item.nodeid for item in session.items])
@@ -236,6 +260,8 @@ class Recorder:
             self._emit(ExperimentExecutionStartedEvent(self.run_id, len(nodeids)))
         except Exception as exc:
             self._stop(f"recording failed: {type(exc).__name__}: {exc}")
+        finally:
+            self._flush()
 
     # -- tests -----------------------------------------------------------------------------
 
@@ -249,6 +275,8 @@ class Recorder:
             self._on_report(report, extra)
         except Exception as exc:
             self._stop(f"recording failed at {report.nodeid!r}: {type(exc).__name__}: {exc}")
+        finally:
+            self._flush()
 
     def _on_report(self, report: pytest.TestReport, extra: dict[str, Any]) -> None:
         when, nodeid = report.when, report.nodeid
@@ -258,7 +286,8 @@ class Recorder:
             extra.get("message"),
             extra.get("error_type"),
             extra.get("traceback"),
-            getattr(report, "wasxfail", None),
+            # Set on the report by pytest's skipping plugin, when it is set at all.
+            report.__dict__.get("wasxfail"),
         )
         if report.failed and phase.message is None:  # e.g. a strict xpass: no exception
             phase.message = clip(report.longreprtext.strip()) or "failed"
@@ -298,7 +327,7 @@ class Recorder:
         test = self._open[nodeid] = TestRecord(test_id_for(self.run_id, name), nodeid)
         path, lineno, domain = report.location
         config: dict[str, Any] = {"path": path, "line": lineno, "domain": domain}
-        worker = getattr(report, "worker_id", None)
+        worker = report.__dict__.get("worker_id")  # set by pytest-xdist on its reports
         if worker is not None:
             config["worker"] = worker
         self._emit(TestCreatedEvent(test.test_id, name, None, config), report.start)
@@ -310,13 +339,15 @@ class Recorder:
         They were checked against their state machines where they were emitted (the test's own
         registry), so they are published as they are, keeping their ids and times.
         """
-        for payload in extra.get("events", ()):
-            self.manager.publish(event_from_dict(payload))
+        payloads = extra.get("events")
+        if payloads:
+            self._batch.extend(event_from_dict(payload) for payload in payloads)
 
     def _finish(self, test: TestRecord, stop: float) -> None:
         del self._open[test.nodeid]
         name = test.test_id.removeprefix(f"{self.run_id}/")
-        outcome, summary = test.outcome, test.summary()
+        summary = test.summary()
+        outcome = summary["outcome"]
         total = sum(p.duration for p in test.phases.values())
         # One metric per test, its phases in the metadata: a third of the events of one per
         # phase, on the path every test takes (see bench/pytest_plugin.py).
@@ -358,6 +389,8 @@ class Recorder:
             self._finish(test, now)
         except Exception as exc:
             self._stop(f"recording failed at {report.nodeid!r}: {type(exc).__name__}: {exc}")
+        finally:
+            self._flush()
 
     def pytest_warning_recorded(
         self, warning_message: Any, when: str, nodeid: str, location: Any
@@ -385,9 +418,11 @@ class Recorder:
                 )
             else:
                 event = GenericEvent("warning", EventType.EXPERIMENT, self.run_id, data)
-            self.manager.publish(event)
+            self._emit(event)
         except Exception as exc:
             self._stop(f"recording failed: {type(exc).__name__}: {exc}")
+        finally:
+            self._flush()
 
     # -- the end ---------------------------------------------------------------------------
 
@@ -404,6 +439,7 @@ class Recorder:
         except Exception as exc:
             self._stop(f"recording failed: {type(exc).__name__}: {exc}")
         finally:
+            self._flush()
             self.close()
 
     def _verdict(self, exitstatus: int) -> None:
@@ -445,8 +481,11 @@ class Recorder:
         if self._closed:
             return
         self._closed = True
+        self._flush()
         with contextlib.suppress(Exception):
             self.manager.close()
+        if self._sink is not None:
+            self._sink.close()
         if self._sink is not None and self._sink.error is not None:
             self._stop(f"cannot write the event store {str(self.db)!r}: {self._sink.error}")
         if self._publisher is not None:
