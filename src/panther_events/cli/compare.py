@@ -97,7 +97,7 @@ def compare_command(
     The first run is the reference; ``--json`` prints the comparison as one JSON document.
     """
     state = get_state(ctx, db=db, json=json_output)
-    with _open_store(state) as store:
+    with _open_store(state, read_only=True) as store:
         comparison = compare_runs(store, store.resolve_run(run_a), store.resolve_run(run_b))
     if state.json:
         typer.echo(json.dumps(comparison.to_dict(), ensure_ascii=False, indent=2))

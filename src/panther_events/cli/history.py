@@ -81,9 +81,11 @@ def _errors() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _open_store(state: AppState, *, create: bool = False) -> Iterator[SQLiteEventStore]:
+def _open_store(
+    state: AppState, *, create: bool = False, read_only: bool = False
+) -> Iterator[SQLiteEventStore]:
     with _errors():
-        store = SQLiteEventStore(state.db, create=create)
+        store = SQLiteEventStore(state.db, create=create, read_only=read_only)
     try:
         with _errors():
             yield store

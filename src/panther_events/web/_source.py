@@ -56,17 +56,18 @@ def _remember(cache: OrderedDict[tuple[str, int], V], key: tuple[str, int], valu
 class Source:
     """Reads one SQLite event store for the dashboard; safe to share between threads.
 
-    The dashboard never appends, so the store's writer thread never starts and no write lock
-    is ever taken: a run writing the same file is never blocked (WAL readers do not block the
-    writer). ``create=False``: a missing file is an error, never a new empty store.
+    The store is opened read-only (SQLite ``mode=ro``): the dashboard never changes, migrates,
+    checkpoints or write-locks the file, so a run writing it is never blocked (WAL readers do
+    not block the writer), and a missing file is an error, never a new empty store.
 
     Raises:
-        StoreError: the file is missing or not a panther-events store.
+        StoreError: the file is missing, not a panther-events store, or of another schema
+            version.
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.store = SQLiteEventStore(self.path, create=False)
+        self.store = SQLiteEventStore(self.path, read_only=True)
         self._lock = threading.Lock()
         self._names: dict[str, str] = {}
         self._summaries: OrderedDict[tuple[str, int], RunSummary] = OrderedDict()
