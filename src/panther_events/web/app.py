@@ -17,7 +17,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 try:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -34,6 +34,9 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
     raise MissingExtraError("the dashboard", "starlette, uvicorn and jinja2", "web") from exc
 
+from markupsafe import Markup, escape
+
+from ..cli._terminal import visible
 from ..compare import RunSummary
 from ..exceptions import PatternError, RunNotFoundError, StoreError
 from ..store.base import RunInfo, StoredEvent
@@ -58,13 +61,27 @@ def _env() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_shown,
     )
+    # A value a form sends back (a run id in a picker, a filter) must stay exact: ``exact``
+    # escapes it without making its control characters visible.
+    env.filters["exact"] = escape
     env.filters["duration"] = fmt_duration
     env.filters["clock"] = lambda t: "-" if t is None else t.strftime("%Y-%m-%d %H:%M:%S")
     env.filters["qs"] = lambda params: urlencode({k: v for k, v in params.items() if v})
     env.globals["run_path"] = run_path
     env.globals["entity_path"] = entity_path
+    env.globals["api_path"] = api_path
     return env
+
+
+def _shown(value: Any) -> Any:
+    """Every text a template prints, with its control and bidi characters made visible (as
+    the terminal shows them): a NUL, an escape sequence or a right-to-left override in an
+    event cannot hide or reorder what a page says. Markup (already built) is left as is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
 
 
 def fmt_duration(seconds: float | None) -> str:
@@ -89,8 +106,18 @@ def fmt_bytes(value: float) -> str:
 
 
 def run_path(run_id: str) -> str:
-    """The URL path of a run's page."""
-    return f"/runs/{quote(run_id, safe='')}"
+    """The URL path of a run's page.
+
+    The id is quoted twice: the server decodes a path (``%2F`` included) before routing, so a
+    run id holding a slash would otherwise split the path; ``run_id`` of the route quotes it
+    back once. Ids of letters, digits and ``-_.~`` are unchanged.
+    """
+    return f"/runs/{quote(quote(run_id, safe=''), safe='')}"
+
+
+def api_path(run_id: str) -> str:
+    """The URL path of a run's JSON."""
+    return f"/api{run_path(run_id)}"
 
 
 def entity_path(run_id: str, entity_id: str) -> str:
@@ -105,12 +132,12 @@ def _event_row(stored: StoredEvent) -> dict[str, Any]:
         "seq": stored.seq,
         "position": stored.position,
         "time": stored.timestamp.strftime("%H:%M:%S.%f")[:-3],
-        "type": stored.type,
-        "entity_id": stored.entity_id,
+        "type": visible(stored.type),
+        "entity_id": visible(stored.entity_id),
         # Runner ids start with the run id: the page is the run's, so it is left out.
-        "entity_label": stored.entity_id.removeprefix(stored.run_id + "/"),
+        "entity_label": visible(stored.entity_id.removeprefix(stored.run_id + "/")),
         "entity_href": entity_path(stored.run_id, stored.entity_id),
-        "data": data if len(data) <= DATA_CHARS else data[: DATA_CHARS - 1] + "…",
+        "data": visible(data if len(data) <= DATA_CHARS else data[: DATA_CHARS - 1] + "…"),
     }
 
 
@@ -191,7 +218,8 @@ class _Dashboard:
         return HTMLResponse(html, status_code=status_code)
 
     def run_id(self, request: Request, key: str = "run") -> str:
-        ref = request.path_params.get(key) or request.query_params.get(key) or ""
+        """The run id a path (quoted once more, see ``run_path``) or query parameter names."""
+        ref = unquote(request.path_params.get(key, "")) or request.query_params.get(key) or ""
         try:
             return self.source.resolve(ref)
         except RunNotFoundError as exc:

@@ -1,0 +1,157 @@
+"""An adversarial user of the dashboard: hostile run ids, entity ids, types, metric names and
+data keys; every link the pages give must answer, and every value must show as inert text."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from panther_events import (
+    ExperimentInitializedEvent,
+    ServiceCreatedEvent,
+    TestCompletedEvent,
+    TestCreatedEvent,
+    TestFailedEvent,
+)
+from panther_events.cli.serve import start_dashboard
+from panther_events.events.metrics import MetricsSummaryEvent, ResourceMetricEvent
+from panther_events.serialization import event_to_dict
+from panther_events.store import SQLiteEventStore
+from panther_events.web import create_app
+from panther_events.web.app import entity_path, run_path
+
+from ._runs import XSS
+
+#: Run ids a NATS producer or an imported file may carry: a slash, HTML, controls, bidi.
+SLASHED = "lab/run-1" + XSS[0]
+CONTROLS = "ctl\u202edeliaf\x00\x1b[31m\x85"
+HOSTILE_RUNS = (SLASHED, CONTROLS, "plain" + XSS[1])
+
+
+def _hostile_events(run_id: str, payload: str) -> list[object]:
+    test_id = f"{run_id}/{payload}"
+    service_id = f"{test_id}/service/{payload}"
+    return [
+        ExperimentInitializedEvent(run_id, config={"name": payload}),
+        TestCreatedEvent(test_id, payload, description=payload),
+        ServiceCreatedEvent(service_id, payload, "process", payload),
+        MetricsSummaryEvent({payload: 1.5}, test_case=payload),
+        ResourceMetricEvent("cpu_seconds", 0.1, component=payload, test_case=payload),
+        TestFailedEvent(test_id, payload, error_message=payload, phase=payload)
+        if payload != XSS[1]
+        else TestCompletedEvent(test_id, payload),
+    ]
+
+
+def _custom_wire(run_id: str, payload: str) -> dict[str, object]:
+    """An event of an unknown type whose every field is ``payload``."""
+    wire = event_to_dict(TestCreatedEvent(f"{run_id}/custom", payload))
+    wire.update(
+        id=f"custom-{abs(hash(run_id))}",
+        type=f"{payload}.{payload}",
+        name=payload,
+        entity_type=payload,
+        entity_id=payload,
+        data={payload: payload},
+    )
+    return wire
+
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of runs whose ids, names, types, metric names and data keys are hostile."""
+    db = tmp_path_factory.mktemp("hostile") / "events.db"
+    with SQLiteEventStore(db) as store:
+        for run_id, payload in zip(HOSTILE_RUNS, (XSS[0], CONTROLS, XSS[1]), strict=True):
+            store.append_many(_hostile_events(run_id, payload), run_id=run_id)
+            store.append_wire([_custom_wire(run_id, payload)], run_id=run_id)
+    return db
+
+
+@pytest.fixture
+def hostile(hostile_db: Path) -> Iterator[TestClient]:
+    """Starlette's test client over the hostile store."""
+    with TestClient(create_app(hostile_db), base_url="http://127.0.0.1") as client:
+        yield client
+
+
+@pytest.fixture
+def hostile_served(hostile_db: Path) -> Iterator[httpx.Client]:
+    """An HTTP client of the dashboard over the hostile store, served by uvicorn (the test
+    client decodes a path twice, so quoting is tested against the real server)."""
+    dashboard = start_dashboard(hostile_db)
+    try:
+        with httpx.Client(base_url=dashboard.url, timeout=30) as client:
+            yield client
+    finally:
+        dashboard.stop()
+
+
+def _links(text: str) -> list[str]:
+    """Every same-site URL a page links to or hands its script (href, src, data-*-url)."""
+    found = re.findall(r'(?:href|src|data-[a-z-]*url)="(/[^"]*)"', text)
+    return [html.unescape(u).split("#")[0] for u in found]
+
+
+def test_every_link_of_a_hostile_run_answers(hostile_served: httpx.Client) -> None:
+    """From the runs page, every link of every page (run, overview, JSON, live, entity,
+    compare) answers 200, whatever the run id holds (a slash included)."""
+    seen: set[str] = set()
+    todo = ["/"]
+    while todo:
+        url = todo.pop()
+        if url in seen or url.startswith("/static/"):
+            continue
+        seen.add(url)
+        if url.startswith("/api/") and "/live" in url:
+            with hostile_served.stream("GET", url) as response:
+                assert response.status_code == 200, url
+            continue
+        response = hostile_served.get(url)
+        assert response.status_code == 200, url
+        if "text/html" in response.headers["content-type"]:
+            todo += _links(response.text)
+    assert len([u for u in seen if u.startswith("/runs/")]) >= 3 * len(HOSTILE_RUNS)
+
+
+#: What must never reach a page raw: C0/C1 controls and the bidi override that reorders text.
+_RAW_CONTROLS = ("\x00", "\x1b", "\x85", "\u202e")
+
+
+def test_control_and_bidi_characters_show_as_escapes(hostile_served: httpx.Client) -> None:
+    """A run id, test name, type or data holding NUL, ESC, a C1 control or a right-to-left
+    override shows those as visible escapes on every page and in the live rows' JSON, the
+    way the terminal shows them (a reversed "deliaf" must not read as "failed")."""
+    test_id = f"{CONTROLS}/{CONTROLS}"
+    paths = [
+        "/",
+        run_path(CONTROLS),
+        f"{run_path(CONTROLS)}/overview",
+        entity_path(CONTROLS, test_id),
+        f"/compare?a={quote(CONTROLS)}&b={quote(CONTROLS)}",
+    ]
+    for path in paths:
+        response = hostile_served.get(path)
+        assert response.status_code == 200, path
+        # Form values (not shown) stay exact: see test_exact_values_survive_in_forms.
+        shown = re.sub(r'value="[^"]*"', "", response.text)
+        for char in _RAW_CONTROLS:
+            assert char not in shown, (path, char)
+        assert "\\u202edeliaf\\x00\\x1b[31m\\x85" in html.unescape(shown), path
+
+
+def test_exact_values_survive_in_forms(hostile_served: httpx.Client) -> None:
+    """Values a form sends back (the compare pickers) keep the exact run id, so comparing a
+    run whose id holds controls still works."""
+    page = hostile_served.get("/").text
+    options = re.findall(r'<option value="([^"]*)"', page)
+    assert CONTROLS in [html.unescape(v) for v in options]
+    response = hostile_served.get("/compare", params={"a": CONTROLS, "b": CONTROLS})
+    assert response.status_code == 200
