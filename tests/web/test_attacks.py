@@ -155,3 +155,25 @@ def test_exact_values_survive_in_forms(hostile_served: httpx.Client) -> None:
     assert CONTROLS in [html.unescape(v) for v in options]
     response = hostile_served.get("/compare", params={"a": CONTROLS, "b": CONTROLS})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/runs/latest/live?after=99999999999999999999999", 400),
+        ("/api/runs/latest/live?after=-1", 400),
+        ("/api/live?after=99999999999999999999999", 400),
+        ("/api/live?after=-1", 400),
+        ("/runs/latest/entities/", 404),
+        ("/api/runs/latest/events?entity=", 200),
+    ],
+)
+def test_out_of_range_values_get_an_error_not_a_traceback(
+    hostile_served: httpx.Client, path: str, status: int
+) -> None:
+    """A live position SQLite cannot hold, a negative one, or an empty entity get a clear
+    400 or 404 at once (a too-large position used to crash the stream after its 200)."""
+    with hostile_served.stream("GET", path) as response:
+        assert response.status_code == status, path
+        if status != 200:
+            assert "Traceback" not in response.read().decode()

@@ -202,6 +202,29 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     return value
 
 
+#: The largest store position (SQLite's INTEGER).
+_MAX_POSITION = 2**63 - 1
+
+
+def _resume_position(request: Request) -> int | None:
+    """The store position a live stream resumes after (``Last-Event-ID`` or ``?after=``);
+    None: from now.
+
+    Raises:
+        HTTPException: 400 when it is not a whole number from 0 to the largest position.
+    """
+    raw = request.headers.get("last-event-id") or request.query_params.get("after")
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= _MAX_POSITION:
+        raise HTTPException(400, f"after must be a store position (0 or more), got {raw!r}")
+    return value
+
+
 class _Dashboard:
     """The route handlers, sharing one ``Source`` and one template environment."""
 
@@ -324,6 +347,8 @@ class _Dashboard:
     def entity_page(self, request: Request) -> HTMLResponse:
         run_id = self.run_id(request)
         entity = request.path_params["entity"]
+        if not entity:
+            raise HTTPException(404, f"no entity named in {request.url.path!r}")
         found, filters = self.event_page(request, run_id, entity)
         if not found.events and found.page == 1 and not filters["type"]:
             raise HTTPException(404, f"run {run_id} has no events about {entity!r}")
@@ -378,11 +403,7 @@ class _Dashboard:
         return JSONResponse(self.source.compare(a, b).to_dict())
 
     async def store_live(self, request: Request) -> Response:
-        resume = request.headers.get("last-event-id") or request.query_params.get("after")
-        try:
-            after = int(resume) if resume else None
-        except ValueError:
-            raise HTTPException(400, f"after must be a store position, got {resume!r}") from None
+        after = _resume_position(request)
         return StreamingResponse(
             _live.store_stream(
                 request,
@@ -399,11 +420,10 @@ class _Dashboard:
         run_id = await run_in_threadpool(self.run_id, request)
         type_pattern = request.query_params.get("type") or None
         entity = request.query_params.get("entity") or None
-        resume = request.headers.get("last-event-id") or request.query_params.get("after")
+        after = _resume_position(request)
         try:
-            after = int(resume) if resume else None
             _live.check_pattern(type_pattern)
-        except (ValueError, PatternError) as exc:
+        except PatternError as exc:
             raise HTTPException(400, f"bad live parameters: {exc}") from None
 
         def header() -> dict[str, Any]:
