@@ -27,7 +27,7 @@ from panther_events.store import SQLiteEventStore
 from panther_events.web import create_app
 from panther_events.web.app import entity_path, run_path
 
-from ._runs import XSS
+from ._runs import XSS, cli
 
 #: Run ids a NATS producer or an imported file may carry: a slash, HTML, controls, bidi.
 SLASHED = "lab/run-1" + XSS[0]
@@ -177,3 +177,25 @@ def test_out_of_range_values_get_an_error_not_a_traceback(
         assert response.status_code == status, path
         if status != 200:
             assert "Traceback" not in response.read().decode()
+
+
+def test_a_non_ascii_token_attempt_is_refused_not_a_server_error(hostile_db: Path) -> None:
+    """A request carrying a token with non-ASCII characters gets a 401, never a 500 (the
+    comparison of text tokens used to raise)."""
+    token = "k" * 24
+    with TestClient(create_app(hostile_db, token=token), base_url="http://192.0.2.1") as remote:
+        assert remote.get("/", params={"token": "sécret"}).status_code == 401
+        assert remote.get("/", params={"token": token}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "token", ["a", "short-token", "s\u00e9cret-s\u00e9cret-s\u00e9cret", "x" * 20 + "&#"]
+)
+def test_weak_or_unsafe_tokens_are_refused(hostile_db: Path, token: str) -> None:
+    """A token shorter than 16 characters, or holding characters that a URL or cookie would
+    mangle, is refused at start with one line saying what a good token is."""
+    proc = cli("serve", "--db", str(hostile_db), "--host", "0.0.0.0", "--token", token, timeout=30)
+    assert proc.returncode == 2, proc.stdout
+    assert "at least 16" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    with pytest.raises(ValueError, match="at least 16"):
+        create_app(hostile_db, token=token)

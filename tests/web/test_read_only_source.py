@@ -117,7 +117,9 @@ def test_dashboard_never_migrates_an_old_store(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     before = _digest(path)
-    with pytest.raises(StoreError, match=r"read-only.*cannot be migrated.*panther-events import"):
+    with pytest.raises(
+        StoreError, match=r"read-only.*cannot be migrated.*panther-events runs --db"
+    ):
         Source(path)
     assert _digest(path)["events.db"] == before["events.db"]
 

@@ -290,9 +290,9 @@ def _prepare_schema(conn: sqlite3.Connection, path: Path, create: bool, read_onl
     if read_only:
         raise StoreError(
             f"{str(path)!r} has schema version {version} and is opened read-only, so it cannot "
-            f"be migrated to version {SCHEMA_VERSION}; open it once with a command that "
-            "writes (panther-events import, run or collect), or copy it somewhere writable "
-            "and open the copy"
+            f"be migrated to version {SCHEMA_VERSION}; migrate it once where it is writable "
+            f"(panther-events runs --db {str(path)!r} does), or copy it somewhere writable and "
+            "open the copy"
         )
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -41,7 +41,7 @@ from ..compare import RunSummary
 from ..exceptions import PatternError, RunNotFoundError, StoreError
 from ..store.base import RunInfo, StoredEvent
 from . import _live
-from ._security import SecurityMiddleware
+from ._security import SecurityMiddleware, check_token
 from ._source import Source
 from ._svg import MAX_LANES, Bar, bar_chart, lanes, legend, timeline
 
@@ -527,7 +527,10 @@ def create_app(
 
     Raises:
         StoreError: the file is missing or not an event store.
+        ValueError: ``token`` is too short or holds characters a URL or cookie would mangle.
     """
+    if token is not None:
+        check_token(token)
     source = Source(db)
     dashboard = _Dashboard(source, poll_interval=poll_interval)
 
