@@ -234,7 +234,9 @@ class TestSecurity:
             )
             assert remote.get("/api/runs").status_code == 200  # the cookie
             assert (
-                TestClient(create_app(runs.db, token="s3cret-s3cret-s3cret"), base_url="http://192.0.2.1")
+                TestClient(
+                    create_app(runs.db, token="s3cret-s3cret-s3cret"), base_url="http://192.0.2.1"
+                )
                 .get("/api/runs", headers={"authorization": "Bearer s3cret-s3cret-s3cret"})
                 .status_code
                 == 200
