@@ -199,3 +199,13 @@ def test_weak_or_unsafe_tokens_are_refused(hostile_db: Path, token: str) -> None
     assert "at least 16" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     with pytest.raises(ValueError, match="at least 16"):
         create_app(hostile_db, token=token)
+
+
+def test_compare_command_shows_bidi_overrides_as_escapes(hostile_db: Path) -> None:
+    """``panther-events compare`` prints a right-to-left override, NUL or ESC in a run's names
+    as escapes, like every other command (a reversed "deliaf" must not read as "failed")."""
+    proc = cli("compare", "ctl", "ctl", "--db", str(hostile_db))  # a prefix: argv holds no NUL
+    assert proc.returncode == 0, proc.stderr
+    for char in _RAW_CONTROLS:
+        assert char not in proc.stdout, repr(char)
+    assert "\\u202edeliaf\\x00\\x1b[31m\\x85" in proc.stdout

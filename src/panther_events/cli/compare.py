@@ -12,19 +12,17 @@ from rich.table import Table
 
 from ..compare import Change, RunComparison, compare_runs
 from ._app import DbOption, JsonOption, app, get_state
+from ._terminal import visible
 from .history import _console, _fmt_duration, _open_store
 
 __all__: list[str] = []
 
 _OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "magenta", "incomplete": "yellow"}
-# Names come from events (protocol traffic, imports): control characters are printed as escapes
-# so that none can drive the terminal (C0, DEL and C1 controls).
-_CONTROLS = {code: repr(chr(code))[1:-1] for code in [*range(0x20), *range(0x7F, 0xA0)]}
 
 
 def _shown(text: object) -> str:
-    """Event text for rich markup: control characters made visible, markup escaped."""
-    return escape(str(text).translate(_CONTROLS))
+    """Event text for rich markup: control and bidi characters made visible, markup escaped."""
+    return escape(visible(text))
 
 
 def _outcome(value: str | None) -> str:
