@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -209,3 +210,16 @@ def test_compare_command_shows_bidi_overrides_as_escapes(hostile_db: Path) -> No
     for char in _RAW_CONTROLS:
         assert char not in proc.stdout, repr(char)
     assert "\\u202edeliaf\\x00\\x1b[31m\\x85" in proc.stdout
+
+
+def test_a_busy_port_is_named_with_the_remedy(hostile_db: Path) -> None:
+    """``serve`` on a port already in use says which address and port, and how to pick
+    another, in one line."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = cli("serve", "--db", str(hostile_db), "--port", str(port), timeout=30)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert f"127.0.0.1:{port}" in proc.stderr and "--port 0" in proc.stderr
