@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from selenium import webdriver
 from starlette.testclient import TestClient
 
 from panther_events import (
@@ -34,6 +35,9 @@ from ._runs import XSS, cli
 SLASHED = "lab/run-1" + XSS[0]
 CONTROLS = "ctl\u202edeliaf\x00\x1b[31m\x85"
 HOSTILE_RUNS = (SLASHED, CONTROLS, "plain" + XSS[1])
+#: A run whose test fails with a 200,000-character reason of one unbroken word.
+HUGE = "huge-run"
+HUGE_REASON = "<b>" + "A" * 200_000
 
 
 def _hostile_events(run_id: str, payload: str) -> list[object]:
@@ -73,6 +77,14 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for run_id, payload in zip(HOSTILE_RUNS, (XSS[0], CONTROLS, XSS[1]), strict=True):
             store.append_many(_hostile_events(run_id, payload), run_id=run_id)
             store.append_wire([_custom_wire(run_id, payload)], run_id=run_id)
+        store.append_many(
+            [
+                ExperimentInitializedEvent(HUGE, config={"name": "huge"}),
+                TestCreatedEvent(f"{HUGE}/t", "t"),
+                TestFailedEvent(f"{HUGE}/t", "t", error_message=HUGE_REASON, phase="assertions"),
+            ],
+            run_id=HUGE,
+        )
     return db
 
 
@@ -223,3 +235,19 @@ def test_a_busy_port_is_named_with_the_remedy(hostile_db: Path) -> None:
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1
     assert f"127.0.0.1:{port}" in proc.stderr and "--port 0" in proc.stderr
+
+
+def test_a_huge_failure_reason_is_cut_and_wraps(
+    hostile_db: Path, hostile_served: httpx.Client, browser: webdriver.Chrome
+) -> None:
+    """A failure reason of 200,000 characters in one word is cut on the run page (the entity
+    page's events keep it whole) and wraps: the page never scrolls sideways."""
+    response = hostile_served.get(run_path(HUGE))
+    assert response.status_code == 200
+    assert len(response.text) < 50_000
+    assert "&lt;b&gt;AAAA" in response.text and "…" in response.text
+    browser.get(f"{hostile_served.base_url}{run_path(HUGE).lstrip('/')}")
+    widths = browser.execute_script(
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], widths

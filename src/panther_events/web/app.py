@@ -53,6 +53,14 @@ PAGE_SIZE = 100
 MAX_PAGE = 1000
 #: Characters of an event's data shown in the stream (the entity page shows all of it).
 DATA_CHARS = 240
+#: Characters of a failure's reason or output shown in the failures panel (its events on the
+#: entity page keep all of it).
+REASON_CHARS = 2000
+
+
+def _cut(text: str, limit: int = REASON_CHARS) -> str:
+    """``text``, or its first ``limit - 1`` characters and an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _env() -> Environment:
@@ -67,6 +75,7 @@ def _env() -> Environment:
     # escapes it without making its control characters visible.
     env.filters["exact"] = escape
     env.filters["duration"] = fmt_duration
+    env.filters["cut"] = _cut
     env.filters["clock"] = lambda t: "-" if t is None else t.strftime("%Y-%m-%d %H:%M:%S")
     env.filters["qs"] = lambda params: urlencode({k: v for k, v in params.items() if v})
     env.globals["run_path"] = run_path
@@ -137,7 +146,7 @@ def _event_row(stored: StoredEvent) -> dict[str, Any]:
         # Runner ids start with the run id: the page is the run's, so it is left out.
         "entity_label": visible(stored.entity_id.removeprefix(stored.run_id + "/")),
         "entity_href": entity_path(stored.run_id, stored.entity_id),
-        "data": visible(data if len(data) <= DATA_CHARS else data[: DATA_CHARS - 1] + "…"),
+        "data": visible(_cut(data, DATA_CHARS)),
     }
 
 
