@@ -139,7 +139,8 @@ def timeline(
         )
     for row, lane in enumerate(shown):
         y = _AXIS_HEIGHT + row * _LANE_HEIGHT
-        label = lane.label if len(lane.label) <= 38 else "…" + lane.label[-37:]
+        full = visible(lane.label)  # escapes first: they lengthen the label
+        label = full if len(full) <= 36 else "…" + full[-35:]
         parts.append(
             f'<a href="{escape(entity_href(lane.entity_id))}"><text class="lane-label" x="4" '
             f'y="{y + 15}"><title>{_text(lane.entity_id)}</title>{_text(label)}</text></a>'
@@ -205,7 +206,8 @@ def bar_chart(bars: Sequence[Bar], fmt: Callable[[float], str], width: int = 540
     ]
     for i, bar in enumerate(bars):
         y = i * row
-        label = bar.label if len(bar.label) <= 30 else bar.label[:29] + "…"
+        full = visible(bar.label)  # escapes first: they lengthen the label
+        label = full if len(full) <= 30 else full[:29] + "…"
         text = f'<text class="bar-label" x="{label_width - 6}" y="{y + 14}" text-anchor="end">'
         text += f"<title>{_text(bar.label)}</title>{_text(label)}</text>"
         if bar.href:
