@@ -30,6 +30,7 @@ from panther_events.web import create_app
 from panther_events.web.app import entity_path, run_path
 
 from ._runs import XSS, cli
+from .conftest import Runs
 
 #: Run ids a NATS producer or an imported file may carry: a slash, HTML, controls, bidi.
 SLASHED = "lab/run-1" + XSS[0]
@@ -251,3 +252,11 @@ def test_a_huge_failure_reason_is_cut_and_wraps(
         "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     assert widths[0] <= widths[1], widths
+
+
+def test_compare_page_shows_metrics_in_their_units(client: TestClient, runs: Runs) -> None:
+    """Memory metrics show as ``12.8 MB`` and times as seconds, never ``1.28287e+07``."""
+    text = client.get("/compare", params={"a": runs.echo, "b": runs.failing}).text
+    assert "peak_memory_bytes" in text
+    assert "e+0" not in text
+    assert re.search(r"<td class=\"num\">\d+\.\d MB</td>", text)

@@ -81,6 +81,7 @@ def _env() -> Environment:
     env.globals["run_path"] = run_path
     env.globals["entity_path"] = entity_path
     env.globals["api_path"] = api_path
+    env.globals["measure"] = fmt_measure
     return env
 
 
@@ -112,6 +113,18 @@ def fmt_bytes(value: float) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1000
     return f"{value:.1f} GB"  # pragma: no cover - the loop always returns
+
+
+def fmt_measure(name: str, value: float | None) -> str:
+    """A metric's value for people, by its name's unit: ``12.8 MB`` for ``*_bytes``,
+    ``0.042 s`` for ``*_seconds``, else up to six significant digits; ``-`` when absent."""
+    if value is None:
+        return "-"
+    if name.endswith("_bytes"):
+        return fmt_bytes(value)
+    if name.endswith("_seconds"):
+        return fmt_duration(value)
+    return f"{value:.6g}"
 
 
 def run_path(run_id: str) -> str:
@@ -467,7 +480,7 @@ def _entity_metrics(summary: RunSummary, entity: str) -> list[tuple[str, str]]:
             found.append(("outcome", test.outcome))
             prefix = f"{test.name}: "
             found.extend(
-                (name.removeprefix(prefix), f"{value:g}")
+                (name.removeprefix(prefix), fmt_measure(name, value))
                 for name, value in summary.metrics.items()
                 if name.startswith(prefix)
             )
