@@ -4,6 +4,7 @@ data keys; every link the pages give must answer, and every value must show as i
 from __future__ import annotations
 
 import html
+import json
 import re
 import socket
 from collections.abc import Iterator
@@ -260,3 +261,16 @@ def test_compare_page_shows_metrics_in_their_units(client: TestClient, runs: Run
     assert "peak_memory_bytes" in text
     assert "e+0" not in text
     assert re.search(r"<td class=\"num\">\d+\.\d MB</td>", text)
+
+
+def test_comparing_a_run_with_itself_says_so(client: TestClient, runs: Runs) -> None:
+    """The same run on both sides is named as such (page, terminal and JSON), so an empty
+    comparison is not mistaken for "nothing changed between two runs"."""
+    text = client.get("/compare", params={"a": runs.failing, "b": runs.failing}).text
+    assert "the same run on both sides" in text
+    proc = cli("compare", runs.failing, runs.failing, "--db", str(runs.db))
+    assert "the same run on both sides" in proc.stdout
+    proc = cli("compare", runs.failing, runs.failing, "--db", str(runs.db), "--json")
+    assert json.loads(proc.stdout)["same_run"] is True
+    other = cli("compare", runs.failing, runs.fixed, "--db", str(runs.db), "--json")
+    assert json.loads(other.stdout)["same_run"] is False

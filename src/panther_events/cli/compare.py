@@ -46,7 +46,9 @@ def _print(comparison: RunComparison) -> None:
         f"{before.info.status}) → {_shown(after.run_id)} ({_shown(after.experiment)}, "
         f"{after.info.status})"
     )
-    if not comparison.same_experiment:
+    if comparison.same_run:
+        console.print("[yellow]the same run on both sides: pick two runs to see changes[/]")
+    elif not comparison.same_experiment:
         console.print("[yellow]the runs are of different experiments[/]")
     if comparison.outcomes:
         table = Table(title="outcomes that changed")
