@@ -27,10 +27,10 @@ from panther_events.cli.serve import start_dashboard
 from panther_events.events.metrics import MetricsSummaryEvent, ResourceMetricEvent
 from panther_events.serialization import event_to_dict
 from panther_events.store import SQLiteEventStore
-from panther_events.web import create_app
+from panther_events.web import _source, create_app
 from panther_events.web.app import entity_path, run_path
 
-from ._runs import XSS, cli
+from ._runs import XSS, big_run, cli
 from .conftest import Runs
 
 #: Run ids a NATS producer or an imported file may carry: a slash, HTML, controls, bidi.
@@ -274,3 +274,24 @@ def test_comparing_a_run_with_itself_says_so(client: TestClient, runs: Runs) -> 
     assert json.loads(proc.stdout)["same_run"] is True
     other = cli("compare", runs.failing, runs.fixed, "--db", str(runs.db), "--json")
     assert json.loads(other.stdout)["same_run"] is False
+
+
+def test_a_page_too_deep_to_read_cheaply_is_a_400(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page that would read more than ``MAX_DEPTH`` events (a filtered page a million
+    deep, the middle of a huge run) is refused with what to do instead, not read for
+    seconds; pages near either end of an unfiltered run stay reachable."""
+    monkeypatch.setattr(_source, "MAX_DEPTH", 300)
+    db = tmp_path / "events.db"
+    big_run(db, 1000, tests=2)
+    with TestClient(create_app(db), base_url="http://127.0.0.1") as client:
+        deep = client.get("/runs/big-run", params={"type": "service.*", "page": 40, "size": 10})
+        assert deep.status_code == 400
+        assert "flip the order or narrow" in html.unescape(deep.text)
+        middle = client.get("/api/runs/big-run/events", params={"page": 50, "size": 10})
+        assert middle.status_code == 400
+        for page in (1, 29, 71, 100):  # near an end: read from that end
+            response = client.get("/api/runs/big-run/events", params={"page": page, "size": 10})
+            assert response.status_code == 200, page
+            assert len(response.json()["events"]) == 10

@@ -13,13 +13,21 @@ from ..compare import RunComparison, RunSummary, compare_runs, experiment_name, 
 from ..store.base import Order, RunInfo, StateInterval, StoredEvent
 from ..store.sqlite import SQLiteEventStore
 
-__all__ = ["EventPage", "RunRow", "Source"]
+__all__ = ["EventPage", "PageTooDeepError", "RunRow", "Source"]
 
 #: Summaries and timelines kept in memory (each keyed by run id and event count, so a run that
 #: is still being written is read again as soon as it grows).
 _CACHED_RUNS = 16
 
+#: Most events one page may read: a page deeper than this from both ends of the run (or from
+#: the start, when filtered) is refused rather than read for seconds.
+MAX_DEPTH = 100_000
+
 V = TypeVar("V")
+
+
+class PageTooDeepError(ValueError):
+    """A page of events lies deeper than ``MAX_DEPTH`` events from where it could be read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +59,14 @@ def _remember(cache: OrderedDict[tuple[str, int], V], key: tuple[str, int], valu
     cache[key] = value
     while len(cache) > _CACHED_RUNS:
         cache.popitem(last=False)
+
+
+def _check_depth(reads: int, page: int, size: int) -> None:
+    if reads > MAX_DEPTH:
+        raise PageTooDeepError(
+            f"page {page} of {size} events lies {(page - 1) * size:,} events deep, past the "
+            f"{MAX_DEPTH:,} a page may read; flip the order or narrow the type or entity filter"
+        )
 
 
 class Source:
@@ -143,6 +159,7 @@ class Source:
 
         Raises:
             PatternError: ``type_pattern`` is malformed.
+            PageTooDeepError: the page would read more than ``MAX_DEPTH`` events.
         """
         # The store pages by count only: page n reads the n * size first matches, so the
         # first pages (the ones people look at) cost the same however long the run is. An
@@ -153,12 +170,14 @@ class Source:
         if total and start >= total:
             return EventPage([], page, size, False)
         if total and start > total // 2:
+            _check_depth(total - start, page, size)
             from_end = max(0, total - start - size)
             found = self.store.events(
                 run_id, limit=total - start, order="asc" if newest_first else "desc"
             )[from_end:]
             return EventPage(found[::-1], page, size, start + size < total)
         wanted = page * size + 1
+        _check_depth(wanted, page, size)
         found = self.store.events(
             run_id, type_pattern=type_pattern, entity_id=entity_id, limit=wanted, order=order
         )

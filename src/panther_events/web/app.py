@@ -42,7 +42,7 @@ from ..exceptions import PatternError, RunNotFoundError, StoreError
 from ..store.base import RunInfo, StoredEvent
 from . import _live
 from ._security import SecurityMiddleware, check_token
-from ._source import Source
+from ._source import PageTooDeepError, Source
 from ._svg import MAX_LANES, Bar, bar_chart, lanes, legend, timeline
 
 __all__ = ["create_app"]
@@ -289,6 +289,8 @@ class _Dashboard:
             )
         except PatternError as exc:
             raise HTTPException(400, f"bad type filter: {exc}") from None
+        except PageTooDeepError as exc:
+            raise HTTPException(400, str(exc)) from None
         filters = {"type": type_pattern or "", "entity": entity or "", "order": order}
         return found, filters
 
