@@ -399,12 +399,18 @@ class RunComparison:
         """Whether both runs executed the experiment of the same name."""
         return self.before.experiment == self.after.experiment
 
+    @property
+    def same_run(self) -> bool:
+        """Whether one run is on both sides (nothing can have changed)."""
+        return self.before.run_id == self.after.run_id
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (what ``panther-events compare --json`` prints)."""
         return {
             "before": {"run": self.before.info.to_dict(), "experiment": self.before.experiment},
             "after": {"run": self.after.info.to_dict(), "experiment": self.after.experiment},
             "same_experiment": self.same_experiment,
+            "same_run": self.same_run,
             "outcomes": [o.to_dict() for o in self.outcomes],
             "durations": [d.to_dict() for d in self.durations],
             "metrics": [m.to_dict() for m in self.metrics],

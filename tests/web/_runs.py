@@ -25,6 +25,15 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 CLI = Path(sys.executable).parent / "panther-events"
 #: An experiment that runs for about 6 s, then fails: long enough to watch it live.
+
+
+def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``panther-events ARGS...`` to its end; its output captured as text."""
+    return subprocess.run(
+        [str(CLI), *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 SLOW_EXPERIMENT = """\
 name: slow
 tests:

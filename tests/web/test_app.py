@@ -224,17 +224,20 @@ class TestSecurity:
     def test_token_is_required_when_set(self, runs: Runs) -> None:
         """With a token, requests without it get a 401; ``?token=`` once sets a cookie that
         lets later requests in."""
-        with TestClient(create_app(runs.db, token="s3cret"), base_url="http://192.0.2.1") as remote:
+        app = create_app(runs.db, token="s3cret-s3cret-s3cret")
+        with TestClient(app, base_url="http://192.0.2.1") as remote:
             assert remote.get("/").status_code == 401
             assert remote.get("/?token=wrong").status_code == 401
-            first = remote.get("/?token=s3cret")
+            first = remote.get("/?token=s3cret-s3cret-s3cret")
             assert (
                 first.status_code == 200 and "panther_events_token" in first.headers["set-cookie"]
             )
             assert remote.get("/api/runs").status_code == 200  # the cookie
             assert (
-                TestClient(create_app(runs.db, token="s3cret"), base_url="http://192.0.2.1")
-                .get("/api/runs", headers={"authorization": "Bearer s3cret"})
+                TestClient(
+                    create_app(runs.db, token="s3cret-s3cret-s3cret"), base_url="http://192.0.2.1"
+                )
+                .get("/api/runs", headers={"authorization": "Bearer s3cret-s3cret-s3cret"})
                 .status_code
                 == 200
             )

@@ -14,20 +14,14 @@ import httpx
 from panther_events.events.test import TestCompletedEvent, TestCreatedEvent, TestFailedEvent
 from panther_events.store.sqlite import SQLiteEventStore
 
-from ._runs import CLI, EXAMPLES, SLOW_EXPERIMENT
+from ._runs import CLI, EXAMPLES, SLOW_EXPERIMENT, cli
 from .conftest import Runs
-
-
-def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(CLI), *args], capture_output=True, text=True, timeout=timeout, check=False
-    )
 
 
 class TestCompareCommand:
     def test_prints_changed_outcomes_and_durations(self, runs: Runs) -> None:
         """The table form names the test whose outcome changed and every duration's change."""
-        proc = _cli("compare", runs.failing, runs.fixed, "--db", str(runs.db))
+        proc = cli("compare", runs.failing, runs.fixed, "--db", str(runs.db))
         assert proc.returncode == 0, proc.stderr
         out = proc.stdout
         assert "outcomes that changed" in out
@@ -38,7 +32,7 @@ class TestCompareCommand:
 
     def test_json(self, runs: Runs) -> None:
         """``--json`` prints the comparison as one JSON document."""
-        proc = _cli("compare", runs.failing, runs.fixed, "--db", str(runs.db), "--json")
+        proc = cli("compare", runs.failing, runs.fixed, "--db", str(runs.db), "--json")
         data = json.loads(proc.stdout)
         assert data["outcomes"] == [{"test": "bad-exit", "before": "failed", "after": "passed"}]
         assert data["same_experiment"] is True
@@ -48,12 +42,12 @@ class TestCompareCommand:
 
     def test_different_experiments_are_flagged(self, runs: Runs) -> None:
         """Comparing runs of two experiments says so."""
-        proc = _cli("compare", runs.failing, runs.echo, "--db", str(runs.db))
+        proc = cli("compare", runs.failing, runs.echo, "--db", str(runs.db))
         assert "the runs are of different experiments" in proc.stdout
 
     def test_unknown_run_is_one_line(self, runs: Runs) -> None:
         """An unknown run gets one error line and exit status 1, no traceback."""
-        proc = _cli("compare", "nope", "latest", "--db", str(runs.db))
+        proc = cli("compare", "nope", "latest", "--db", str(runs.db))
         assert proc.returncode == 1
         assert proc.stderr.startswith("error: no run matches 'nope'")
         assert len(proc.stderr.strip().splitlines()) == 1
@@ -100,13 +94,13 @@ class TestServeCommand:
 
     def test_other_addresses_need_a_token(self, runs: Runs) -> None:
         """``--host 0.0.0.0`` without ``--token`` refuses to start with one line, status 2."""
-        proc = _cli("serve", "--db", str(runs.db), "--host", "0.0.0.0", timeout=30)
+        proc = cli("serve", "--db", str(runs.db), "--host", "0.0.0.0", timeout=30)
         assert proc.returncode == 2
         assert "--token" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
     def test_missing_store_is_one_line(self, tmp_path: Path) -> None:
         """A --db that holds no store: one line, status 2, and no file created."""
-        proc = _cli("serve", "--db", str(tmp_path / "none.db"), timeout=30)
+        proc = cli("serve", "--db", str(tmp_path / "none.db"), timeout=30)
         assert proc.returncode == 2
         assert "no event store" in proc.stderr and "Traceback" not in proc.stderr
         assert not (tmp_path / "none.db").exists()
@@ -115,7 +109,7 @@ class TestServeCommand:
 class TestRunServe:
     def test_run_serve_prints_the_dashboard_url(self, tmp_path: Path) -> None:
         """``run --serve`` prints the dashboard's URL and still ends with the run's status."""
-        proc = _cli("run", str(EXAMPLES / "echo.yaml"), "--db", str(tmp_path / "e.db"), "--serve")
+        proc = cli("run", str(EXAMPLES / "echo.yaml"), "--db", str(tmp_path / "e.db"), "--serve")
         assert proc.returncode == 0, proc.stderr
         assert "dashboard: http://127.0.0.1:" in proc.stderr
         assert "echo: PASSED" in proc.stdout
@@ -177,7 +171,7 @@ class TestCompareOutputSafety:
                 store.append_many(
                     [TestCreatedEvent(test_id, evil), end(test_id, evil)], run_id=run_id
                 )
-        proc = _cli("compare", "run-a", "run-b", "--db", str(db))
+        proc = cli("compare", "run-a", "run-b", "--db", str(db))
         assert proc.returncode == 0, proc.stderr
         assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
         assert "evil\\x1b]0;owned\\x07" in proc.stdout

@@ -12,19 +12,17 @@ from rich.table import Table
 
 from ..compare import Change, RunComparison, compare_runs
 from ._app import DbOption, JsonOption, app, get_state
+from ._terminal import visible
 from .history import _console, _fmt_duration, _open_store
 
 __all__: list[str] = []
 
 _OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "magenta", "incomplete": "yellow"}
-# Names come from events (protocol traffic, imports): control characters are printed as escapes
-# so that none can drive the terminal (C0, DEL and C1 controls).
-_CONTROLS = {code: repr(chr(code))[1:-1] for code in [*range(0x20), *range(0x7F, 0xA0)]}
 
 
 def _shown(text: object) -> str:
-    """Event text for rich markup: control characters made visible, markup escaped."""
-    return escape(str(text).translate(_CONTROLS))
+    """Event text for rich markup: control and bidi characters made visible, markup escaped."""
+    return escape(visible(text))
 
 
 def _outcome(value: str | None) -> str:
@@ -48,7 +46,9 @@ def _print(comparison: RunComparison) -> None:
         f"{before.info.status}) → {_shown(after.run_id)} ({_shown(after.experiment)}, "
         f"{after.info.status})"
     )
-    if not comparison.same_experiment:
+    if comparison.same_run:
+        console.print("[yellow]the same run on both sides: pick two runs to see changes[/]")
+    elif not comparison.same_experiment:
         console.print("[yellow]the runs are of different experiments[/]")
     if comparison.outcomes:
         table = Table(title="outcomes that changed")
@@ -97,7 +97,7 @@ def compare_command(
     The first run is the reference; ``--json`` prints the comparison as one JSON document.
     """
     state = get_state(ctx, db=db, json=json_output)
-    with _open_store(state) as store:
+    with _open_store(state, read_only=True) as store:
         comparison = compare_runs(store, store.resolve_run(run_a), store.resolve_run(run_b))
     if state.json:
         typer.echo(json.dumps(comparison.to_dict(), ensure_ascii=False, indent=2))

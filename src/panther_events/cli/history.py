@@ -84,16 +84,18 @@ def _errors() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _open_store(state: AppState, *, create: bool = False) -> Iterator[SQLiteEventStore]:
-    """The store at ``state.db``; with ``create`` (a command that writes it) a store that
-    cannot be written is refused first, naming the cause, with exit 2."""
+def _open_store(
+    state: AppState, *, create: bool = False, read_only: bool = False
+) -> Iterator[SQLiteEventStore]:
+    """The store at ``state.db`` (read-only with ``read_only``); with ``create`` (a command that
+    writes it) a store that cannot be written is refused first, naming the cause, with exit 2."""
     if create and state.db.parent.is_dir():
         reason = unwritable_reason(state.db)
         if reason is not None:
             raise _fail(f"cannot write the event store {str(state.db)!r}: {reason}", code=2)
     with _errors():
         try:
-            store = SQLiteEventStore(state.db, create=create)
+            store = SQLiteEventStore(state.db, create=create, read_only=read_only)
         except sqlite3.Error as exc:  # what the store does not translate: name the file
             raise _fail(f"cannot open the event store {str(state.db)!r}: {exc}") from None
     try:

@@ -127,7 +127,7 @@ def start_dashboard(db: Path, host: str = "127.0.0.1", port: int = 0) -> Dashboa
     Raises:
         typer.Exit: (status 2) with one line on stderr when it cannot start.
     """
-    with _start_errors(db):
+    with _start_errors(db, host, port):
         server, sock = _server(db, host, port, None)
     dashboard = Dashboard(server, sock, _url(sock, None))
     typer.echo(f"dashboard: {dashboard.url}", err=True)
@@ -135,7 +135,7 @@ def start_dashboard(db: Path, host: str = "127.0.0.1", port: int = 0) -> Dashboa
 
 
 @contextlib.contextmanager
-def _start_errors(db: Path) -> Iterator[None]:
+def _start_errors(db: Path, host: str, port: int) -> Iterator[None]:
     """One line on stderr and exit status 2 for each way the dashboard can fail to start."""
     try:
         yield
@@ -145,7 +145,11 @@ def _start_errors(db: Path) -> Iterator[None]:
     except (MissingExtraError, ValueError) as exc:
         message = str(exc)
     except OSError as exc:
-        message = f"cannot listen there: {exc.strerror or exc}"
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        message = (
+            f"cannot listen on {where}: {exc.strerror or exc}; choose another --host or "
+            "--port (--port 0 picks a free one)"
+        )
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(EXIT_INVALID)
 
@@ -170,7 +174,7 @@ def serve_command(
 ) -> None:
     """Serve the read-only dashboard: runs, live run pages, entities and comparisons."""
     state = get_state(ctx, db=db)
-    with _start_errors(state.db):
+    with _start_errors(state.db, host, port):
         server, sock = _server(state.db, host, port, token)
     url = _url(sock, token)
     typer.echo(f"panther-events dashboard for {state.db}: {url}  (Ctrl-C to stop)")

@@ -270,12 +270,18 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
-def open_file(path: Path, busy_timeout: float, create: bool) -> tuple[sqlite3.Connection, bool]:
+def open_file(
+    path: Path, busy_timeout: float, create: bool, read_only: bool = False
+) -> tuple[sqlite3.Connection, bool]:
     """Open the store file for reading, creating or migrating its schema when writable.
+
+    Args:
+        read_only: open the file read-only (SQLite ``mode=ro``) even when it is writable: the
+            connection never writes, never takes a write lock and never checkpoints.
 
     Returns:
         ``(connection, read_only)``: a file this process cannot write (a read-only mount, a
-        file without write permission) is opened read-only.
+        file without write permission) is opened read-only too.
 
     Raises:
         CorruptStoreError: the file is not an SQLite database, or an SQLite database of
@@ -288,7 +294,7 @@ def open_file(path: Path, busy_timeout: float, create: bool) -> tuple[sqlite3.Co
             f"cannot create the event store {str(path)!r}: its file system is read-only; "
             "choose a writable path"
         )
-    read_only = not _writable(path)
+    read_only = read_only or not _writable(path)
     try:
         conn = _connect_read_only(path, busy_timeout) if read_only else connect(path, busy_timeout)
     except sqlite3.Error as exc:
@@ -324,9 +330,10 @@ def _prepare_schema(conn: sqlite3.Connection, path: Path, create: bool, read_onl
         )
     if read_only:
         raise StoreError(
-            f"{str(path)!r} has schema version {version} and is read-only here, so it cannot "
-            f"be migrated to version {SCHEMA_VERSION}; copy it somewhere writable and open "
-            "the copy"
+            f"{str(path)!r} has schema version {version} and is opened read-only, so it cannot "
+            f"be migrated to version {SCHEMA_VERSION}; migrate it once where it is writable "
+            f"(panther-events runs --db {str(path)!r} does), or copy it somewhere writable and "
+            "open the copy"
         )
     conn.execute("BEGIN IMMEDIATE")
     try:

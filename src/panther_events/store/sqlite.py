@@ -107,11 +107,14 @@ class SQLiteEventStore(EventStoreBase):
             cost of a batch would not fit in the flush interval).
         create: create the file when it does not exist; when False a missing file raises.
         busy_timeout: seconds to wait for another process's write lock before failing.
+        read_only: open an existing file read-only (SQLite ``mode=ro``): this store never
+            changes, migrates or write-locks the file, so a process writing it is never
+            blocked by this one (a dashboard, a reader of a live run).
 
     Appends from any thread are safe. The writer thread starts on the first append, so a
     store opened only to read starts no thread. A file this process cannot write (a
-    read-only mount, no write permission) is opened read-only: ``read_only`` is True, every
-    query works and appends raise ``StoreError``.
+    read-only mount, no write permission) is opened read-only too: ``read_only`` is True,
+    every query works and appends raise ``StoreError``.
 
     Raises:
         StoreError: the file is missing and ``create`` is False, its schema is newer (or
@@ -127,6 +130,7 @@ class SQLiteEventStore(EventStoreBase):
         batch_size: int = 10_000,
         create: bool = True,
         busy_timeout: float = 30.0,
+        read_only: bool = False,
     ) -> None:
         if str(path) == ":memory:":
             raise ValueError(
@@ -144,7 +148,7 @@ class SQLiteEventStore(EventStoreBase):
         if self.path.is_dir():
             raise StoreError(f"{str(self.path)!r} is a directory; give the path of a file")
         if not self.path.exists():
-            if not create:
+            if not create or read_only:
                 raise StoreError(
                     f"no event store at {str(self.path)!r}; check the path (--db or "
                     "PANTHER_EVENTS_DB) or record a run first"
@@ -162,7 +166,8 @@ class SQLiteEventStore(EventStoreBase):
                     "choose a writable path"
                 ) from exc
         self._read_lock = threading.Lock()
-        self._reader, self.read_only = open_file(self.path, busy_timeout, create)
+        self._reader, self.read_only = open_file(self.path, busy_timeout, create, read_only)
+        self._chosen_read_only = read_only
         self._closed = False
         self._writer = Writer(
             self._describe(),
@@ -230,10 +235,12 @@ class SQLiteEventStore(EventStoreBase):
             raise WireRejectedError(rejects, accepted=len(rows))
 
     def _refuse_read_only(self) -> None:
-        raise StoreError(
-            f"{self._describe()} is opened read-only (the file or its file system is not "
-            "writable by this process); appends are refused"
+        why = (
+            "read_only=True"
+            if self._chosen_read_only
+            else "the file or its file system is not writable by this process"
         )
+        raise StoreError(f"{self._describe()} is opened read-only ({why}); appends are refused")
 
     def flush(self, timeout: float | None = None) -> bool:
         """Commit every event appended so far and wait for it.

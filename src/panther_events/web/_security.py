@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import string
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
@@ -80,7 +81,10 @@ class SecurityMiddleware:
                 return
         else:
             given = self._given_token(scope, headers)
-            if given is None or not secrets.compare_digest(given, self.token):
+            # Bytes: comparing text with non-ASCII characters would raise.
+            if given is None or not secrets.compare_digest(
+                given.encode("utf-8", "surrogateescape"), self.token.encode()
+            ):
                 await _refuse(send, 401, "a token is required: open the URL that 'serve' printed")
                 return
             set_cookie = b"token=" in scope.get("query_string", b"")
@@ -110,6 +114,22 @@ class SecurityMiddleware:
             return None
         morsel = cookies.get(TOKEN_COOKIE)
         return str(morsel.value) if morsel is not None else None
+
+
+#: Least characters of a token (``secrets.token_urlsafe()`` gives 43).
+MIN_TOKEN = 16
+_TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "-._~")
+
+
+def check_token(token: str) -> None:
+    """Raise ValueError unless ``token`` is at least ``MIN_TOKEN`` characters of letters,
+    digits and ``-._~`` (they pass unchanged through a URL, a cookie and a header)."""
+    if len(token) < MIN_TOKEN or not set(token) <= _TOKEN_CHARS:
+        raise ValueError(
+            f"--token must be at least {MIN_TOKEN} characters of letters, digits and '-._~' "
+            f"(got {len(token)} characters); make one with: python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe())'"
+        )
 
 
 async def _refuse(send: Send, status: int, text: str) -> None:

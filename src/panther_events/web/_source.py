@@ -13,13 +13,21 @@ from ..compare import RunComparison, RunSummary, compare_runs, experiment_name, 
 from ..store.base import Order, RunInfo, StateInterval, StoredEvent
 from ..store.sqlite import SQLiteEventStore
 
-__all__ = ["EventPage", "RunRow", "Source"]
+__all__ = ["EventPage", "PageTooDeepError", "RunRow", "Source"]
 
 #: Summaries and timelines kept in memory (each keyed by run id and event count, so a run that
 #: is still being written is read again as soon as it grows).
 _CACHED_RUNS = 16
 
+#: Most events one page may read: a page deeper than this from both ends of the run (or from
+#: the start, when filtered) is refused rather than read for seconds.
+MAX_DEPTH = 100_000
+
 V = TypeVar("V")
+
+
+class PageTooDeepError(ValueError):
+    """A page of events lies deeper than ``MAX_DEPTH`` events from where it could be read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,20 +61,29 @@ def _remember(cache: OrderedDict[tuple[str, int], V], key: tuple[str, int], valu
         cache.popitem(last=False)
 
 
+def _check_depth(reads: int, page: int, size: int) -> None:
+    if reads > MAX_DEPTH:
+        raise PageTooDeepError(
+            f"page {page} of {size} events lies {(page - 1) * size:,} events deep, past the "
+            f"{MAX_DEPTH:,} a page may read; flip the order or narrow the type or entity filter"
+        )
+
+
 class Source:
     """Reads one SQLite event store for the dashboard; safe to share between threads.
 
-    The dashboard never appends, so the store's writer thread never starts and no write lock
-    is ever taken: a run writing the same file is never blocked (WAL readers do not block the
-    writer). ``create=False``: a missing file is an error, never a new empty store.
+    The store is opened read-only (SQLite ``mode=ro``): the dashboard never changes, migrates,
+    checkpoints or write-locks the file, so a run writing it is never blocked (WAL readers do
+    not block the writer), and a missing file is an error, never a new empty store.
 
     Raises:
-        StoreError: the file is missing or not a panther-events store.
+        StoreError: the file is missing, not a panther-events store, or of another schema
+            version.
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.store = SQLiteEventStore(self.path, create=False)
+        self.store = SQLiteEventStore(self.path, read_only=True)
         self._lock = threading.Lock()
         self._names: dict[str, str] = {}
         self._summaries: OrderedDict[tuple[str, int], RunSummary] = OrderedDict()
@@ -142,6 +159,7 @@ class Source:
 
         Raises:
             PatternError: ``type_pattern`` is malformed.
+            PageTooDeepError: the page would read more than ``MAX_DEPTH`` events.
         """
         # The store pages by count only: page n reads the n * size first matches, so the
         # first pages (the ones people look at) cost the same however long the run is. An
@@ -152,12 +170,14 @@ class Source:
         if total and start >= total:
             return EventPage([], page, size, False)
         if total and start > total // 2:
+            _check_depth(total - start, page, size)
             from_end = max(0, total - start - size)
             found = self.store.events(
                 run_id, limit=total - start, order="asc" if newest_first else "desc"
             )[from_end:]
             return EventPage(found[::-1], page, size, start + size < total)
         wanted = page * size + 1
+        _check_depth(wanted, page, size)
         found = self.store.events(
             run_id, type_pattern=type_pattern, entity_id=entity_id, limit=wanted, order=order
         )

@@ -11,9 +11,16 @@ from datetime import datetime
 
 from markupsafe import Markup, escape
 
+from ..cli._terminal import visible
 from ..store.base import StateInterval
 
 __all__ = ["Bar", "Lane", "bar_chart", "lanes", "legend", "state_colour", "timeline"]
+
+
+def _text(value: object) -> Markup:
+    """Text shown in the SVG: control and bidi characters made visible, then escaped."""
+    return escape(visible(value))
+
 
 #: Lanes drawn at most; the timeline says how many more entities there are.
 MAX_LANES = 60
@@ -132,10 +139,11 @@ def timeline(
         )
     for row, lane in enumerate(shown):
         y = _AXIS_HEIGHT + row * _LANE_HEIGHT
-        label = lane.label if len(lane.label) <= 38 else "…" + lane.label[-37:]
+        full = visible(lane.label)  # escapes first: they lengthen the label
+        label = full if len(full) <= 36 else "…" + full[-35:]
         parts.append(
             f'<a href="{escape(entity_href(lane.entity_id))}"><text class="lane-label" x="4" '
-            f'y="{y + 15}"><title>{escape(lane.entity_id)}</title>{escape(label)}</text></a>'
+            f'y="{y + 15}"><title>{_text(lane.entity_id)}</title>{_text(label)}</text></a>'
             f'<rect class="lane" x="{_LABEL_WIDTH}" y="{y + 2}" width="{plot}" '
             f'height="{_LANE_HEIGHT - 4}"/>'
         )
@@ -158,7 +166,7 @@ def timeline(
             parts.append(
                 f'<rect class="state" x="{x0:.1f}" y="{y + 3}" width="{w:.1f}" '
                 f'height="{_LANE_HEIGHT - 6}" fill="{state_colour(interval.state, colours)}">'
-                f"<title>{escape(hover)}</title></rect>"
+                f"<title>{_text(hover)}</title></rect>"
             )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -168,7 +176,7 @@ def legend(colours: dict[str, str]) -> Markup:
     """The states drawn, each with its colour swatch."""
     items = [
         f'<li><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" '
-        f'rx="2" fill="{colour}"/></svg> {escape(state)}</li>'
+        f'rx="2" fill="{colour}"/></svg> {_text(state)}</li>'
         for state, colour in colours.items()
     ]
     return Markup(f'<ul class="legend">{"".join(items)}</ul>')
@@ -198,15 +206,16 @@ def bar_chart(bars: Sequence[Bar], fmt: Callable[[float], str], width: int = 540
     ]
     for i, bar in enumerate(bars):
         y = i * row
-        label = bar.label if len(bar.label) <= 30 else bar.label[:29] + "…"
+        full = visible(bar.label)  # escapes first: they lengthen the label
+        label = full if len(full) <= 30 else full[:29] + "…"
         text = f'<text class="bar-label" x="{label_width - 6}" y="{y + 14}" text-anchor="end">'
-        text += f"<title>{escape(bar.label)}</title>{escape(label)}</text>"
+        text += f"<title>{_text(bar.label)}</title>{_text(label)}</text>"
         if bar.href:
             text = f'<a href="{escape(bar.href)}">{text}</a>'
         w = max(bar.value / top * plot, 1.0)
         parts.append(
             f'{text}<rect class="bar {escape(bar.css)}" x="{label_width}" y="{y + 3}" '
-            f'width="{w:.1f}" height="{row - 6}"><title>{escape(bar.label)}: '
+            f'width="{w:.1f}" height="{row - 6}"><title>{_text(bar.label)}: '
             f"{escape(fmt(bar.value))}</title></rect>"
             f'<text class="bar-value" x="{label_width + w + 6:.1f}" y="{y + 14}">'
             f"{escape(fmt(bar.value))}</text>"

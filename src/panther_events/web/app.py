@@ -17,7 +17,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 try:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -34,12 +34,15 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
     raise MissingExtraError("the dashboard", "starlette, uvicorn and jinja2", "web") from exc
 
+from markupsafe import Markup, escape
+
+from ..cli._terminal import visible
 from ..compare import RunSummary
 from ..exceptions import PatternError, RunNotFoundError, StoreError
 from ..store.base import RunInfo, StoredEvent
 from . import _live
-from ._security import SecurityMiddleware
-from ._source import Source
+from ._security import SecurityMiddleware, check_token
+from ._source import PageTooDeepError, Source
 from ._svg import MAX_LANES, Bar, bar_chart, lanes, legend, timeline
 
 __all__ = ["create_app"]
@@ -50,6 +53,14 @@ PAGE_SIZE = 100
 MAX_PAGE = 1000
 #: Characters of an event's data shown in the stream (the entity page shows all of it).
 DATA_CHARS = 240
+#: Characters of a failure's reason or output shown in the failures panel (its events on the
+#: entity page keep all of it).
+REASON_CHARS = 2000
+
+
+def _cut(text: str, limit: int = REASON_CHARS) -> str:
+    """``text``, or its first ``limit - 1`` characters and an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _env() -> Environment:
@@ -58,13 +69,29 @@ def _env() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_shown,
     )
+    # A value a form sends back (a run id in a picker, a filter) must stay exact: ``exact``
+    # escapes it without making its control characters visible.
+    env.filters["exact"] = escape
     env.filters["duration"] = fmt_duration
+    env.filters["cut"] = _cut
     env.filters["clock"] = lambda t: "-" if t is None else t.strftime("%Y-%m-%d %H:%M:%S")
     env.filters["qs"] = lambda params: urlencode({k: v for k, v in params.items() if v})
     env.globals["run_path"] = run_path
     env.globals["entity_path"] = entity_path
+    env.globals["api_path"] = api_path
+    env.globals["measure"] = fmt_measure
     return env
+
+
+def _shown(value: Any) -> Any:
+    """Every text a template prints, with its control and bidi characters made visible (as
+    the terminal shows them): a NUL, an escape sequence or a right-to-left override in an
+    event cannot hide or reorder what a page says. Markup (already built) is left as is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
 
 
 def fmt_duration(seconds: float | None) -> str:
@@ -88,9 +115,31 @@ def fmt_bytes(value: float) -> str:
     return f"{value:.1f} GB"  # pragma: no cover - the loop always returns
 
 
+def fmt_measure(name: str, value: float | None) -> str:
+    """A metric's value for people, by its name's unit: ``12.8 MB`` for ``*_bytes``,
+    ``0.042 s`` for ``*_seconds``, else up to six significant digits; ``-`` when absent."""
+    if value is None:
+        return "-"
+    if name.endswith("_bytes"):
+        return fmt_bytes(value)
+    if name.endswith("_seconds"):
+        return fmt_duration(value)
+    return f"{value:.6g}"
+
+
 def run_path(run_id: str) -> str:
-    """The URL path of a run's page."""
-    return f"/runs/{quote(run_id, safe='')}"
+    """The URL path of a run's page.
+
+    The id is quoted twice: the server decodes a path (``%2F`` included) before routing, so a
+    run id holding a slash would otherwise split the path; ``run_id`` of the route quotes it
+    back once. Ids of letters, digits and ``-_.~`` are unchanged.
+    """
+    return f"/runs/{quote(quote(run_id, safe=''), safe='')}"
+
+
+def api_path(run_id: str) -> str:
+    """The URL path of a run's JSON."""
+    return f"/api{run_path(run_id)}"
 
 
 def entity_path(run_id: str, entity_id: str) -> str:
@@ -105,12 +154,12 @@ def _event_row(stored: StoredEvent) -> dict[str, Any]:
         "seq": stored.seq,
         "position": stored.position,
         "time": stored.timestamp.strftime("%H:%M:%S.%f")[:-3],
-        "type": stored.type,
-        "entity_id": stored.entity_id,
+        "type": visible(stored.type),
+        "entity_id": visible(stored.entity_id),
         # Runner ids start with the run id: the page is the run's, so it is left out.
-        "entity_label": stored.entity_id.removeprefix(stored.run_id + "/"),
+        "entity_label": visible(stored.entity_id.removeprefix(stored.run_id + "/")),
         "entity_href": entity_path(stored.run_id, stored.entity_id),
-        "data": data if len(data) <= DATA_CHARS else data[: DATA_CHARS - 1] + "…",
+        "data": visible(_cut(data, DATA_CHARS)),
     }
 
 
@@ -175,6 +224,29 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     return value
 
 
+#: The largest store position (SQLite's INTEGER).
+_MAX_POSITION = 2**63 - 1
+
+
+def _resume_position(request: Request) -> int | None:
+    """The store position a live stream resumes after (``Last-Event-ID`` or ``?after=``);
+    None: from now.
+
+    Raises:
+        HTTPException: 400 when it is not a whole number from 0 to the largest position.
+    """
+    raw = request.headers.get("last-event-id") or request.query_params.get("after")
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= _MAX_POSITION:
+        raise HTTPException(400, f"after must be a store position (0 or more), got {raw!r}")
+    return value
+
+
 class _Dashboard:
     """The route handlers, sharing one ``Source`` and one template environment."""
 
@@ -191,7 +263,8 @@ class _Dashboard:
         return HTMLResponse(html, status_code=status_code)
 
     def run_id(self, request: Request, key: str = "run") -> str:
-        ref = request.path_params.get(key) or request.query_params.get(key) or ""
+        """The run id a path (quoted once more, see ``run_path``) or query parameter names."""
+        ref = unquote(request.path_params.get(key, "")) or request.query_params.get(key) or ""
         try:
             return self.source.resolve(ref)
         except RunNotFoundError as exc:
@@ -216,6 +289,8 @@ class _Dashboard:
             )
         except PatternError as exc:
             raise HTTPException(400, f"bad type filter: {exc}") from None
+        except PageTooDeepError as exc:
+            raise HTTPException(400, str(exc)) from None
         filters = {"type": type_pattern or "", "entity": entity or "", "order": order}
         return found, filters
 
@@ -296,6 +371,8 @@ class _Dashboard:
     def entity_page(self, request: Request) -> HTMLResponse:
         run_id = self.run_id(request)
         entity = request.path_params["entity"]
+        if not entity:
+            raise HTTPException(404, f"no entity named in {request.url.path!r}")
         found, filters = self.event_page(request, run_id, entity)
         if not found.events and found.page == 1 and not filters["type"]:
             raise HTTPException(404, f"run {run_id} has no events about {entity!r}")
@@ -350,11 +427,7 @@ class _Dashboard:
         return JSONResponse(self.source.compare(a, b).to_dict())
 
     async def store_live(self, request: Request) -> Response:
-        resume = request.headers.get("last-event-id") or request.query_params.get("after")
-        try:
-            after = int(resume) if resume else None
-        except ValueError:
-            raise HTTPException(400, f"after must be a store position, got {resume!r}") from None
+        after = _resume_position(request)
         return StreamingResponse(
             _live.store_stream(
                 request,
@@ -371,11 +444,10 @@ class _Dashboard:
         run_id = await run_in_threadpool(self.run_id, request)
         type_pattern = request.query_params.get("type") or None
         entity = request.query_params.get("entity") or None
-        resume = request.headers.get("last-event-id") or request.query_params.get("after")
+        after = _resume_position(request)
         try:
-            after = int(resume) if resume else None
             _live.check_pattern(type_pattern)
-        except (ValueError, PatternError) as exc:
+        except PatternError as exc:
             raise HTTPException(400, f"bad live parameters: {exc}") from None
 
         def header() -> dict[str, Any]:
@@ -410,7 +482,7 @@ def _entity_metrics(summary: RunSummary, entity: str) -> list[tuple[str, str]]:
             found.append(("outcome", test.outcome))
             prefix = f"{test.name}: "
             found.extend(
-                (name.removeprefix(prefix), f"{value:g}")
+                (name.removeprefix(prefix), fmt_measure(name, value))
                 for name, value in summary.metrics.items()
                 if name.startswith(prefix)
             )
@@ -479,7 +551,10 @@ def create_app(
 
     Raises:
         StoreError: the file is missing or not an event store.
+        ValueError: ``token`` is too short or holds characters a URL or cookie would mangle.
     """
+    if token is not None:
+        check_token(token)
     source = Source(db)
     dashboard = _Dashboard(source, poll_interval=poll_interval)
 
