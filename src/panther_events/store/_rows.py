@@ -25,6 +25,7 @@ __all__ = [
     "as_utc",
     "encode_data",
     "event_row",
+    "posix_bounds",
     "row_from_dict",
     "row_timestamp",
     "wire_rows",
@@ -57,6 +58,16 @@ class Row(NamedTuple):
 def as_utc(moment: datetime) -> datetime:
     """Return ``moment`` with a timezone: naive datetimes are taken to be UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def posix_bounds(
+    since: datetime | None, until: datetime | None
+) -> tuple[float | None, float | None]:
+    """A query's ``since`` and ``until`` as POSIX timestamps (None where not given)."""
+    return (
+        None if since is None else as_utc(since).timestamp(),
+        None if until is None else as_utc(until).timestamp(),
+    )
 
 
 def encode_data(data: Any, event_id: object) -> str:

@@ -9,7 +9,7 @@ event id is stored once: appending it again is a no-op, so retries and replays n
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol, Self, runtime_checkable
 
@@ -280,6 +280,29 @@ class EventStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class _Selection:
+    """One filtered read of a run: what ``EventStoreBase`` asks a backend's ``_select`` for.
+
+    Attributes:
+        types: only events of these types (any type when None, none when empty).
+        entity_id: only events about this entity, when given.
+        since: only events with ``timestamp >= since``, when given (naive is UTC).
+        until: only events with ``timestamp < until``, when given.
+        limit: at most this many events, when given.
+        order: by ``seq``, ``"asc"`` or ``"desc"``.
+        after: only events after this one in ``order`` (for reading a page at a time).
+    """
+
+    types: list[str] | None
+    entity_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int | None = None
+    order: Order = "asc"
+    after: StoredEvent | None = None
+
+
 def _check_events_args(limit: int | None, order: str) -> None:
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be a non-negative integer or None, got {limit!r}")
@@ -294,10 +317,11 @@ def _check_run_id(run_id: object) -> str:
 
 
 class EventStoreBase:
-    """The queries that only need ``runs()`` and ``events()``, shared by every store.
+    """The queries every store shares, written once over a backend's few primitives.
 
     Subclasses implement ``append_many``, ``flush``, ``close``, ``runs``, ``_run_ids``,
-    ``events`` and ``events_after``; stores are context managers that close on exit.
+    ``_select`` (one filtered read of a run) and ``events_after``, and may override
+    ``event_types`` with a cheaper read; stores are context managers that close on exit.
     """
 
     def append(self, event: object, *, run_id: str) -> None:
@@ -323,7 +347,11 @@ class EventStoreBase:
     def _describe(self) -> str:
         return type(self).__name__
 
-    def events(  # pragma: no cover
+    def event_types(self, run_id: str) -> list[str]:
+        """Return the distinct event types the run holds, sorted."""
+        return sorted({e.type for e in self.events(run_id)})
+
+    def events(
         self,
         run_id: str,
         *,
@@ -334,11 +362,23 @@ class EventStoreBase:
         limit: int | None = None,
         order: Order = "asc",
     ) -> list[StoredEvent]:
-        raise NotImplementedError
+        """Return the run's events that pass every given filter, ordered by ``seq``.
 
-    def event_types(self, run_id: str) -> list[str]:
-        """Return the distinct event types the run holds, sorted."""
-        return sorted({e.type for e in self.events(run_id)})
+        Args:
+            run_id: the run (an unknown run has no events).
+            type_pattern: a subscription pattern (``test.*``, ``service.health_check_*``...).
+            entity_id: only events about this entity.
+            since: only events with ``timestamp >= since`` (naive datetimes are UTC).
+            until: only events with ``timestamp < until``.
+            limit: at most this many events (the first ones in ``order``).
+            order: ``"asc"`` (oldest first) or ``"desc"``.
+
+        Raises:
+            PatternError: ``type_pattern`` is malformed.
+        """
+        _check_events_args(limit, order)
+        types = self._matching_types(run_id, type_pattern)
+        return self._select(run_id, _Selection(types, entity_id, since, until, limit, order))
 
     def iter_events(
         self,
@@ -350,15 +390,35 @@ class EventStoreBase:
         until: datetime | None = None,
         page_size: int = 1000,
     ) -> Iterator[StoredEvent]:
-        """Yield the run's matching events oldest first; backends read them a page at a time."""
-        yield from self.events(
-            run_id, type_pattern=type_pattern, entity_id=entity_id, since=since, until=until
-        )
+        """Yield the run's matching events oldest first, reading ``page_size`` at a time, so a
+        run of millions of events is never held in memory at once (filters as ``events``)."""
+        if type(page_size) is not int or page_size < 1:
+            raise ValueError(f"page_size must be a positive integer, got {page_size!r}")
+        types = self._matching_types(run_id, type_pattern)
+        selection = _Selection(types, entity_id, since, until, page_size)
+        while True:
+            page = self._select(run_id, selection)
+            yield from page
+            if len(page) < page_size:
+                return
+            selection = replace(selection, after=page[-1])
+
+    def _matching_types(self, run_id: str, type_pattern: str | None) -> list[str] | None:
+        """The run's types that ``type_pattern`` selects; None (every type) without one."""
+        if type_pattern is None:
+            return None
+        return matching_types(type_pattern, self.event_types(run_id))
 
     def _events_of_types(self, run_id: str, types: Sequence[str]) -> list[StoredEvent]:
-        """The run's events whose type is one of ``types``, by seq (backends may index it)."""
-        wanted = set(types)
-        return [e for e in self.events(run_id) if e.type in wanted] if wanted else []
+        """The run's events whose type is one of ``types``, by seq."""
+        return self._select(run_id, _Selection(list(types)))
+
+    def _select(self, run_id: str, selection: _Selection) -> list[StoredEvent]:
+        """The backend's one query: the run's events that ``selection`` describes, by seq.
+
+        Arguments are already checked; an unknown run has no events.
+        """
+        raise NotImplementedError  # pragma: no cover
 
     def resolve_run(self, ref: str) -> str:
         """Return the run id that ``ref`` names: an exact id, a unique prefix, or ``latest``.
@@ -435,9 +495,10 @@ class EventStoreBase:
         Events are rebuilt as their registered classes with their original ids, timestamps and
         data, so an observer registered on ``manager`` sees the run as it happened. Background
         observers may still be working when this returns: call ``manager.flush()`` to wait.
+        Events are read a page at a time (``iter_events``).
         """
         count = 0
-        for stored in self.events(run_id):
+        for stored in self.iter_events(run_id):
             manager.publish(stored.to_event())
             count += 1
         return count

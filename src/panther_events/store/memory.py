@@ -5,21 +5,19 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
-from .._patterns import compile_pattern
 from ..exceptions import StoreError
-from ._rows import Row, as_utc, event_row, row_timestamp, wire_rows
+from ._rows import Row, event_row, posix_bounds, row_timestamp, wire_rows
 from .base import (
     TERMINAL_STATUS,
     EventStoreBase,
-    Order,
     RunInfo,
     StoredEvent,
     WireRejectedError,
     _check_events_args,
     _check_run_id,
+    _Selection,
 )
 
 __all__ = ["InMemoryEventStore"]
@@ -100,18 +98,24 @@ class InMemoryEventStore(EventStoreBase):
         with self._lock:
             self._closed = True
 
-    def _snapshot(self, run_id: str | None = None) -> list[StoredEvent]:
+    def _snapshot(self) -> list[StoredEvent]:
         with self._lock:
-            if self._closed:
-                raise StoreError(f"{self!r} is closed; open a new store to read")
-            if run_id is not None:
-                return list(self._runs.get(run_id, ()))
+            self._check_open()
             return [e for events in self._runs.values() for e in events]
+
+    def _run(self, run_id: str) -> list[StoredEvent]:
+        """The run's own list (empty for an unknown run): appends only ever extend it."""
+        with self._lock:
+            self._check_open()
+            return self._runs.get(run_id, [])
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"{self!r} is closed; open a new store to read")
 
     def _ordered_runs(self) -> list[tuple[str, list[StoredEvent]]]:
         with self._lock:
-            if self._closed:
-                raise StoreError(f"{self!r} is closed; open a new store to read")
+            self._check_open()
             runs = [(run_id, list(events)) for run_id, events in self._runs.items()]
         return sorted(runs, key=lambda item: (min(e.timestamp for e in item[1]), item[0]))
 
@@ -140,39 +144,28 @@ class InMemoryEventStore(EventStoreBase):
 
     def event_types(self, run_id: str) -> list[str]:
         """Return the distinct event types the run holds, sorted."""
-        return sorted({e.type for e in self._snapshot(run_id)})
+        return sorted({e.type for e in self._run(run_id)})
 
-    def events(
-        self,
-        run_id: str,
-        *,
-        type_pattern: str | None = None,
-        entity_id: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int | None = None,
-        order: Order = "asc",
-    ) -> list[StoredEvent]:
-        """Return the run's events that pass every given filter (see ``EventStore.events``)."""
-        _check_events_args(limit, order)
-        pattern = compile_pattern(type_pattern) if type_pattern is not None else None
-        since_ts = as_utc(since).timestamp() if since is not None else None
-        until_ts = as_utc(until).timestamp() if until is not None else None
-        events = self._snapshot(run_id)
-        if order == "desc":
-            events.reverse()
+    def _select(self, run_id: str, selection: _Selection) -> list[StoredEvent]:
+        wanted = None if selection.types is None else set(selection.types)
+        entity_id, limit = selection.entity_id, selection.limit
+        since, until = posix_bounds(selection.since, selection.until)
+        run = self._run(run_id)
+        # A run's list only grows and the event of seq n is at index n - 1: read by index up
+        # to its length now, so a page after ``after`` costs its own events, not the run's.
+        first, end = (selection.after.seq if selection.after else 0), len(run)
+        asc = selection.order == "asc"
         selected: list[StoredEvent] = []
-        for event in events:
+        for index in range(first, end) if asc else range(end - 1, first - 1, -1):
             if limit is not None and len(selected) >= limit:
                 break
-            if pattern is not None and not pattern.matches(event.type):
+            event = run[index]
+            if wanted is not None and event.type not in wanted:
                 continue
             if entity_id is not None and event.entity_id != entity_id:
                 continue
             ts = event.timestamp.timestamp()
-            if since_ts is not None and ts < since_ts:
-                continue
-            if until_ts is not None and ts >= until_ts:
+            if (since is not None and ts < since) or (until is not None and ts >= until):
                 continue
             selected.append(event)
         return selected
