@@ -9,6 +9,7 @@ never a bare ``RecursionError`` or ``ValueError``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
@@ -18,7 +19,7 @@ from ..events._wire import wire_parts
 from ..events.base import BaseEvent
 from ..exceptions import EventValidationError
 from ..serialization import check_wire, event_to_dict
-from .base import WireReject
+from .base import StoredEvent, WireReject
 
 __all__ = [
     "Row",
@@ -28,6 +29,7 @@ __all__ = [
     "posix_bounds",
     "row_from_dict",
     "row_timestamp",
+    "stored_event",
     "wire_rows",
 ]
 
@@ -202,3 +204,20 @@ def _wire_id(wire: object) -> str | None:
 def row_timestamp(text: str) -> datetime:
     """Return a stored row's timestamp from its ISO text."""
     return datetime.fromisoformat(text)
+
+
+def stored_event(run_id: str, seq: int, position: int, row: Row) -> StoredEvent:
+    """Return ``row``, stored at ``seq`` of ``run_id`` and ``position``, as queries give it:
+    the timestamp parsed and the data decoded from its JSON text."""
+    return StoredEvent(
+        run_id=run_id,
+        seq=seq,
+        id=row.id,
+        type=row.type,
+        entity_type=row.entity_type,
+        entity_id=row.entity_id,
+        timestamp=row_timestamp(row.timestamp),
+        data=json.loads(row.data),
+        name=row.name,
+        position=position,
+    )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..exceptions import StoreError
-from ._rows import Row, event_row, posix_bounds, row_timestamp, wire_rows
+from ._rows import Row, event_row, posix_bounds, stored_event, wire_rows
 from .base import (
     TERMINAL_STATUS,
     EventStoreBase,
@@ -70,21 +69,8 @@ class InMemoryEventStore(EventStoreBase):
                     continue
                 ids.add(row.id)
                 self._position += 1
-                stored.append(
-                    StoredEvent(
-                        run_id=run_id,
-                        seq=len(stored) + 1,
-                        id=row.id,
-                        type=row.type,
-                        entity_type=row.entity_type,
-                        entity_id=row.entity_id,
-                        timestamp=row_timestamp(row.timestamp),
-                        # Round-tripping through JSON gives exactly what SQLite would return.
-                        data=json.loads(row.data),
-                        name=row.name,
-                        position=self._position,
-                    )
-                )
+                # Decoding the JSON again gives exactly what SQLite would return.
+                stored.append(stored_event(run_id, len(stored) + 1, self._position, row))
             if not stored:
                 del self._runs[run_id]
                 del self._ids[run_id]

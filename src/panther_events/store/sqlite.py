@@ -15,7 +15,6 @@ file, its schema and migrations are ``_schema``'s; this module holds the queries
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import os
 import sqlite3
@@ -28,7 +27,7 @@ from typing import Any, Final
 
 from .._background import finish_live_workers
 from ..exceptions import StoreError
-from ._rows import event_row, posix_bounds, row_timestamp, wire_rows
+from ._rows import Row, event_row, posix_bounds, stored_event, wire_rows
 from ._schema import SCHEMA_VERSION, connect, open_file
 from ._writer import Writer
 from .base import (
@@ -44,10 +43,11 @@ from .base import (
 
 __all__ = ["SCHEMA_VERSION", "SQLiteEventStore"]
 
-_RUN_COLUMNS: Final = "pos, ?, seq, id, type, name, entity_type, entity_id, timestamp, data"
+# A query's columns: pos, run id, seq, then those of a ``Row`` (see ``_stored``).
+_ROW_COLUMNS: Final = "id, type, entity_id, ts, data, name, entity_type, timestamp"
+_RUN_COLUMNS: Final = f"pos, ?, seq, {_ROW_COLUMNS}"
 _COLUMNS: Final = (
-    "pos, (SELECT run_id FROM runs WHERE runs.run_key = events.run_key), seq, id, type, name, "
-    "entity_type, entity_id, timestamp, data"
+    f"pos, (SELECT run_id FROM runs WHERE runs.run_key = events.run_key), seq, {_ROW_COLUMNS}"
 )
 # Distinct types of one run by skipping through the (run_key, type) index: one seek per
 # type instead of a scan of the run.
@@ -79,20 +79,8 @@ def _close_open_stores() -> None:
             logger.error("at exit: %s", exc)
 
 
-def _stored(row: tuple[Any, ...]) -> StoredEvent:
-    pos, run_id, seq, id_, type_, name, entity_type, entity_id, timestamp, data = row
-    return StoredEvent(
-        run_id=run_id,
-        seq=seq,
-        id=id_,
-        type=type_,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        timestamp=row_timestamp(timestamp),
-        data=json.loads(data),
-        name=name,
-        position=pos,
-    )
+def _stored(columns: tuple[Any, ...]) -> StoredEvent:
+    return stored_event(columns[1], columns[2], columns[0], Row._make(columns[3:]))
 
 
 class SQLiteEventStore(EventStoreBase):
