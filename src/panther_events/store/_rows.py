@@ -206,18 +206,19 @@ def row_timestamp(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def stored_event(run_id: str, seq: int, position: int, row: Row) -> StoredEvent:
-    """Return ``row``, stored at ``seq`` of ``run_id`` and ``position``, as queries give it:
-    the timestamp parsed and the data decoded from its JSON text."""
+def stored_event(run_id: str, seq: int, position: int, row: tuple[Any, ...]) -> StoredEvent:
+    """Return ``row`` (a ``Row``, or its columns in order), stored at ``seq`` of ``run_id`` and
+    ``position``, as queries give it: the timestamp parsed, the data decoded from its JSON."""
+    id_, type_, entity_id, _, data, name, entity_type, timestamp = row
     return StoredEvent(
         run_id=run_id,
         seq=seq,
-        id=row.id,
-        type=row.type,
-        entity_type=row.entity_type,
-        entity_id=row.entity_id,
-        timestamp=row_timestamp(row.timestamp),
-        data=json.loads(row.data),
-        name=row.name,
+        id=id_,
+        type=type_,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        timestamp=row_timestamp(timestamp),
+        data=json.loads(data),
+        name=name,
         position=position,
     )

@@ -140,20 +140,23 @@ class InMemoryEventStore(EventStoreBase):
         # A run's list only grows and the event of seq n is at index n - 1: read by index up
         # to its length now, so a page after ``after`` costs its own events, not the run's.
         first, end = (selection.after.seq if selection.after else 0), len(run)
-        asc = selection.order == "asc"
+        indexes = range(first, end) if selection.order == "asc" else range(end - 1, first - 1, -1)
+        filters = (wanted, entity_id, since, until)
+        if limit == 0 or filters == (None, None, None, None):
+            return list(map(run.__getitem__, indexes[:limit]))
         selected: list[StoredEvent] = []
-        for index in range(first, end) if asc else range(end - 1, first - 1, -1):
-            if limit is not None and len(selected) >= limit:
-                break
-            event = run[index]
+        for event in map(run.__getitem__, indexes):
             if wanted is not None and event.type not in wanted:
                 continue
             if entity_id is not None and event.entity_id != entity_id:
                 continue
-            ts = event.timestamp.timestamp()
-            if (since is not None and ts < since) or (until is not None and ts >= until):
-                continue
+            if since is not None or until is not None:
+                ts = event.timestamp.timestamp()
+                if (since is not None and ts < since) or (until is not None and ts >= until):
+                    continue
             selected.append(event)
+            if len(selected) == limit:
+                break
         return selected
 
     def last_position(self) -> int:

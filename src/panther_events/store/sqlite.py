@@ -27,7 +27,7 @@ from typing import Any, Final
 
 from .._background import finish_live_workers
 from ..exceptions import StoreError
-from ._rows import Row, event_row, posix_bounds, stored_event, wire_rows
+from ._rows import event_row, posix_bounds, stored_event, wire_rows
 from ._schema import SCHEMA_VERSION, connect, open_file
 from ._writer import Writer
 from .base import (
@@ -80,7 +80,7 @@ def _close_open_stores() -> None:
 
 
 def _stored(columns: tuple[Any, ...]) -> StoredEvent:
-    return stored_event(columns[1], columns[2], columns[0], Row._make(columns[3:]))
+    return stored_event(columns[1], columns[2], columns[0], columns[3:])
 
 
 class SQLiteEventStore(EventStoreBase):
