@@ -19,7 +19,7 @@ from ..events._wire import wire_parts
 from ..events.base import BaseEvent
 from ..exceptions import EventValidationError
 from ..serialization import check_wire, event_to_dict
-from .base import StoredEvent, WireReject
+from ._values import StoredEvent, WireReject
 
 __all__ = [
     "Row",

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
-from typing import Any
 
 from ..exceptions import StoreError
-from ._rows import Row, event_row, posix_bounds, stored_event, wire_rows
+from ._rows import Row, posix_bounds, stored_event
 from .base import (
     TERMINAL_STATUS,
     EventStoreBase,
     RunInfo,
     StoredEvent,
-    WireRejectedError,
-    _check_events_args,
-    _check_run_id,
     _Selection,
 )
 
@@ -41,24 +36,7 @@ class InMemoryEventStore(EventStoreBase):
     def _describe(self) -> str:
         return "the in-memory event store"
 
-    def append_many(self, events: Iterable[object], *, run_id: str) -> None:
-        """Store ``events`` in run ``run_id``, skipping ids the run already holds."""
-        _check_run_id(run_id)
-        self._store_rows([event_row(event) for event in events], run_id)
-
-    def append_wire(self, wires: Iterable[Mapping[str, Any]], *, run_id: str) -> None:
-        """Like ``append_many``, for events in their wire form (``event_to_dict``).
-
-        Raises:
-            WireRejectedError: some wire forms were refused (listed); the others are stored.
-        """
-        _check_run_id(run_id)
-        rows, rejects = wire_rows(wires)
-        self._store_rows(rows, run_id)
-        if rejects:
-            raise WireRejectedError(rejects, accepted=len(rows))
-
-    def _store_rows(self, rows: list[Row], run_id: str) -> None:
+    def _append_rows(self, rows: list[Row], run_id: str) -> None:
         with self._lock:
             if self._closed:
                 raise StoreError(f"{self!r} is closed; open a new store to append")
@@ -164,9 +142,7 @@ class InMemoryEventStore(EventStoreBase):
         with self._lock:
             return self._position
 
-    def events_after(self, position: int, *, limit: int | None = None) -> list[StoredEvent]:
-        """Return events of every run stored after ``position``, in storage order."""
-        _check_events_args(limit, "asc")
+    def _after(self, position: int, limit: int | None) -> list[StoredEvent]:
         events = sorted(
             (e for e in self._snapshot() if e.position > position), key=lambda e: e.position
         )

@@ -20,14 +20,14 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
 from .._background import finish_live_workers
 from ..exceptions import StoreError
-from ._rows import event_row, posix_bounds, stored_event, wire_rows
+from ._rows import Row, event_row, posix_bounds, stored_event
 from ._schema import SCHEMA_VERSION, connect, open_file
 from ._writer import Writer
 from .base import (
@@ -35,8 +35,6 @@ from .base import (
     EventStoreBase,
     RunInfo,
     StoredEvent,
-    WireRejectedError,
-    _check_events_args,
     _check_run_id,
     _Selection,
 )
@@ -175,46 +173,20 @@ class SQLiteEventStore(EventStoreBase):
             self._refuse_read_only()
         self._writer.add(run_id, event_row(event))
 
-    def append_many(self, events: Iterable[object], *, run_id: str) -> None:
-        """Buffer ``events`` for run ``run_id``; the writer thread commits them in batches.
+    def _append_rows(self, rows: list[Row], run_id: str) -> None:
+        """Buffer ``rows`` for the writer thread, which commits them in batches.
 
-        Events are serialised now (changing one afterwards does not change what is stored).
-        An id the run already holds is ignored when the batch is committed.
+        A call larger than a batch is buffered a batch at a time: when the store closes or
+        fails during the call, the batches buffered before may be stored. Appending the same
+        events again is harmless (a run keeps one copy of each id).
 
         Raises:
-            EventValidationError: an event's data cannot be stored; nothing of the call is.
             StoreError: the store is closed or read-only, or a batch failed to commit (the
-                store then stays failed). A call larger than a batch is buffered a batch at a
-                time: when the store closes or fails during the call, the batches buffered
-                before may be stored. Appending the same events again is harmless (a run
-                keeps one copy of each id).
+                store then stays failed).
         """
-        _check_run_id(run_id)
         if self.read_only:
             self._refuse_read_only()
-        self._writer.add_many([(run_id, event_row(event)) for event in events])
-
-    def append_wire(self, wires: Iterable[Mapping[str, Any]], *, run_id: str) -> None:
-        """Like ``append_many``, for events in their wire form (``event_to_dict``, or JSON
-        decoded): no event objects are built, which is what a collector needs.
-
-        Each wire form is judged on its own: the valid ones are buffered (and committed like
-        any append) even when others are refused.
-
-        Raises:
-            WireRejectedError: some wire forms are malformed or hold data that cannot be
-                stored (nested too deep, an integer too long...); ``rejects`` lists each one
-                (its index in ``wires``, its id if readable, the reason) and ``accepted``
-                counts the others, which were buffered.
-            StoreError: as for ``append_many``.
-        """
-        _check_run_id(run_id)
-        if self.read_only:
-            self._refuse_read_only()
-        rows, rejects = wire_rows(wires)
         self._writer.add_many([(run_id, row) for row in rows])
-        if rejects:
-            raise WireRejectedError(rejects, accepted=len(rows))
 
     def _refuse_read_only(self) -> None:
         raise StoreError(
@@ -373,11 +345,9 @@ class SQLiteEventStore(EventStoreBase):
             sql += f" LIMIT {int(selection.limit)}"
         return [_stored(row) for row in self._query(sql, params)]
 
-    def events_after(self, position: int, *, limit: int | None = None) -> list[StoredEvent]:
-        """Return events of every run stored after ``position``, in storage order."""
+    def _after(self, position: int, limit: int | None) -> list[StoredEvent]:
         sql = f"SELECT {_COLUMNS} FROM events WHERE pos > ? ORDER BY pos"
         if limit is not None:
-            _check_events_args(limit, "asc")
             sql += f" LIMIT {int(limit)}"
         return [_stored(row) for row in self._query(sql, (position,))]
 
