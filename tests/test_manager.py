@@ -584,6 +584,21 @@ class TestBackground:
         with pytest.raises(ManagerClosedError):
             manager.publish(created("late"))
 
+    def test_unknown_overflow_policy_names_the_known_ones(self) -> None:
+        """A misspelt overflow policy is refused with the value and every policy there is."""
+        manager = EventManager()
+        with pytest.raises(ValueError) as raised:
+            manager.register_observer(
+                "*",
+                lambda event: None,
+                background=True,
+                overflow="drop-oldest",  # type: ignore[arg-type]
+            )
+        assert str(raised.value) == (
+            "overflow must be one of 'block', 'drop_oldest', 'drop_newest', got 'drop-oldest'"
+        )
+        manager.close()
+
     def test_drop_newest_policy_counts(self) -> None:
         """With drop_newest a full queue drops and counts instead of blocking."""
         manager = EventManager()

@@ -5,6 +5,10 @@ load with the package; the rest (emitters, states, observers, stores, transports
 use, so ``import panther_events`` stays cheap for code that only publishes events.
 """
 
+# Each domain module's ``__all__`` lists its events once; they are re-exported with ``*`` and
+# named again only in ``__all__`` below, which a test checks resolves (hence F405 is off).
+# ruff: noqa: F405
+
 from __future__ import annotations
 
 import importlib
@@ -12,148 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from ._canonical import create_content_based_uuid
 from .events._wire import create_event_signature
-from .events.assertion import (
-    AssertionErrorEvent,
-    AssertionEvent,
-    AssertionEventType,
-    AssertionProgressEvent,
-    AssertionResultEvent,
-    AssertionsValidationCompletedEvent,
-    AssertionsValidationStartedEvent,
-    AssertionUnknownEvent,
-)
+from .events.assertion import *  # noqa: F403
 from .events.base import BaseEvent, EventType, GenericEvent
-from .events.environment import (
-    EnvironmentCreatedEvent,
-    EnvironmentErrorEvent,
-    EnvironmentEvent,
-    EnvironmentEventType,
-    EnvironmentSetupCompletedEvent,
-    EnvironmentSetupFailedEvent,
-    EnvironmentSetupStartedEvent,
-    EnvironmentTeardownCompletedEvent,
-    EnvironmentTeardownFailedEvent,
-    EnvironmentTeardownStartedEvent,
-    NetworkSetupCompletedEvent,
-    NetworkSetupFailedEvent,
-    NetworkSetupStartedEvent,
-    NetworkTeardownCompletedEvent,
-    NetworkTeardownStartedEvent,
-)
-from .events.experiment import (
-    ExperimentCompletedEvent,
-    ExperimentEvent,
-    ExperimentEventType,
-    ExperimentExecutionCompletedEvent,
-    ExperimentExecutionFailedEvent,
-    ExperimentExecutionStartedEvent,
-    ExperimentFailedEvent,
-    ExperimentFinishedEarlyEvent,
-    ExperimentInitializedEvent,
-    ExperimentPluginLoadingCompletedEvent,
-    ExperimentPluginLoadingFailedEvent,
-    ExperimentPluginLoadingStartedEvent,
-    ExperimentServiceFailureEvent,
-    ExperimentTestCasesInitializedEvent,
-)
-from .events.metrics import (
-    CounterMetricEvent,
-    MetricCollectedEvent,
-    MetricsEvent,
-    MetricsEventType,
-    MetricsSummaryEvent,
-    ResourceMetricEvent,
-    TimingMetricEvent,
-)
-from .events.plugin import (
-    PluginEnvironmentCreatedEvent,
-    PluginEnvironmentDestroyedEvent,
-    PluginEnvironmentReadyEvent,
-    PluginErrorEvent,
-    PluginEvent,
-    PluginEventType,
-    PluginInitializedEvent,
-    PluginLoadedEvent,
-    PluginLoadingCompletedEvent,
-    PluginLoadingFailedEvent,
-    PluginLoadingStartedEvent,
-    PluginServiceCreatedEvent,
-    PluginServiceStartedEvent,
-    PluginServiceStoppedEvent,
-    PluginStartedEvent,
-    PluginStoppedEvent,
-    ServiceManagerCreatedEvent,
-)
-from .events.service import (
-    CommandGeneratedEvent,
-    CommandGenerationStartedEvent,
-    CommandModifiedEvent,
-    ConfigGeneratedEvent,
-    DockerBuildCompletedEvent,
-    DockerBuildFailedEvent,
-    DockerBuildStartedEvent,
-    ServiceCreatedEvent,
-    ServiceDeploymentCompletedEvent,
-    ServiceDeploymentFailedEvent,
-    ServiceDeploymentStartedEvent,
-    ServiceDestroyedEvent,
-    ServiceErrorEvent,
-    ServiceEvent,
-    ServiceEventType,
-    ServiceHealthCheckFailedEvent,
-    ServiceHealthCheckPassedEvent,
-    ServicePreparationCompletedEvent,
-    ServicePreparationFailedEvent,
-    ServicePreparationStartedEvent,
-    ServiceReadyEvent,
-    ServiceStartedEvent,
-    ServiceStoppedEvent,
-    ServiceStoppingEvent,
-    ServiceTestResultsEvent,
-    TesterAnalysisCompletedEvent,
-    TesterAnalysisStartedEvent,
-)
-from .events.step import (
-    StepEvent,
-    StepEventType,
-    StepExecutionCompletedEvent,
-    StepExecutionFailedEvent,
-    StepExecutionStartedEvent,
-    StepProgressEvent,
-    StepSkippedEvent,
-    StepUnsupportedEvent,
-)
-from .events.system import ObserverFailedEvent, SystemEvent
-from .events.test import (
-    EnhancedResultEvent,
-    TestAssertionCheckedEvent,
-    TestAssertionsCompletedEvent,
-    TestAssertionsFailedEvent,
-    TestAssertionsStartedEvent,
-    TestCompletedEvent,
-    TestCreatedEvent,
-    TestDeploymentCompletedEvent,
-    TestDeploymentFailedEvent,
-    TestDeploymentStartedEvent,
-    TestEnvironmentSetupCompletedEvent,
-    TestEnvironmentSetupFailedEvent,
-    TestEnvironmentSetupStartedEvent,
-    TestEvent,
-    TestEventType,
-    TestExecutionCompletedEvent,
-    TestExecutionFailedEvent,
-    TestExecutionStartedEvent,
-    TestFailedEvent,
-    TestResultEvent,
-    TestSetupCompletedEvent,
-    TestSetupFailedEvent,
-    TestSetupStartedEvent,
-    TestStepCompletedEvent,
-    TestStepFailedEvent,
-    TestStepStartedEvent,
-    TestTeardownCompletedEvent,
-    TestTeardownStartedEvent,
-)
+from .events.environment import *  # noqa: F403
+from .events.experiment import *  # noqa: F403
+from .events.metrics import *  # noqa: F403
+from .events.plugin import *  # noqa: F403
+from .events.service import *  # noqa: F403
+from .events.step import *  # noqa: F403
+from .events.system import *  # noqa: F403
+from .events.test import *  # noqa: F403
 from .exceptions import (
     CorruptStoreError,
     EventValidationError,

@@ -8,13 +8,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal, final
+from typing import Any, ClassVar, Literal, final, get_args
 
 __all__ = ["OverflowPolicy", "Worker", "finish_live_workers"]
 
 logger = logging.getLogger("panther_events.manager")
 
 OverflowPolicy = Literal["block", "drop_oldest", "drop_newest"]
+_POLICIES: tuple[str, ...] = get_args(OverflowPolicy)
 
 Handler = Callable[[Any], object]
 
@@ -70,9 +71,9 @@ class Worker:
     ) -> None:
         if maxsize < 1:
             raise ValueError(f"queue_size must be at least 1, got {maxsize!r}")
-        if policy not in ("block", "drop_oldest", "drop_newest"):
+        if policy not in _POLICIES:
             raise ValueError(
-                f"overflow must be 'block', 'drop_oldest' or 'drop_newest', got {policy!r}"
+                f"overflow must be one of {', '.join(map(repr, _POLICIES))}, got {policy!r}"
             )
         self.name = name
         self.maxsize = maxsize

@@ -359,6 +359,19 @@ class StoreContract:
         assert list(iter_events("r1", type_pattern="test", page_size=2)) == store.events(
             "r1", type_pattern="test"
         )
+        since = T0 + timedelta(seconds=2)
+        assert list(iter_events("r1", entity_id="svc-a", since=since, page_size=1)) == (
+            store.events("r1", entity_id="svc-a", since=since)
+        )
+
+    def test_iter_events_refuses_a_page_size_below_one(self, store: EventStore) -> None:
+        """A page of no events would never end the iteration: it is refused at once."""
+        store.append_many(sample_run(), run_id="r1")
+        for page_size in (0, -1):
+            with pytest.raises(
+                ValueError, match=f"page_size must be a positive integer, got {page_size}"
+            ):
+                next(store.iter_events("r1", page_size=page_size))
 
     def test_unknown_run_has_no_events(self, store: EventStore) -> None:
         """Querying a run that does not exist gives nothing rather than an error."""

@@ -9,6 +9,7 @@ never a bare ``RecursionError`` or ``ValueError``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
@@ -18,15 +19,17 @@ from ..events._wire import wire_parts
 from ..events.base import BaseEvent
 from ..exceptions import EventValidationError
 from ..serialization import check_wire, event_to_dict
-from .base import WireReject
+from ._values import StoredEvent, WireReject
 
 __all__ = [
     "Row",
     "as_utc",
     "encode_data",
     "event_row",
+    "posix_bounds",
     "row_from_dict",
     "row_timestamp",
+    "stored_event",
     "wire_rows",
 ]
 
@@ -57,6 +60,16 @@ class Row(NamedTuple):
 def as_utc(moment: datetime) -> datetime:
     """Return ``moment`` with a timezone: naive datetimes are taken to be UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def posix_bounds(
+    since: datetime | None, until: datetime | None
+) -> tuple[float | None, float | None]:
+    """A query's ``since`` and ``until`` as POSIX timestamps (None where not given)."""
+    return (
+        None if since is None else as_utc(since).timestamp(),
+        None if until is None else as_utc(until).timestamp(),
+    )
 
 
 def encode_data(data: Any, event_id: object) -> str:
@@ -191,3 +204,21 @@ def _wire_id(wire: object) -> str | None:
 def row_timestamp(text: str) -> datetime:
     """Return a stored row's timestamp from its ISO text."""
     return datetime.fromisoformat(text)
+
+
+def stored_event(run_id: str, seq: int, position: int, row: tuple[Any, ...]) -> StoredEvent:
+    """Return ``row`` (a ``Row``, or its columns in order), stored at ``seq`` of ``run_id`` and
+    ``position``, as queries give it: the timestamp parsed, the data decoded from its JSON."""
+    id_, type_, entity_id, _, data, name, entity_type, timestamp = row
+    return StoredEvent(
+        run_id=run_id,
+        seq=seq,
+        id=id_,
+        type=type_,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        timestamp=row_timestamp(timestamp),
+        data=json.loads(data),
+        name=name,
+        position=position,
+    )

@@ -1,4 +1,4 @@
-"""The event store protocol, the values stores return, and the queries every store shares.
+"""The event store protocol, and the appends and queries every store shares.
 
 A *run* is one execution of an experiment: every stored event belongs to exactly one run and has
 a sequence number ``seq`` (1, 2, 3... within its run, in the order appended) and a ``position``
@@ -9,17 +9,16 @@ event id is stored once: appending it again is a no-op, so retries and replays n
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol, Self, runtime_checkable
 
-from .._durations import seconds_between
 from .._patterns import compile_pattern
 from .._run_ids import new_run_id
-from ..events.base import BaseEvent
-from ..exceptions import EventValidationError, RunNotFoundError
-from ..serialization import event_from_dict
+from ..exceptions import RunNotFoundError
 from ..states.mapping import state_for_event
+from ._rows import Row, event_row, wire_rows
+from ._values import RunInfo, StateInterval, StoredEvent, WireReject, WireRejectedError
 
 __all__ = [
     "EventStore",
@@ -45,169 +44,6 @@ TERMINAL_STATUS: dict[str, str] = {
     "experiment.execution_failed": "failed",
     "experiment.finished_early": "finished_early",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class WireReject:
-    """One wire form that ``append_wire`` refused.
-
-    Attributes:
-        index: its place in the ``wires`` given to ``append_wire`` (from 0).
-        event_id: its ``id`` when that is a non-empty string, else None.
-        reason: why it cannot be stored, one line (the ``EventValidationError`` message).
-    """
-
-    index: int
-    event_id: str | None
-    reason: str
-
-
-class WireRejectedError(EventValidationError):
-    """Some wire forms of one ``append_wire`` call were refused; the others were accepted.
-
-    A collector stores the rest of its batch and moves each refused message aside (a
-    dead-letter subject or table) by ``rejects[i].index``, then acknowledges the batch.
-
-    Attributes:
-        rejects: each refused wire form, in input order.
-        accepted: how many wire forms of the call were accepted (buffered for storing).
-    """
-
-    def __init__(self, rejects: Sequence[WireReject], *, accepted: int) -> None:
-        self.rejects = tuple(rejects)
-        self.accepted = accepted
-        first = self.rejects[0]
-        super().__init__(
-            f"{len(self.rejects)} wire form(s) refused, {accepted} accepted; "
-            f"the first, item {first.index}: {first.reason}"
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    """One event as a store holds it.
-
-    Attributes:
-        run_id: the run the event belongs to.
-        seq: its sequence number within the run, from 1, without gaps.
-        id: the event's own (content) id.
-        type: the type string, e.g. ``test.execution_started``.
-        entity_type: the first segment of the type, e.g. ``test``.
-        entity_id: the id of the entity the event is about.
-        timestamp: when the event was created, as published (not when stored).
-        data: the event data in its JSON wire form.
-        name: the event name (the type without the entity type).
-        position: the event's place in the whole store; increases with every stored event.
-    """
-
-    run_id: str
-    seq: int
-    id: str
-    type: str
-    entity_type: str
-    entity_id: str
-    timestamp: datetime
-    data: dict[str, Any]
-    name: str = ""
-    position: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the event's wire form (the seven keys of ``event_to_dict``)."""
-        return {
-            "id": self.id,
-            "name": self.name or self.type.split(".", 1)[-1],
-            "type": self.type,
-            "entity_type": self.entity_type,
-            "entity_id": self.entity_id,
-            "timestamp": self.timestamp.isoformat(),
-            "data": self.data,
-        }
-
-    def to_event(self) -> BaseEvent:
-        """Rebuild the event, as its registered class, with its original id and timestamp."""
-        return event_from_dict(self.to_dict())
-
-
-@dataclass(frozen=True, slots=True)
-class RunInfo:
-    """A summary of one stored run.
-
-    Attributes:
-        run_id: the run's id.
-        status: one of ``RUN_STATUSES``.
-        event_count: how many events the run holds.
-        first_time: timestamp of its earliest event.
-        last_time: timestamp of its latest event.
-        experiment_id: the entity id of its experiment events, when it has any.
-        tests_passed: tests that ended with ``test.completed``.
-        tests_failed: tests that ended with ``test.failed``.
-    """
-
-    run_id: str
-    status: str
-    event_count: int
-    first_time: datetime | None
-    last_time: datetime | None
-    experiment_id: str | None = None
-    tests_passed: int = 0
-    tests_failed: int = 0
-
-    @property
-    def duration_seconds(self) -> float | None:
-        """Seconds from the first to the last event, or None for an empty run."""
-        return seconds_between(self.first_time, self.last_time)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict of every field plus ``duration_seconds``."""
-        return {
-            "run_id": self.run_id,
-            "status": self.status,
-            "event_count": self.event_count,
-            "first_time": self.first_time.isoformat() if self.first_time else None,
-            "last_time": self.last_time.isoformat() if self.last_time else None,
-            "duration_seconds": self.duration_seconds,
-            "experiment_id": self.experiment_id,
-            "tests_passed": self.tests_passed,
-            "tests_failed": self.tests_failed,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class StateInterval:
-    """One state an entity was in during a run, from ``start`` until ``end``.
-
-    Attributes:
-        kind: the state machine kind (``test``, ``service``, ``experiment``...).
-        entity_id: the entity.
-        state: the state's name, e.g. ``running``.
-        start: timestamp of the event that entered the state.
-        end: timestamp of the event that left it; None when the run ended in this state.
-        event_type: the type of the event that entered the state.
-    """
-
-    kind: str
-    entity_id: str
-    state: str
-    start: datetime
-    end: datetime | None
-    event_type: str = ""
-
-    @property
-    def duration_seconds(self) -> float | None:
-        """Seconds spent in the state, or None while it is the entity's last state."""
-        return None if self.end is None else (self.end - self.start).total_seconds()
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict of the interval."""
-        return {
-            "kind": self.kind,
-            "entity_id": self.entity_id,
-            "state": self.state,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat() if self.end else None,
-            "duration_seconds": self.duration_seconds,
-            "event_type": self.event_type,
-        }
 
 
 @runtime_checkable
@@ -280,6 +116,29 @@ class EventStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class _Selection:
+    """One filtered read of a run: what ``EventStoreBase`` asks a backend's ``_select`` for.
+
+    Attributes:
+        types: only events of these types (any type when None, none when empty).
+        entity_id: only events about this entity, when given.
+        since: only events with ``timestamp >= since``, when given (naive is UTC).
+        until: only events with ``timestamp < until``, when given.
+        limit: at most this many events, when given.
+        order: by ``seq``, ``"asc"`` or ``"desc"``.
+        after: only events after this one in ``order`` (for reading a page at a time).
+    """
+
+    types: list[str] | None
+    entity_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int | None = None
+    order: Order = "asc"
+    after: StoredEvent | None = None
+
+
 def _check_events_args(limit: int | None, order: str) -> None:
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be a non-negative integer or None, got {limit!r}")
@@ -294,17 +153,61 @@ def _check_run_id(run_id: object) -> str:
 
 
 class EventStoreBase:
-    """The queries that only need ``runs()`` and ``events()``, shared by every store.
+    """The queries every store shares, written once over a backend's few primitives.
 
-    Subclasses implement ``append_many``, ``flush``, ``close``, ``runs``, ``_run_ids``,
-    ``events`` and ``events_after``; stores are context managers that close on exit.
+    Subclasses implement ``_append_rows`` (store rows), ``flush``, ``close``, ``runs``,
+    ``_run_ids``, ``_select`` (one filtered read of a run) and ``_after`` (reads by position),
+    and may override ``event_types`` with a cheaper read; stores are context managers that
+    close on exit.
     """
 
     def append(self, event: object, *, run_id: str) -> None:
         """Store ``event`` in run ``run_id``; a no-op when the run already holds its id."""
         self.append_many((event,), run_id=run_id)
 
-    def append_many(self, events: Iterable[object], *, run_id: str) -> None:  # pragma: no cover
+    def append_many(self, events: Iterable[object], *, run_id: str) -> None:
+        """Store ``events`` in run ``run_id``, in order; an id the run already holds is skipped.
+
+        Events are serialised now (changing one afterwards does not change what is stored).
+
+        Raises:
+            EventValidationError: an event's data cannot be stored; nothing of the call is.
+            StoreError: the store is closed, read-only or failed (see the backend).
+        """
+        _check_run_id(run_id)
+        self._append_rows([event_row(event) for event in events], run_id)
+
+    def append_wire(self, wires: Iterable[Mapping[str, Any]], *, run_id: str) -> None:
+        """Like ``append_many``, for events in their wire form (``event_to_dict``, or JSON
+        decoded): no event objects are built, which is what a collector needs.
+
+        Each wire form is judged on its own: the valid ones are stored (as any append) even
+        when others are refused.
+
+        Raises:
+            WireRejectedError: some wire forms are malformed or hold data that cannot be
+                stored (nested too deep, an integer too long...); ``rejects`` lists each one
+                (its index in ``wires``, its id if readable, the reason) and ``accepted``
+                counts the others, which were stored.
+            StoreError: as for ``append_many``.
+        """
+        _check_run_id(run_id)
+        rows, rejects = wire_rows(wires)
+        self._append_rows(rows, run_id)
+        if rejects:
+            raise WireRejectedError(rejects, accepted=len(rows))
+
+    def _append_rows(self, rows: list[Row], run_id: str) -> None:  # pragma: no cover
+        """The backend's one write: store ``rows`` (checked) in run ``run_id``."""
+        raise NotImplementedError
+
+    def events_after(self, position: int, *, limit: int | None = None) -> list[StoredEvent]:
+        """Return events of every run stored after ``position``, in storage order."""
+        _check_events_args(limit, "asc")
+        return self._after(position, limit)
+
+    def _after(self, position: int, limit: int | None) -> list[StoredEvent]:  # pragma: no cover
+        """The backend's read by position: at most ``limit`` events stored after ``position``."""
         raise NotImplementedError
 
     def flush(self, timeout: float | None = None) -> bool:  # pragma: no cover
@@ -323,7 +226,11 @@ class EventStoreBase:
     def _describe(self) -> str:
         return type(self).__name__
 
-    def events(  # pragma: no cover
+    def event_types(self, run_id: str) -> list[str]:
+        """Return the distinct event types the run holds, sorted."""
+        return sorted({e.type for e in self.events(run_id)})
+
+    def events(
         self,
         run_id: str,
         *,
@@ -334,11 +241,23 @@ class EventStoreBase:
         limit: int | None = None,
         order: Order = "asc",
     ) -> list[StoredEvent]:
-        raise NotImplementedError
+        """Return the run's events that pass every given filter, ordered by ``seq``.
 
-    def event_types(self, run_id: str) -> list[str]:
-        """Return the distinct event types the run holds, sorted."""
-        return sorted({e.type for e in self.events(run_id)})
+        Args:
+            run_id: the run (an unknown run has no events).
+            type_pattern: a subscription pattern (``test.*``, ``service.health_check_*``...).
+            entity_id: only events about this entity.
+            since: only events with ``timestamp >= since`` (naive datetimes are UTC).
+            until: only events with ``timestamp < until``.
+            limit: at most this many events (the first ones in ``order``).
+            order: ``"asc"`` (oldest first) or ``"desc"``.
+
+        Raises:
+            PatternError: ``type_pattern`` is malformed.
+        """
+        _check_events_args(limit, order)
+        types = self._matching_types(run_id, type_pattern)
+        return self._select(run_id, _Selection(types, entity_id, since, until, limit, order))
 
     def iter_events(
         self,
@@ -350,15 +269,35 @@ class EventStoreBase:
         until: datetime | None = None,
         page_size: int = 1000,
     ) -> Iterator[StoredEvent]:
-        """Yield the run's matching events oldest first; backends read them a page at a time."""
-        yield from self.events(
-            run_id, type_pattern=type_pattern, entity_id=entity_id, since=since, until=until
-        )
+        """Yield the run's matching events oldest first, reading ``page_size`` at a time, so a
+        run of millions of events is never held in memory at once (filters as ``events``)."""
+        if type(page_size) is not int or page_size < 1:
+            raise ValueError(f"page_size must be a positive integer, got {page_size!r}")
+        types = self._matching_types(run_id, type_pattern)
+        selection = _Selection(types, entity_id, since, until, page_size)
+        while True:
+            page = self._select(run_id, selection)
+            yield from page
+            if len(page) < page_size:
+                return
+            selection = replace(selection, after=page[-1])
+
+    def _matching_types(self, run_id: str, type_pattern: str | None) -> list[str] | None:
+        """The run's types that ``type_pattern`` selects; None (every type) without one."""
+        if type_pattern is None:
+            return None
+        return matching_types(type_pattern, self.event_types(run_id))
 
     def _events_of_types(self, run_id: str, types: Sequence[str]) -> list[StoredEvent]:
-        """The run's events whose type is one of ``types``, by seq (backends may index it)."""
-        wanted = set(types)
-        return [e for e in self.events(run_id) if e.type in wanted] if wanted else []
+        """The run's events whose type is one of ``types``, by seq."""
+        return self._select(run_id, _Selection(list(types)))
+
+    def _select(self, run_id: str, selection: _Selection) -> list[StoredEvent]:
+        """The backend's one query: the run's events that ``selection`` describes, by seq.
+
+        Arguments are already checked; an unknown run has no events.
+        """
+        raise NotImplementedError  # pragma: no cover
 
     def resolve_run(self, ref: str) -> str:
         """Return the run id that ``ref`` names: an exact id, a unique prefix, or ``latest``.
@@ -435,9 +374,10 @@ class EventStoreBase:
         Events are rebuilt as their registered classes with their original ids, timestamps and
         data, so an observer registered on ``manager`` sees the run as it happened. Background
         observers may still be working when this returns: call ``manager.flush()`` to wait.
+        Events are read a page at a time (``iter_events``).
         """
         count = 0
-        for stored in self.events(run_id):
+        for stored in self.iter_events(run_id):
             manager.publish(stored.to_event())
             count += 1
         return count

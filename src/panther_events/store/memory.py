@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Iterable, Mapping
-from datetime import datetime
-from typing import Any
 
-from .._patterns import compile_pattern
 from ..exceptions import StoreError
-from ._rows import Row, as_utc, event_row, row_timestamp, wire_rows
+from ._rows import Row, posix_bounds, stored_event
 from .base import (
     TERMINAL_STATUS,
     EventStoreBase,
-    Order,
     RunInfo,
     StoredEvent,
-    WireRejectedError,
-    _check_events_args,
-    _check_run_id,
+    _Selection,
 )
 
 __all__ = ["InMemoryEventStore"]
@@ -44,24 +36,7 @@ class InMemoryEventStore(EventStoreBase):
     def _describe(self) -> str:
         return "the in-memory event store"
 
-    def append_many(self, events: Iterable[object], *, run_id: str) -> None:
-        """Store ``events`` in run ``run_id``, skipping ids the run already holds."""
-        _check_run_id(run_id)
-        self._store_rows([event_row(event) for event in events], run_id)
-
-    def append_wire(self, wires: Iterable[Mapping[str, Any]], *, run_id: str) -> None:
-        """Like ``append_many``, for events in their wire form (``event_to_dict``).
-
-        Raises:
-            WireRejectedError: some wire forms were refused (listed); the others are stored.
-        """
-        _check_run_id(run_id)
-        rows, rejects = wire_rows(wires)
-        self._store_rows(rows, run_id)
-        if rejects:
-            raise WireRejectedError(rejects, accepted=len(rows))
-
-    def _store_rows(self, rows: list[Row], run_id: str) -> None:
+    def _append_rows(self, rows: list[Row], run_id: str) -> None:
         with self._lock:
             if self._closed:
                 raise StoreError(f"{self!r} is closed; open a new store to append")
@@ -72,21 +47,8 @@ class InMemoryEventStore(EventStoreBase):
                     continue
                 ids.add(row.id)
                 self._position += 1
-                stored.append(
-                    StoredEvent(
-                        run_id=run_id,
-                        seq=len(stored) + 1,
-                        id=row.id,
-                        type=row.type,
-                        entity_type=row.entity_type,
-                        entity_id=row.entity_id,
-                        timestamp=row_timestamp(row.timestamp),
-                        # Round-tripping through JSON gives exactly what SQLite would return.
-                        data=json.loads(row.data),
-                        name=row.name,
-                        position=self._position,
-                    )
-                )
+                # Decoding the JSON again gives exactly what SQLite would return.
+                stored.append(stored_event(run_id, len(stored) + 1, self._position, row))
             if not stored:
                 del self._runs[run_id]
                 del self._ids[run_id]
@@ -100,18 +62,24 @@ class InMemoryEventStore(EventStoreBase):
         with self._lock:
             self._closed = True
 
-    def _snapshot(self, run_id: str | None = None) -> list[StoredEvent]:
+    def _snapshot(self) -> list[StoredEvent]:
         with self._lock:
-            if self._closed:
-                raise StoreError(f"{self!r} is closed; open a new store to read")
-            if run_id is not None:
-                return list(self._runs.get(run_id, ()))
+            self._check_open()
             return [e for events in self._runs.values() for e in events]
+
+    def _run(self, run_id: str) -> list[StoredEvent]:
+        """The run's own list (empty for an unknown run): appends only ever extend it."""
+        with self._lock:
+            self._check_open()
+            return self._runs.get(run_id, [])
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"{self!r} is closed; open a new store to read")
 
     def _ordered_runs(self) -> list[tuple[str, list[StoredEvent]]]:
         with self._lock:
-            if self._closed:
-                raise StoreError(f"{self!r} is closed; open a new store to read")
+            self._check_open()
             runs = [(run_id, list(events)) for run_id, events in self._runs.items()]
         return sorted(runs, key=lambda item: (min(e.timestamp for e in item[1]), item[0]))
 
@@ -140,41 +108,33 @@ class InMemoryEventStore(EventStoreBase):
 
     def event_types(self, run_id: str) -> list[str]:
         """Return the distinct event types the run holds, sorted."""
-        return sorted({e.type for e in self._snapshot(run_id)})
+        return sorted({e.type for e in self._run(run_id)})
 
-    def events(
-        self,
-        run_id: str,
-        *,
-        type_pattern: str | None = None,
-        entity_id: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int | None = None,
-        order: Order = "asc",
-    ) -> list[StoredEvent]:
-        """Return the run's events that pass every given filter (see ``EventStore.events``)."""
-        _check_events_args(limit, order)
-        pattern = compile_pattern(type_pattern) if type_pattern is not None else None
-        since_ts = as_utc(since).timestamp() if since is not None else None
-        until_ts = as_utc(until).timestamp() if until is not None else None
-        events = self._snapshot(run_id)
-        if order == "desc":
-            events.reverse()
+    def _select(self, run_id: str, selection: _Selection) -> list[StoredEvent]:
+        wanted = None if selection.types is None else set(selection.types)
+        entity_id, limit = selection.entity_id, selection.limit
+        since, until = posix_bounds(selection.since, selection.until)
+        run = self._run(run_id)
+        # A run's list only grows and the event of seq n is at index n - 1: read by index up
+        # to its length now, so a page after ``after`` costs its own events, not the run's.
+        first, end = (selection.after.seq if selection.after else 0), len(run)
+        indexes = range(first, end) if selection.order == "asc" else range(end - 1, first - 1, -1)
+        filters = (wanted, entity_id, since, until)
+        if limit == 0 or filters == (None, None, None, None):
+            return list(map(run.__getitem__, indexes[:limit]))
         selected: list[StoredEvent] = []
-        for event in events:
-            if limit is not None and len(selected) >= limit:
-                break
-            if pattern is not None and not pattern.matches(event.type):
+        for event in map(run.__getitem__, indexes):
+            if wanted is not None and event.type not in wanted:
                 continue
             if entity_id is not None and event.entity_id != entity_id:
                 continue
-            ts = event.timestamp.timestamp()
-            if since_ts is not None and ts < since_ts:
-                continue
-            if until_ts is not None and ts >= until_ts:
-                continue
+            if since is not None or until is not None:
+                ts = event.timestamp.timestamp()
+                if (since is not None and ts < since) or (until is not None and ts >= until):
+                    continue
             selected.append(event)
+            if len(selected) == limit:
+                break
         return selected
 
     def last_position(self) -> int:
@@ -182,9 +142,7 @@ class InMemoryEventStore(EventStoreBase):
         with self._lock:
             return self._position
 
-    def events_after(self, position: int, *, limit: int | None = None) -> list[StoredEvent]:
-        """Return events of every run stored after ``position``, in storage order."""
-        _check_events_args(limit, "asc")
+    def _after(self, position: int, limit: int | None) -> list[StoredEvent]:
         events = sorted(
             (e for e in self._snapshot() if e.position > position), key=lambda e: e.position
         )

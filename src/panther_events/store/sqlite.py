@@ -15,40 +15,37 @@ file, its schema and migrations are ``_schema``'s; this module holds the queries
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
 from .._background import finish_live_workers
 from ..exceptions import StoreError
-from ._rows import as_utc, event_row, row_timestamp, wire_rows
+from ._rows import Row, event_row, posix_bounds, stored_event
 from ._schema import SCHEMA_VERSION, connect, open_file
 from ._writer import Writer
 from .base import (
     TERMINAL_STATUS,
     EventStoreBase,
-    Order,
     RunInfo,
     StoredEvent,
-    WireRejectedError,
-    _check_events_args,
     _check_run_id,
-    matching_types,
+    _Selection,
 )
 
 __all__ = ["SCHEMA_VERSION", "SQLiteEventStore"]
 
-_RUN_COLUMNS: Final = "pos, ?, seq, id, type, name, entity_type, entity_id, timestamp, data"
+# A query's columns: pos, run id, seq, then those of a ``Row`` (see ``_stored``).
+_ROW_COLUMNS: Final = "id, type, entity_id, ts, data, name, entity_type, timestamp"
+_RUN_COLUMNS: Final = f"pos, ?, seq, {_ROW_COLUMNS}"
 _COLUMNS: Final = (
-    "pos, (SELECT run_id FROM runs WHERE runs.run_key = events.run_key), seq, id, type, name, "
-    "entity_type, entity_id, timestamp, data"
+    f"pos, (SELECT run_id FROM runs WHERE runs.run_key = events.run_key), seq, {_ROW_COLUMNS}"
 )
 # Distinct types of one run by skipping through the (run_key, type) index: one seek per
 # type instead of a scan of the run.
@@ -80,20 +77,8 @@ def _close_open_stores() -> None:
             logger.error("at exit: %s", exc)
 
 
-def _stored(row: tuple[Any, ...]) -> StoredEvent:
-    pos, run_id, seq, id_, type_, name, entity_type, entity_id, timestamp, data = row
-    return StoredEvent(
-        run_id=run_id,
-        seq=seq,
-        id=id_,
-        type=type_,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        timestamp=row_timestamp(timestamp),
-        data=json.loads(data),
-        name=name,
-        position=pos,
-    )
+def _stored(columns: tuple[Any, ...]) -> StoredEvent:
+    return stored_event(columns[1], columns[2], columns[0], columns[3:])
 
 
 class SQLiteEventStore(EventStoreBase):
@@ -193,46 +178,20 @@ class SQLiteEventStore(EventStoreBase):
             self._refuse_read_only()
         self._writer.add(run_id, event_row(event))
 
-    def append_many(self, events: Iterable[object], *, run_id: str) -> None:
-        """Buffer ``events`` for run ``run_id``; the writer thread commits them in batches.
+    def _append_rows(self, rows: list[Row], run_id: str) -> None:
+        """Buffer ``rows`` for the writer thread, which commits them in batches.
 
-        Events are serialised now (changing one afterwards does not change what is stored).
-        An id the run already holds is ignored when the batch is committed.
+        A call larger than a batch is buffered a batch at a time: when the store closes or
+        fails during the call, the batches buffered before may be stored. Appending the same
+        events again is harmless (a run keeps one copy of each id).
 
         Raises:
-            EventValidationError: an event's data cannot be stored; nothing of the call is.
             StoreError: the store is closed or read-only, or a batch failed to commit (the
-                store then stays failed). A call larger than a batch is buffered a batch at a
-                time: when the store closes or fails during the call, the batches buffered
-                before may be stored. Appending the same events again is harmless (a run
-                keeps one copy of each id).
+                store then stays failed).
         """
-        _check_run_id(run_id)
         if self.read_only:
             self._refuse_read_only()
-        self._writer.add_many([(run_id, event_row(event)) for event in events])
-
-    def append_wire(self, wires: Iterable[Mapping[str, Any]], *, run_id: str) -> None:
-        """Like ``append_many``, for events in their wire form (``event_to_dict``, or JSON
-        decoded): no event objects are built, which is what a collector needs.
-
-        Each wire form is judged on its own: the valid ones are buffered (and committed like
-        any append) even when others are refused.
-
-        Raises:
-            WireRejectedError: some wire forms are malformed or hold data that cannot be
-                stored (nested too deep, an integer too long...); ``rejects`` lists each one
-                (its index in ``wires``, its id if readable, the reason) and ``accepted``
-                counts the others, which were buffered.
-            StoreError: as for ``append_many``.
-        """
-        _check_run_id(run_id)
-        if self.read_only:
-            self._refuse_read_only()
-        rows, rejects = wire_rows(wires)
         self._writer.add_many([(run_id, row) for row in rows])
-        if rejects:
-            raise WireRejectedError(rejects, accepted=len(rows))
 
     def _refuse_read_only(self) -> None:
         why = (
@@ -347,54 +306,9 @@ class SQLiteEventStore(EventStoreBase):
             return []
         return [r[0] for r in self._query(_DISTINCT_TYPES, (run_key,))]
 
-    def events(
-        self,
-        run_id: str,
-        *,
-        type_pattern: str | None = None,
-        entity_id: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int | None = None,
-        order: Order = "asc",
-    ) -> list[StoredEvent]:
-        """Return the run's events that pass every given filter, ordered by ``seq``.
-
-        Args:
-            run_id: the run (an unknown run has no events).
-            type_pattern: a subscription pattern (``test.*``, ``service.health_check_*``...).
-            entity_id: only events about this entity.
-            since: only events with ``timestamp >= since`` (naive datetimes are UTC).
-            until: only events with ``timestamp < until``.
-            limit: at most this many events (the first ones in ``order``).
-            order: ``"asc"`` (oldest first) or ``"desc"``.
-
-        Raises:
-            PatternError: ``type_pattern`` is malformed.
-        """
-        _check_events_args(limit, order)
-        types = None
-        if type_pattern is not None:
-            types = matching_types(type_pattern, self.event_types(run_id))
-        return self._select(run_id, types, entity_id, since, until, limit, order)
-
-    def _events_of_types(self, run_id: str, types: Sequence[str]) -> list[StoredEvent]:
-        return self._select(run_id, list(types), None, None, None, None, "asc")
-
-    def _select(
-        self,
-        run_id: str,
-        types: list[str] | None,
-        entity_id: str | None,
-        since: datetime | None,
-        until: datetime | None,
-        limit: int | None,
-        order: Order,
-        after: StoredEvent | None = None,
-    ) -> list[StoredEvent]:
-        if types is not None and not types:
-            return []
-        run_key = self._run_key(run_id)
+    def _select(self, run_id: str, selection: _Selection) -> list[StoredEvent]:
+        types, entity_id, after = selection.types, selection.entity_id, selection.after
+        run_key = self._run_key(run_id) if types is None or types else None
         if run_key is None:
             return []
         # Within a run, position and seq grow together. A whole run is walked in the
@@ -412,12 +326,13 @@ class SQLiteEventStore(EventStoreBase):
         if entity_id is not None:
             where.append("entity_id = ?")
             params.append(entity_id)
+        since, until = posix_bounds(selection.since, selection.until)
         if since is not None:
             where.append("ts >= ?")
-            params.append(as_utc(since).timestamp())
+            params.append(since)
         if until is not None:
             where.append("ts < ?")
-            params.append(as_utc(until).timestamp())
+            params.append(until)
         # The index is named: with statistics from an ANALYZE, SQLite may otherwise prefer a
         # walk of the whole table by position (every run) for a multi-type or paged query.
         index = (
@@ -430,52 +345,16 @@ class SQLiteEventStore(EventStoreBase):
         # The run id is known: select it as a constant rather than look it up for every row.
         sql = (
             f"SELECT {_RUN_COLUMNS} FROM events INDEXED BY {index} "
-            f"WHERE {' AND '.join(where)} ORDER BY {by} " + ("DESC" if order == "desc" else "ASC")
+            f"WHERE {' AND '.join(where)} ORDER BY {by} " + selection.order.upper()
         )
         params.insert(0, run_id)
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+        if selection.limit is not None:
+            sql += f" LIMIT {int(selection.limit)}"
         return [_stored(row) for row in self._query(sql, params)]
 
-    def iter_events(
-        self,
-        run_id: str,
-        *,
-        type_pattern: str | None = None,
-        entity_id: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        page_size: int = 1000,
-    ) -> Iterator[StoredEvent]:
-        """Yield the run's matching events oldest first, reading ``page_size`` at a time, so a
-        run of millions of events is never held in memory at once."""
-        types = None
-        if type_pattern is not None:
-            types = matching_types(type_pattern, self.event_types(run_id))
-        after = None
-        while True:
-            page = self._select(run_id, types, entity_id, since, until, page_size, "asc", after)
-            yield from page
-            if len(page) < page_size:
-                return
-            after = page[-1]
-
-    def replay(self, run_id: str, manager: Any) -> int:
-        """Publish every event of the run, in order, into ``manager``; return how many.
-
-        See ``EventStore.replay``; events are read a page at a time.
-        """
-        count = 0
-        for stored in self.iter_events(run_id):
-            manager.publish(stored.to_event())
-            count += 1
-        return count
-
-    def events_after(self, position: int, *, limit: int | None = None) -> list[StoredEvent]:
-        """Return events of every run stored after ``position``, in storage order."""
+    def _after(self, position: int, limit: int | None) -> list[StoredEvent]:
         sql = f"SELECT {_COLUMNS} FROM events WHERE pos > ? ORDER BY pos"
         if limit is not None:
-            _check_events_args(limit, "asc")
             sql += f" LIMIT {int(limit)}"
         return [_stored(row) for row in self._query(sql, (position,))]
 
