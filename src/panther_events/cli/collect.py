@@ -95,7 +95,7 @@ def collect(
     nats = _nats_module()
     settings = nats.StreamSettings(name=stream, duplicate_window=duplicate_window)
     started = time.monotonic()
-    dead = 0
+    dead = refused = 0
     try:
         store = SQLiteEventStore(state.db)
     except PantherEventsError as exc:
@@ -115,19 +115,26 @@ def collect(
                 handled = subscriber.run(max_events=max_events, idle_timeout=idle_timeout)
             finally:
                 dead = subscriber.transport.dead_lettered
+                # Deliveries the store refused count in `handled`; messages fetch() refused
+                # were never handed out.
+                refused = dead - subscriber.transport.dead_undelivered
                 subscriber.close()
+        store.close()
     except PantherEventsError as exc:
+        # The store's own failure (a full disk...) is said once, whether the run or the
+        # closing found it; what was not stored was not acknowledged and comes back.
         typer.echo(f"error: {printable(str(exc))}", err=True)
         raise typer.Exit(EXIT_FAILED) from None
     finally:
-        store.close()
+        with contextlib.suppress(PantherEventsError):
+            store.close()  # harmless twice; a failure was said above
     elapsed = time.monotonic() - started
     dead_stream = f"{stream}_DEAD"
     if state.json:
         typer.echo(
             json.dumps(
                 {
-                    "events": handled - dead,
+                    "events": handled - refused,
                     "dead_lettered": dead,
                     "dead_letter_stream": dead_stream,
                     "db": str(state.db),
@@ -136,7 +143,7 @@ def collect(
             )
         )
         return
-    typer.echo(f"collected {handled - dead} events into {state.db} in {elapsed:.1f}s")
+    typer.echo(f"collected {handled - refused} events into {state.db} in {elapsed:.1f}s")
     if dead:
         typer.echo(
             f"{dead} events could not be stored and were moved to the dead-letter stream "
@@ -189,12 +196,15 @@ def dead_letters(
         typer.echo(f"no dead letters in stream {stream}_DEAD")
         return
     for d in found:
-        typer.echo(
-            printable(
-                f"{d.seq}\t{d.time.isoformat(timespec='seconds')}\trun {d.run_id}\t"
-                f"event {d.event_id}\t{d.size} bytes\t{d.reason}"
-            )
+        fields = (
+            str(d.seq),
+            d.time.isoformat(timespec="seconds"),
+            f"run {d.run_id}",
+            f"event {d.event_id}",
+            f"{d.size} bytes",
+            d.reason,
         )
+        typer.echo("\t".join(printable(field) for field in fields))
 
 
 @app.command()

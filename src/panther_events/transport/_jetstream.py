@@ -83,6 +83,25 @@ def _loads(data: bytes) -> Any:
     return value if end == len(text) else json.loads(text)
 
 
+def _check_text(data: bytes, wire: Any) -> None:
+    """Refuse a decoded wire form holding a lone surrogate (JSON's ``\\ud800`` escape):
+    json accepts it, but no UTF-8 store can hold the string, and a store that took it would
+    fail at its commit, together with every other event of the batch.
+
+    Raises:
+        ValueError: ``wire`` holds a string that is not valid Unicode text.
+    """
+    if b"\\ud" not in data and b"\\uD" not in data:
+        return  # no escaped surrogate at all: the usual case costs two scans
+    try:
+        json.dumps(wire, ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"the event holds a lone surrogate ({exc.object[exc.start : exc.end]!a}), which is "
+            "not Unicode text and cannot be stored; send text as valid UTF-8"
+        ) from None
+
+
 def _delivery_count(reply: str) -> int:
     """How many times JetStream delivered a message, read from its ack subject ``reply``.
 
@@ -187,6 +206,7 @@ class NatsTransport:
         self._rejected = 0
         self._refused = 0
         self._dead_lettered = 0
+        self._dead_undelivered = 0
         self._logged: set[str] = set()
         # State below is touched only on the loop thread.
         self._conn = Connection(
@@ -487,14 +507,17 @@ class NatsTransport:
                 run_id, _ = split_message_id(msg.msg_id)
                 wire = _loads(msg.data)
                 check_wire(wire)  # a malformed message is refused here, not by the target
+                _check_text(msg.data, wire)
                 out.append(Delivery(run_id, None, _delivery_count(msg.reply), msg, wire=wire))
             except Exception as exc:  # any failure to decode makes it poison
                 poison.append((msg, f"{type(exc).__name__}: {exc}"))
         if poison:
+            before = self._dead_lettered
             try:
                 await self._dead_letter(poison)
             except TransportError as exc:  # not acknowledged: they come back after ack_wait
                 self._log_error_once("%s", exc)
+            self._dead_undelivered += self._dead_lettered - before
         return out
 
     async def _make_puller(self) -> Puller:
@@ -556,8 +579,15 @@ class NatsTransport:
 
     @property
     def dead_lettered(self) -> int:
-        """How many deliveries this transport moved to the dead-letter stream."""
+        """How many messages this transport moved to the dead-letter stream (both kinds:
+        :attr:`dead_undelivered` and the deliveries given to :meth:`dead_letter`)."""
         return self._dead_lettered
+
+    @property
+    def dead_undelivered(self) -> int:
+        """How many of :attr:`dead_lettered` were moved aside by :meth:`fetch` itself (not
+        events of a panther-events host, or undecodable) and so never handed out."""
+        return self._dead_undelivered
 
     async def _dead_letter(self, refused: list[tuple[Raw, str]]) -> None:
         js, wire = self._conn.js, self._conn.wire

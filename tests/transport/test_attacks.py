@@ -1,0 +1,98 @@
+"""An adversarial operator against the NATS commands: poison that slipped past the checks, wrong
+counts and unreadable listings, each through the real CLI and a real nats-server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from panther_events.transport.base import message_id
+
+from ..runner.test_cli_nats import cli
+from ._events import stored_counts
+from ._server import NatsServer
+from .test_nats_faults import ensure_stream, good_messages, publish_raw
+
+pytestmark = pytest.mark.slow
+
+#: A wire form whose text is valid UTF-8 JSON but holds a lone surrogate (``\ud800``): json
+#: decodes it, and no UTF-8 database can store the string.
+SURROGATE = (
+    b'{"id":"surrogate","name":"\\ud800","type":"test.created","entity_type":"test",'
+    b'"entity_id":"t","timestamp":"2026-01-01T00:00:00+00:00","data":{"s":"\\udc00"}}'
+)
+
+
+def collect(url: str, db: Path) -> dict[str, object]:
+    """``collect --json`` until idle; its summary (exit status 0 and no traceback checked)."""
+    result = cli("collect", "--nats", url, "--db", str(db), "--idle-timeout", "2", "--json")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    summary: dict[str, object] = json.loads(result.stdout)
+    return summary
+
+
+@pytest.fixture
+def server(fresh_nats_server: NatsServer) -> NatsServer:
+    """A server of the test's own, its event stream created."""
+    ensure_stream(fresh_nats_server.url)
+    return fresh_nats_server
+
+
+class TestPoisonPastTheChecks:
+    """Content the wire check lets through still never stops the collector."""
+
+    def test_lone_surrogate_is_dead_lettered_and_the_rest_stored(
+        self, server: NatsServer, tmp_path: Path
+    ) -> None:
+        """A lone surrogate escape among good events of two runs: the good ones are stored,
+        the bad one dead-lettered; collect exits 0 without a traceback."""
+        publish_raw(
+            server.url,
+            [
+                *good_messages("runA", 3),
+                ("panther.events.r.test.created", message_id("r", "surrogate"), SURROGATE),
+                *good_messages("runB", 3),
+            ],
+        )
+        db = tmp_path / "central.db"
+        summary = collect(server.url, db)
+        assert (summary["events"], summary["dead_lettered"]) == (6, 1)
+        assert stored_counts(db) == (6, 6)
+
+
+class TestSummary:
+    """What `collect` and `dead-letters` print is true and readable."""
+
+    def test_collect_counts_every_stored_event_when_poison_fails_to_decode(
+        self, server: NatsServer, tmp_path: Path
+    ) -> None:
+        """Messages refused while decoding (not JSON, no Nats-Msg-Id) are not subtracted
+        from the events stored: the summary's count equals the store's."""
+        publish_raw(
+            server.url,
+            [
+                *good_messages("runA", 4),
+                ("panther.events.r.x", "r:garbage", b"not json"),
+                ("panther.events.r.x", None, b"{}"),
+                ("panther.events.r.x", "r:bad-utf8", b"\xff\xfe"),
+            ],
+        )
+        db = tmp_path / "central.db"
+        summary = collect(server.url, db)
+        assert (summary["events"], summary["dead_lettered"]) == (4, 3)
+        assert stored_counts(db) == (4, 4)
+
+    def test_dead_letters_separates_fields_with_tabs(self, server: NatsServer) -> None:
+        """Each listed dead letter is one line of tab-separated fields (not a literal '\\t'),
+        while control characters from the message itself are still escaped."""
+        publish_raw(server.url, [("panther.events.r.x", "r:evil\x1b[2J", b"not json")])
+        collect(server.url, server.store_dir.parent / "central.db")
+        listed = cli("dead-letters", "--nats", server.url)
+        assert listed.returncode == 0, listed.stderr
+        (line,) = listed.stdout.strip().splitlines()
+        fields = line.split("\t")
+        assert fields[0] == "1" and fields[2] == "run r" and len(fields) == 6, line
+        assert "\x1b" not in line
