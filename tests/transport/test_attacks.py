@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from panther_events.transport.base import message_id
+from panther_events.serialization import event_to_json
+from panther_events.transport.base import message_id, subject_for
+from panther_events.transport.nats import NatsTransport
 
 from ..runner.test_cli_nats import cli
-from ._events import stored_counts
+from ._events import step_event, stored_counts
 from ._server import NatsServer
 from .test_nats_faults import ensure_stream, good_messages, publish_raw
 
@@ -96,3 +98,71 @@ class TestSummary:
         fields = line.split("\t")
         assert fields[0] == "1" and fields[2] == "run r" and len(fields) == 6, line
         assert "\x1b" not in line
+
+
+def spool_line(run: str, i: int) -> str:
+    """One intact spool record: event ``i`` of ``run``, as a publisher writes it."""
+    event = step_event(i, run)
+    return (
+        json.dumps(
+            [
+                message_id(run, event.id),
+                subject_for(run, "step.progress"),
+                run,
+                event_to_json(event),
+            ]
+        )
+        + "\n"
+    )
+
+
+class TestDamagedSpoolRecords:
+    """A spool record that can never be sent is skipped as damaged, never blocking the rest."""
+
+    @pytest.mark.parametrize(
+        "bad",
+        [
+            pytest.param('["r:x", "panther.events.r.x", "r", "\\ud800"]', id="surrogate-payload"),
+            pytest.param('["r:\\udc00", "panther.events.r.x", "r", "{}"]', id="surrogate-id"),
+            pytest.param('["r:x\\r\\nEvil: 1", "panther.events.r.x", "r", "{}"]', id="crlf-id"),
+            pytest.param('["r:y", "panther.events.r.>", "r", "{}"]', id="wildcard-subject"),
+            pytest.param('["r:z", "has space", "r", "{}"]', id="space-subject"),
+            pytest.param('["r:w", "", "r", "{}"]', id="empty-subject"),
+        ],
+    )
+    def test_unsendable_record_is_skipped_and_the_rest_resent(
+        self, server: NatsServer, tmp_path: Path, bad: str
+    ) -> None:
+        """`resend` of a spool holding one record that no server would take: one damaged
+        record counted, the intact ones sent and stored once, exit 0, no traceback."""
+        spool = tmp_path / "run.nats-spool.jsonl"
+        spool.write_text(spool_line("r", 1) + bad + "\n" + spool_line("r", 2))
+        result = cli("resend", str(spool), "--nats", server.url, "--timeout", "20")
+        assert "Traceback" not in result.stderr, result.stderr
+        assert result.returncode == 0, result.stderr
+        assert "sent 2 events" in result.stdout and "1 damaged" in result.stdout
+        assert not spool.exists()
+        db = tmp_path / "central.db"
+        assert collect(server.url, db)["dead_lettered"] == 0
+        assert stored_counts(db) == (2, 2)
+
+
+class TestForgedHeaders:
+    """An event id never writes a header of its own into a message."""
+
+    def test_event_id_with_crlf_is_refused_at_publish(
+        self, server: NatsServer, tmp_path: Path
+    ) -> None:
+        """An id holding CR LF (which would end Nats-Msg-Id and forge a header) is refused by
+        publish() with a ValueError naming it; the events around it are sent."""
+        transport = NatsTransport(server.url, spool_path=tmp_path / "s.jsonl")
+        try:
+            forged = step_event(1)
+            forged.id = "a\r\nNats-Msg-Id: r:victim"
+            with pytest.raises(ValueError, match="control characters"):
+                transport.publish(forged, run_id="r")
+            transport.publish(step_event(2), run_id="r")
+            assert transport.flush(30)
+            assert transport.stats()["sent"] == 1
+        finally:
+            transport.close()

@@ -27,7 +27,7 @@ from ..exceptions import TransportError
 from ..serialization import _wire_json, check_wire
 from ._connection import MAX_BACKOFF, Connection
 from ._dead import DeadLetter, DeadLetterStream
-from ._outbox import Item, Outbox
+from ._outbox import Item, Outbox, check_message_id
 from ._stream import StreamSettings
 from ._wire import CONNECTION_ERRORS, PublicWire, Puller, Raw
 from .base import (
@@ -273,7 +273,8 @@ class NatsTransport:
 
         Raises:
             TransportError: the transport is closed.
-            ValueError: ``run_id`` is empty or holds whitespace or control characters.
+            ValueError: ``run_id`` is empty or holds whitespace or control characters, or
+                the event's id holds control characters.
         """
         if self._closed:
             raise TransportError(
@@ -282,8 +283,10 @@ class NatsTransport:
             )
         check_run_id(run_id)
         event_id, event_type, payload = _wire_json(event)
+        msg_id = message_id(run_id, event_id)
+        check_message_id(msg_id)
         item = (
-            message_id(run_id, event_id),
+            msg_id,
             _subject(run_id, event_type, self.stream.subject_prefix),
             run_id,
             payload.encode(),
