@@ -4,6 +4,7 @@ counts and unreadable listings, each through the real CLI and a real nats-server
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from panther_events.transport.nats import NatsTransport
 
 from ..runner.test_cli_nats import cli
 from ._events import step_event, stored_counts
-from ._server import NatsServer
+from ._server import NatsServer, free_port
 from .test_nats_faults import ensure_stream, good_messages, publish_raw
 
 pytestmark = pytest.mark.slow
@@ -166,3 +167,22 @@ class TestForgedHeaders:
             assert transport.stats()["sent"] == 1
         finally:
             transport.close()
+
+
+class TestPasswordsNeverShown:
+    """A password is never printed, whatever characters it holds."""
+
+    @pytest.mark.parametrize("password", ["Se/Cret9", "Pq@Ss7", "Qxa:Qyb@Qzc/Qwd"])
+    def test_collect_with_an_odd_password_never_prints_it(
+        self, password: str, tmp_path: Path
+    ) -> None:
+        """A password with '/', '@' or ':' typed as is: whatever collect says, no part of
+        the password appears (not even in the URL parser's reason)."""
+        url = f"tls://collector:{password}@127.0.0.1:{free_port()}"
+        result = cli(
+            "collect", "--nats", url, "--db", str(tmp_path / "c.db"), "--idle-timeout", "1"
+        )
+        shown = result.stdout + result.stderr
+        for part in re.split(r"[/@:]", password):
+            assert part not in shown, shown
+        assert "Traceback" not in shown
