@@ -186,3 +186,20 @@ class TestPasswordsNeverShown:
         for part in re.split(r"[/@:]", password):
             assert part not in shown, shown
         assert "Traceback" not in shown
+
+
+class TestCollectorThatNeverConnects:
+    """A collector that never reached its server says so and fails, instead of reporting
+    'collected 0 events' and exit 0."""
+
+    def test_server_down_fails_with_one_line(self, tmp_path: Path) -> None:
+        """Nothing listens at the URL: exit 1, one error line naming the (masked) URL."""
+        url = f"nats://collector:Pw9x@127.0.0.1:{free_port()}"
+        result = cli(
+            "collect", "--nats", url, "--db", str(tmp_path / "c.db"), "--idle-timeout", "1"
+        )
+        assert result.returncode == 1, result.stdout
+        (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert "never reached" in error and "collector:***@" in error, error
+        assert "Pw9x" not in result.stdout + result.stderr
+        assert "Traceback" not in result.stderr

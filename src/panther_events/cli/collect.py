@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..exceptions import MissingExtraError, PantherEventsError
+from ..exceptions import MissingExtraError, PantherEventsError, TransportError
 from ..store.sqlite import SQLiteEventStore
 from ..transport.base import DEFAULT_CONSUMER, shown_url
 from ._app import DbOption, JsonOption, app, get_state
@@ -118,8 +118,12 @@ def collect(
                 # Deliveries the store refused count in `handled`; messages fetch() refused
                 # were never handed out.
                 refused = dead - subscriber.transport.dead_undelivered
+                reached = subscriber.transport.reached
+                why = subscriber.transport.last_connect_error or "no answer"
                 subscriber.close()
         store.close()
+        if not reached:
+            raise TransportError(f"never reached NATS {shown_url(nats_url)} ({why})")
     except PantherEventsError as exc:
         # The store's own failure (a full disk...) is said once, whether the run or the
         # closing found it; what was not stored was not acknowledged and comes back.

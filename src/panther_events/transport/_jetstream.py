@@ -327,6 +327,11 @@ class NatsTransport:
         return reached
 
     @property
+    def reached(self) -> bool:
+        """Whether the server was ever reached (and the stream checked) since creation."""
+        return self._conn.reached
+
+    @property
     def last_connect_error(self) -> str:
         """Why the last connection attempt failed ('' if it did not)."""
         return self._conn.last_error
