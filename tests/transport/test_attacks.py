@@ -203,3 +203,17 @@ class TestCollectorThatNeverConnects:
         assert "never reached" in error and "collector:***@" in error, error
         assert "Pw9x" not in result.stdout + result.stderr
         assert "Traceback" not in result.stderr
+
+    def test_tls_url_never_falls_back_to_plain_text(
+        self, fresh_nats_server: NatsServer, tmp_path: Path
+    ) -> None:
+        """tls:// to a server that offers no TLS (or an impostor that says so): the client
+        never sends its credentials in clear; collect fails naming the TLS error, exit 1."""
+        url = f"tls://collector:Pw9x@127.0.0.1:{fresh_nats_server.port}"
+        result = cli(
+            "collect", "--nats", url, "--db", str(tmp_path / "c.db"), "--idle-timeout", "2"
+        )
+        assert result.returncode == 1, result.stdout
+        (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert "SSL" in error, error
+        assert "Traceback" not in result.stderr

@@ -186,6 +186,10 @@ class NatsTransport:
         auth: dict[str, Any] = {}
         if tls is not None:
             auth["tls"] = tls
+        if tls is not None or any(u.startswith("tls://") for u in self.servers):
+            # TLS from the first byte: otherwise nats-py speaks plain text (credentials
+            # included) to any server, or impostor, whose greeting does not require TLS.
+            auth["tls_handshake_first"] = True
         if user_credentials is not None:
             auth["user_credentials"] = str(user_credentials)
         if nkeys_seed is not None:
