@@ -17,6 +17,7 @@ from ..runner.test_cli_nats import cli
 from ._events import step_event, stored_counts
 from ._server import NatsServer, free_port
 from .test_nats_faults import ensure_stream, good_messages, publish_raw
+from .test_nats_security import SecureServer, secure_server  # noqa: F401 - its fixture
 
 pytestmark = pytest.mark.slow
 
@@ -217,3 +218,26 @@ class TestCollectorThatNeverConnects:
         (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
         assert "SSL" in error, error
         assert "Traceback" not in result.stderr
+
+
+class TestRefusedCredentials:
+    """A wrong password is said once, in a few lines, never as a flood."""
+
+    def test_wrong_password_is_said_in_a_few_lines(
+        self,
+        secure_server: SecureServer,  # noqa: F811 - the imported fixture
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """collect with a refused password against the documented TLS server: exit 1, the
+        refusal named, no password, and no line repeated per reconnection attempt."""
+        monkeypatch.setenv("SSL_CERT_FILE", str(secure_server.ca))
+        url = secure_server.url("collector", "Wrong9pw")
+        result = cli(
+            "collect", "--nats", url, "--db", str(tmp_path / "c.db"), "--idle-timeout", "3"
+        )
+        assert result.returncode == 1, result.stdout
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) <= 4, result.stderr
+        assert "Authorization" in lines[-1], lines
+        assert "Wrong9pw" not in result.stdout + result.stderr

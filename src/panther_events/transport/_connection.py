@@ -34,6 +34,19 @@ __all__ = ["MAX_BACKOFF", "Connection"]
 
 logger = logging.getLogger(__name__)
 
+
+class _QuietTlsEof(logging.Filter):
+    """Drops asyncio's warning "returning true from eof_received() has no effect when using
+    ssl", which nats-py's protocol causes each time a server closes a TLS connection: one
+    line per reconnection attempt (a flood while a password is refused), telling a user
+    nothing. Every other asyncio record passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("returning true from eof_received()")
+
+
+logging.getLogger("asyncio").addFilter(_QuietTlsEof())
+
 #: Longest wait, in seconds, between two attempts (to connect, or to send again).
 MAX_BACKOFF = 2.0
 _CONNECT_TIMEOUT = 2.0
