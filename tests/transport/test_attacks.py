@@ -241,3 +241,39 @@ class TestRefusedCredentials:
         assert len(lines) <= 4, result.stderr
         assert "Authorization" in lines[-1], lines
         assert "Wrong9pw" not in result.stdout + result.stderr
+
+
+class TestCollectOptions:
+    """An option value JetStream would refuse is refused at once, naming it."""
+
+    @pytest.mark.parametrize(
+        ("option", "value"),
+        [
+            ("--ack-wait", "-5"),
+            ("--ack-wait", "0"),
+            ("--ack-wait", "inf"),
+            ("--duplicate-window", "nan"),
+            ("--idle-timeout", "-1"),
+            ("--consumer", "bad name.x"),
+            ("--consumer", ""),
+            ("--stream", "bad.name"),
+        ],
+    )
+    def test_bad_value_is_refused_before_connecting(
+        self, option: str, value: str, tmp_path: Path
+    ) -> None:
+        """No server is needed to see that the value is wrong: exit 2 with the option named,
+        no traceback, nothing retried forever."""
+        result = cli(
+            "collect",
+            "--nats",
+            f"nats://127.0.0.1:{free_port()}",
+            "--db",
+            str(tmp_path / "c.db"),
+            "--idle-timeout",
+            "1",  # the last value given wins: the one tested
+            option,
+            value,
+        )
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert option in result.stderr and "Traceback" not in result.stderr

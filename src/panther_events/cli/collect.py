@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import re
 import signal
 import sys
 import time
@@ -32,6 +34,27 @@ __all__ = ["collect", "dead_letters", "resend"]
 #: Exit status of these commands when they cannot do their work.
 EXIT_FAILED = 1
 
+#: What NATS accepts as a stream or consumer name: no whitespace, '.', '*', '>', '/' or '\\'.
+_NAME = re.compile(r"[^\s.*>/\\]+")
+
+
+def _name(value: str) -> str:
+    """A stream or consumer name JetStream accepts, else a usage error naming it."""
+    if _NAME.fullmatch(value) is None:
+        raise typer.BadParameter(
+            f"{value!r} is not a JetStream name: expected letters, digits, '-' or '_' "
+            "(no spaces, '.', '*', '>', '/' or '\\'), e.g. PANTHER_EVENTS"
+        )
+    return value
+
+
+def _seconds(value: float | None) -> float | None:
+    """A finite duration above 0 seconds (or None), else a usage error naming it."""
+    if value is not None and not (0 < value < math.inf):
+        raise typer.BadParameter(f"{value} is not a duration: expected seconds above 0, e.g. 30")
+    return value
+
+
 NatsOption = Annotated[
     str,
     typer.Option(
@@ -41,7 +64,7 @@ NatsOption = Annotated[
         f"in ${NATS_ENV}, out of sight of ps.",
     ),
 ]
-StreamOption = Annotated[str, typer.Option(help="JetStream stream name.")]
+StreamOption = Annotated[str, typer.Option(help="JetStream stream name.", callback=_name)]
 
 
 def _nats_module() -> ModuleType:
@@ -71,21 +94,31 @@ def collect(
     nats_url: NatsOption = "nats://127.0.0.1:4222",
     db: DbOption = None,
     consumer: Annotated[
-        str, typer.Option(help="Durable consumer name; a restart resumes from its position.")
+        str,
+        typer.Option(
+            help="Durable consumer name; a restart resumes from its position.", callback=_name
+        ),
     ] = DEFAULT_CONSUMER,
     stream: StreamOption = "PANTHER_EVENTS",
     duplicate_window: Annotated[
-        float, typer.Option(help="Seconds a re-sent event is recognised (stream setting).")
+        float,
+        typer.Option(
+            help="Seconds a re-sent event is recognised (stream setting).", callback=_seconds
+        ),
     ] = 120.0,
     ack_wait: Annotated[
-        float, typer.Option(help="Seconds before an unacknowledged event is redelivered.")
+        float,
+        typer.Option(
+            help="Seconds before an unacknowledged event is redelivered.", callback=_seconds
+        ),
     ] = 30.0,
     batch: Annotated[int, typer.Option(min=1, help="Events fetched and committed at once.")] = 500,
     max_events: Annotated[
         int | None, typer.Option(min=1, help="Stop after this many deliveries.")
     ] = None,
     idle_timeout: Annotated[
-        float | None, typer.Option(help="Stop after this many seconds without an event.")
+        float | None,
+        typer.Option(help="Stop after this many seconds without an event.", callback=_seconds),
     ] = None,
     json_output: JsonOption = False,
 ) -> None:
