@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import re
 import signal
 import sys
 import time
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..exceptions import MissingExtraError, PantherEventsError
+from ..exceptions import MissingExtraError, PantherEventsError, TransportError
 from ..store.sqlite import SQLiteEventStore
 from ..transport.base import DEFAULT_CONSUMER, shown_url
 from ._app import DbOption, JsonOption, app, get_state
@@ -32,6 +34,27 @@ __all__ = ["collect", "dead_letters", "resend"]
 #: Exit status of these commands when they cannot do their work.
 EXIT_FAILED = 1
 
+#: What NATS accepts as a stream or consumer name: no whitespace, '.', '*', '>', '/' or '\\'.
+_NAME = re.compile(r"[^\s.*>/\\]+")
+
+
+def _name(value: str) -> str:
+    """A stream or consumer name JetStream accepts, else a usage error naming it."""
+    if _NAME.fullmatch(value) is None:
+        raise typer.BadParameter(
+            f"{value!r} is not a JetStream name: expected letters, digits, '-' or '_' "
+            "(no spaces, '.', '*', '>', '/' or '\\'), e.g. PANTHER_EVENTS"
+        )
+    return value
+
+
+def _seconds(value: float | None) -> float | None:
+    """A finite duration above 0 seconds (or None), else a usage error naming it."""
+    if value is not None and not (0 < value < math.inf):
+        raise typer.BadParameter(f"{value} is not a duration: expected seconds above 0, e.g. 30")
+    return value
+
+
 NatsOption = Annotated[
     str,
     typer.Option(
@@ -41,7 +64,7 @@ NatsOption = Annotated[
         f"in ${NATS_ENV}, out of sight of ps.",
     ),
 ]
-StreamOption = Annotated[str, typer.Option(help="JetStream stream name.")]
+StreamOption = Annotated[str, typer.Option(help="JetStream stream name.", callback=_name)]
 
 
 def _nats_module() -> ModuleType:
@@ -71,21 +94,31 @@ def collect(
     nats_url: NatsOption = "nats://127.0.0.1:4222",
     db: DbOption = None,
     consumer: Annotated[
-        str, typer.Option(help="Durable consumer name; a restart resumes from its position.")
+        str,
+        typer.Option(
+            help="Durable consumer name; a restart resumes from its position.", callback=_name
+        ),
     ] = DEFAULT_CONSUMER,
     stream: StreamOption = "PANTHER_EVENTS",
     duplicate_window: Annotated[
-        float, typer.Option(help="Seconds a re-sent event is recognised (stream setting).")
+        float,
+        typer.Option(
+            help="Seconds a re-sent event is recognised (stream setting).", callback=_seconds
+        ),
     ] = 120.0,
     ack_wait: Annotated[
-        float, typer.Option(help="Seconds before an unacknowledged event is redelivered.")
+        float,
+        typer.Option(
+            help="Seconds before an unacknowledged event is redelivered.", callback=_seconds
+        ),
     ] = 30.0,
     batch: Annotated[int, typer.Option(min=1, help="Events fetched and committed at once.")] = 500,
     max_events: Annotated[
         int | None, typer.Option(min=1, help="Stop after this many deliveries.")
     ] = None,
     idle_timeout: Annotated[
-        float | None, typer.Option(help="Stop after this many seconds without an event.")
+        float | None,
+        typer.Option(help="Stop after this many seconds without an event.", callback=_seconds),
     ] = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -95,7 +128,7 @@ def collect(
     nats = _nats_module()
     settings = nats.StreamSettings(name=stream, duplicate_window=duplicate_window)
     started = time.monotonic()
-    dead = 0
+    dead = refused = 0
     try:
         store = SQLiteEventStore(state.db)
     except PantherEventsError as exc:
@@ -115,19 +148,30 @@ def collect(
                 handled = subscriber.run(max_events=max_events, idle_timeout=idle_timeout)
             finally:
                 dead = subscriber.transport.dead_lettered
+                # Deliveries the store refused count in `handled`; messages fetch() refused
+                # were never handed out.
+                refused = dead - subscriber.transport.dead_undelivered
+                reached = subscriber.transport.reached
+                why = subscriber.transport.last_connect_error or "no answer"
                 subscriber.close()
+        store.close()
+        if not reached:
+            raise TransportError(f"never reached NATS {shown_url(nats_url)} ({why})")
     except PantherEventsError as exc:
+        # The store's own failure (a full disk...) is said once, whether the run or the
+        # closing found it; what was not stored was not acknowledged and comes back.
         typer.echo(f"error: {printable(str(exc))}", err=True)
         raise typer.Exit(EXIT_FAILED) from None
     finally:
-        store.close()
+        with contextlib.suppress(PantherEventsError):
+            store.close()  # harmless twice; a failure was said above
     elapsed = time.monotonic() - started
     dead_stream = f"{stream}_DEAD"
     if state.json:
         typer.echo(
             json.dumps(
                 {
-                    "events": handled - dead,
+                    "events": handled - refused,
                     "dead_lettered": dead,
                     "dead_letter_stream": dead_stream,
                     "db": str(state.db),
@@ -136,7 +180,7 @@ def collect(
             )
         )
         return
-    typer.echo(f"collected {handled - dead} events into {state.db} in {elapsed:.1f}s")
+    typer.echo(f"collected {handled - refused} events into {state.db} in {elapsed:.1f}s")
     if dead:
         typer.echo(
             f"{dead} events could not be stored and were moved to the dead-letter stream "
@@ -189,12 +233,15 @@ def dead_letters(
         typer.echo(f"no dead letters in stream {stream}_DEAD")
         return
     for d in found:
-        typer.echo(
-            printable(
-                f"{d.seq}\t{d.time.isoformat(timespec='seconds')}\trun {d.run_id}\t"
-                f"event {d.event_id}\t{d.size} bytes\t{d.reason}"
-            )
+        fields = (
+            str(d.seq),
+            d.time.isoformat(timespec="seconds"),
+            f"run {d.run_id}",
+            f"event {d.event_id}",
+            f"{d.size} bytes",
+            d.reason,
         )
+        typer.echo("\t".join(printable(field) for field in fields))
 
 
 @app.command()

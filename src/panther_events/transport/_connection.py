@@ -15,6 +15,7 @@ import contextlib
 import importlib.metadata
 import inspect
 import logging
+import ssl
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, final
@@ -33,6 +34,19 @@ __all__ = ["MAX_BACKOFF", "Connection"]
 
 logger = logging.getLogger(__name__)
 
+
+class _QuietTlsEof(logging.Filter):
+    """Drops asyncio's warning "returning true from eof_received() has no effect when using
+    ssl", which nats-py's protocol causes each time a server closes a TLS connection: one
+    line per reconnection attempt (a flood while a password is refused), telling a user
+    nothing. Every other asyncio record passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("returning true from eof_received()")
+
+
+logging.getLogger("asyncio").addFilter(_QuietTlsEof())
+
 #: Longest wait, in seconds, between two attempts (to connect, or to send again).
 MAX_BACKOFF = 2.0
 _CONNECT_TIMEOUT = 2.0
@@ -42,6 +56,12 @@ _SKIP_VALIDATION: dict[str, Any] = (
     if "skip_subject_validation" in inspect.signature(NatsClient.connect).parameters
     else {}
 )
+
+
+def _is_refusal(exc: BaseException) -> bool:
+    """Whether a failure to connect is a refusal (credentials, TLS: said at ERROR) rather
+    than an unreachable server (retried quietly). TLS errors are ``OSError`` too."""
+    return isinstance(exc, ssl.SSLError) or not isinstance(exc, CONNECTION_ERRORS)
 
 
 def _nats_version() -> str:
@@ -99,6 +119,8 @@ class Connection:
         #: Why the last connection attempt failed ('' if it did not).
         self.last_error = ""
         self._refusal = False  # last_error is a refusal (credentials, TLS), not a lost socket
+        #: Whether the server was ever reached (and the stream checked) by this connection.
+        self.reached = False
         self._failures = 0
 
     def ready(self) -> bool:
@@ -144,6 +166,7 @@ class Connection:
         self._failures = 0
         self.last_error = ""
         self._refusal = False
+        self.reached = True
         self.connected.set()
         return True
 
@@ -171,7 +194,7 @@ class Connection:
             self._failures += 1
             self._note_connect_error(exc)
             delay = min(0.05 * 2 ** min(self._failures, 8), MAX_BACKOFF)
-            if isinstance(exc, CONNECTION_ERRORS):
+            if not _is_refusal(exc):
                 logger.debug("cannot connect to %s (%r); retry in %.2fs", self.shown, exc, delay)
             else:  # refused credentials, a TLS failure...: retried, but said at ERROR
                 self._log_error_once("cannot connect to NATS %s: %r", self.shown, exc)
@@ -239,7 +262,7 @@ class Connection:
     def _note_connect_error(self, exc: BaseException) -> None:
         """Keep why connecting failed; a refusal (credentials, TLS) says more than the
         dropped socket that follows it, so a connection error never replaces one."""
-        refusal = not isinstance(exc, CONNECTION_ERRORS)
+        refusal = _is_refusal(exc)
         if refusal or not self._refusal:
             self.last_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
             self._refusal = refusal
@@ -248,7 +271,7 @@ class Connection:
         if not self.connected.is_set():
             # nats-py keeps retrying inside connect(): this is how we learn why it fails.
             self._note_connect_error(exc)
-        if isinstance(exc, CONNECTION_ERRORS):
+        if not _is_refusal(exc):
             logger.debug("NATS client error: %r", exc)
         else:
             self._log_error_once("NATS client error: %r", exc)

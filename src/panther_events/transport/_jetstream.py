@@ -27,7 +27,7 @@ from ..exceptions import TransportError
 from ..serialization import _wire_json, check_wire
 from ._connection import MAX_BACKOFF, Connection
 from ._dead import DeadLetter, DeadLetterStream
-from ._outbox import Item, Outbox
+from ._outbox import Item, Outbox, check_message_id
 from ._stream import StreamSettings
 from ._wire import CONNECTION_ERRORS, PublicWire, Puller, Raw
 from .base import (
@@ -81,6 +81,25 @@ def _loads(data: bytes) -> Any:
     except ValueError:
         return json.loads(text)  # leading whitespace, or invalid: json.loads says what
     return value if end == len(text) else json.loads(text)
+
+
+def _check_text(data: bytes, wire: Any) -> None:
+    """Refuse a decoded wire form holding a lone surrogate (JSON's ``\\ud800`` escape):
+    json accepts it, but no UTF-8 store can hold the string, and a store that took it would
+    fail at its commit, together with every other event of the batch.
+
+    Raises:
+        ValueError: ``wire`` holds a string that is not valid Unicode text.
+    """
+    if b"\\ud" not in data and b"\\uD" not in data:
+        return  # no escaped surrogate at all: the usual case costs two scans
+    try:
+        json.dumps(wire, ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"the event holds a lone surrogate ({exc.object[exc.start : exc.end]!a}), which is "
+            "not Unicode text and cannot be stored; send text as valid UTF-8"
+        ) from None
 
 
 def _delivery_count(reply: str) -> int:
@@ -167,6 +186,10 @@ class NatsTransport:
         auth: dict[str, Any] = {}
         if tls is not None:
             auth["tls"] = tls
+        if tls is not None or any(u.startswith("tls://") for u in self.servers):
+            # TLS from the first byte: otherwise nats-py speaks plain text (credentials
+            # included) to any server, or impostor, whose greeting does not require TLS.
+            auth["tls_handshake_first"] = True
         if user_credentials is not None:
             auth["user_credentials"] = str(user_credentials)
         if nkeys_seed is not None:
@@ -187,6 +210,7 @@ class NatsTransport:
         self._rejected = 0
         self._refused = 0
         self._dead_lettered = 0
+        self._dead_undelivered = 0
         self._logged: set[str] = set()
         # State below is touched only on the loop thread.
         self._conn = Connection(
@@ -253,7 +277,8 @@ class NatsTransport:
 
         Raises:
             TransportError: the transport is closed.
-            ValueError: ``run_id`` is empty or holds whitespace or control characters.
+            ValueError: ``run_id`` is empty or holds whitespace or control characters, or
+                the event's id holds control characters.
         """
         if self._closed:
             raise TransportError(
@@ -262,8 +287,10 @@ class NatsTransport:
             )
         check_run_id(run_id)
         event_id, event_type, payload = _wire_json(event)
+        msg_id = message_id(run_id, event_id)
+        check_message_id(msg_id)
         item = (
-            message_id(run_id, event_id),
+            msg_id,
             _subject(run_id, event_type, self.stream.subject_prefix),
             run_id,
             payload.encode(),
@@ -302,6 +329,11 @@ class NatsTransport:
         if self._error is not None:
             raise self._error
         return reached
+
+    @property
+    def reached(self) -> bool:
+        """Whether the server was ever reached (and the stream checked) since creation."""
+        return self._conn.reached
 
     @property
     def last_connect_error(self) -> str:
@@ -487,14 +519,17 @@ class NatsTransport:
                 run_id, _ = split_message_id(msg.msg_id)
                 wire = _loads(msg.data)
                 check_wire(wire)  # a malformed message is refused here, not by the target
+                _check_text(msg.data, wire)
                 out.append(Delivery(run_id, None, _delivery_count(msg.reply), msg, wire=wire))
             except Exception as exc:  # any failure to decode makes it poison
                 poison.append((msg, f"{type(exc).__name__}: {exc}"))
         if poison:
+            before = self._dead_lettered
             try:
                 await self._dead_letter(poison)
             except TransportError as exc:  # not acknowledged: they come back after ack_wait
                 self._log_error_once("%s", exc)
+            self._dead_undelivered += self._dead_lettered - before
         return out
 
     async def _make_puller(self) -> Puller:
@@ -556,8 +591,15 @@ class NatsTransport:
 
     @property
     def dead_lettered(self) -> int:
-        """How many deliveries this transport moved to the dead-letter stream."""
+        """How many messages this transport moved to the dead-letter stream (both kinds:
+        :attr:`dead_undelivered` and the deliveries given to :meth:`dead_letter`)."""
         return self._dead_lettered
+
+    @property
+    def dead_undelivered(self) -> int:
+        """How many of :attr:`dead_lettered` were moved aside by :meth:`fetch` itself (not
+        events of a panther-events host, or undecodable) and so never handed out."""
+        return self._dead_undelivered
 
     async def _dead_letter(self, refused: list[tuple[Raw, str]]) -> None:
         js, wire = self._conn.js, self._conn.wire

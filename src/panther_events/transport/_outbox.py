@@ -17,7 +17,8 @@ same ``spool_path`` sends it. Spool files are created readable by their owner on
 they hold the events' full content.
 
 A spool left by a process killed mid-write may end in a cut-short record, and a file edited
-by hand may hold lines that are no records. Such damaged records are skipped, counted in
+by hand may hold lines that are no records, or records no server would take (see
+:func:`check_item`). Such damaged records are skipped, counted in
 ``damaged`` and logged once (with the file and the count) when the file is opened; every
 intact record is still sent.
 """
@@ -27,13 +28,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO, Final, final
 
-__all__ = ["Item", "Outbox", "read_spool"]
+__all__ = ["Item", "Outbox", "check_item", "check_message_id", "read_spool"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,15 +51,51 @@ def _encode(item: Item) -> bytes:
     return line.encode() + b"\n"
 
 
+#: Characters no header value may hold (they would end it or forge another header).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: A subject one can publish to: dot-separated tokens, none empty, none a wildcard.
+_SUBJECT = re.compile(r"(?![*>]\.|[*>]$)[^\s.]+(?:\.(?![*>]\.|[*>]$)[^\s.]+)*")
+
+
+def check_message_id(msg_id: str) -> None:
+    """Refuse a ``Nats-Msg-Id`` that would end its header line or forge another header.
+
+    Raises:
+        ValueError: ``msg_id`` holds control characters (CR, LF...).
+    """
+    if _CONTROL.search(msg_id):
+        raise ValueError(
+            f"message id {msg_id!r} holds control characters, which cannot travel in a "
+            "header; give the event an id without them"
+        )
+
+
+def check_item(item: Item) -> None:
+    """Refuse a message no NATS server would take, which would otherwise be retried forever.
+
+    Raises:
+        ValueError: its ``Nats-Msg-Id`` holds control characters, its subject is empty, holds
+            whitespace or a wildcard token, or a field is not valid Unicode text.
+    """
+    msg_id, subject, run_id, _ = item
+    check_message_id(msg_id)
+    if _SUBJECT.fullmatch(subject) is None:
+        raise ValueError(f"{subject!r} is no subject to publish to")
+    for text in (msg_id, subject, run_id):
+        text.encode()  # UnicodeEncodeError (a ValueError) for a lone surrogate
+
+
 def _decode(line: bytes) -> Item | None:
-    """The record on ``line``, or None when the line is no intact record."""
+    """The record on ``line``, or None when the line is no intact record that can be sent."""
     try:
         msg_id, subject, run_id, payload = json.loads(line)
-    except (ValueError, TypeError):  # not JSON, cut short, or not four fields
+        if not all(isinstance(part, str) for part in (msg_id, subject, run_id, payload)):
+            return None
+        item = (msg_id, subject, run_id, payload.encode())
+        check_item(item)
+    except (ValueError, TypeError):  # not JSON, cut short, not four fields, or unsendable
         return None
-    if not all(isinstance(part, str) for part in (msg_id, subject, run_id, payload)):
-        return None
-    return (msg_id, subject, run_id, payload.encode())
+    return item
 
 
 def _open_private(path: Path, flags: int) -> BinaryIO:

@@ -111,11 +111,14 @@ def split_message_id(msg_id: str) -> tuple[str, str]:
 
 
 _URL_SCHEMES = ("nats", "tls", "ws", "wss")
-_PASSWORD = re.compile(r"(?<=://)([^:/@]*):[^@/]*@")
+# Up to the last '@' of the URL (of each URL of a comma-separated list): a password typed
+# with '/', '@' or ':' unencoded is hidden whole.
+_PASSWORD = re.compile(r"(?<=://)([^:/@,\s]*):[^,\s]*@")
 
 
 def shown_url(url: str) -> str:
-    """``url`` with its password (if any) written ``***``, fit for logs and messages."""
+    """``url`` with its password (if any) written ``***``, fit for logs and messages, even
+    when the password holds ``/``, ``@`` or ``:`` unencoded."""
     return _PASSWORD.sub(r"\1:***@", url)
 
 
@@ -133,7 +136,14 @@ def check_server_urls(urls: str | Sequence[str]) -> list[str]:
             parts = urlsplit(url)
             port = parts.port  # raises ValueError for a port that is not a number
         except ValueError as exc:
-            problem, port, parts = str(exc), None, urlsplit("")
+            # The parser quotes what it read as the port, which may be part of a password.
+            problem = (
+                "its port is not a number from 1 to 65535, or a password holds '/', '?' or "
+                "'#' (percent-encode them: %2F, %3F, %23)"
+                if "@" in url
+                else str(exc)
+            )
+            port, parts = None, urlsplit("")
         if not problem:
             if parts.scheme not in _URL_SCHEMES:
                 problem = f"scheme {parts.scheme!r} is not one of {list(_URL_SCHEMES)}"
