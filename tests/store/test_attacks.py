@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from panther_events import EventManager, EventStoreObserver, StoreError, TestCreatedEvent
+from panther_events import (
+    EventManager,
+    EventStoreObserver,
+    EventValidationError,
+    StoreError,
+    TestCreatedEvent,
+    WireRejectedError,
+    event_to_dict,
+)
 from panther_events.store import SQLiteEventStore
 
 from .test_write_errors import _fill
@@ -241,3 +249,32 @@ def test_a_failed_store_behind_a_background_observer_is_reported_once(
     assert "database or disk is full" in message
     assert "were not appended" in message
     assert recorder.refused + recorder.recorded == 31
+
+
+class TestTextThatIsNotUtf8:
+    """A lone surrogate (what ``surrogateescape`` makes of a stray protocol byte) cannot be
+    written as UTF-8: it is refused with the event, and the store keeps working."""
+
+    def test_an_event_holding_a_lone_surrogate_is_refused_and_the_store_lives_on(
+        self, tmp_path: Path
+    ) -> None:
+        with SQLiteEventStore(tmp_path / "s.db") as store:
+            with pytest.raises(EventValidationError, match="UTF-8"):
+                store.append(TestCreatedEvent(test_id="t1", test_name="x\udcff"), run_id="r")
+            store.append(TestCreatedEvent(test_id="t2", test_name="fine"), run_id="r")
+            assert store.flush(timeout=10)
+            assert [e.entity_id for e in store.events("r")] == ["t2"]
+
+    def test_a_wire_form_holding_a_lone_surrogate_is_listed_and_the_rest_stored(
+        self, tmp_path: Path
+    ) -> None:
+        good = event_to_dict(TestCreatedEvent(test_id="good", test_name="ok"))
+        bad = event_to_dict(TestCreatedEvent(test_id="bad", test_name="ok"))
+        bad["entity_id"] = "bad\ud800"
+        with SQLiteEventStore(tmp_path / "s.db") as store:
+            with pytest.raises(WireRejectedError) as info:
+                store.append_wire([bad, good], run_id="r")
+            assert [r.index for r in info.value.rejects] == [0]
+            assert "UTF-8" in info.value.rejects[0].reason
+            assert store.flush(timeout=10)
+            assert [e.entity_id for e in store.events("r")] == ["good"]

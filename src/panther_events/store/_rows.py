@@ -116,8 +116,7 @@ def event_row(event: object) -> Row:
     event_id = parts.id
     if type(event_id) is not str:  # a str subclass may hash differently: compare plain text
         event_id = str(event_id)
-    return _new_tuple(
-        Row,
+    return _utf8_row(
         (
             event_id,
             parts.type,
@@ -127,7 +126,7 @@ def event_row(event: object) -> Row:
             parts.name,
             parts.entity_type,
             text,
-        ),
+        )
     )
 
 
@@ -177,10 +176,35 @@ def row_from_dict(wire: object) -> Row:
         raise
     except _ENCODING_ERRORS as exc:
         raise EventValidationError(f"event wire form cannot be stored: {exc}") from None
-    return _new_tuple(
-        Row,
-        (event_id, type_, entity_id, ts, encode_data(data, event_id), name, entity_type, text),
+    return _utf8_row(
+        (event_id, type_, entity_id, ts, encode_data(data, event_id), name, entity_type, text)
     )
+
+
+def _utf8_row(values: tuple[Any, ...]) -> Row:
+    """Return ``values`` as a ``Row`` once every text in it can be written as UTF-8.
+
+    A lone surrogate (what ``surrogateescape`` makes of a stray byte of protocol data) would
+    fail the whole batch at commit, and with it the store: it is refused here, with its event.
+
+    Raises:
+        EventValidationError: a text holds a lone surrogate; names the event.
+    """
+    for value in values:
+        if type(value) is str and not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                raise EventValidationError(
+                    f"event {_short(values[0])}: its text is not UTF-8 (a lone surrogate "
+                    f"{value[_surrogate_at(value)]!r}); decode protocol bytes with "
+                    "errors='backslashreplace' or store them as bytes"
+                ) from None
+    return _new_tuple(Row, values)
+
+
+def _surrogate_at(text: str) -> int:
+    return next(i for i, c in enumerate(text) if "\ud800" <= c <= "\udfff")
 
 
 def wire_rows(wires: Iterable[object]) -> tuple[list[Row], list[WireReject]]:
