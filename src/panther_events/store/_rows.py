@@ -186,20 +186,35 @@ def _utf8_row(values: tuple[Any, ...]) -> Row:
 
     A lone surrogate (what ``surrogateescape`` makes of a stray byte of protocol data) would
     fail the whole batch at commit, and with it the store: it is refused here, with its event.
+    ASCII text (the common case) is recognised without encoding anything.
 
     Raises:
         EventValidationError: a text holds a lone surrogate; names the event.
     """
-    for value in values:
-        if type(value) is str and not value.isascii():
-            try:
-                value.encode()
-            except UnicodeEncodeError:
-                raise EventValidationError(
-                    f"event {_short(values[0])}: its text is not UTF-8 (a lone surrogate "
-                    f"{value[_surrogate_at(value)]!r}); decode protocol bytes with "
-                    "errors='backslashreplace' or store them as bytes"
-                ) from None
+    id_, type_, entity_id, _, data, name, entity_type, text = values
+    try:
+        plain = (
+            data.isascii()
+            and id_.isascii()
+            and entity_id.isascii()
+            and name.isascii()
+            and type_.isascii()
+            and entity_type.isascii()
+            and text.isascii()
+        )
+    except AttributeError:  # a column that is not text: look at each value
+        plain = False
+    if not plain:
+        for value in values:
+            if type(value) is str and not value.isascii():
+                try:
+                    value.encode()
+                except UnicodeEncodeError:
+                    raise EventValidationError(
+                        f"event {_short(id_)}: its text is not UTF-8 (a lone surrogate "
+                        f"{value[_surrogate_at(value)]!r}); decode protocol bytes with "
+                        "errors='backslashreplace' or store them as bytes"
+                    ) from None
     return _new_tuple(Row, values)
 
 
