@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -28,6 +28,18 @@ def _shot(browser: webdriver.Chrome, path: Path) -> Path:
     browser.save_screenshot(str(path))
     assert path.stat().st_size > 10_000
     return path
+
+
+def _wait(browser: webdriver.Chrome, timeout: float = 10) -> WebDriverWait[webdriver.Chrome]:
+    """A wait that polls every 50 ms and retries when the page replaced the element it read.
+
+    Live updates swap rows and tables in place, so an element found in one poll may be
+    gone when its text is read; that is the page working, not a failure. Timeouts are
+    generous (a wait ends as soon as its condition holds) because CI machines are busy.
+    """
+    return WebDriverWait(
+        browser, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+    )
 
 
 def _no_alert(browser: webdriver.Chrome) -> None:
@@ -57,7 +69,7 @@ class TestInBrowser:
         assert browser.find_element(By.CSS_SELECTOR, "svg.timeline").is_displayed()
         assert browser.find_element(By.CSS_SELECTOR, '[data-field="status"]').text == "failed"
         # The page connected its live stream (a first message updates the header).
-        WebDriverWait(browser, 5).until(
+        _wait(browser).until(
             lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-live-seen")
         )
         assert _js_errors(browser) == []
@@ -76,25 +88,25 @@ class TestInBrowser:
         try:
             browser.get(f"{dashboard.url}runs/{runs.echo}")
             body = browser.find_element(By.TAG_NAME, "body")
-            WebDriverWait(browser, 5).until(lambda b: body.get_attribute("data-live-seen"))
+            _wait(browser).until(lambda b: body.get_attribute("data-live-seen"))
             events_before = browser.find_element(By.CSS_SELECTOR, '[data-field="events"]').text
             browser.execute_script("window.notReloaded = true")
             _write_from_another_process(db_copy, runs.echo, "arrived-live")
-            WebDriverWait(browser, 2, poll_frequency=0.05).until(
+            _wait(browser).until(
                 lambda b: "arrived-live" in b.find_element(By.ID, "event-rows").text
             )
             assert browser.execute_script("return window.notReloaded") is True
-            WebDriverWait(browser, 3).until(
+            _wait(browser).until(
                 lambda b: (
                     b.find_element(By.CSS_SELECTOR, '[data-field="events"]').text
                     == str(int(events_before) + 1)
                 )
             )
             dashboard.stop()
-            WebDriverWait(browser, 5).until(lambda b: b.find_element(By.ID, "conn").is_displayed())
+            _wait(browser).until(lambda b: b.find_element(By.ID, "conn").is_displayed())
             _write_from_another_process(db_copy, runs.echo, "after-restart")
             dashboard = start_dashboard(db_copy, port=port)
-            WebDriverWait(browser, 10, poll_frequency=0.1).until(
+            _wait(browser, 10).until(
                 lambda b: "after-restart" in b.find_element(By.ID, "event-rows").text
             )
             assert browser.execute_script("return window.notReloaded") is True
@@ -110,7 +122,7 @@ class TestInBrowser:
             browser.get(dashboard.url)
             browser.execute_script("window.notReloaded = true")
             _write_from_another_process(db_copy, "fresh-run", "first-test")
-            WebDriverWait(browser, 3, poll_frequency=0.05).until(
+            _wait(browser).until(
                 lambda b: "fresh-run" in b.find_element(By.CSS_SELECTOR, "table.runs").text
             )
             assert browser.execute_script("return window.notReloaded") is True
@@ -154,7 +166,7 @@ class TestInBrowser:
             By.CSS_SELECTOR, f'select[name="b"] option[value="{runs.fixed}"]'
         ).click()
         browser.find_element(By.CSS_SELECTOR, ".compare-form button").click()
-        WebDriverWait(browser, 5).until(lambda b: "/compare" in b.current_url)
+        _wait(browser).until(lambda b: "/compare" in b.current_url)
         rows = browser.find_elements(By.CSS_SELECTOR, "table.outcomes tbody tr")
         assert [r.text.split() for r in rows] == [["bad-exit", "failed", "passed"]]
         _shot(browser, tmp_path / "compare.png")
@@ -185,13 +197,13 @@ class TestWatchingARun:
                     status = browser.find_element(By.CSS_SELECTOR, '[data-field="status"]')
                     assert status.text == "running"
                     browser.execute_script("window.notReloaded = true")
-                    WebDriverWait(browser, 40, poll_frequency=0.1).until(
+                    _wait(browser, 40).until(
                         lambda b: (
                             b.find_element(By.CSS_SELECTOR, '[data-field="status"]').text
                             == "failed"
                         )
                     )
-                    WebDriverWait(browser, 5, poll_frequency=0.1).until(
+                    _wait(browser).until(
                         lambda b: "exit-two" in b.find_element(By.ID, "overview").text
                     )
                     failure = browser.find_element(By.CSS_SELECTOR, ".failure").text
