@@ -26,3 +26,10 @@ class TestNewRunId:
         moment = datetime(2026, 1, 1, tzinfo=UTC)
         ids = [new_run_id(now=moment) for _ in range(20_000)]
         assert len(set(ids)) == len(ids)
+
+    def test_a_name_never_brings_a_dot_or_a_wildcard(self) -> None:
+        """A name such as a directory's (``my.project``) is made safe for NATS subjects and
+        file names: a run id is one subject token."""
+        run_id = new_run_id("pytest-my.project *>/x y", host=True)
+        assert run_id.startswith("pytest-my-project----x-y-")
+        assert re.fullmatch(r"[A-Za-z0-9_\-]+", run_id)

@@ -53,7 +53,8 @@ def new_run_id(
     ``new_run_id("echo", host=True)``. Ids with the same ``name`` sort by start time.
 
     Args:
-        name: a prefix, such as the experiment's name.
+        name: a prefix, such as the experiment's name; each character other than an ASCII
+            letter, digit, ``_`` or ``-`` becomes ``-``.
         host: append the host's short name, so runs of several hosts sent to one collector
             stay distinct and say where they came from.
         pid: append the process id.
@@ -63,7 +64,7 @@ def new_run_id(
     stamp = f"{moment:%Y%m%dT%H%M%SZ}"
     parts = [stamp, _RANDOM.draw(stamp)]
     if name is not None:
-        parts.insert(0, name)
+        parts.insert(0, _UNSAFE.sub("-", name) or "run")
     if host:
         parts.append(_UNSAFE.sub("-", socket.gethostname().split(".")[0]) or "host")
     if pid:

@@ -23,12 +23,12 @@ import pytest
 if TYPE_CHECKING:
     from ._capture import Capture
     from ._fixture import BoundEmitterRegistry
-    from ._recorder import Recorder
+    from ._relay import Relay
 
 __all__ = ["BoundEmitterRegistry", "panther_events"]
 
 _CAPTURE = "panther_events_capture"
-_RECORDER = "panther_events_recorder"
+_RELAY = "panther_events_relay"
 _DEFAULT_DB = "panther-events.db"
 _DB_ENV = "PANTHER_EVENTS_DB"
 
@@ -103,18 +103,18 @@ def pytest_configure(config: pytest.Config) -> None:
         run_id = str(workerinput.get("panther_events_run_id", ""))
         config.pluginmanager.register(Capture(run_id), _CAPTURE)
         return
-    from ._recorder import Recorder  # noqa: PLC0415
+    from ._relay import Relay  # noqa: PLC0415
 
     nats = config.getoption("panther_events_nats") or str(config.getini("panther_events_nats"))
-    recorder = Recorder(config, _db_path(config), nats or None)
-    config.pluginmanager.register(recorder, _RECORDER)
-    config.pluginmanager.register(Capture(recorder.run_id), _CAPTURE)
+    relay = Relay(config, _db_path(config), nats or None)
+    config.pluginmanager.register(relay, _RELAY)
+    config.pluginmanager.register(Capture(relay.run_id), _CAPTURE)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    recorder: Recorder | None = config.pluginmanager.get_plugin(_RECORDER)
-    if recorder is not None:  # sessionfinish did not run (an early exit): close the store
-        recorder.close()
+    relay: Relay | None = config.pluginmanager.get_plugin(_RELAY)
+    if relay is not None:  # sessionfinish did not run (an early exit): end the recording
+        relay.close()
 
 
 @pytest.fixture

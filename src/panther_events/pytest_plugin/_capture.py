@@ -17,18 +17,17 @@ from typing import TYPE_CHECKING, Any, Final
 import pluggy
 import pytest
 
-from ..serialization import event_to_dict
+from ._facts import clip
 
 if TYPE_CHECKING:
     from ._fixture import BoundEmitterRegistry
 
-__all__ = ["REPORT_ATTRIBUTE", "Capture", "clip", "test_id_for"]
+__all__ = ["REPORT_ATTRIBUTE", "Capture", "describe_exception"]
 
 #: The report attribute that carries this plugin's data from the test's process to the recorder.
 REPORT_ATTRIBUTE: Final = "panther_events"
 
-# Bounds on what one failure adds to an event: enough to read, never a megabyte of repr.
-_MAX_MESSAGE = 2000
+# At most this many frames of a failure's traceback go into its event.
 _MAX_FRAMES = 12
 # Frames inside pytest and pluggy are the machinery calling the test, not the failure. Paths as
 # the modules were imported (unresolved), which is how their frames name them.
@@ -38,19 +37,6 @@ _MACHINERY = (
     os.path.join(os.path.dirname(_PYTEST_DIR), "_pytest") + os.sep,
     os.path.dirname(pluggy.__file__) + os.sep,
 )
-
-
-def clip(text: str) -> str:
-    """``text``, cut to ``_MAX_MESSAGE`` characters (an ellipsis marks the cut)."""
-    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE] + "…"
-
-
-def test_id_for(run_id: str, nodeid: str) -> str:
-    """The entity id of the test with pytest node id ``nodeid`` in run ``run_id``."""
-    return f"{run_id}/{nodeid}"
-
-
-test_id_for.__test__ = False  # type: ignore[attr-defined]  # a helper, not a pytest test
 
 
 class Capture:
@@ -67,6 +53,9 @@ class Capture:
         self._pending: list[dict[str, Any]] = []
 
     def _keep(self, event: object) -> None:
+        # Imported on first use: most suites never ask for the fixture.
+        from ..serialization import event_to_dict  # noqa: PLC0415
+
         self._pending.append(event_to_dict(event))
 
     def registry_for(self, nodeid: str) -> BoundEmitterRegistry:

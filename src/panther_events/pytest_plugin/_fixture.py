@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..emitters.registry import EmitterRegistry
 from ..manager import EventManager
-from ._capture import test_id_for
+from ._facts import test_id_for
 
 __all__ = ["BoundEmitterRegistry"]
 

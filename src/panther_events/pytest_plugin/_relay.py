@@ -1,0 +1,289 @@
+"""The pytest side of recording: each hook's facts, sent to the recording process.
+
+It runs where pytest logs reports: the only process, or the pytest-xdist controller, which
+receives every worker's reports. It names the run, starts the recording process
+(:mod:`._record_process`) as the session is configured, and writes one pickled message per
+hook to its stdin (:mod:`._facts`); the events are built, stored and sent there, on another
+core, while the tests go on. A message is in the recording process's hands as soon as the hook
+returns; if pytest is killed, what it wrote is still recorded.
+
+The plugin must never change pytest's outcome: every hook here catches its own errors; the
+first one stops the recording, and it and any problem of the recording process are said once,
+in the summary line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+
+from .._run_ids import new_run_id
+from ._capture import REPORT_ATTRIBUTE
+from ._facts import FINISH, CollectFacts, ReportFacts, clip
+
+__all__ = ["Relay"]
+
+# The recording process runs this package's code, wherever the pytest process found it.
+_BOOT: Final = (
+    "import sys; sys.path.append(sys.argv[1]); "
+    "from panther_events.pytest_plugin._record_process import main; sys.exit(main())"
+)
+_PACKAGES: Final = str(Path(__file__).resolve().parents[2])
+# How long the end of the session waits for the recording process to store what is left
+# (it waits at most 5 s for NATS itself): it must not hang a test session for good.
+_FINISH_TIMEOUT: Final = 60.0
+
+
+class Relay:
+    """The pytest plugin object that records one session as run ``run_id``.
+
+    Args:
+        config: the session's pytest config.
+        db: where the SQLite store is (created when missing).
+        nats_url: also publish every event to this NATS server, when given.
+    """
+
+    def __init__(self, config: pytest.Config, db: Path, nats_url: str | None) -> None:
+        self.config = config
+        self.db = db
+        self.nats_url = nats_url
+        self.run_id = new_run_id(f"pytest-{config.rootpath.name}", host=True)
+        #: Why recording stopped on this side (None while it works).
+        self.problem: str | None = None
+        self._result: dict[str, Any] = {}  # the recording process's last line
+        self._announced = False
+        self._closed = False
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        try:
+            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                [sys.executable, "-P", "-c", _BOOT, _PACKAGES],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                # Its own session: a Ctrl-C meant for pytest does not reach it.
+                start_new_session=True,
+            )
+        except OSError as exc:
+            self._process = None
+            self.problem = f"cannot start the recording process: {exc}"
+            return
+        assert self._process.stdin is not None
+        self._fd = self._process.stdin.fileno()
+        self._send((self.run_id, db, nats_url, time.time()))
+
+    # -- sending ---------------------------------------------------------------------------
+
+    @property
+    def recording(self) -> bool:
+        """Whether hooks are still being sent."""
+        return self.problem is None and not self._closed
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        """Write ``message`` to the recording process; a process gone stops the recording."""
+        if self._process is None:
+            return
+        payload = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        data = memoryview(len(payload).to_bytes(4, "little") + payload)
+        try:
+            while data:
+                data = data[os.write(self._fd, data) :]
+        except OSError as exc:
+            self._process_lost(exc)
+
+    def _process_lost(self, exc: OSError) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            status = process.wait(timeout=_FINISH_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            status = process.wait()
+        self._set_problem(f"the recording process ended (exit status {status}): {self._why(exc)}")
+
+    def _why(self, exc: BaseException) -> str:
+        """The last line the recording process wrote to its stderr, else ``exc``."""
+        self._stderr.seek(0)
+        lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
+        return lines[-1] if lines else f"{type(exc).__name__}: {exc}"
+
+    def _set_problem(self, problem: str) -> None:
+        if self.problem is None:
+            self.problem = problem
+
+    def _stop(self, problem: str) -> None:
+        """Stop sending hooks; the recording process ends the run as failed, naming why."""
+        if self.problem is None:
+            self.problem = problem
+            self._send(("stopped", problem))
+
+    # -- session ---------------------------------------------------------------------------
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """pytest-xdist: give each worker the run id (its fixtures' events name it)."""
+        node.workerinput["panther_events_run_id"] = self.run_id
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if not self.recording:
+            return
+        try:
+            params = self.config.invocation_params
+            config = {
+                "name": f"pytest {self.config.rootpath.name}",
+                "runner": "pytest",
+                "pytest": pytest.__version__,
+                "rootdir": str(self.config.rootpath),
+                "args": list(params.args),
+                "invocation_dir": str(params.dir),
+            }
+            self._send(("start", config))
+        except Exception as exc:
+            self._stop(f"recording failed: {type(exc).__name__}: {exc}")
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._announce([item.nodeid for item in session.items])
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """pytest-xdist: every worker collects the same tests; the first list announces them."""
+        self._announce(list(ids))
+
+    def _announce(self, nodeids: list[str]) -> None:
+        if self._announced or not self.recording:
+            return
+        self._announced = True
+        self._send(("collected", nodeids))
+
+    # -- tests -----------------------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # Removed first, whatever happens: no other plugin (junitxml, report logs) sees it.
+        extra: dict[str, Any] = report.__dict__.pop(REPORT_ATTRIBUTE, None) or {}
+        if not self.recording:
+            return
+        try:
+            message = extra.get("message")
+            if message is None and report.failed:  # e.g. a strict xpass: no exception
+                message = clip(report.longreprtext.strip()) or "failed"
+            fields = report.__dict__
+            facts = ReportFacts(
+                report.nodeid,
+                report.when,
+                report.outcome,
+                report.duration,
+                report.start,
+                report.stop,
+                report.location,
+                fields.get("worker_id"),  # set by pytest-xdist on its reports
+                message,
+                extra.get("error_type"),
+                extra.get("traceback"),
+                fields.get("wasxfail"),  # set by pytest's skipping plugin, when at all
+                extra.get("events"),
+            )
+        except Exception as exc:
+            self._stop(f"recording failed at {report.nodeid!r}: {type(exc).__name__}: {exc}")
+        else:
+            self._send(("report", facts))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A collector that failed or was skipped is recorded as a test, as JUnit XML does."""
+        if report.passed or not self.recording:
+            return
+        try:
+            message = clip(report.longreprtext.strip())
+            if report.skipped and isinstance(report.longrepr, tuple):
+                message = str(report.longrepr[2]).removeprefix("Skipped: ")
+            status = "failed" if report.failed else "skipped"
+            facts = CollectFacts(report.nodeid, status, message, str(report.fspath))
+        except Exception as exc:
+            self._stop(f"recording failed at {report.nodeid!r}: {type(exc).__name__}: {exc}")
+        else:
+            self._send(("collect", facts))
+
+    def pytest_warning_recorded(
+        self, warning_message: Any, when: str, nodeid: str, location: Any
+    ) -> None:
+        """Each captured warning becomes a ``test.warning`` (or ``experiment.warning``) event."""
+        if not self.recording:
+            return
+        try:
+            data = {
+                "category": warning_message.category.__name__,
+                "message": clip(str(warning_message.message)),
+                "filename": str(warning_message.filename),
+                "lineno": warning_message.lineno,
+                "when": when,
+                "nodeid": nodeid,
+            }
+        except Exception as exc:
+            self._stop(f"recording failed: {type(exc).__name__}: {exc}")
+        else:
+            self._send(("warning", data))
+
+    # -- the end ---------------------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.close(int(exitstatus))
+
+    def close(self, exitstatus: int | None = None) -> None:
+        """Send the session's end (when ``exitstatus`` is given), then wait for the recording
+        process to store what is left and say how it went (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        if exitstatus is not None:
+            self._send((FINISH, exitstatus))
+        process, self._process = self._process, None
+        if process is not None:
+            self._wait(process)
+        self._stderr.close()
+
+    def _wait(self, process: subprocess.Popen[bytes]) -> None:
+        try:
+            out, _ = process.communicate(timeout=_FINISH_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            self._set_problem(
+                f"the recording process did not finish within {_FINISH_TIMEOUT:.0f} s "
+                "(it was stopped; the run may lack its last events)"
+            )
+            return
+        try:
+            self._result = json.loads(out.decode().splitlines()[-1])
+        except (ValueError, IndexError):
+            why = self._why(RuntimeError("it said nothing"))
+            status = process.returncode
+            self._set_problem(f"the recording process failed (exit status {status}): {why}")
+
+    def summary_line(self) -> str:
+        """The one line the plugin adds to pytest's output."""
+        problem = self.problem or self._result.get("problem")
+        if problem:
+            return f"panther-events: this run was not fully recorded: {problem}"
+        line = f"panther-events: run {self.run_id} stored in {self.db}"
+        nats_note = self._result.get("nats_note")
+        if nats_note:
+            line += f"; NATS {self.nats_url}: {nats_note}"
+        elif self.nats_url is not None:
+            line += f" and sent to {self.nats_url}"
+        return line
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        # Paths and error messages are not ours: no control character reaches the terminal.
+        line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in self.summary_line())
+        terminalreporter.write_line(line)
