@@ -6,6 +6,7 @@ These tests kill one or the other for real and check what each promise says is l
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import os
@@ -27,6 +28,7 @@ from .conftest import StoredRun, read_run
 # test_0 .. test_4 pass; test_hang writes a marker (every earlier report has been handled by
 # then) and sleeps until it is killed.
 HANGS = """
+import multiprocessing
 import time
 from pathlib import Path
 
@@ -37,6 +39,10 @@ def test_quick(n):
     pass
 
 def test_hang():
+    # A forked helper that outlives pytest must not keep the recording waiting.
+    helper = multiprocessing.get_context("fork").Process(target=time.sleep, args=(120,))
+    helper.start()
+    Path("helper.pid").write_text(str(helper.pid))
     Path("started").write_text("yes")
     time.sleep(120)
 """
@@ -106,25 +112,44 @@ class TestPytestKilled:
             finally:
                 proc.kill()
                 proc.wait()
-        deadline = time.monotonic() + 30
-        while (run := _run_ended(db)) is None:
-            assert time.monotonic() < deadline, "the run did not end within 30 s of the kill"
-            time.sleep(0.05)
-        outcomes = run.outcomes()
-        assert outcomes == {
-            **{f"test_hangs.py::test_quick[{n}]": "passed" for n in range(5)},
-            "test_hangs.py::test_hang": "error",
-        }
-        (failed,) = run.of_type("experiment.failed")
-        assert failed.data["error_type"] == "ProcessEnded"
-        assert "test.setup_completed" in run.test_events("test_hangs.py::test_hang")
-        registry = EmitterRegistry(EventManager())
-        assert all(registry.emit_with_validation(e.to_event()) for e in run.events)
-        # The recording process ended by itself once it had stored all that.
-        deadline = time.monotonic() + 10
-        while any(Path(f"/proc/{pid}").exists() for pid in recorders):
-            assert time.monotonic() < deadline, "the recording process outlived its work"
-            time.sleep(0.05)
+        helper = int((pytester.path / "helper.pid").read_text())
+        try:
+            _check_the_run_after_the_kill(db, recorders)
+        finally:
+            os.kill(helper, signal.SIGKILL)
+
+
+def _check_the_run_after_the_kill(db: Path, recorders: list[int]) -> None:
+    """The run in ``db`` ends as failed with every report before the kill, and the
+    recording processes ``recorders`` end by themselves."""
+    deadline = time.monotonic() + 30
+    while (run := _run_ended(db)) is None:
+        assert time.monotonic() < deadline, "the run did not end within 30 s of the kill"
+        time.sleep(0.05)
+    outcomes = run.outcomes()
+    assert outcomes == {
+        **{f"test_hangs.py::test_quick[{n}]": "passed" for n in range(5)},
+        "test_hangs.py::test_hang": "error",
+    }
+    (failed,) = run.of_type("experiment.failed")
+    assert failed.data["error_type"] == "ProcessEnded"
+    assert "test.setup_completed" in run.test_events("test_hangs.py::test_hang")
+    registry = EmitterRegistry(EventManager())
+    assert all(registry.emit_with_validation(e.to_event()) for e in run.events)
+    # The recording process ended by itself once it had stored all that.
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in recorders):
+        assert time.monotonic() < deadline, "the recording process outlived its work"
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie nobody reaped yet has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 class TestCtrlC:
@@ -144,6 +169,8 @@ class TestCtrlC:
                 if proc.poll() is None:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
+                with contextlib.suppress(OSError, ValueError):
+                    os.kill(int((pytester.path / "helper.pid").read_text()), signal.SIGKILL)
         assert proc.returncode == pytest.ExitCode.INTERRUPTED
         line = [x for x in out.decode().splitlines() if x.startswith("panther-events:")]
         assert line == [f"panther-events: run {read_run(db).run_id} stored in {db}"]

@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -41,6 +43,12 @@ _PACKAGES: Final = str(Path(__file__).resolve().parents[2])
 # How long the end of the session waits for the recording process to store what is left
 # (it waits at most 5 s for NATS itself): it must not hang a test session for good.
 _FINISH_TIMEOUT: Final = 60.0
+
+
+def _call_if_alive(method: weakref.WeakMethod[Callable[[], None]]) -> None:
+    bound = method()
+    if bound is not None:
+        bound()
 
 
 class Relay:
@@ -78,7 +86,25 @@ class Relay:
             return
         assert self._process.stdin is not None
         self._fd = self._process.stdin.fileno()
+        # A process a test forks (multiprocessing's default on Linux) would hold the pipe
+        # open: after pytest is killed, the recording process would wait for it to end.
+        # Held weakly: a session run in process (pytester) must not keep its relay alive.
+        after_fork = weakref.WeakMethod(self._after_fork)
+        os.register_at_fork(after_in_child=lambda: _call_if_alive(after_fork))
         self._send((self.run_id, db, nats_url, time.time()))
+
+    def _after_fork(self) -> None:
+        """In a forked child: let go of the pipe (it points at /dev/null from now on) and
+        send nothing."""
+        if self._process is None:
+            return
+        self._process = None
+        self._closed = True
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, self._fd)
+        finally:
+            os.close(null)
 
     # -- sending ---------------------------------------------------------------------------
 
