@@ -15,7 +15,8 @@ three alike:
 * ``on``: ``--panther-events`` recording into a fresh SQLite store.
 
 It prints, for each, the median wall time and the median CPU time (user + system, all
-threads: the store's writer included) of the processes, and the overhead of ``on`` over
+threads, and the recording process that ``on`` starts included) of the processes, and the
+overhead of ``on`` over
 ``inert`` and over ``absent``; the promise (docs/pytest.md) is at most 15% longer than
 ``inert`` for 2,000 tests. Times are of the whole process: startup, collection, the run and
 the store's final flush. On a shared machine CPU time is the steadier figure: wall time also
@@ -27,8 +28,9 @@ taken in turn with the others, so a change is measured before and after in the s
 of the machine.
 
 ``--instructions`` runs each variant once under ``valgrind --tool=callgrind`` instead and
-prints the instructions executed (all threads): a count that does not depend on how busy the
-machine is, for comparing changes on a shared one (about 50 times slower: use ``--tests 400``).
+prints the instructions executed (all threads; the pytest process alone, and with the
+recording process it starts): a count that does not depend on how busy the machine is, for
+comparing changes on a shared one (about 50 times slower: use ``--tests 400``).
 """
 
 from __future__ import annotations
@@ -107,12 +109,32 @@ def count_instructions(root: Path, variants: list[str], src: str | None) -> None
     counts = {}
     for variant in variants:
         args, env = _command(root, variant, 0, src)
-        tool = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null"]
-        found = re.search(r"Collected : (\d+)", _run([*tool, *args], root, env, variant))
-        if found is None:
-            raise SystemExit(f"no instruction count in valgrind's output for {variant!r}")
-        counts[variant] = int(found.group(1))
-        print(f"{variant}: {counts[variant]:,} instructions", flush=True)
+        logs = root / f"valgrind-{variant.replace('@', '-')}"
+        logs.mkdir()
+        tool = [
+            valgrind,
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            "--trace-children=yes",
+            f"--log-file={logs}/%p.log",  # one log per process: the recorder's stderr is not ours
+        ]
+        _run([*tool, *args], root, env, variant)
+        # One count per process; the pytest process is the one this process started.
+        found, pytest_process = [], 0
+        for log in logs.iterdir():
+            text = log.read_text()
+            count = re.search(r"Collected : (\d+)", text)
+            if count is None:
+                raise SystemExit(f"no instruction count in {log} for {variant!r}")
+            found.append(int(count.group(1)))
+            if re.search(rf"Parent PID: {os.getpid()}\b", text):
+                pytest_process = found[-1]
+        counts[variant] = sum(found)
+        print(
+            f"{variant}: {counts[variant]:,} instructions "
+            f"(the pytest process {pytest_process:,}; {len(found)} process(es))",
+            flush=True,
+        )
     for variant, count in counts.items():
         base = "inert@SRC" if variant.endswith("@SRC") else "inert"
         if variant != base:
