@@ -295,3 +295,70 @@ class TestRunsTableFragment:
         assert "<html" not in table
         assert 'data-live-url="/api/live?after=' in client.get("/").text
         assert client.get("/api/live?after=x").status_code == 400
+
+
+def _many_runs(db: Path, count: int) -> list[str]:
+    """``count`` runs of one event each (experiments ``alpha`` and ``beta`` in turn), the
+    oldest first, in a store at ``db``."""
+    from datetime import UTC, datetime, timedelta
+
+    from panther_events import ExperimentInitializedEvent, SQLiteEventStore
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    run_ids = []
+    with SQLiteEventStore(db) as store:
+        for n in range(count):
+            name = "alpha" if n % 2 == 0 else "beta"
+            run_id = f"{name}-{n:04d}"
+            event = ExperimentInitializedEvent(run_id, config={"name": name})
+            event.timestamp = start + timedelta(minutes=n)
+            store.append(event, run_id=run_id)
+            run_ids.append(run_id)
+    return run_ids
+
+
+class TestRunsPaging:
+    def test_the_runs_page_shows_one_page_of_runs_and_links_the_others(
+        self, tmp_path: Path
+    ) -> None:
+        """3,000 runs: the runs page lists 50, the newest first, says how many pages there are
+        and links the next and previous; the last page holds the oldest; the compare form
+        offers the page's runs, not all 3,000."""
+        db = tmp_path / "many.db"
+        run_ids = _many_runs(db, 3000)
+        with TestClient(create_app(db), base_url="http://127.0.0.1") as many:
+            first = many.get("/").text
+            assert first.count('<td class="mono">') == 50
+            assert run_ids[-1] in first and run_ids[-50] in first and run_ids[-51] not in first
+            assert "page 1 of 60" in first and "?page=2" in first
+            compare = first[first.index('class="compare-form"') :]
+            assert compare.count("<option value=") == 2 * 50
+            assert len(first) < 100_000
+            last = many.get("/?page=60").text
+            assert run_ids[0] in last and "?page=59" in last and "?page=61" not in last
+            assert "page 60 of 60" in last
+
+    def test_paging_keeps_the_experiment_filter(self, tmp_path: Path) -> None:
+        """Filtered by experiment, the pages count the matching runs and their links keep
+        the filter; the live fragment is the same page."""
+        db = tmp_path / "many.db"
+        run_ids = _many_runs(db, 120)
+        with TestClient(create_app(db), base_url="http://127.0.0.1") as many:
+            text = many.get("/?experiment=beta&page=2").text
+            assert "page 2 of 2" in text
+            assert "experiment=beta&amp;page=1" in text
+            shown = [r for r in run_ids if r.startswith("beta")][:10]
+            assert all(r in text for r in shown)
+            assert not any(r.startswith("alpha") and r in text for r in run_ids)
+            fragment = many.get("/runs-table?experiment=beta&page=2").text
+            assert all(r in fragment for r in shown)
+
+    @pytest.mark.parametrize("page", ["0", "x", "61"])
+    def test_a_page_that_does_not_exist_is_one_clear_error(self, tmp_path: Path, page: str) -> None:
+        """``page`` out of range or not a number: an error page that names it."""
+        db = tmp_path / "many.db"
+        _many_runs(db, 3000)
+        with TestClient(create_app(db), base_url="http://127.0.0.1") as many:
+            response = many.get(f"/?page={page}")
+            assert response.status_code in (400, 404)
+            assert "page" in response.text and page in response.text

@@ -18,6 +18,7 @@ from panther_events.store.sqlite import SQLiteEventStore
 
 from ._runs import CLI, SLOW_EXPERIMENT, XSS
 from .conftest import Runs
+from .test_app import _many_runs
 from .test_live import _write_from_another_process
 
 
@@ -126,6 +127,28 @@ class TestInBrowser:
                 lambda b: "fresh-run" in b.find_element(By.CSS_SELECTOR, "table.runs").text
             )
             assert browser.execute_script("return window.notReloaded") is True
+        finally:
+            dashboard.stop()
+
+    def test_the_runs_page_pages_through_many_runs(
+        self, browser: webdriver.Chrome, tmp_path: Path
+    ) -> None:
+        """120 runs: the browser follows "older →" to the last page and back, the filter
+        kept, and every page runs its script without errors."""
+        db = tmp_path / "many.db"
+        run_ids = _many_runs(db, 120)
+        dashboard = start_dashboard(db)
+        try:
+            browser.get(f"{dashboard.url}?experiment=alpha")
+            assert "page 1 of 2" in browser.find_element(By.CSS_SELECTOR, ".pager").text
+            browser.find_element(By.LINK_TEXT, "older →").click()
+            _wait(browser).until(lambda b: "page=2" in b.current_url)
+            table = browser.find_element(By.CSS_SELECTOR, "table.runs").text
+            assert run_ids[0] in table and run_ids[1] not in table
+            browser.find_element(By.LINK_TEXT, "← newer").click()
+            _wait(browser).until(lambda b: "page=1" in b.current_url)
+            assert "experiment=alpha" in browser.current_url
+            assert _js_errors(browser) == []
         finally:
             dashboard.stop()
 

@@ -51,6 +51,8 @@ _HERE = Path(__file__).parent
 #: Events per page of the event stream, unless ``size`` says otherwise (at most MAX_PAGE).
 PAGE_SIZE = 100
 MAX_PAGE = 1000
+#: Runs per page of the runs page, the newest first.
+RUNS_PER_PAGE = 50
 #: Characters of an event's data shown in the stream (the entity page shows all of it).
 DATA_CHARS = 240
 #: Characters of a failure's reason or output shown in the failures panel (its events on the
@@ -298,15 +300,23 @@ class _Dashboard:
 
     def runs_page(self, request: Request, template: str = "runs.html") -> HTMLResponse:
         wanted = (request.query_params.get("experiment") or "").strip()
+        page = _int_param(request, "page", 1, 1, 1_000_000)
         rows = self.source.runs()
         shown = [r for r in rows if wanted.lower() in r.experiment.lower()] if wanted else rows
+        pages = max(1, -(-len(shown) // RUNS_PER_PAGE))
+        if page > pages:
+            raise HTTPException(404, f"no page {page}: there are {pages} page(s) of runs")
+        start = (page - 1) * RUNS_PER_PAGE
         return self.page(
             template,
-            rows=shown,
-            all_rows=rows,
+            rows=shown[start : start + RUNS_PER_PAGE],
+            any_runs=bool(rows),
+            page=page,
+            pages=pages,
             experiment=wanted,
             experiments=sorted({r.experiment for r in rows}),
-            fragment_query=urlencode({"experiment": wanted}),
+            filters={"experiment": wanted} if wanted else {},
+            fragment_query=urlencode({"experiment": wanted, "page": page}),
             position=self.source.last_position(),
         )
 
