@@ -64,6 +64,7 @@ class LocalEnvironment:
         self.env: dict[str, str] = {}
         #: Inherited by every process of the test; :meth:`sweep` finds them by it.
         self.token = uuid.uuid4().hex
+        self._ports: set[int] = set()  # handed out by free_port
 
     def setup(self, variables: Mapping[str, str] | None = None) -> dict[str, Any]:
         """Create the working directory and environment; return details for the events.
@@ -132,11 +133,36 @@ class LocalEnvironment:
         return sock
 
     def free_port(self) -> int:
-        """Return a TCP port free on 127.0.0.1 in this environment's network right now."""
-        with self.create_socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port: int = sock.getsockname()[1]
-            return port
+        """Return a TCP port free on 127.0.0.1 in this environment's network right now, and
+        never one it returned before: the services of a test get their ports before any of
+        them binds one, and the kernel would hand the same free port out again.
+
+        Raises:
+            OSError: every free port of the range was already handed out (or none is free).
+        """
+        # A port tried is held bound until the end, so each try gives another one: after at
+        # most as many tries as ports handed out, one is new if the range has one left.
+        held: list[socket.socket] = []
+        try:
+            for _ in range(len(self._ports) + 1):
+                sock = self.create_socket()
+                held.append(sock)
+                sock.bind(("127.0.0.1", 0))
+                port: int = sock.getsockname()[1]
+                if port not in self._ports:
+                    self._ports.add(port)
+                    return port
+        except OSError as exc:
+            cause = f": {exc}"
+        else:
+            cause = ""
+        finally:
+            for sock in held:
+                sock.close()
+        raise OSError(
+            f"no free TCP port on 127.0.0.1 that this test was not given already "
+            f"({len(self._ports)} given){cause}; use fixed ports or fewer 'port: auto'"
+        )
 
 
 class NetnsEnvironment(LocalEnvironment):
