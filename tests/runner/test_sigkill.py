@@ -47,6 +47,12 @@ tests:
         # Ignores SIGTERM: only the SIGKILL after its stop_grace ends it.
         command: ["/bin/sh", "-c", "trap '' TERM; sleep 300"]
         stop_grace: 1
+      - name: daemon
+        # Leaves its group and its parent (a double fork into a session of its own) before
+        # it is ready: only its test's token finds it.
+        command: ["/bin/sh", "-c", "(setsid sh -c 'touch d.txt; exec sleep 301' &);
+                  while [ ! -e d.txt ]; do sleep 0.01; done; echo up; exec sleep 300"]
+        ready: {{log: up}}
     steps:
       - {{name: long-wait, kind: wait, seconds: 120}}
 """
@@ -121,7 +127,8 @@ class TestRunnerKilled:
     """SIGKILL to the runner process alone: its services are stopped all the same."""
 
     def test_sigkilled_runner_leaves_no_service_running(self, tmp_path: Path) -> None:
-        """Every service (grandchildren and a SIGTERM-ignoring one too) is gone, port freed."""
+        """Every service (grandchildren, a SIGTERM-ignoring one and a daemon that left its
+        group too) is gone, its port freed."""
         marker = uuid.uuid4().hex
         log = tmp_path / "events.log"
         argv = [str(CLI), "run", str(_write(tmp_path, LONG)), "--db", str(tmp_path / "events.db")]
@@ -134,7 +141,9 @@ class TestRunnerKilled:
             )
             started = [p for p in leftovers(marker) if p.pid != proc.pid]
             names = sorted(p.name() for p in started)
-            assert names.count("sleep") == 3, names  # the services really are running
+            assert names.count("sleep") == 5, names  # the services really are running
+            (daemon,) = [p for p in started if p.cmdline() == ["sleep", "301"]]
+            assert os.getsid(daemon.pid) == daemon.pid  # out of its service's session
             echo = [p for p in started if str(ECHO) in p.cmdline()]
             assert len(echo) == 1, names
             port = int(echo[0].cmdline()[echo[0].cmdline().index("--port") + 1])
@@ -184,7 +193,7 @@ class TestForkedChild:
         with _running(argv, tmp_path, marker) as proc:
             _wait_for(ready.exists, "the step's start", proc, 60)
             forked = [p for p in psutil.Process(proc.pid).children() if p.cmdline() == proc.args]
-            assert len(forked) == 3, forked  # one per service
+            assert len(forked) == 4, forked  # one per service
 
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
@@ -256,8 +265,10 @@ class TestReaperProgram:
         reaper = None
         try:
             reaper = self._start(
-                b"+%d 5.0\n+%d 0.5\n+%d 5.0\n-%d\n"
-                % (watched.pid, stubborn.pid, forgotten.pid, forgotten.pid)
+                _reaper.watch_line("group", str(watched.pid), 5.0)
+                + _reaper.watch_line("group", str(stubborn.pid), 0.5)
+                + _reaper.watch_line("group", str(forgotten.pid), 5.0)
+                + _reaper.forget_line("group", str(forgotten.pid))
             )
             assert watched.wait(timeout=30) == -signal.SIGTERM
             assert stubborn.wait(timeout=30) == -signal.SIGKILL
@@ -273,9 +284,40 @@ class TestReaperProgram:
         """``done`` (a run that ended normally) ends the reaper at once, signalling nothing."""
         service = self._group("sleep", "300")
         try:
-            reaper = self._start(b"+%d 5.0\ndone\n" % service.pid)
+            reaper = self._start(_reaper.watch_line("group", str(service.pid), 5.0) + _reaper.DONE)
             assert reaper.wait(timeout=30) == 0
             assert service.poll() is None
         finally:
             service.kill()
             service.wait()
+
+    def test_end_of_pipe_kills_marked_processes_and_deletes_namespaces(self) -> None:
+        """A process carrying a watched mark is killed wherever it is; a watched namespace is
+        deleted; a forgotten mark is left be."""
+        tokens = [uuid.uuid4().hex, uuid.uuid4().hex]
+        mark, other = (f"REAPER_TEST={token}" for token in tokens)
+        marked, spared = (
+            subprocess.Popen(
+                ["sleep", "300"], env={**os.environ, "REAPER_TEST": token}, start_new_session=True
+            )
+            for token in tokens
+        )
+        namespace = f"panther-reaper-{uuid.uuid4().hex[:8]}"
+        subprocess.run(["ip", "netns", "add", namespace], check=True)
+        try:
+            reaper = self._start(
+                _reaper.watch_line("marked", mark)
+                + _reaper.watch_line("marked", other)
+                + _reaper.forget_line("marked", other)
+                + _reaper.watch_line("netns", namespace)
+            )
+            assert marked.wait(timeout=30) == -signal.SIGKILL
+            assert reaper.wait(timeout=30) == 0
+            assert spared.poll() is None
+            listed = subprocess.run(["ip", "netns", "list"], check=True, capture_output=True)
+            assert namespace.encode() not in listed.stdout
+        finally:
+            for proc in (marked, spared):
+                proc.kill()
+                proc.wait()
+            subprocess.run(["ip", "netns", "delete", namespace], check=False, capture_output=True)

@@ -58,7 +58,7 @@ def spawn(
         stderr=stderr,
         start_new_session=True,
     )
-    watch(proc.pid, grace)
+    watch("group", proc.pid, grace)
     return proc
 
 
@@ -118,7 +118,7 @@ def terminate_tree(
             proc.wait(timeout=min(remaining, _HURRY_POLL))
     _kill_all(family)
     _signal_group(proc.pid, signal.SIGKILL)
-    forget(proc.pid)
+    forget("group", proc.pid)
     return proc.returncode, how
 
 
@@ -130,7 +130,7 @@ def kill_tree(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
     proc.wait()
     _kill_all(family)
-    forget(proc.pid)
+    forget("group", proc.pid)
 
 
 def _kill_all(processes: list[psutil.Process]) -> None:

@@ -5,13 +5,17 @@ SIGKILL (or by the OOM killer) cannot. So while a run lasts, this program runs i
 its own (a Ctrl-C at the terminal is for the runner alone) and reads the runner's lines on its
 stdin, a pipe:
 
-- ``+PGID GRACE``: the runner started process group PGID; its SIGTERM-to-SIGKILL grace;
-- ``-PGID``: the runner stopped that group and reaped its leader: never signal it again;
+- ``+group PGID GRACE``: the runner started process group PGID, to stop with SIGTERM, then
+  SIGKILL after GRACE seconds; ``-group PGID``: the runner stopped it and reaped its leader
+  (never signal it again: the number may be reused);
+- ``+marked KEY=VALUE``: a test's processes carry this variable (``-marked``: swept);
+- ``+netns NAME``: a test's network namespace (``-netns``: deleted);
 - ``done``: the run ended normally: exit at once.
 
 At the end of the pipe without ``done`` (the runner died: the kernel closed its end), it sends
-SIGTERM to every group it still knows, SIGKILL to each one still alive after its grace, and
-exits. It imports only fast modules of the standard library (it is run as a script,
+SIGTERM to every group it still knows, SIGKILL to each one still alive after its grace, then
+SIGKILL to every marked process left (a daemon that left its group), deletes the namespaces,
+and exits. It imports only fast modules of the standard library (it is run as a script,
 ``python -I -S _reaper.py``, see :mod:`._reaping`) so it starts in milliseconds.
 """
 
@@ -24,20 +28,20 @@ import time
 
 __all__ = ["DONE", "forget_line", "watch_line"]
 
-#: The line that ends a run normally: the reaper exits without signalling anything.
+#: The line that ends a run normally: the reaper exits without undoing anything.
 DONE = b"done\n"
 # How often a signalled group is checked for being gone.
 _POLL = 0.05
 
 
-def watch_line(pgid: int, grace: float) -> bytes:
-    """The line telling the reaper of group ``pgid`` and its grace."""
-    return b"+%d %r\n" % (pgid, grace)
+def watch_line(kind: str, name: str, grace: float = 0.0) -> bytes:
+    """The line telling the reaper to undo ``name`` of ``kind`` should the runner die."""
+    return f"+{kind} {name} {grace!r}\n".encode()
 
 
-def forget_line(pgid: int) -> bytes:
-    """The line telling the reaper to forget group ``pgid``."""
-    return b"-%d\n" % pgid
+def forget_line(kind: str, name: str) -> bytes:
+    """The line telling the reaper that ``name`` of ``kind`` is undone already."""
+    return f"-{kind} {name}\n".encode()
 
 
 _HAS_PROC = os.path.exists("/proc/self/stat")
@@ -94,23 +98,58 @@ def _stop_all(groups: dict[int, tuple[float, bytes | None]]) -> None:
                 del pending[pgid]
 
 
+def _kill_marked(marks: set[str]) -> None:
+    """SIGKILL every process whose environment holds one of ``marks`` (``KEY=VALUE``): those
+    that left their group and their parent (a daemon's double fork)."""
+    wanted = {mark.encode() for mark in marks}
+    try:
+        pids = [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as environ:
+                variables = set(environ.read().split(b"\0"))
+        except OSError:
+            continue
+        if variables & wanted:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                continue
+
+
 def _main() -> None:
-    """Read the runner's lines until ``done`` (exit) or the end of the pipe (stop all, exit)."""
+    """Read the runner's lines until ``done`` (exit) or the end of the pipe (undo all, exit)."""
     for sig in (signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
     groups: dict[int, tuple[float, bytes | None]] = {}
+    marks: set[str] = set()
+    namespaces: set[str] = set()
     for line in sys.stdin.buffer:
         if line == DONE:
             os._exit(0)  # nothing to flush or finalize: the runner is waiting for the exit
         try:
-            if line.startswith(b"+"):
-                pgid, grace = line[1:].split()
-                groups[int(pgid)] = (float(grace), _start_time(int(pgid)))
-            elif line.startswith(b"-"):
-                groups.pop(int(line[1:]), None)
-        except ValueError:
+            what, name, *grace = line.decode().split()
+            sign, kind = what[:1], what[1:]
+            if kind == "group":
+                pgid = int(name)
+                if sign == "+":
+                    groups[pgid] = (float(grace[0]), _start_time(pgid))
+                else:
+                    groups.pop(pgid, None)
+            else:
+                found = marks if kind == "marked" else namespaces
+                (found.add if sign == "+" else found.discard)(name)
+        except (ValueError, IndexError):
             continue  # a line cut short by the runner's death
     _stop_all(groups)
+    _kill_marked(marks)
+    if namespaces:
+        import subprocess  # noqa: PLC0415 - only then: the slowest import here
+
+        for namespace in sorted(namespaces):
+            subprocess.run(["ip", "netns", "delete", namespace], check=False, capture_output=True)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """The runner's side of the reaper: starting it for a run, telling it of each process group.
 
 While :func:`reaping` lasts, a reaper process (:mod:`._reaper`) watches this one through a
-pipe: :func:`watch` tells it of each process group started, :func:`forget` of each one stopped
-and reaped. Should this process die without tearing down (SIGKILL, the OOM killer), the kernel
-closes the pipe and the reaper stops every group it was not told to forget.
+pipe: :func:`watch` tells it of each process group started (and each test's marked processes
+and namespace), :func:`forget` of each one stopped. Should this process die without tearing
+down (SIGKILL, the OOM killer), the kernel closes the pipe and the reaper undoes everything it
+was not told to forget.
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from typing import Literal
 
 from . import _reaper
 
-__all__ = ["forget", "reaping", "watch"]
+__all__ = ["Kind", "forget", "reaping", "watch"]
+
+#: What the reaper undoes: stop a process ``group``, kill ``marked`` processes, delete a
+#: ``netns``.
+Kind = Literal["group", "marked", "netns"]
 
 _log = logging.getLogger(__name__)
 
@@ -44,8 +50,8 @@ class _Watchdog:
         assert self._process.stdin is not None
         self._pipe = self._process.stdin
         self._fd: int | None = self._pipe.fileno()
-        #: The groups the reaper knows, by pgid: their SIGTERM-to-SIGKILL grace.
-        self.groups: dict[int, float] = {}
+        #: What the reaper watches, by (kind, name): the grace of each.
+        self.watched: dict[tuple[Kind, str], float] = {}
 
     def send(self, line: bytes) -> None:
         """Write one line (atomically: it is shorter than PIPE_BUF); a dead reaper is noted."""
@@ -62,14 +68,14 @@ class _Watchdog:
             )
 
     def close(self) -> None:
-        """End the reaper: ``done`` if every group was forgotten, else end of file, so that it
-        stops what is left (a group the runner never stopped must not outlive the run)."""
-        if not self.groups:
+        """End the reaper: ``done`` if everything was forgotten, else end of file, so that it
+        undoes what is left (a group the runner never stopped must not outlive the run)."""
+        if not self.watched:
             self.send(_reaper.DONE)
         self._fd = None
         with contextlib.suppress(OSError):
             self._pipe.close()
-        wait = _EXIT_WAIT + max(self.groups.values(), default=0.0)
+        wait = _EXIT_WAIT + max(self.watched.values(), default=0.0)
         try:
             self._process.wait(timeout=wait)
         except subprocess.TimeoutExpired:
@@ -114,8 +120,9 @@ os.register_at_fork(after_in_child=_shared.after_fork_in_child)
 
 @contextlib.contextmanager
 def reaping() -> Iterator[None]:
-    """Have a reaper watch this process while inside: should it die, every process group
-    :func:`watch` was told of and :func:`forget` was not is stopped.
+    """Have a reaper watch this process while inside: should it die, everything :func:`watch`
+    was told of and :func:`forget` was not is undone (groups stopped, marked processes killed,
+    namespaces deleted).
 
     Nested and concurrent uses share one reaper; the last to leave ends it and waits for its
     exit (milliseconds). A reaper that cannot start is logged and the run goes on unwatched.
@@ -139,18 +146,20 @@ def reaping() -> Iterator[None]:
             ending.close()
 
 
-def watch(pgid: int, grace: float) -> None:
-    """Tell the reaper (if one runs) of a new process group and its SIGTERM-to-SIGKILL grace."""
+def watch(kind: Kind, name: str | int, grace: float = 0.0) -> None:
+    """Tell the reaper (if one runs) of something to undo should this process die: a process
+    ``group`` (its pgid and SIGTERM-to-SIGKILL grace), the processes ``marked`` with an
+    environment variable (``KEY=VALUE``), a network namespace (``netns``, by name)."""
     with _shared.lock:
         if _shared.watchdog is not None:
-            _shared.watchdog.groups[pgid] = grace
-            _shared.watchdog.send(_reaper.watch_line(pgid, grace))
+            _shared.watchdog.watched[kind, str(name)] = grace
+            _shared.watchdog.send(_reaper.watch_line(kind, str(name), grace))
 
 
-def forget(pgid: int) -> None:
-    """Tell the reaper a group is stopped and its leader reaped: never signal it again (its
-    number may now be reused by an unrelated process)."""
+def forget(kind: Kind, name: str | int) -> None:
+    """Tell the reaper something is undone: a group stopped and its leader reaped (never signal
+    it again: its number may now be reused), marked processes swept, a namespace deleted."""
     with _shared.lock:
         watchdog = _shared.watchdog
-        if watchdog is not None and watchdog.groups.pop(pgid, None) is not None:
-            watchdog.send(_reaper.forget_line(pgid))
+        if watchdog is not None and watchdog.watched.pop((kind, str(name)), None) is not None:
+            watchdog.send(_reaper.forget_line(kind, str(name)))

@@ -23,6 +23,7 @@ from typing import Any
 
 from .._exit_status import describe_exit_status
 from ._process import kill_marked
+from ._reaping import forget, watch
 from ._template import substitute
 from .schema import EnvironmentSpec
 
@@ -86,6 +87,7 @@ class LocalEnvironment:
             "PANTHER_WORKDIR": str(self.workdir),
             TOKEN_VARIABLE: self.token,
         }
+        watch("marked", self._mark)  # should the runner die, the reaper sweeps them too
         return {"workdir": str(self.workdir), "env": sorted(self.spec.env)}
 
     def teardown(self) -> dict[str, Any]:
@@ -102,7 +104,13 @@ class LocalEnvironment:
 
     def sweep(self) -> list[int]:
         """Kill any process of this test still alive (by its inherited token); return pids."""
-        return kill_marked(TOKEN_VARIABLE, self.token)
+        killed = kill_marked(TOKEN_VARIABLE, self.token)
+        forget("marked", self._mark)
+        return killed
+
+    @property
+    def _mark(self) -> str:
+        return f"{TOKEN_VARIABLE}={self.token}"
 
     def setup_network(self) -> dict[str, Any]:
         """Create the test's network; nothing to do for ``local``."""
@@ -201,6 +209,7 @@ class NetnsEnvironment(LocalEnvironment):
                 "environment type 'netns' needs the `ip` command (iproute2); "
                 "install it or use type: local"
             )
+        watch("netns", self.netns)  # should the runner die, the reaper deletes it
         self._ip("netns", "add", self.netns)
         self._created = True
         self._ip("-n", self.netns, "link", "set", "lo", "up")
@@ -211,6 +220,7 @@ class NetnsEnvironment(LocalEnvironment):
         if self._created:
             self._created = False
             self._ip("netns", "delete", self.netns)
+        forget("netns", self.netns)
 
     def wrap_command(self, argv: list[str]) -> list[str]:
         """Prefix ``argv`` with ``ip netns exec`` (which execs it: the pid stays the same)."""
