@@ -1,4 +1,4 @@
-"""The runner's side of the reaper: starting it for a run, telling it of each process group.
+"""The runner's side of the reaper: starting it for a run, telling it what to undo.
 
 While :func:`reaping` lasts, a reaper process (:mod:`._reaper`) watches this one through a
 pipe: :func:`watch` tells it of each process group started (and each test's marked processes
