@@ -8,11 +8,13 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from panther_events.runner import PluginCatalog, Step, StepContext, StepOutput, StrictParams
 from panther_events.runner.environments import EnvironmentUnavailable, NetnsEnvironment
+from panther_events.runner.schema import EnvironmentSpec
 
 from .helpers import EXAMPLES, alive_service_pids, check_lifecycles, types_of
 from .inprocess import run_text
@@ -92,6 +94,22 @@ class TestLocal:
         assert set(finals["environment"].values()) == {"torn_down"}
 
 
+def _port_range(namespace: str, ports: str) -> None:
+    """Set the ports the kernel picks free ones from in ``namespace`` (``"FIRST LAST"``)."""
+    subprocess.run(
+        [
+            "ip",
+            "netns",
+            "exec",
+            namespace,
+            "sh",
+            "-c",
+            f"echo '{ports}' > /proc/sys/net/ipv4/ip_local_port_range",
+        ],
+        check=True,
+    )
+
+
 @pytest.mark.skipif(not _netns_works(), reason="needs root and a working `ip netns`")
 class TestNetns:
     """The netns environment (root on Linux only)."""
@@ -124,6 +142,41 @@ class TestNetns:
         namespace = net.allocated_resources["namespace"]
         listed = subprocess.run(["ip", "netns", "list"], check=True, capture_output=True, text=True)
         assert namespace not in listed.stdout
+
+    def test_free_ports_of_one_test_are_never_the_same(self) -> None:
+        """Ports picked before any service binds them are distinct (the kernel would hand out
+        a free port again); once none is left, the error says so."""
+        env = NetnsEnvironment("t", EnvironmentSpec(type="netns"))
+        env.setup_network()
+        try:
+            # Four ports in the namespace's own range: the kernel's picks collide at once.
+            _port_range(env.netns, "50000 50003")
+            ports = [env.free_port() for _ in range(4)]
+            assert sorted(ports) == [50000, 50001, 50002, 50003]
+            with pytest.raises(OSError, match="no free TCP port"):
+                env.free_port()
+        finally:
+            env.teardown_network()
+
+    def test_no_free_port_left_fails_the_deployment_in_one_line(self, tmp_path: Path) -> None:
+        """Two ``port: auto`` services and one free port: the test fails at deployment, saying
+        so, and the run goes on."""
+
+        def one_port(runner: object, event: Any) -> None:
+            if event.get_type() == "environment.network.setup_completed":
+                _port_range(event.allocated_resources["namespace"], "50000 50000")
+
+        run = run_text(
+            "name: x\ntests:\n  - name: t\n    environment: {type: netns}\n    services:\n"
+            "      - {name: a, command: [sleep, '300'], port: auto}\n"
+            "      - {name: b, command: [sleep, '300'], port: auto}\n",
+            tmp_path,
+            hook=one_port,
+        )
+        (test,) = run.result.tests
+        assert test.phase == "deployment", test
+        assert "service 'b': no free TCP port on 127.0.0.1" in (test.reason or ""), test.reason
+        check_lifecycles(run.events)
 
     def test_namespace_is_deleted_when_setup_fails_halfway(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

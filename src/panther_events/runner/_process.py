@@ -14,6 +14,8 @@ from typing import IO
 
 import psutil
 
+from ._reaping import forget, watch
+
 __all__ = [
     "ResourceSampler",
     "kill_marked",
@@ -34,24 +36,30 @@ def spawn(
     env: Mapping[str, str],
     stdout: IO[bytes] | int,
     stderr: IO[bytes] | int,
+    stdin: int = subprocess.DEVNULL,
+    grace: float = 3.0,
 ) -> subprocess.Popen[bytes]:
     """Start ``argv`` as the leader of a new session (and so of a new process group).
 
     Its own group lets teardown signal the process and everything it forked at once, and keeps
-    a Ctrl-C at the terminal from reaching it before the runner has decided what to do.
+    a Ctrl-C at the terminal from reaching it before the runner has decided what to do. The
+    run's reaper is told of the group: should the runner die before :func:`terminate_tree` or
+    :func:`kill_tree` stopped it, the reaper stops it (SIGTERM, SIGKILL after ``grace``).
 
     Raises:
         OSError: the program cannot be executed (not found, not executable).
     """
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         list(argv),
         cwd=cwd,
         env=dict(env),
-        stdin=subprocess.DEVNULL,
+        stdin=stdin,
         stdout=stdout,
         stderr=stderr,
         start_new_session=True,
     )
+    watch("group", proc.pid, grace)
+    return proc
 
 
 def not_found_hint(program: str, error: OSError) -> str:
@@ -110,6 +118,7 @@ def terminate_tree(
             proc.wait(timeout=min(remaining, _HURRY_POLL))
     _kill_all(family)
     _signal_group(proc.pid, signal.SIGKILL)
+    forget("group", proc.pid)
     return proc.returncode, how
 
 
@@ -121,6 +130,7 @@ def kill_tree(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
     proc.wait()
     _kill_all(family)
+    forget("group", proc.pid)
 
 
 def _kill_all(processes: list[psutil.Process]) -> None:

@@ -251,7 +251,10 @@ class TestRun:
         # Ports first: a service's command may name another service's port.
         ports: dict[str, int | None] = {}
         for s in specs:
-            ports[s.name] = env.free_port() if s.port == "auto" else s.port
+            try:
+                ports[s.name] = env.free_port() if s.port == "auto" else s.port
+            except OSError as exc:
+                return self._deploy_failed(s.name, f"service {s.name!r}: {exc}")
             if ports[s.name] is not None:
                 self.variables[f"service.{s.name}.port"] = str(ports[s.name])
         deployed: list[dict[str, Any]] = []

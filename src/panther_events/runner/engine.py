@@ -22,7 +22,9 @@ Faults: a service that dies while the test runs is reported (``service.error``,
 ``experiment.service_failure``), the running step is cancelled and the test fails with that
 reason; a step past its timeout is cancelled and failed; :meth:`ExperimentRunner.interrupt`
 (the CLI calls it on SIGINT/SIGTERM) stops the current test, tears it down, marks the tests not
-run as failed and records ``experiment.finished_early``. Teardown always runs.
+run as failed and records ``experiment.finished_early``. Teardown always runs; should the
+process die without it (SIGKILL, the OOM killer), the run's reaper process stops every service
+and command left running (see ``_reaping``).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ from ..events.test import (
 )
 from ..manager import EventManager
 from ._context import RunContext
+from ._reaping import reaping
 from ._test_run import TestRun
 from .loading import ExperimentFile
 from .plugins import (
@@ -148,7 +151,9 @@ class ExperimentRunner:
             raise RuntimeError(f"experiment run {self.experiment_id!r} was already started")
         self._started = True
         try:
-            return self._run()
+            # Should this process die without tearing down, the reaper stops its services.
+            with reaping():
+                return self._run()
         except Exception as exc:
             message = f"runner error: {type(exc).__name__}: {exc}"
             failed = ExperimentExecutionFailedEvent(

@@ -23,6 +23,7 @@ from typing import Any
 
 from .._exit_status import describe_exit_status
 from ._process import kill_marked
+from ._reaping import forget, watch
 from ._template import substitute
 from .schema import EnvironmentSpec
 
@@ -64,6 +65,7 @@ class LocalEnvironment:
         self.env: dict[str, str] = {}
         #: Inherited by every process of the test; :meth:`sweep` finds them by it.
         self.token = uuid.uuid4().hex
+        self._ports: set[int] = set()  # handed out by free_port
 
     def setup(self, variables: Mapping[str, str] | None = None) -> dict[str, Any]:
         """Create the working directory and environment; return details for the events.
@@ -85,6 +87,7 @@ class LocalEnvironment:
             "PANTHER_WORKDIR": str(self.workdir),
             TOKEN_VARIABLE: self.token,
         }
+        watch("marked", self._mark)  # should the runner die, the reaper sweeps them too
         return {"workdir": str(self.workdir), "env": sorted(self.spec.env)}
 
     def teardown(self) -> dict[str, Any]:
@@ -101,7 +104,13 @@ class LocalEnvironment:
 
     def sweep(self) -> list[int]:
         """Kill any process of this test still alive (by its inherited token); return pids."""
-        return kill_marked(TOKEN_VARIABLE, self.token)
+        killed = kill_marked(TOKEN_VARIABLE, self.token)
+        forget("marked", self._mark)
+        return killed
+
+    @property
+    def _mark(self) -> str:
+        return f"{TOKEN_VARIABLE}={self.token}"
 
     def setup_network(self) -> dict[str, Any]:
         """Create the test's network; nothing to do for ``local``."""
@@ -132,11 +141,36 @@ class LocalEnvironment:
         return sock
 
     def free_port(self) -> int:
-        """Return a TCP port free on 127.0.0.1 in this environment's network right now."""
-        with self.create_socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port: int = sock.getsockname()[1]
-            return port
+        """Return a TCP port free on 127.0.0.1 in this environment's network right now, and
+        never one it returned before: the services of a test get their ports before any of
+        them binds one, and the kernel would hand the same free port out again.
+
+        Raises:
+            OSError: every free port of the range was already handed out (or none is free).
+        """
+        # A port tried is held bound until the end, so each try gives another one: after at
+        # most as many tries as ports handed out, one is new if the range has one left.
+        held: list[socket.socket] = []
+        try:
+            for _ in range(len(self._ports) + 1):
+                sock = self.create_socket()
+                held.append(sock)
+                sock.bind(("127.0.0.1", 0))
+                port: int = sock.getsockname()[1]
+                if port not in self._ports:
+                    self._ports.add(port)
+                    return port
+        except OSError as exc:
+            cause = f": {exc}"
+        else:
+            cause = ""
+        finally:
+            for sock in held:
+                sock.close()
+        raise OSError(
+            f"no free TCP port on 127.0.0.1 that this test was not given already "
+            f"({len(self._ports)} given){cause}; use fixed ports or fewer 'port: auto'"
+        )
 
 
 class NetnsEnvironment(LocalEnvironment):
@@ -175,6 +209,7 @@ class NetnsEnvironment(LocalEnvironment):
                 "environment type 'netns' needs the `ip` command (iproute2); "
                 "install it or use type: local"
             )
+        watch("netns", self.netns)  # should the runner die, the reaper deletes it
         self._ip("netns", "add", self.netns)
         self._created = True
         self._ip("-n", self.netns, "link", "set", "lo", "up")
@@ -185,6 +220,7 @@ class NetnsEnvironment(LocalEnvironment):
         if self._created:
             self._created = False
             self._ip("netns", "delete", self.netns)
+        forget("netns", self.netns)
 
     def wrap_command(self, argv: list[str]) -> list[str]:
         """Prefix ``argv`` with ``ip netns exec`` (which execs it: the pid stays the same)."""

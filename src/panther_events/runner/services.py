@@ -141,7 +141,12 @@ class ManagedService:
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             # The child keeps its own copies of the descriptors; ours can close right away.
             self.proc = spawn(
-                argv, cwd=self.environment.workdir, env=self.env, stdout=out, stderr=err
+                argv,
+                cwd=self.environment.workdir,
+                env=self.env,
+                stdout=out,
+                stderr=err,
+                grace=self.spec.stop_grace,
             )
         self._started_at = time.monotonic()
         self.sampler = ResourceSampler(self.proc.pid)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .._exit_status import describe_exit_status
-from ._process import kill_tree, not_found_hint
+from ._process import kill_tree, not_found_hint, spawn
 from .plugins import Step, StepContext, StepFailed, StepOutput, StrictParams
 from .schema import EnvVars, argv_of, check_argv
 
@@ -107,7 +107,7 @@ class CommandStep(Step):
                 if context.cancelled.is_set():
                     raise StepFailed("cancelled before it started")
                 try:
-                    self._proc = subprocess.Popen(
+                    self._proc = spawn(
                         argv,
                         cwd=context.workdir,
                         env={**context.env, **self.params.env},
@@ -116,7 +116,6 @@ class CommandStep(Step):
                         else subprocess.DEVNULL,
                         stdout=out,
                         stderr=err,
-                        start_new_session=True,
                     )
                 except OSError as exc:
                     hint = not_found_hint(argv[0], exc)

@@ -1,0 +1,323 @@
+"""A runner that dies without tearing down (SIGKILL, the OOM killer) leaves no service behind.
+
+Each test starts a real ``panther-events run`` (or a script using the runner), kills only that
+process, and watches the process table: every process it started must be gone within a
+generous deadline. Whatever a test starts is killed in its ``finally``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from panther_events.runner import _reaper
+
+from .helpers import CLI, EXAMPLES, cli_env, leftovers, run_cli
+
+pytestmark = pytest.mark.slow
+
+ECHO = EXAMPLES / "echo_server.py"
+#: How long the processes of a killed runner may take to go (stop graces included).
+GONE_WITHIN = 30.0
+
+LONG = f"""
+name: long
+tests:
+  - name: long
+    services:
+      - name: echo
+        command: ["${{python}}", "{ECHO}", "--port", "${{port}}"]
+        port: auto
+        ready: {{tcp: true}}
+      - name: sleeper
+        # A grandchild in the group: it must go with the group.
+        command: ["/bin/sh", "-c", "sleep 300 & sleep 300"]
+      - name: stubborn
+        # Ignores SIGTERM: only the SIGKILL after its stop_grace ends it.
+        command: ["/bin/sh", "-c", "trap '' TERM; sleep 300"]
+        stop_grace: 1
+      - name: daemon
+        # Leaves its group and its parent (a double fork into a session of its own) before
+        # it is ready: only its test's token finds it.
+        command: ["/bin/sh", "-c", "(setsid sh -c 'touch d.txt; exec sleep 301' &);
+                  while [ ! -e d.txt ]; do sleep 0.01; done; echo up; exec sleep 300"]
+        ready: {{log: up}}
+    steps:
+      - {{name: long-wait, kind: wait, seconds: 120}}
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "experiment.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _wait_for(predicate: object, what: str, proc: subprocess.Popen[bytes], limit: float) -> None:
+    """Poll ``predicate()`` until true; fail naming ``what`` if ``proc`` ends or time runs out."""
+    assert callable(predicate)
+    deadline = time.monotonic() + limit
+    while not predicate():
+        assert proc.poll() is None, f"ended before {what}: {proc.communicate()}"
+        assert time.monotonic() < deadline, f"{what} did not happen within {limit}s"
+        time.sleep(0.05)
+
+
+def _gone_within(
+    marker: str, limit: float, spared: frozenset[int] = frozenset()
+) -> tuple[list[psutil.Process], float]:
+    """Wait until no process but the ``spared`` pids carries ``marker``; return those left and
+    the seconds waited."""
+    began = time.monotonic()
+
+    def left() -> list[psutil.Process]:
+        return [p for p in leftovers(marker) if p.pid not in spared]
+
+    still = left()
+    while still and time.monotonic() - began < limit:
+        time.sleep(0.1)
+        still = left()
+    return still, time.monotonic() - began
+
+
+@contextlib.contextmanager
+def _running(argv: list[str], tmp_path: Path, marker: str) -> Iterator[subprocess.Popen[bytes]]:
+    """Start ``argv`` (a runner) in a session of its own with ``marker`` in its environment;
+    at the end kill it and every process carrying the marker."""
+    proc = subprocess.Popen(
+        argv,
+        cwd=tmp_path,
+        env=cli_env(marker),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for process in leftovers(marker):
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class TestRunnerKilled:
+    """SIGKILL to the runner process alone: its services are stopped all the same."""
+
+    def test_sigkilled_runner_leaves_no_service_running(self, tmp_path: Path) -> None:
+        """Every service (grandchildren, a SIGTERM-ignoring one and a daemon that left its
+        group too) is gone, its port freed."""
+        marker = uuid.uuid4().hex
+        log = tmp_path / "events.log"
+        argv = [str(CLI), "run", str(_write(tmp_path, LONG)), "--db", str(tmp_path / "events.db")]
+        with _running(argv, tmp_path, marker) as proc:
+            _wait_for(
+                lambda: "step.execution_started" in (log.read_text() if log.exists() else ""),
+                "the step's start",
+                proc,
+                60,
+            )
+            started = [p for p in leftovers(marker) if p.pid != proc.pid]
+            names = sorted(p.name() for p in started)
+            assert names.count("sleep") == 5, names  # the services really are running
+            (daemon,) = [p for p in started if p.cmdline() == ["sleep", "301"]]
+            assert os.getsid(daemon.pid) == daemon.pid  # out of its service's session
+            echo = [p for p in started if str(ECHO) in p.cmdline()]
+            assert len(echo) == 1, names
+            port = int(echo[0].cmdline()[echo[0].cmdline().index("--port") + 1])
+            assert not _port_free(port)
+
+            os.kill(proc.pid, signal.SIGKILL)  # the runner only, not its process group
+            proc.wait(timeout=10)
+            left, waited = _gone_within(marker, GONE_WITHIN)
+            print(f"every process of the killed runner gone after {waited:.2f}s")
+            assert not left, [(p.pid, p.cmdline()) for p in left]
+            assert _port_free(port)
+
+
+FORKS = """
+import os, sys, time
+from panther_events.manager import EventManager
+from panther_events.runner import ExperimentRunner, load_experiment
+
+ready_file = sys.argv[2]
+
+def fork_on_ready(event):
+    if event.get_type() == "service.ready" and os.fork() == 0:
+        time.sleep(300)  # a forked child that outlives the runner
+        os._exit(0)
+    if event.get_type() == "step.execution_started":
+        with open(ready_file, "w") as f:
+            f.write(str(os.getpid()))
+
+with EventManager() as manager:
+    manager.register_observer("*", fork_on_ready)
+    ExperimentRunner(load_experiment(sys.argv[1]), manager=manager).run()
+"""
+
+
+class TestForkedChild:
+    """A process the runner forks does not keep the reaper waiting."""
+
+    def test_forked_child_of_a_killed_runner_does_not_keep_its_services(
+        self, tmp_path: Path
+    ) -> None:
+        """A child forked in the runner process (multiprocessing) outlives it; the services
+        still go."""
+        marker = uuid.uuid4().hex
+        script = _write(tmp_path, FORKS, "forks.py")
+        ready = tmp_path / "ready"
+        argv = [sys.executable, str(script), str(_write(tmp_path, LONG)), str(ready)]
+        with _running(argv, tmp_path, marker) as proc:
+            _wait_for(ready.exists, "the step's start", proc, 60)
+            forked = [p for p in psutil.Process(proc.pid).children() if p.cmdline() == proc.args]
+            assert len(forked) == 4, forked  # one per service
+
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            # The forked children are copies of the runner, not services: they may stay.
+            spared = frozenset(p.pid for p in forked)
+            left, waited = _gone_within(marker, GONE_WITHIN, spared)
+            print(f"the services gone after {waited:.2f}s, the forked children still alive")
+            assert not left, [(p.pid, p.cmdline()) for p in left]
+            assert all(p.is_running() for p in forked)
+
+
+# Prints the command lines of its parent's (the runner's) children.
+SIBLINGS = (
+    "import os, psutil; print([c.cmdline() for c in psutil.Process(os.getppid()).children()])"
+)
+
+NORMAL = f"""
+name: normal
+tests:
+  - name: short
+    services:
+      - name: sleeper
+        command: [sleep, "300"]
+    steps:
+      - name: siblings
+        kind: command
+        # The runner's children while the test runs: its services, this step, the reaper.
+        run: ["${{python}}", "-c", "{SIBLINGS}"]
+    assertions:
+      - {{kind: output_contains, step: siblings, text: _reaper.py}}
+"""
+
+
+class TestNormalRun:
+    """A run that ends by itself (or by Ctrl-C: see test_faults.py) leaves nothing behind."""
+
+    def test_reaper_watches_the_run_and_ends_with_it(self, tmp_path: Path) -> None:
+        """A watchdog process runs beside the runner while the test runs; none is left after."""
+        run = run_cli(_write(tmp_path, NORMAL), tmp_path)
+        assert run.returncode == 0, run.stdout + run.stderr  # the reaper was among them
+        assert not leftovers(run.marker)
+
+
+class TestReaperProgram:
+    """The reaper process alone, fed the lines a runner writes."""
+
+    @staticmethod
+    def _start(lines: bytes) -> subprocess.Popen[bytes]:
+        reaper = subprocess.Popen(
+            [sys.executable, "-I", "-S", _reaper.__file__],
+            stdin=subprocess.PIPE,
+            start_new_session=True,
+        )
+        assert reaper.stdin is not None
+        reaper.stdin.write(lines)
+        reaper.stdin.close()
+        return reaper
+
+    @staticmethod
+    def _group(*argv: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(argv, start_new_session=True)
+
+    def test_end_of_pipe_stops_the_watched_groups_never_a_forgotten_one(self) -> None:
+        """SIGTERM to a watched group, SIGKILL to one ignoring it after its grace; a group
+        forgotten (the runner stopped and reaped it: its number may be reused) is left be."""
+        watched = self._group("sleep", "300")
+        stubborn = self._group("/bin/sh", "-c", "trap '' TERM; sleep 300")
+        forgotten = self._group("sleep", "300")
+        reaper = None
+        try:
+            reaper = self._start(
+                _reaper.watch_line("group", str(watched.pid), 5.0)
+                + _reaper.watch_line("group", str(stubborn.pid), 0.5)
+                + _reaper.watch_line("group", str(forgotten.pid), 5.0)
+                + _reaper.forget_line("group", str(forgotten.pid))
+            )
+            assert watched.wait(timeout=30) == -signal.SIGTERM
+            assert stubborn.wait(timeout=30) == -signal.SIGKILL
+            assert forgotten.poll() is None
+            assert reaper.wait(timeout=30) == 0
+        finally:
+            for proc in (watched, stubborn, forgotten, reaper):
+                if proc is not None and proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+
+    def test_done_exits_and_stops_nothing(self) -> None:
+        """``done`` (a run that ended normally) ends the reaper at once, signalling nothing."""
+        service = self._group("sleep", "300")
+        try:
+            reaper = self._start(_reaper.watch_line("group", str(service.pid), 5.0) + _reaper.DONE)
+            assert reaper.wait(timeout=30) == 0
+            assert service.poll() is None
+        finally:
+            service.kill()
+            service.wait()
+
+    def test_end_of_pipe_kills_marked_processes_and_deletes_namespaces(self) -> None:
+        """A process carrying a watched mark is killed wherever it is; a watched namespace is
+        deleted; a forgotten mark is left be."""
+        tokens = [uuid.uuid4().hex, uuid.uuid4().hex]
+        mark, other = (f"REAPER_TEST={token}" for token in tokens)
+        marked, spared = (
+            subprocess.Popen(
+                ["sleep", "300"], env={**os.environ, "REAPER_TEST": token}, start_new_session=True
+            )
+            for token in tokens
+        )
+        namespace = f"panther-reaper-{uuid.uuid4().hex[:8]}"
+        subprocess.run(["ip", "netns", "add", namespace], check=True)
+        try:
+            reaper = self._start(
+                _reaper.watch_line("marked", mark)
+                + _reaper.watch_line("marked", other)
+                + _reaper.forget_line("marked", other)
+                + _reaper.watch_line("netns", namespace)
+            )
+            assert marked.wait(timeout=30) == -signal.SIGKILL
+            assert reaper.wait(timeout=30) == 0
+            assert spared.poll() is None
+            listed = subprocess.run(["ip", "netns", "list"], check=True, capture_output=True)
+            assert namespace.encode() not in listed.stdout
+        finally:
+            for proc in (marked, spared):
+                proc.kill()
+                proc.wait()
+            subprocess.run(["ip", "netns", "delete", namespace], check=False, capture_output=True)
