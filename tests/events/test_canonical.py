@@ -321,3 +321,37 @@ def test_subclass_of_a_concrete_class_keeps_its_own_content_ids_switch() -> None
 
     assert Unsigned("t1", "n").id != Unsigned("t1", "n").id
     assert TestCreatedEvent("t1", "n").id == TestCreatedEvent("t1", "n").id
+
+
+def test_a_key_plan_for_other_keys_is_ignored() -> None:
+    """A caller's key plan (an event class's) for other keys, of the same number or not,
+    gives the text of the data's own keys."""
+    from panther_events._canonical import key_plan
+
+    plan = key_plan(("steps", "expected_duration"))
+    assert plan is not None
+    data = {"steps": ["a"], "expected_duration": 1.5}
+    assert canonical_data(data, plan) == _ENCODER_TEXT(data)
+    for other in ({"a": 1, "b": "x"}, {"a": 1}, {"steps": 1, "b": 2, "c": None}):
+        assert canonical_data(other, plan) == _ENCODER_TEXT(other)
+
+
+def test_constructor_with_varying_keys_keeps_exact_ids() -> None:
+    """An event class whose constructor builds its data with different keys from one event to
+    the next still gives each event the id of its own content (the class's remembered key
+    plan is checked, not trusted)."""
+    from panther_events import TestEvent
+    from panther_events.events.base import _setup
+
+    class Varying(TestEvent):
+        __slots__ = ()
+        EVENT_TYPE = "test.varying_keys_probe"
+
+        def __init__(self, test_id: str, **data: object) -> None:
+            _setup(self, test_id, dict(data))
+
+    for data in ({"a": 1, "b": "x"}, {"a": 1, "c": "x"}, {"z": None}, {}, {"a": 2, "b": "y"}):
+        event = Varying("t1", **data)
+        expected = f"test:varying_keys_probe:t1:{_ENCODER_TEXT(data) if data else '{}'}"
+        assert event.content_signature == expected
+        assert event.id == str(uuid.uuid5(uuid.NAMESPACE_OID, expected))

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .._canonical import canonical_data
+from .._canonical import KeyPlan, canonical_data
 
 if TYPE_CHECKING:
     from .base import BaseEvent, EventType
@@ -19,18 +19,22 @@ __all__ = ["WireParts", "create_event_signature", "restore_event", "wire_form", 
 
 
 def create_event_signature(
-    name: str, entity_type: str, entity_id: str, data: Mapping[str, Any] | None = None
+    name: str,
+    entity_type: str,
+    entity_id: str,
+    data: Mapping[str, Any] | None = None,
+    plan: KeyPlan | None = None,
 ) -> str:
     """Create the deterministic signature used for duplicate detection.
 
     Returns ``"{entity_type}:{name}:{entity_id}:{canonical data}"``; timestamps are excluded so
     that identical events created at different moments have the same signature. An event's
-    content id is the UUID5 of this text.
+    content id is the UUID5 of this text. ``plan`` is passed on to ``canonical_data``.
 
     Raises:
         EventValidationError: the data holds a value with no exact encoding.
     """
-    return f"{entity_type}:{name}:{entity_id}:{canonical_data(data)}"
+    return f"{entity_type}:{name}:{entity_id}:{canonical_data(data, plan)}"
 
 
 class WireParts(NamedTuple):

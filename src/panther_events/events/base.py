@@ -11,7 +11,7 @@ from random import getrandbits
 from time import time as _time
 from typing import Any, ClassVar, Generic, NoReturn, TypeVar, final, overload
 
-from .._canonical import create_content_based_uuid, jsonable
+from .._canonical import KeyPlan, create_content_based_uuid, jsonable, key_plan
 from ..exceptions import EventValidationError
 from ._wire import create_event_signature, wire_form
 
@@ -105,7 +105,7 @@ class BaseEvent(ABC):
     _ENTITY_VALUE: ClassVar[str]
     _NAME: ClassVar[str]
     _ENTITY: ClassVar[EventType]
-    _CLASS_FIELDS: ClassVar[tuple[str, EventType, str, str, bool]]
+    _CLASS_FIELDS: ClassVar[tuple[str, EventType, str, str, bool, KeyPlan | None]]
 
     id: str
     name: str
@@ -140,6 +140,7 @@ class BaseEvent(ABC):
                 cls._ENTITY_VALUE,
                 cls.EVENT_TYPE,
                 cls.CONTENT_IDS,
+                None,  # the key plan of its data, learnt from its first event (_setup)
             )
 
     def __init__(
@@ -195,33 +196,6 @@ class BaseEvent(ABC):
             # and data with no exact encoding (live objects) is accepted.
             self._use_content_uuid = False
             self._signature = ""
-            self.id = _random_uuid()
-
-    def _setup(self, entity_id: str, data: dict[str, Any]) -> None:
-        """Initialise a concrete class (one with ``EVENT_TYPE``) from a fresh data dict.
-
-        The fast path the generated constructors take: the type, name and entity type come from
-        the class, ``data`` is owned (not copied), and only the entity id needs checking.
-        """
-        if not entity_id or type(entity_id) is not str:
-            self._bad_entity_id(entity_id)
-        name, entity, entity_value, event_type, content_ids = self._CLASS_FIELDS
-        self.name = name
-        self.entity_type = entity
-        self.entity_id = entity_id
-        self.data = data
-        self._created = _time()
-        self._timestamp = None
-        self._type = event_type
-        if content_ids:
-            self._use_content_uuid = True
-            signature = self._signature = create_event_signature(
-                name, entity_value, entity_id, data
-            )
-            self.id = create_content_based_uuid(signature)
-        else:
-            self._use_content_uuid = False
-            self._signature = ""  # computed on first read, as in __init__
             self.id = _random_uuid()
 
     def _bad_entity_id(self, entity_id: object) -> NoReturn:
@@ -405,6 +379,48 @@ class GenericEvent(BaseEvent):
     store or transport written by a newer version."""
 
     __slots__ = ()
+
+
+def _setup(event: BaseEvent, entity_id: str, data: dict[str, Any]) -> None:
+    """Initialise a concrete event (one with ``EVENT_TYPE``) from a fresh data dict.
+
+    The fast path the generated constructors take (``_setup(self, test_id, {...})``): the
+    type, name and entity type come from the class, ``data`` is owned (not copied), and only
+    the entity id needs checking. A module function, not a method: looking a method up on
+    an event costs more (``BaseEvent.__getattr__`` keeps CPython from caching the lookup).
+    """
+    if not entity_id or type(entity_id) is not str:
+        event._bad_entity_id(entity_id)
+    cls = type(event)
+    name, entity, entity_value, event_type, content_ids, plan = cls._CLASS_FIELDS
+    event.name = name
+    event.entity_type = entity
+    event.entity_id = entity_id
+    event.data = data
+    event._created = _time()
+    event._timestamp = None
+    event._type = event_type
+    if content_ids:
+        if plan is None:
+            plan = _learn_plan(cls, data)
+        event._use_content_uuid = True
+        signature = event._signature = create_event_signature(
+            name, entity_value, entity_id, data, plan
+        )
+        event.id = create_content_based_uuid(signature)
+    else:
+        event._use_content_uuid = False
+        event._signature = ""  # computed on first read, as in BaseEvent.__init__
+        event.id = _random_uuid()
+
+
+def _learn_plan(cls: type[BaseEvent], data: dict[str, Any]) -> KeyPlan | None:
+    """Remember the key plan of the data dicts a class's constructor builds (always the same
+    keys: ``canonical_data`` notices when they are not)."""
+    plan = key_plan(tuple(data))
+    if plan is not None:
+        cls._CLASS_FIELDS = (*cls._CLASS_FIELDS[:5], plan)
+    return plan
 
 
 def event_class_for(event_type: str) -> type[BaseEvent] | None:
