@@ -470,12 +470,12 @@ class EventManager:
         record = self._record
         if record is not None:
             record(event)
-        handlers = routes.get(event_type)
-        if handlers is None:
+        try:
+            return routes[event_type]  # cheaper than get() when, as nearly always, it is there
+        except KeyError:
             resolved = self._resolve(event_type)
-            # The kind ``routes`` holds: mypy cannot tie the two dicts to the TypeVar.
-            handlers = cast(_R, resolved[1] if routes is self._async_routes else resolved[0])
-        return handlers
+        # The kind ``routes`` holds: mypy cannot tie the two dicts to the TypeVar.
+        return cast(_R, resolved[1] if routes is self._async_routes else resolved[0])
 
     def _handling_accepted(self, state: _ThreadState) -> bool:
         """Whether a publish after ``close()`` began is part of handling events accepted
