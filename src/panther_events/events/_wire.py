@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._canonical import KeyPlan, canonical_data
+from . import base  # base imports this module too: its names are read at call time
 
 if TYPE_CHECKING:
     from .base import BaseEvent, EventType
@@ -149,6 +150,7 @@ def restore_event(
     event.entity_id = entity_id
     event.timestamp = timestamp
     event.data = data
+    base.expose_data_keys(cls, data)
     event._type = event_type
     event._use_content_uuid = cls.CONTENT_IDS
     event._signature = ""  # "" is no signature: content_signature computes it on first read
