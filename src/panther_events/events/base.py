@@ -471,8 +471,7 @@ def _setup(event: BaseEvent, entity_id: str, data: dict[str, Any]) -> None:
     """
     if not entity_id or type(entity_id) is not str:
         event._bad_entity_id(entity_id)
-    cls = type(event)
-    name, entity, entity_value, event_type, content_ids, plan = cls._CLASS_FIELDS
+    name, entity, entity_value, event_type, content_ids, plan = event._CLASS_FIELDS
     event.name = name
     event.entity_type = entity
     event.entity_id = entity_id
@@ -482,7 +481,7 @@ def _setup(event: BaseEvent, entity_id: str, data: dict[str, Any]) -> None:
     event._type = event_type
     if content_ids:
         if plan is None:
-            plan = _learn_plan(cls, data)
+            plan = _learn_plan(type(event), data)
         event._use_content_uuid = True
         signature = event._signature = create_event_signature(
             name, entity_value, entity_id, data, plan
