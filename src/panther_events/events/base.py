@@ -101,8 +101,8 @@ class BaseEvent(ABC):
     CONTENT_IDS: ClassVar[bool] = True
     # Stop pytest from collecting Test*Event classes as test classes.
     __test__: ClassVar[bool] = False
-    #: True when the class overrides ``validate`` (the manager then calls it on publish;
-    #: otherwise it checks the base rule inline, which is cheaper than a method call).
+    #: True when the class overrides ``validate`` (publishing then calls it; otherwise
+    #: ``_wire.admitted_type`` checks the base rule inline, cheaper than a method call).
     _custom_validate: ClassVar[bool] = False
     _ENTITY_VALUE: ClassVar[str]
     _NAME: ClassVar[str]
