@@ -354,3 +354,25 @@ def test_constructor_with_varying_keys_keeps_exact_ids() -> None:
         expected = f"test:created:t1:{_ENCODER_TEXT(data) if data else '{}'}"
         assert event.content_signature == expected
         assert event.id == str(uuid.uuid5(uuid.NAMESPACE_OID, expected))
+
+
+def test_event_classes_built_after_the_plan_cache_is_full_keep_exact_ids() -> None:
+    """Once the key-plan cache is full, a class first built then still gets exact ids, in a
+    process of its own (the cache is per process)."""
+    script = """
+import uuid
+import panther_events as p
+from panther_events._canonical import _PLANS_LIMIT, canonical_data
+for i in range(_PLANS_LIMIT + 5):
+    canonical_data({f"k{i}": i})
+for _ in range(3):
+    e = p.TestExecutionStartedEvent("t1", ["a", "b"], 1.5)
+    sig = 'test:execution_started:t1:{"expected_duration":1.5,"steps":["a","b"]}'
+    assert e.content_signature == sig, e.content_signature
+    assert e.id == str(uuid.uuid5(uuid.NAMESPACE_OID, sig))
+print("ok")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "ok"

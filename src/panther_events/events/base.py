@@ -493,12 +493,12 @@ def _setup(event: BaseEvent, entity_id: str, data: dict[str, Any]) -> None:
         event.id = _random_uuid()
 
 
-def _learn_plan(cls: type[BaseEvent], data: dict[str, Any]) -> KeyPlan | None:
+def _learn_plan(cls: type[BaseEvent], data: dict[str, Any]) -> KeyPlan:
     """Remember the key plan of the data dicts a class's constructor builds (always the same
-    keys: ``canonical_data`` notices when they are not)."""
-    plan = key_plan(tuple(data))
-    if plan is not None:
-        cls._CLASS_FIELDS = (*cls._CLASS_FIELDS[:5], plan)
+    keys: ``canonical_data`` notices when they are not). Keys with no plan (the plan cache
+    is full) are remembered as the empty plan, which ``canonical_data`` passes over."""
+    plan = key_plan(tuple(data)) or ()
+    cls._CLASS_FIELDS = (*cls._CLASS_FIELDS[:5], plan)
     return plan
 
 
