@@ -36,10 +36,12 @@ from .exceptions import EventValidationError
 
 __all__ = [
     "MAX_DEPTH",
+    "KeyPlan",
     "canonical_data",
     "compact_json",
     "create_content_based_uuid",
     "jsonable",
+    "key_plan",
 ]
 
 #: How deeply event data may nest (containers within containers) on the tagged path.
@@ -48,6 +50,9 @@ MAX_DEPTH = 200
 # uuid.NAMESPACE_OID (RFC 4122), spelled out so that the uuid module loads only for UUID values.
 _NAMESPACE_OID_BYTES = bytes.fromhex("6ba7b8129dad11d180b400c04fd430c8")
 _VARIANT = {f"{i:x}": f"{(i & 0x3) | 0x8:x}" for i in range(16)}
+# The hex digits of a UUID's groups but the version and variant nibbles, as slices built once
+# (``h[:8]`` in an expression builds a slice object on every call).
+_G1, _G2, _G3, _G4, _G5 = slice(0, 8), slice(8, 12), slice(13, 16), slice(17, 20), slice(20, 32)
 _TAG = "$type"
 _TAG_TEXT = '"$type":'
 _NAMESPACE_SHA1 = hashlib.sha1(_NAMESPACE_OID_BYTES)
@@ -198,7 +203,7 @@ _ENCODER = json.JSONEncoder(
 _encode = _ENCODER.encode
 
 
-def canonical_data(data: Mapping[str, Any] | None) -> str:
+def canonical_data(data: Mapping[str, Any] | None, plan: KeyPlan | None = None) -> str:
     """Return the canonical JSON text of ``data``: sorted recursively, types kept apart.
 
     ``1`` and ``"1"`` encode differently; so do ``True`` and ``1``. Non-native values are tagged
@@ -211,17 +216,22 @@ def canonical_data(data: Mapping[str, Any] | None) -> str:
     takes the encoder. The text is the same either way (tests check it against the encoder
     with Hypothesis).
 
+    ``plan`` is an optional shortcut for a caller that builds dicts with the same keys every
+    time (an event class): ``key_plan`` of those keys, which skips finding the plan of
+    ``data``'s keys. A plan for other keys is noticed and ignored.
+
     Raises:
         EventValidationError: a value has no exact encoding; the message says where.
     """
     if not data:
         return "{}"
-    if type(data) is not dict:
-        return _encoded(data)
-    keys = tuple(data)
-    plan = _PLANS.get(keys) or _plan(keys)
-    if plan is None:
-        return _encoded(data)
+    if plan is None or len(plan) != len(data):
+        if type(data) is not dict:
+            return _encoded(data)
+        keys = tuple(data)
+        plan = _PLANS.get(keys) or _plan(keys)
+        if plan is None:
+            return _encoded(data)
     text = ""
     raw = ""  # every string written as it is, checked at once at the end
     try:
@@ -251,6 +261,8 @@ def canonical_data(data: Mapping[str, Any] | None) -> str:
                 return _encoded(data)
         if '"' in raw or "\\" in raw or not raw.isprintable():
             return _encoded(data)
+    except KeyError:  # the caller's plan has the same number of keys, but other ones
+        return canonical_data(data)
     except (TypeError, ValueError):
         return _encoded(data)
     return text + "}"
@@ -259,12 +271,19 @@ def canonical_data(data: Mapping[str, Any] | None) -> str:
 # Key set (in insertion order) -> its keys sorted, each with the text that goes before its value
 # ('{"key":' for the first, ',"key":' after). An event class builds its data with the same keys
 # every time, so a few entries serve every event.
-_PLANS: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+KeyPlan = tuple[tuple[str, str], ...]
+_PLANS: dict[tuple[str, ...], KeyPlan] = {}
 _PLANS_LIMIT = 1024
 _JOIN_STRINGS = '","'.join
 
 
-def _plan(keys: tuple[Any, ...]) -> tuple[tuple[str, str], ...] | None:
+def key_plan(keys: tuple[Any, ...]) -> KeyPlan | None:
+    """The plan ``canonical_data`` writes dicts with these keys (in this order) by, or None
+    when they take the encoder (keys that are not all strings, or a tag key)."""
+    return _PLANS.get(keys) or _plan(keys)
+
+
+def _plan(keys: tuple[Any, ...]) -> KeyPlan | None:
     """The sorted keys of a flat dict, each with the text before its value, remembered; or None
     (keys that are not all strings, a tag key, or the cache is full)."""
     if len(_PLANS) >= _PLANS_LIMIT or _TAG in keys or any(type(key) is not str for key in keys):
@@ -305,7 +324,7 @@ def create_content_based_uuid(content: str) -> str:
     hasher.update(raw)
     h = hasher.hexdigest()
     # Version nibble 5 at position 12; RFC 4122 variant bits (10xx) on the nibble at 16.
-    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+    return f"{h[_G1]}-{h[_G2]}-5{h[_G3]}-{_VARIANT[h[16]]}{h[_G4]}-{h[_G5]}"
 
 
 def _plain(value: object) -> object:

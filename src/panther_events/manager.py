@@ -84,6 +84,7 @@ from ._routing import (
     same_observer,
     validate_observer,
 )
+from .events._wire import admitted_type, event_type_of
 from .events.system import ObserverFailedEvent
 from .exceptions import EventValidationError, ManagerClosedError, RecursionLimitError
 
@@ -441,25 +442,14 @@ class EventManager:
 
         Returns:
             The event's handlers (of the kind ``routes`` holds), or ``()`` for a duplicate.
-
-        BaseEvents are recognised by their ``_type`` slot, which is cheaper than an
-        ``isinstance`` check against an ABC.
         """
         if self._closed and not self._handling_accepted(state):
             self._refuse_closed(event)
-        try:
-            event_type: str = event._type
-        except AttributeError:
+        event_type = admitted_type(event)
+        if event_type is None:  # a plain object: no validation, no dedup
             event_type = type_of(event)
         else:
-            if event._custom_validate:
-                if not event.validate():
-                    self._refuse(event, state)
-            elif not (
-                event.name
-                and event.entity_id
-                and (event._created or event._timestamp is not None)  # has_timestamp(), inlined
-            ):
+            if not event_type:
                 self._refuse(event, state)
             if self._dedup:
                 # See _is_duplicate: the thread's own state is the insertion marker. Its
@@ -480,12 +470,12 @@ class EventManager:
         record = self._record
         if record is not None:
             record(event)
-        handlers = routes.get(event_type)
-        if handlers is None:
+        try:
+            return routes[event_type]  # cheaper than get() when, as nearly always, it is there
+        except KeyError:
             resolved = self._resolve(event_type)
-            # The kind ``routes`` holds: mypy cannot tie the two dicts to the TypeVar.
-            handlers = cast(_R, resolved[1] if routes is self._async_routes else resolved[0])
-        return handlers
+        # The kind ``routes`` holds: mypy cannot tie the two dicts to the TypeVar.
+        return cast(_R, resolved[1] if routes is self._async_routes else resolved[0])
 
     def _handling_accepted(self, state: _ThreadState) -> bool:
         """Whether a publish after ``close()`` began is part of handling events accepted
@@ -518,7 +508,7 @@ class EventManager:
     def _too_deep(self, event: Any, state: _ThreadState, depth: int | None = None) -> NoReturn:
         """Refuse a publish nested deeper than ``max_depth``; the event leaves the dedup
         window, so publishing it again later is not mistaken for a duplicate."""
-        if self._dedup and getattr(event, "_type", None) is not None:
+        if self._dedup and event_type_of(event) is not None:
             with self._dedup_lock:  # not while _trim counts the oldest ids
                 self._seen.pop(event.id, None)
         raise RecursionLimitError(

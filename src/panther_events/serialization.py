@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from ._canonical import compact_json, create_content_based_uuid, jsonable
 from ._naming import type_of
-from .events._wire import create_event_signature, restore_event, wire_form
+from .events._wire import create_event_signature, event_type_of, restore_event, wire_form
 from .events.base import BaseEvent, EventType, GenericEvent, event_class_for
 from .exceptions import EventValidationError
 
@@ -87,8 +87,7 @@ def event_to_json(event: object) -> str:
 
 def _wire_json(event: object) -> tuple[str, str, str]:
     """Return the event's ``(id, type, event_to_json text)``, each computed once."""
-    # The slot test stands in for isinstance(event, BaseEvent), which is slow against an ABC.
-    if getattr(event, "_type", None) is None:
+    if event_type_of(event) is None:
         wire = event_to_dict(event)
         return wire["id"], wire["type"], compact_json(wire)
     wire = wire_form(cast("BaseEvent", event))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
 
@@ -156,10 +158,57 @@ class TestAccess:
         assert event.service_name == "quic" and event.service_id == "s1"
 
     def test_unknown_attribute_lists_the_data_keys(self) -> None:
-        """A missing attribute is an AttributeError listing what exists."""
+        """A missing attribute is an AttributeError naming it; where the event could have
+        held it as a data key (a generic event, or a data key of the class that this event
+        lacks), the message lists the data keys it has."""
         event = ServiceReadyEvent(service_id="s1", service_name="quic")
-        with pytest.raises(AttributeError, match=r"no attribute or data key 'nope'.*service_name"):
+        with pytest.raises(AttributeError, match=r"no attribute 'nope'"):
             _ = event.nope
+        del event.data["service_name"]
+        with pytest.raises(AttributeError, match=r"data key 'service_name'.*readiness_checks"):
+            _ = event.service_name
+        generic = GenericEvent("started", EventType.TEST, "t1", {"a": 1})
+        with pytest.raises(AttributeError, match=r"no attribute or data key 'nope'.*'a'"):
+            _ = generic.nope
+
+    def test_concrete_events_have_no_getattr_hook(self) -> None:
+        """Concrete classes read their data keys through properties, not ``__getattr__``
+        (which keeps CPython 3.11 from caching any attribute read on their events)."""
+        # In a fresh process: add_data of a new key switches a class (see the next test).
+        script = (
+            "import panther_events as p\n"
+            "print([hasattr(c, '__getattr__') for c in p.registered_event_types().values()])\n"
+            "print(hasattr(p.GenericEvent, '__getattr__'))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], check=True, capture_output=True, text=True
+        )
+        hooks, generic = done.stdout.splitlines()
+        assert len(hooks) > 100 and "True" not in hooks
+        assert generic == "True"
+
+    def test_keys_added_later_read_as_attributes(self) -> None:
+        """A key the constructor does not make (``add_data``, or an event read back with
+        more data) reads as an attribute too."""
+        from panther_events.events._wire import restore_event
+
+        class Probe(TestCreatedEvent):  # its own class: the switch below is per class
+            __slots__ = ()
+
+        event = Probe(test_id="t1", test_name="n")
+        event.add_data("check_number", 3)
+        assert event.check_number == 3 and event.test_name == "n"
+        restored = restore_event(
+            ServiceReadyEvent,
+            event_id="x",
+            event_type="service.ready",
+            name="ready",
+            entity_type=EventType.SERVICE,
+            entity_id="s1",
+            timestamp=datetime.now(UTC),
+            data={"service_name": "q", "extra_key": 5},
+        )
+        assert restored.extra_key == 5 and restored.service_id == "s1"
 
     def test_to_dict_has_the_seven_keys(self) -> None:
         """to_dict: id, name, type, entity_type, entity_id, timestamp (ISO 8601), data."""

@@ -321,3 +321,58 @@ def test_subclass_of_a_concrete_class_keeps_its_own_content_ids_switch() -> None
 
     assert Unsigned("t1", "n").id != Unsigned("t1", "n").id
     assert TestCreatedEvent("t1", "n").id == TestCreatedEvent("t1", "n").id
+
+
+def test_a_key_plan_for_other_keys_is_ignored() -> None:
+    """A caller's key plan (an event class's) for other keys, of the same number or not,
+    gives the text of the data's own keys."""
+    from panther_events._canonical import key_plan
+
+    plan = key_plan(("steps", "expected_duration"))
+    assert plan is not None
+    data = {"steps": ["a"], "expected_duration": 1.5}
+    assert canonical_data(data, plan) == _ENCODER_TEXT(data)
+    for other in ({"a": 1, "b": "x"}, {"a": 1}, {"steps": 1, "b": 2, "c": None}):
+        assert canonical_data(other, plan) == _ENCODER_TEXT(other)
+
+
+def test_constructor_with_varying_keys_keeps_exact_ids() -> None:
+    """An event class whose constructor builds its data with different keys from one event to
+    the next still gives each event the id of its own content (the class's remembered key
+    plan is checked, not trusted)."""
+    from panther_events import TestCreatedEvent
+    from panther_events.events.base import _setup
+
+    class Varying(TestCreatedEvent):  # a subclass: no type string of its own to register
+        __slots__ = ()
+
+        def __init__(self, test_id: str, **data: object) -> None:  # type: ignore[override]
+            _setup(self, test_id, dict(data))
+
+    for data in ({"a": 1, "b": "x"}, {"a": 1, "c": "x"}, {"z": None}, {}, {"a": 2, "b": "y"}):
+        event = Varying("t1", **data)
+        expected = f"test:created:t1:{_ENCODER_TEXT(data) if data else '{}'}"
+        assert event.content_signature == expected
+        assert event.id == str(uuid.uuid5(uuid.NAMESPACE_OID, expected))
+
+
+def test_event_classes_built_after_the_plan_cache_is_full_keep_exact_ids() -> None:
+    """Once the key-plan cache is full, a class first built then still gets exact ids, in a
+    process of its own (the cache is per process)."""
+    script = """
+import uuid
+import panther_events as p
+from panther_events._canonical import _PLANS_LIMIT, canonical_data
+for i in range(_PLANS_LIMIT + 5):
+    canonical_data({f"k{i}": i})
+for _ in range(3):
+    e = p.TestExecutionStartedEvent("t1", ["a", "b"], 1.5)
+    sig = 'test:execution_started:t1:{"expected_duration":1.5,"steps":["a","b"]}'
+    assert e.content_signature == sig, e.content_signature
+    assert e.id == str(uuid.uuid5(uuid.NAMESPACE_OID, sig))
+print("ok")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "ok"

@@ -10,27 +10,68 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .._canonical import canonical_data
+from .._canonical import KeyPlan, canonical_data
+from . import base  # base imports this module too: its names are read at call time
 
 if TYPE_CHECKING:
     from .base import BaseEvent, EventType
 
-__all__ = ["WireParts", "create_event_signature", "restore_event", "wire_form", "wire_parts"]
+__all__ = [
+    "WireParts",
+    "admitted_type",
+    "create_event_signature",
+    "event_type_of",
+    "restore_event",
+    "wire_form",
+    "wire_parts",
+]
 
 
 def create_event_signature(
-    name: str, entity_type: str, entity_id: str, data: Mapping[str, Any] | None = None
+    name: str,
+    entity_type: str,
+    entity_id: str,
+    data: Mapping[str, Any] | None = None,
+    plan: KeyPlan | None = None,
 ) -> str:
     """Create the deterministic signature used for duplicate detection.
 
     Returns ``"{entity_type}:{name}:{entity_id}:{canonical data}"``; timestamps are excluded so
     that identical events created at different moments have the same signature. An event's
-    content id is the UUID5 of this text.
+    content id is the UUID5 of this text. ``plan`` is passed on to ``canonical_data``.
 
     Raises:
         EventValidationError: the data holds a value with no exact encoding.
     """
-    return f"{entity_type}:{name}:{entity_id}:{canonical_data(data)}"
+    return f"{entity_type}:{name}:{entity_id}:{canonical_data(data, plan)}"
+
+
+def event_type_of(event: object) -> str | None:
+    """Return the type string of a ``BaseEvent``, or None for any other object.
+
+    Cheaper than ``isinstance(event, BaseEvent)``, which is slow against an ABC.
+    """
+    return getattr(event, "_type", None)
+
+
+def admitted_type(event: Any) -> str | None:
+    """What publishing needs to know of an event before routing it, read at once.
+
+    Returns:
+        The type string of a ``BaseEvent`` that passes ``validate()`` (the base rule is
+        checked here, without a method call, unless its class overrides ``validate``); ``""``
+        for one that fails it; None for an object that is not a ``BaseEvent``.
+    """
+    try:
+        event_type: str = event._type
+    except AttributeError:
+        return None
+    if event._custom_validate:
+        return event_type if event.validate() else ""
+    # BaseEvent.validate(), inlined: name, entity id and timestamp (has_timestamp()) are set.
+    if event.name and event.entity_id and (event._created or event._timestamp is not None):
+        return event_type
+    return ""
 
 
 class WireParts(NamedTuple):
@@ -109,6 +150,7 @@ def restore_event(
     event.entity_id = entity_id
     event.timestamp = timestamp
     event.data = data
+    base.expose_data_keys(cls, data)
     event._type = event_type
     event._use_content_uuid = cls.CONTENT_IDS
     event._signature = ""  # "" is no signature: content_signature computes it on first read

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType, _DomainEventType
+from .base import BaseEvent, EventType, _DomainEventType, _setup
 
 __all__ = [
     "AssertionErrorEvent",
@@ -68,7 +68,8 @@ class AssertionsValidationStartedEvent(AssertionEvent):
         total_assertions: int | None = None,
         validation_config: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             assertion_id,
             {
                 "assertion_name": assertion_name,
@@ -98,7 +99,8 @@ class AssertionsValidationCompletedEvent(AssertionEvent):
         total_count: int = 0,
         summary: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             assertion_id,
             {
                 "assertion_name": assertion_name,
@@ -129,7 +131,8 @@ class AssertionProgressEvent(AssertionEvent):
         total_assertions: int | None = None,
         progress_message: str = "",
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             assertion_id,
             {
                 "assertion_name": assertion_name,
@@ -160,7 +163,8 @@ class AssertionResultEvent(AssertionEvent):
         assertion_message: str = "",
         assertion_details: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             assertion_id,
             {
                 "assertion_name": assertion_name,
@@ -192,7 +196,8 @@ class AssertionErrorEvent(AssertionEvent):
         error_details: dict[str, Any] | None = None,
         recoverable: bool = False,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             assertion_id,
             {
                 "assertion_name": assertion_name,
@@ -221,7 +226,8 @@ class AssertionUnknownEvent(AssertionEvent):
         reason: str = "",
         context: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             assertion_id,
             {
                 "assertion_name": assertion_name,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import enum
 import os
 from abc import ABC
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from random import getrandbits
 from time import time as _time
-from typing import Any, ClassVar, Generic, NoReturn, TypeVar, final, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypeVar, final, overload
 
-from .._canonical import create_content_based_uuid, jsonable
+from .._canonical import KeyPlan, create_content_based_uuid, jsonable, key_plan
 from ..exceptions import EventValidationError
 from ._wire import create_event_signature, wire_form
 
@@ -65,7 +65,9 @@ class BaseEvent(ABC):
     UUID4 when ``use_content_uuid`` is false. Events are mutable only through ``add_data``, which
     regenerates the content id.
 
-    Data keys are readable as attributes: ``event.test_name`` is ``event.data["test_name"]``.
+    Data keys are readable as attributes: ``event.test_name`` is ``event.data["test_name"]``
+    (concrete classes answer them with properties, generic ones through ``__getattr__``; see
+    ``_add_data_attributes``).
 
     The content id encodes the data exactly (see ``_canonical``): data holding a value with no
     exact encoding (a lock, a function, an object with no readable state) is refused rather
@@ -99,13 +101,13 @@ class BaseEvent(ABC):
     CONTENT_IDS: ClassVar[bool] = True
     # Stop pytest from collecting Test*Event classes as test classes.
     __test__: ClassVar[bool] = False
-    #: True when the class overrides ``validate`` (the manager then calls it on publish;
-    #: otherwise it checks the base rule inline, which is cheaper than a method call).
+    #: True when the class overrides ``validate`` (publishing then calls it; otherwise
+    #: ``_wire.admitted_type`` checks the base rule inline, cheaper than a method call).
     _custom_validate: ClassVar[bool] = False
     _ENTITY_VALUE: ClassVar[str]
     _NAME: ClassVar[str]
     _ENTITY: ClassVar[EventType]
-    _CLASS_FIELDS: ClassVar[tuple[str, EventType, str, str, bool]]
+    _CLASS_FIELDS: ClassVar[tuple[str, EventType, str, str, bool, KeyPlan | None]]
 
     id: str
     name: str
@@ -119,6 +121,7 @@ class BaseEvent(ABC):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._custom_validate = cls.validate is not BaseEvent.validate
+        _add_data_attributes(cls)
         event_type = cls.__dict__.get("EVENT_TYPE")
         if event_type:
             # Precomputed for _setup: reading an Enum's .value is a descriptor call.
@@ -140,6 +143,7 @@ class BaseEvent(ABC):
                 cls._ENTITY_VALUE,
                 cls.EVENT_TYPE,
                 cls.CONTENT_IDS,
+                None,  # the key plan of its data, learnt from its first event (_setup)
             )
 
     def __init__(
@@ -178,6 +182,7 @@ class BaseEvent(ABC):
         self.entity_type = entity_type
         self.entity_id = entity_id
         self.data = data
+        expose_data_keys(type(self), data)
         if timestamp is None:
             self._created = _time()
             self._timestamp = None
@@ -197,33 +202,6 @@ class BaseEvent(ABC):
             self._signature = ""
             self.id = _random_uuid()
 
-    def _setup(self, entity_id: str, data: dict[str, Any]) -> None:
-        """Initialise a concrete class (one with ``EVENT_TYPE``) from a fresh data dict.
-
-        The fast path the generated constructors take: the type, name and entity type come from
-        the class, ``data`` is owned (not copied), and only the entity id needs checking.
-        """
-        if not entity_id or type(entity_id) is not str:
-            self._bad_entity_id(entity_id)
-        name, entity, entity_value, event_type, content_ids = self._CLASS_FIELDS
-        self.name = name
-        self.entity_type = entity
-        self.entity_id = entity_id
-        self.data = data
-        self._created = _time()
-        self._timestamp = None
-        self._type = event_type
-        if content_ids:
-            self._use_content_uuid = True
-            signature = self._signature = create_event_signature(
-                name, entity_value, entity_id, data
-            )
-            self.id = create_content_based_uuid(signature)
-        else:
-            self._use_content_uuid = False
-            self._signature = ""  # computed on first read, as in __init__
-            self.id = _random_uuid()
-
     def _bad_entity_id(self, entity_id: object) -> NoReturn:
         raise EventValidationError(
             f"{type(self).__name__}: entity id must be a non-empty string, got {entity_id!r}"
@@ -240,22 +218,9 @@ class BaseEvent(ABC):
         self._signature = signature
         self.id = create_content_based_uuid(signature)
 
-    def __getattr__(self, item: str) -> Any:
-        # Only reached when normal lookup fails: expose data keys and the domain id field.
-        if item.startswith("_"):
-            raise AttributeError(item)
-        try:
-            data = object.__getattribute__(self, "data")
-        except AttributeError:
-            raise AttributeError(item) from None
-        if item in data:
-            return data[item]
-        if item == type(self).ID_FIELD:
-            return self.entity_id
-        raise AttributeError(
-            f"{type(self).__name__} has no attribute or data key {item!r}; "
-            f"data keys: {sorted(data)}"
-        )
+    if TYPE_CHECKING:
+        # Data keys read as attributes (see the class docstring), typed as Any for checkers.
+        def __getattr__(self, item: str) -> Any: ...
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._type} entity_id={self.entity_id!r} id={self.id[:8]}>"
@@ -308,6 +273,7 @@ class BaseEvent(ABC):
         missing = object()
         old = self.data.get(key, missing)
         self.data[key] = value
+        expose_data_keys(type(self), (key,))
         try:
             self._regenerate_id()
         except EventValidationError:
@@ -367,6 +333,94 @@ class BaseEvent(ABC):
         )
 
 
+def _data_value(event: BaseEvent, data: dict[str, Any], key: str) -> Any:
+    """``data[key]``; for the domain's id parameter, the entity id when the data has no such
+    key; else an AttributeError that lists the data keys."""
+    if key in data:
+        return data[key]
+    if key == type(event).ID_FIELD:
+        return event.entity_id
+    raise AttributeError(
+        f"{type(event).__name__} has no attribute or data key {key!r}; data keys: {sorted(data)}"
+    )
+
+
+class _DataKey(property):
+    """``event.<key>``: one per data key of a concrete class, made from its constructor's
+    parameters, and one per domain for its id (``event.test_id``); see ``_data_value``."""
+
+    def __init__(self, key: str) -> None:
+        def read(event: BaseEvent) -> Any:
+            return _data_value(event, event.data, key)
+
+        super().__init__(read, doc=f"``data[{key!r}]``")
+
+
+def _data_attribute(event: BaseEvent, item: str) -> Any:
+    """``__getattr__`` of generic event classes: any data key reads as an attribute."""
+    if item.startswith("_"):
+        raise AttributeError(item)
+    try:
+        data = object.__getattribute__(event, "data")
+    except AttributeError:
+        raise AttributeError(item) from None
+    return _data_value(event, data, item)
+
+
+# The modules of the domain base classes (TestEvent...), which stay without __getattr__.
+_DOMAINS = __name__.rpartition(".")[0] + "."
+
+
+def _add_data_attributes(cls: type[BaseEvent]) -> None:
+    """Make the data keys of ``cls``'s events readable as attributes.
+
+    A concrete class (one with ``EVENT_TYPE``) gets one ``_DataKey`` property per parameter
+    of its constructor, and a domain base class one for its ``ID_FIELD``: a class with no
+    ``__getattr__`` keeps CPython's attribute caches working, which makes every attribute
+    read on an event several times cheaper (the manager reads six per publish). A generic
+    class (``GenericEvent``, or an application's own subclass of a domain class with no
+    ``EVENT_TYPE``) may carry any data, so it reads any data key through ``__getattr__``.
+    Names that are already attributes (``name``, ``timestamp``...) keep their meaning.
+    """
+    own = cls.__dict__
+    keys: list[str] = []
+    if own.get("ID_FIELD"):
+        keys.append(cls.ID_FIELD)
+    if cls.EVENT_TYPE:
+        init = own.get("__init__")
+        if init is not None:
+            code = init.__code__
+            keys.extend(code.co_varnames[1 : code.co_argcount + code.co_kwonlyargcount])
+    elif not cls.__module__.startswith(_DOMAINS):  # not a domain base class of ours
+        cls.__getattr__ = _data_attribute  # type: ignore[method-assign]
+    for key in keys:
+        if not key.startswith("_") and (
+            not hasattr(cls, key) or isinstance(getattr(cls, key), _DataKey)
+        ):
+            setattr(cls, key, _DataKey(key))
+
+
+# Per concrete class: the names its events answer as attributes without ``__getattr__``.
+_ANSWERED: dict[type[BaseEvent], frozenset[str]] = {}
+
+
+def expose_data_keys(cls: type[BaseEvent], keys: Iterable[str]) -> None:
+    """Make every key of ``keys`` (data keys of an event of ``cls``) read as an attribute.
+
+    A concrete class answers its constructor's keys with properties; the first key it does
+    not answer (given to ``add_data``, or found in an event read back from a store) gives
+    the class the ``__getattr__`` of generic classes, so that its events read any data key
+    from then on, as generic events do.
+    """
+    if hasattr(cls, "__getattr__"):
+        return
+    answered = _ANSWERED.get(cls)
+    if answered is None:
+        answered = _ANSWERED[cls] = frozenset(dir(cls))
+    if not answered.issuperset(keys):
+        cls.__getattr__ = _data_attribute  # type: ignore[method-assign]
+
+
 _Member = TypeVar("_Member", bound=enum.Enum)
 
 
@@ -402,9 +456,50 @@ class _DomainEventType(Generic[_Member]):
 
 class GenericEvent(BaseEvent):
     """An event of a type that has no registered class: built directly, or read back from a
-    store or transport written by a newer version."""
+    store or transport written by a newer version. Any data key reads as an attribute."""
 
     __slots__ = ()
+    __getattr__ = _data_attribute
+
+
+def _setup(event: BaseEvent, entity_id: str, data: dict[str, Any]) -> None:
+    """Initialise a concrete event (one with ``EVENT_TYPE``) from a fresh data dict.
+
+    The fast path the generated constructors take (``_setup(self, test_id, {...})``): the
+    type, name and entity type come from the class, ``data`` is owned (not copied), and only
+    the entity id needs checking.
+    """
+    if not entity_id or type(entity_id) is not str:
+        event._bad_entity_id(entity_id)
+    name, entity, entity_value, event_type, content_ids, plan = event._CLASS_FIELDS
+    event.name = name
+    event.entity_type = entity
+    event.entity_id = entity_id
+    event.data = data
+    event._created = _time()
+    event._timestamp = None
+    event._type = event_type
+    if content_ids:
+        if plan is None:
+            plan = _learn_plan(type(event), data)
+        event._use_content_uuid = True
+        signature = event._signature = create_event_signature(
+            name, entity_value, entity_id, data, plan
+        )
+        event.id = create_content_based_uuid(signature)
+    else:
+        event._use_content_uuid = False
+        event._signature = ""  # computed on first read, as in BaseEvent.__init__
+        event.id = _random_uuid()
+
+
+def _learn_plan(cls: type[BaseEvent], data: dict[str, Any]) -> KeyPlan:
+    """Remember the key plan of the data dicts a class's constructor builds (always the same
+    keys: ``canonical_data`` notices when they are not). Keys with no plan (the plan cache
+    is full) are remembered as the empty plan, which ``canonical_data`` passes over."""
+    plan = key_plan(tuple(data)) or ()
+    cls._CLASS_FIELDS = (*cls._CLASS_FIELDS[:5], plan)
+    return plan
 
 
 def event_class_for(event_type: str) -> type[BaseEvent] | None:

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType, _DomainEventType
+from .base import BaseEvent, EventType, _DomainEventType, _setup
 
 __all__ = [
     "EnvironmentCreatedEvent",
@@ -88,7 +88,8 @@ class EnvironmentCreatedEvent(EnvironmentEvent):
         environment_type: str,
         config: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             environment_id,
             {
                 "environment_name": environment_name,
@@ -111,7 +112,8 @@ class EnvironmentSetupStartedEvent(EnvironmentEvent):
         environment_type: str,
         setup_config: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             environment_id,
             {
                 "environment_name": environment_name,
@@ -135,7 +137,8 @@ class EnvironmentSetupCompletedEvent(EnvironmentEvent):
         duration: float,
         resources_allocated: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             environment_id,
             {
                 "environment_name": environment_name,
@@ -160,7 +163,8 @@ class EnvironmentSetupFailedEvent(EnvironmentEvent):
         error_message: str,
         error_details: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             environment_id,
             {
                 "environment_name": environment_name,
@@ -184,7 +188,8 @@ class EnvironmentTeardownStartedEvent(EnvironmentEvent):
         environment_type: str,
         teardown_reason: str = "test_completed",
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             environment_id,
             {
                 "environment_name": environment_name,
@@ -208,7 +213,8 @@ class EnvironmentTeardownCompletedEvent(EnvironmentEvent):
         duration: float,
         resources_released: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             environment_id,
             {
                 "environment_name": environment_name,
@@ -235,7 +241,8 @@ class EnvironmentErrorEvent(EnvironmentEvent):
         error_details: dict[str, Any] | None = None,
         recovery_possible: bool = False,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             environment_id,
             {
                 "environment_name": environment_name,
@@ -262,7 +269,8 @@ class NetworkSetupStartedEvent(EnvironmentEvent):
         network_config: dict[str, Any] | None = None,
         interfaces: list[str] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             environment_id,
             {
                 "environment_name": environment_name,
@@ -288,7 +296,8 @@ class NetworkSetupCompletedEvent(EnvironmentEvent):
         allocated_resources: dict[str, Any] | None = None,
         duration: float | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             environment_id,
             {
                 "environment_name": environment_name,
@@ -314,7 +323,8 @@ class EnvironmentTeardownFailedEvent(EnvironmentEvent):
         error_message: str,
         error_details: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             environment_id,
             {
                 "environment_name": environment_name,
@@ -339,7 +349,8 @@ class NetworkSetupFailedEvent(EnvironmentEvent):
         error_message: str,
         network_config: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             environment_id,
             {
                 "environment_name": environment_name,
@@ -363,7 +374,8 @@ class NetworkTeardownStartedEvent(EnvironmentEvent):
         environment_type: str,
         interfaces: list[str] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             environment_id,
             {
                 "environment_name": environment_name,
@@ -387,7 +399,8 @@ class NetworkTeardownCompletedEvent(EnvironmentEvent):
         duration: float | None = None,
         resources_released: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             environment_id,
             {
                 "environment_name": environment_name,

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType, _DomainEventType
+from .base import BaseEvent, EventType, _DomainEventType, _setup
 
 __all__ = [
     "ExperimentCompletedEvent",
@@ -76,7 +76,7 @@ class ExperimentInitializedEvent(ExperimentEvent):
         experiment_id: str,
         config: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(experiment_id, {"config": config})
+        _setup(self, experiment_id, {"config": config})
 
 
 class ExperimentPluginLoadingStartedEvent(ExperimentEvent):
@@ -90,7 +90,8 @@ class ExperimentPluginLoadingStartedEvent(ExperimentEvent):
         experiment_id: str,
         plugin_count: int | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             experiment_id,
             {"plugin_count": plugin_count},
         )
@@ -108,7 +109,8 @@ class ExperimentPluginLoadingCompletedEvent(ExperimentEvent):
         loaded_plugins: list[str] | None = None,
         plugin_count: int | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             experiment_id,
             {"loaded_plugins": loaded_plugins, "plugin_count": plugin_count},
         )
@@ -127,7 +129,8 @@ class ExperimentPluginLoadingFailedEvent(ExperimentEvent):
         error_type: str | None = None,
         failed_plugins: list[str] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             experiment_id,
             {
                 "error_message": error_message,
@@ -149,7 +152,8 @@ class ExperimentTestCasesInitializedEvent(ExperimentEvent):
         test_count: int,
         test_names: list[str] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             experiment_id,
             {"test_count": test_count, "test_names": test_names},
         )
@@ -166,7 +170,7 @@ class ExperimentExecutionStartedEvent(ExperimentEvent):
         experiment_id: str,
         test_count: int | None = None,
     ) -> None:
-        self._setup(experiment_id, {"test_count": test_count})
+        _setup(self, experiment_id, {"test_count": test_count})
 
 
 class ExperimentExecutionCompletedEvent(ExperimentEvent):
@@ -183,7 +187,8 @@ class ExperimentExecutionCompletedEvent(ExperimentEvent):
         total_count: int,
         duration_seconds: float | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             experiment_id,
             {
                 "success_count": success_count,
@@ -207,7 +212,8 @@ class ExperimentExecutionFailedEvent(ExperimentEvent):
         error_type: str | None = None,
         phase: str | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             experiment_id,
             {"error_message": error_message, "error_type": error_type, "phase": phase},
         )
@@ -225,7 +231,8 @@ class ExperimentFinishedEarlyEvent(ExperimentEvent):
         reason: str,
         details: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             experiment_id,
             {"reason": reason, "details": details},
         )
@@ -242,7 +249,7 @@ class ExperimentCompletedEvent(ExperimentEvent):
         experiment_id: str,
         summary: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(experiment_id, {"summary": summary})
+        _setup(self, experiment_id, {"summary": summary})
 
 
 class ExperimentFailedEvent(ExperimentEvent):
@@ -258,7 +265,8 @@ class ExperimentFailedEvent(ExperimentEvent):
         error_type: str | None = None,
         summary: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             experiment_id,
             {"error_message": error_message, "error_type": error_type, "summary": summary},
         )
@@ -277,7 +285,8 @@ class ExperimentServiceFailureEvent(ExperimentEvent):
         reason: str,
         details: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             experiment_id,
             {"failed_service": failed_service, "reason": reason, "details": details},
         )

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType, _DomainEventType
+from .base import BaseEvent, EventType, _DomainEventType, _setup
 
 __all__ = [
     "CounterMetricEvent",
@@ -70,7 +70,8 @@ class MetricCollectedEvent(MetricsEvent):
         labels: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             metric_name,
             {
                 "metric_name": metric_name,
@@ -99,7 +100,8 @@ class ResourceMetricEvent(MetricsEvent):
         test_case: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             resource_type,
             {
                 "resource_type": resource_type,
@@ -126,7 +128,8 @@ class TimingMetricEvent(MetricsEvent):
         component: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             operation_name,
             {
                 "operation_name": operation_name,
@@ -154,7 +157,8 @@ class CounterMetricEvent(MetricsEvent):
         component: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             counter_name,
             {
                 "counter_name": counter_name,
@@ -180,7 +184,8 @@ class MetricsSummaryEvent(MetricsEvent):
         period: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_case or "summary",
             {"metrics": metrics, "test_case": test_case, "period": period, "metadata": metadata},
         )

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType, _DomainEventType
+from .base import BaseEvent, EventType, _DomainEventType, _setup
 
 __all__ = [
     "PluginEnvironmentCreatedEvent",
@@ -83,7 +83,8 @@ class PluginLoadingStartedEvent(PluginEvent):
         plugin_path: str | None = None,
         loading_config: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -109,7 +110,8 @@ class PluginLoadingCompletedEvent(PluginEvent):
         capabilities: list[str] | None = None,
         version: str | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -136,7 +138,8 @@ class PluginLoadingFailedEvent(PluginEvent):
         error_details: dict[str, Any] | None = None,
         duration: float | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -162,7 +165,8 @@ class PluginInitializedEvent(PluginEvent):
         initialization_config: dict[str, Any] | None = None,
         dependencies: list[str] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -187,7 +191,8 @@ class PluginStartedEvent(PluginEvent):
         startup_duration: float | None = None,
         startup_details: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -213,7 +218,8 @@ class PluginStoppedEvent(PluginEvent):
         cleanup_duration: float | None = None,
         cleanup_details: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -241,7 +247,8 @@ class PluginErrorEvent(PluginEvent):
         error_details: dict[str, Any] | None = None,
         recoverable: bool = False,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -270,7 +277,8 @@ class PluginServiceCreatedEvent(PluginEvent):
         service_type: str,
         service_config: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -298,7 +306,8 @@ class PluginServiceStartedEvent(PluginEvent):
         service_name: str,
         startup_duration: float | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -325,7 +334,8 @@ class PluginServiceStoppedEvent(PluginEvent):
         service_name: str,
         stop_reason: str = "normal_shutdown",
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -351,7 +361,8 @@ class PluginLoadedEvent(PluginEvent):
         plugin_path: str,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -378,7 +389,8 @@ class ServiceManagerCreatedEvent(PluginEvent):
         protocol: str,
         service_config: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -410,7 +422,8 @@ class PluginEnvironmentCreatedEvent(PluginEvent):
         environment_type: str | None = None,
         environment_config: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -438,7 +451,8 @@ class PluginEnvironmentReadyEvent(PluginEvent):
         environment_name: str,
         setup_duration: float | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             plugin_id,
             {
                 "plugin_name": plugin_name,
@@ -465,7 +479,8 @@ class PluginEnvironmentDestroyedEvent(PluginEvent):
         environment_name: str,
         reason: str = "normal_shutdown",
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             plugin_id,
             {
                 "plugin_name": plugin_name,

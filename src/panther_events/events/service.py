@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType, _DomainEventType
+from .base import BaseEvent, EventType, _DomainEventType, _setup
 
 __all__ = [
     "CommandGeneratedEvent",
@@ -95,7 +95,8 @@ class ServiceCreatedEvent(ServiceEvent):
         implementation: str,
         config: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -118,7 +119,8 @@ class ServicePreparationStartedEvent(ServiceEvent):
         service_name: str,
         preparation_steps: list[str] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {"service_name": service_name, "preparation_steps": preparation_steps},
         )
@@ -137,7 +139,8 @@ class ServicePreparationCompletedEvent(ServiceEvent):
         duration_seconds: float | None = None,
         artifacts: list[str] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -161,7 +164,8 @@ class ServicePreparationFailedEvent(ServiceEvent):
         error_type: str | None = None,
         failed_step: str | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -185,7 +189,8 @@ class ServiceDeploymentStartedEvent(ServiceEvent):
         environment: str,
         deployment_config: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -210,7 +215,8 @@ class ServiceDeploymentCompletedEvent(ServiceEvent):
         ports: list[int] | None = None,
         deployment_details: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -236,7 +242,8 @@ class ServiceDeploymentFailedEvent(ServiceEvent):
         error_message: str,
         error_type: str | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -260,7 +267,8 @@ class ServiceStartedEvent(ServiceEvent):
         pid: int | None = None,
         start_time: float | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {"service_name": service_name, "pid": pid, "start_time": start_time},
         )
@@ -278,7 +286,8 @@ class ServiceReadyEvent(ServiceEvent):
         service_name: str,
         readiness_checks: list[str] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {"service_name": service_name, "readiness_checks": readiness_checks},
         )
@@ -298,7 +307,8 @@ class ServiceHealthCheckPassedEvent(ServiceEvent):
         endpoint: str | None = None,
         response_time_ms: float | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -324,7 +334,8 @@ class ServiceHealthCheckFailedEvent(ServiceEvent):
         endpoint: str | None = None,
         status_code: int | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -350,7 +361,8 @@ class ServiceStoppedEvent(ServiceEvent):
         reason: str | None = None,
         uptime_seconds: float | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -375,7 +387,8 @@ class ServiceErrorEvent(ServiceEvent):
         error_type: str | None = None,
         error_details: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -398,7 +411,8 @@ class ServiceDestroyedEvent(ServiceEvent):
         service_name: str,
         cleanup_details: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {"service_name": service_name, "cleanup_details": cleanup_details},
         )
@@ -418,7 +432,8 @@ class ServiceTestResultsEvent(ServiceEvent):
         overall_success: bool,
         test_summary: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -442,7 +457,8 @@ class CommandGenerationStartedEvent(ServiceEvent):
         phase: str,
         config: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {"service_name": service_name, "phase": phase, "config": config},
         )
@@ -462,7 +478,8 @@ class CommandGeneratedEvent(ServiceEvent):
         command: str,
         command_type: str | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -489,7 +506,8 @@ class CommandModifiedEvent(ServiceEvent):
         modifier: str,
         modification_details: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -515,7 +533,8 @@ class DockerBuildStartedEvent(ServiceEvent):
         dockerfile_path: str,
         image_name: str | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -540,7 +559,8 @@ class DockerBuildCompletedEvent(ServiceEvent):
         error_message: str | None = None,
         build_duration: float | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -566,7 +586,8 @@ class DockerBuildFailedEvent(ServiceEvent):
         error_message: str,
         build_duration: float | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,
@@ -591,7 +612,8 @@ class ConfigGeneratedEvent(ServiceEvent):
         config_content: str | None = None,
         services_included: list[str] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "config_type": config_type,
@@ -615,7 +637,8 @@ class TesterAnalysisStartedEvent(ServiceEvent):
         inputs: dict[str, Any],
         analysis_type: str,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {"tester_name": tester_name, "inputs": inputs, "analysis_type": analysis_type},
         )
@@ -636,7 +659,8 @@ class TesterAnalysisCompletedEvent(ServiceEvent):
         warnings: list[str] | None = None,
         detailed_results: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "tester_name": tester_name,
@@ -665,7 +689,8 @@ class ServiceStoppingEvent(ServiceEvent):
         reason: str | None = None,
         grace_period_seconds: float | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             service_id,
             {
                 "service_name": service_name,

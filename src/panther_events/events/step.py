@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType, _DomainEventType
+from .base import BaseEvent, EventType, _DomainEventType, _setup
 
 __all__ = [
     "StepEvent",
@@ -67,7 +67,8 @@ class StepExecutionStartedEvent(StepEvent):
         step_config: dict[str, Any] | None = None,
         prerequisites: list[str] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             step_id,
             {
                 "step_name": step_name,
@@ -93,7 +94,8 @@ class StepExecutionCompletedEvent(StepEvent):
         result: Any = None,
         output: str | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             step_id,
             {
                 "step_name": step_name,
@@ -121,7 +123,8 @@ class StepExecutionFailedEvent(StepEvent):
         duration: float | None = None,
         retry_count: int = 0,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             step_id,
             {
                 "step_name": step_name,
@@ -149,7 +152,8 @@ class StepProgressEvent(StepEvent):
         progress_message: str = "",
         current_operation: str | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             step_id,
             {
                 "step_name": step_name,
@@ -175,7 +179,8 @@ class StepUnsupportedEvent(StepEvent):
         reason: str = "",
         alternative_steps: list[str] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             step_id,
             {
                 "step_name": step_name,
@@ -200,7 +205,8 @@ class StepSkippedEvent(StepEvent):
         skip_reason: str = "",
         skip_condition: str | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             step_id,
             {
                 "step_name": step_name,

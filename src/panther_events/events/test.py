@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .base import BaseEvent, EventType, _DomainEventType
+from .base import BaseEvent, EventType, _DomainEventType, _setup
 
 __all__ = [
     "EnhancedResultEvent",
@@ -104,7 +104,8 @@ class TestCreatedEvent(TestEvent):
         description: str | None = None,
         config: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {"test_name": test_name, "description": description, "config": config},
         )
@@ -122,7 +123,8 @@ class TestSetupStartedEvent(TestEvent):
         service_count: int | None = None,
         service_names: list[str] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {"service_count": service_count, "service_names": service_names},
         )
@@ -140,7 +142,8 @@ class TestSetupCompletedEvent(TestEvent):
         services: list[str] | None = None,
         duration_seconds: float | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {"services": services, "duration_seconds": duration_seconds},
         )
@@ -159,7 +162,8 @@ class TestSetupFailedEvent(TestEvent):
         error_type: str | None = None,
         failed_component: str | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {
                 "error_message": error_message,
@@ -181,7 +185,8 @@ class TestEnvironmentSetupStartedEvent(TestEvent):
         environment_type: str,
         environment_config: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {"environment_type": environment_type, "environment_config": environment_config},
         )
@@ -199,7 +204,8 @@ class TestEnvironmentSetupCompletedEvent(TestEvent):
         environment_type: str,
         environment_details: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {"environment_type": environment_type, "environment_details": environment_details},
         )
@@ -218,7 +224,8 @@ class TestEnvironmentSetupFailedEvent(TestEvent):
         error_message: str,
         error_type: str | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {
                 "environment_type": environment_type,
@@ -239,7 +246,7 @@ class TestDeploymentStartedEvent(TestEvent):
         test_id: str,
         services_to_deploy: list[str] | None = None,
     ) -> None:
-        self._setup(test_id, {"services_to_deploy": services_to_deploy})
+        _setup(self, test_id, {"services_to_deploy": services_to_deploy})
 
 
 class TestDeploymentCompletedEvent(TestEvent):
@@ -254,7 +261,8 @@ class TestDeploymentCompletedEvent(TestEvent):
         deployed_services: list[str] | None = None,
         deployment_details: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {"deployed_services": deployed_services, "deployment_details": deployment_details},
         )
@@ -273,7 +281,8 @@ class TestDeploymentFailedEvent(TestEvent):
         failed_services: list[str] | None = None,
         error_type: str | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {
                 "error_message": error_message,
@@ -295,7 +304,8 @@ class TestExecutionStartedEvent(TestEvent):
         steps: list[str] | None = None,
         expected_duration: float | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {"steps": steps, "expected_duration": expected_duration},
         )
@@ -314,7 +324,8 @@ class TestStepStartedEvent(TestEvent):
         step_type: str | None = None,
         step_config: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {"step_name": step_name, "step_type": step_type, "step_config": step_config},
         )
@@ -333,7 +344,8 @@ class TestStepCompletedEvent(TestEvent):
         duration_seconds: float | None = None,
         result: Any = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {"step_name": step_name, "duration_seconds": duration_seconds, "result": result},
         )
@@ -352,7 +364,8 @@ class TestStepFailedEvent(TestEvent):
         error_message: str,
         error_type: str | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {"step_name": step_name, "error_message": error_message, "error_type": error_type},
         )
@@ -369,7 +382,7 @@ class TestAssertionsStartedEvent(TestEvent):
         test_id: str,
         assertions: list[str] | None = None,
     ) -> None:
-        self._setup(test_id, {"assertions": assertions})
+        _setup(self, test_id, {"assertions": assertions})
 
 
 class TestAssertionCheckedEvent(TestEvent):
@@ -386,7 +399,8 @@ class TestAssertionCheckedEvent(TestEvent):
         passed: bool,
         result: Any = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {
                 "assertion_type": assertion_type,
@@ -411,7 +425,8 @@ class TestAssertionsCompletedEvent(TestEvent):
         failed_assertions: int,
         all_passed: bool,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {
                 "total_assertions": total_assertions,
@@ -434,7 +449,8 @@ class TestAssertionsFailedEvent(TestEvent):
         error_message: str,
         error_type: str | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {"error_message": error_message, "error_type": error_type},
         )
@@ -453,7 +469,8 @@ class TestExecutionCompletedEvent(TestEvent):
         steps_completed: int | None = None,
         assertions_passed: int | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {
                 "duration_seconds": duration_seconds,
@@ -476,7 +493,8 @@ class TestExecutionFailedEvent(TestEvent):
         error_type: str | None = None,
         phase: str | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {"error_message": error_message, "error_type": error_type, "phase": phase},
         )
@@ -492,7 +510,7 @@ class TestTeardownStartedEvent(TestEvent):
         self,
         test_id: str,
     ) -> None:
-        self._setup(test_id, {})
+        _setup(self, test_id, {})
 
 
 class TestTeardownCompletedEvent(TestEvent):
@@ -506,7 +524,7 @@ class TestTeardownCompletedEvent(TestEvent):
         test_id: str,
         duration_seconds: float | None = None,
     ) -> None:
-        self._setup(test_id, {"duration_seconds": duration_seconds})
+        _setup(self, test_id, {"duration_seconds": duration_seconds})
 
 
 class TestCompletedEvent(TestEvent):
@@ -522,7 +540,8 @@ class TestCompletedEvent(TestEvent):
         total_duration_seconds: float | None = None,
         summary: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {
                 "test_name": test_name,
@@ -552,7 +571,8 @@ class TestFailedEvent(TestEvent):
         phase: str | None = None,
         summary: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_id,
             {
                 "test_name": test_name,
@@ -583,7 +603,8 @@ class TestResultEvent(TestEvent):
         data: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_name,
             {
                 "name": name,
@@ -616,7 +637,8 @@ class EnhancedResultEvent(TestEvent):
         tags: list[str] | None = None,
         category: str = "default",
     ) -> None:
-        self._setup(
+        _setup(
+            self,
             test_name,
             {
                 "name": name,
