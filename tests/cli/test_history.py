@@ -58,6 +58,20 @@ class TestRunsCommand:
         assert RUN in out and OTHER in out
         assert "completed" in out and "1 passed, 1 failed" in out
 
+    @pytest.mark.parametrize("columns", ["80", "40"])
+    def test_a_narrow_terminal_keeps_ids_status_and_counts_whole(
+        self, db: Path, columns: str
+    ) -> None:
+        """On 80 (or even 40) columns the run ids, statuses and test counts are shown whole:
+        the less needed columns go, or each run becomes a line."""
+        runner = CliRunner(env={"COLUMNS": columns})
+        code, out, _ = invoke(runner, db, "runs")
+        assert code == 0
+        assert RUN in out and OTHER in out
+        assert "completed" in out and "1 passed, 1 failed" in " ".join(out.split())
+        assert "…" not in out
+        assert max(len(line) for line in out.splitlines()) <= int(columns)
+
     def test_json_output(self, runner: CliRunner, db: Path) -> None:
         """--json gives a list of run summaries, earliest first."""
         code, out, _ = invoke(runner, db, "--json", "runs")

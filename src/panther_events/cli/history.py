@@ -160,29 +160,58 @@ def runs_command(ctx: typer.Context, db: DbOption = None, json_output: JsonOptio
     if not infos:
         console.print(f"no runs in {_markup(state.db)}")
         return
+    rows = [
+        {
+            "run": info.run_id,
+            "status": info.status,
+            "experiment": info.experiment_id or "-",
+            "started": _fmt_time(info.first_time),
+            "duration": _fmt_duration(info.duration_seconds),
+            "events": str(info.event_count),
+            "tests": f"{info.tests_passed} passed"
+            + (f", {info.tests_failed} failed" if info.tests_failed else ""),
+        }
+        for info in infos
+    ]
+    columns = _fitting_columns(rows, console.width)
+    if columns is None:  # too narrow for a table: a line a run, nothing cut
+        for info, row in zip(infos, rows, strict=True):
+            style = _STATUS_STYLE.get(info.status, "white")
+            console.print(
+                f"{_markup(row['run'])}  [{style}]{_markup(row['status'])}[/]  {row['tests']}"
+            )
+        return
     table = Table(title=f"runs in {_markup(state.db)}")
-    # Run ids are what people copy into the next command: never cut or wrap them.
-    table.add_column("run", no_wrap=True, min_width=max(len(visible(i.run_id)) for i in infos))
-    table.add_column("status", no_wrap=True)
-    table.add_column("experiment")
-    table.add_column("started", no_wrap=True)
-    table.add_column("duration", no_wrap=True)
-    table.add_column("events", justify="right")
-    table.add_column("tests")
-    for info in infos:
+    for name in columns:
+        # Run ids are what people copy into the next command: never cut or wrap them.
+        table.add_column(name, no_wrap=True, justify="right" if name == "events" else "left")
+    for info, row in zip(infos, rows, strict=True):
+        cells = {name: _markup(value) for name, value in row.items()}
+        cells["status"] = f"[{_STATUS_STYLE.get(info.status, 'white')}]{cells['status']}[/]"
         tests = f"[green]{info.tests_passed} passed[/]"
         if info.tests_failed:
             tests += f", [red]{info.tests_failed} failed[/]"
-        table.add_row(
-            _markup(info.run_id),
-            f"[{_STATUS_STYLE.get(info.status, 'white')}]{_markup(info.status)}[/]",
-            _markup(info.experiment_id or "-"),
-            _fmt_time(info.first_time),
-            _fmt_duration(info.duration_seconds),
-            str(info.event_count),
-            tests,
-        )
+        cells["tests"] = tests
+        table.add_row(*(cells[name] for name in columns))
     console.print(table)
+
+
+# Left out first when the terminal is too narrow for every column of `runs`.
+_DROPPABLE = ("experiment", "started", "duration", "events")
+
+
+def _fitting_columns(rows: list[dict[str, str]], width: int) -> list[str] | None:
+    """The columns of ``rows`` that fit in ``width`` characters, each whole: the less needed
+    ones (``_DROPPABLE``, in order) are left out until the rest fit; None when even the rest
+    do not."""
+    columns = list(rows[0])
+    widths = {name: max(len(name), *(len(visible(row[name])) for row in rows)) for name in columns}
+    for name in (*_DROPPABLE, None):
+        if sum(widths[c] + 3 for c in columns) + 1 <= width:
+            return columns
+        if name is not None:
+            columns.remove(name)
+    return None
 
 
 # -- show --------------------------------------------------------------------------------
@@ -196,8 +225,16 @@ def _collect(store: SQLiteEventStore, run_id: str) -> ResultCollector:
     return collector
 
 
-def _run_info(store: SQLiteEventStore, run_id: str) -> RunInfo:
-    return next(info for info in store.runs() if info.run_id == run_id)
+@contextlib.contextmanager
+def _open_run(
+    ctx: typer.Context, run: str, db: Path | None, json_output: bool
+) -> Iterator[tuple[AppState, SQLiteEventStore, RunInfo]]:
+    """The command's state, its store (open while the block runs) and the run ``run`` names
+    (an id, a unique prefix or ``latest``)."""
+    state = get_state(ctx, db=db, json=json_output)
+    with _open_store(state) as store:
+        run_id = store.resolve_run(run)
+        yield state, store, next(info for info in store.runs() if info.run_id == run_id)
 
 
 @app.command("show")
@@ -208,10 +245,8 @@ def show_command(
     json_output: JsonOption = False,
 ) -> None:
     """Summarise a run: its tests, outcomes, durations and failures with their messages."""
-    state = get_state(ctx, db=db, json=json_output)
-    with _open_store(state) as store:
-        run_id = store.resolve_run(run)
-        info = _run_info(store, run_id)
+    with _open_run(ctx, run, db, json_output) as (state, store, info):
+        run_id = info.run_id
         collector = _collect(store, run_id)
     tests = collector.tests()
     summary = collector.summary()
@@ -394,10 +429,8 @@ def timeline_command(
     json_output: JsonOption = False,
 ) -> None:
     """Draw each entity's state intervals over the run's time."""
-    state = get_state(ctx, db=db, json=json_output)
-    with _open_store(state) as store:
-        run_id = store.resolve_run(run)
-        info = _run_info(store, run_id)
+    with _open_run(ctx, run, db, json_output) as (state, store, info):
+        run_id = info.run_id
         intervals = store.state_intervals(run_id)
     if state.json:
         _echo_json({"run": info.to_dict(), "intervals": [i.to_dict() for i in intervals]})
