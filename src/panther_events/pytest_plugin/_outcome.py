@@ -54,13 +54,14 @@ class TestRecord:
     def outcome(self) -> str:
         """The test's one outcome, pytest's words; a phase error outranks everything else.
 
-        ``error`` when setup or teardown failed (pytest's "error", even after a failed call),
+        ``error`` when a phase other than the call failed (setup, teardown, or pytest-xdist's
+        ``???`` for a test that crashed its worker: pytest's "error", even after a failed call),
         ``failed`` when the call failed (a strict xpass included), ``xfailed`` or ``skipped``
         when a phase was skipped (``xfailed`` when the test was expected to fail), ``xpassed``
         when an expected failure passed, otherwise ``passed``.
         """
         phases = self.phases
-        if any(phases[w].status == "failed" for w in ("setup", "teardown") if w in phases):
+        if any(p.status == "failed" for w, p in phases.items() if w != "call"):
             return "error"
         for phase in phases.values():
             if phase.status == "failed":
@@ -82,10 +83,8 @@ class TestRecord:
         if outcome == "xpassed":
             return "call", self.phases["call"]
         status = "failed" if outcome in FAILED_OUTCOMES else "skipped"
-        whens = ("setup", "teardown") if outcome == "error" else ("setup", "call", "teardown")
-        for when in whens:
-            phase = self.phases.get(when)
-            if phase is not None and phase.status == status:
+        for when, phase in self.phases.items():  # in the order reported
+            if phase.status == status and not (outcome == "error" and when == "call"):
                 return when, phase
         return None
 

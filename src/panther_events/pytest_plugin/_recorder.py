@@ -271,6 +271,10 @@ class Recorder:
                 self._emit(TestExecutionFailedEvent(tid, message, phase.error_type, "call"), stop)
             elif outcome == "passed":
                 self._emit(TestExecutionCompletedEvent(tid, facts.duration), stop)
+        elif when != "teardown":
+            # A phase pytest does not have: pytest-xdist's "???" for the test whose worker
+            # crashed. No teardown follows: the test ends here (an error, as JUnit XML says).
+            self._finish(test, stop)
         else:
             self._emit(TestTeardownStartedEvent(tid), start)
             self._forward(facts.events)

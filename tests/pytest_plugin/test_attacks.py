@@ -1,0 +1,164 @@
+"""Suites that do what a demanding user's suites do to the process running them.
+
+Tests close and reuse file descriptors, crash pytest-xdist workers, stop the recording process:
+the plugin must still never change pytest's outcome, never write into a file that is not its
+own, never hang the session, and say once what it could not record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from .conftest import as_junit_counts, junit_counts, read_run
+from .test_recording_process import _helper_source
+
+# Every descriptor above stderr closed, then files opened that take the freed numbers: the
+# plugin's pipe to the recording process among them.
+CLOSES_FDS = """
+import os
+from pathlib import Path
+
+def test_before():
+    pass
+
+def test_closes_and_reopens():
+    os.closerange(3, 1024)
+    Path("victims").mkdir()
+    for n in range(64):
+        os.open(f"victims/{n}", os.O_WRONLY | os.O_CREAT)
+
+def test_after():
+    pass
+"""
+
+# Plugins of pytest's own that keep descriptors of their own: without them the suite above
+# passes without panther-events.
+_KEEPS_NO_FDS = ("-s", "-p", "no:faulthandler", "-p", "no:logging", "-p", "no:cacheprovider")
+
+
+class TestFileDescriptors:
+    def test_a_test_that_closes_and_reuses_descriptors_gets_no_bytes_of_the_plugin(
+        self, pytester: pytest.Pytester, db: Path
+    ) -> None:
+        """``os.closerange(3, ...)`` then files that take the freed numbers: the plugin writes
+        nothing into them, closes none of them, pytest's outcome is unchanged and the summary
+        line says the recording stopped."""
+        pytester.makepyfile(test_fds=CLOSES_FDS)
+        plain = pytester.runpytest_subprocess(*_KEEPS_NO_FDS)
+        plain.assert_outcomes(passed=3)
+        for victim in (pytester.path / "victims").iterdir():
+            victim.unlink()
+        (pytester.path / "victims").rmdir()
+
+        result = pytester.runpytest_subprocess(
+            *_KEEPS_NO_FDS, "--panther-events", f"--panther-events-db={db}"
+        )
+        result.assert_outcomes(passed=3)
+        assert result.ret == pytest.ExitCode.OK
+        assert not [line for line in result.outlines if "INTERNALERROR" in line]
+        written = {p.name: p.stat().st_size for p in (pytester.path / "victims").iterdir()}
+        assert set(written.values()) == {0}, written
+        lines = [x for x in result.outlines if x.startswith("panther-events")]
+        assert len(lines) == 1, lines
+        assert lines[0].startswith("panther-events: this run was not fully recorded: ")
+        assert "closed" in lines[0]
+        assert read_run(db).outcomes()["test_fds.py::test_before"] == "passed"
+
+
+CRASHES = """
+import os
+import pytest
+
+@pytest.mark.parametrize("n", range(6))
+def test_n(n):
+    assert n != 4
+
+def test_crashes_its_worker():
+    os._exit(3)
+"""
+
+
+class TestXdistCrash:
+    def test_a_crashed_worker_s_test_is_an_error_as_in_junit_xml(
+        self, pytester: pytest.Pytester, db: Path
+    ) -> None:
+        """A test that kills its pytest-xdist worker: pytest-xdist reports it in a phase of its
+        own (``???``); it is stored as an error with pytest-xdist's message, and the stored
+        counts equal the JUnit XML's."""
+        pytester.makepyfile(test_crash=CRASHES)
+        junit = pytester.path / "junit.xml"
+        result = pytester.runpytest_subprocess(
+            "-n",
+            "2",
+            "--panther-events",
+            f"--panther-events-db={db}",
+            f"--junitxml={junit}",
+            timeout=120,
+        )
+        result.assert_outcomes(passed=5, failed=2)
+        run = read_run(db)
+        assert as_junit_counts(run.counts()) == junit_counts(junit)
+        verdict = run.verdicts()["test_crash.py::test_crashes_its_worker"]
+        assert verdict.type == "test.failed"
+        assert verdict.data["summary"]["outcome"] == "error"
+        assert "crashed" in verdict.data["error_message"]
+
+
+# The recording process stopped (SIGSTOP) by the first test, then enough tests to fill the
+# pipe to it many times over.
+STOPS_THE_RECORDER = """
+import os
+import contextlib
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests_helper import recording_children
+
+def test_stops_the_recording_process():
+    (pid,) = recording_children(os.getpid())
+    Path("recorder.pid").write_text(str(pid))
+    os.kill(pid, signal.SIGSTOP)
+
+@pytest.mark.parametrize("n", range(3000))
+def test_n(n):
+    assert n != 7
+"""
+
+
+class TestStalledRecorder:
+    def test_a_recording_process_that_stops_reading_does_not_hang_the_session(
+        self, pytester: pytest.Pytester, db: Path
+    ) -> None:
+        """The recording process stopped (SIGSTOP) while the tests go on: once its pipe is full
+        the relay waits at most its stall timeout (shortened here by the inner conftest), then
+        stops recording; pytest's outcome is unchanged and the summary line says so."""
+        pytester.makeconftest(
+            "from panther_events.pytest_plugin import _relay\n_relay._STALL_TIMEOUT = 0.5\n"
+        )
+        pytester.makepyfile(test_stall=STOPS_THE_RECORDER, tests_helper=_helper_source())
+        pid_file = pytester.path / "recorder.pid"
+        try:
+            result = pytester.runpytest_subprocess(
+                "-p",
+                "no:cacheprovider",
+                "--panther-events",
+                f"--panther-events-db={db}",
+                timeout=300,
+            )
+        finally:
+            if pid_file.exists():  # the stopped recording process, if it is still there
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+        result.assert_outcomes(passed=3000, failed=1)
+        assert result.ret == pytest.ExitCode.TESTS_FAILED
+        lines = [x for x in result.outlines if x.startswith("panther-events")]
+        assert len(lines) == 1, lines
+        assert "took nothing" in lines[0], lines[0]
