@@ -162,3 +162,57 @@ class TestStalledRecorder:
         lines = [x for x in result.outlines if x.startswith("panther-events")]
         assert len(lines) == 1, lines
         assert "took nothing" in lines[0], lines[0]
+
+
+# Text that is not UTF-8: bytes decoded with surrogateescape (file names, a peer's bytes),
+# in a failure's message, a skip reason, an xfail reason and a warning.
+NOT_UTF8 = r"""
+import warnings
+import pytest
+
+def test_fails():
+    raise ValueError(b"peer sent \xff".decode("utf-8", "surrogateescape"))
+
+def test_skips():
+    pytest.skip(b"no \xfe here".decode("utf-8", "surrogateescape"))
+
+@pytest.mark.xfail(reason=b"bug \xfd".decode("utf-8", "surrogateescape"))
+def test_xfails():
+    assert 0
+
+def test_warns():
+    warnings.warn(b"odd \xfc".decode("utf-8", "surrogateescape"))
+
+def test_after():
+    pass
+"""
+
+
+class TestUntrustedText:
+    def test_text_that_is_not_utf8_is_stored_escaped_and_stops_nothing(
+        self, pytester: pytest.Pytester, db: Path
+    ) -> None:
+        """Lone surrogates in a message, a reason or a warning: the store refuses such text,
+        so the recorder escapes it (``\\udcff``); every test is stored, as JUnit XML counts."""
+        pytester.makepyfile(test_text=NOT_UTF8)
+        junit = pytester.path / "junit.xml"
+        result = pytester.runpytest_subprocess(
+            # pytest would print the text as bytes that are not UTF-8, which pytester cannot
+            # read: no tracebacks, short summary or warnings summary.
+            "--tb=no",
+            "-rN",
+            "--disable-warnings",
+            "--panther-events",
+            f"--panther-events-db={db}",
+            f"--junitxml={junit}",
+        )
+        result.assert_outcomes(passed=2, failed=1, skipped=1, xfailed=1)
+        run = read_run(db)
+        assert as_junit_counts(run.counts()) == junit_counts(junit)
+        assert [x for x in result.outlines if x.startswith("panther-events")] == [
+            f"panther-events: run {run.run_id} stored in {db}"
+        ]
+        summary = run.verdicts()["test_text.py::test_fails"].data["summary"]
+        assert "peer sent \\udcff" in summary["message"]
+        (warning,) = run.of_type("test.warning")
+        assert warning.data["message"] == "odd \\udcfc"

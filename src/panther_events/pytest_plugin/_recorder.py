@@ -70,6 +70,32 @@ _CLOCK_SLACK: Final = 0.001
 _NATS_CLOSE_TIMEOUT: Final = 5.0
 
 
+def _storable(value: Any) -> Any:
+    """``value`` (a message's argument) with every string as the store takes it.
+
+    Text from pytest is the suite's: bytes decoded with ``surrogateescape`` (file names, a
+    peer's bytes, command-line arguments) leave lone surrogates, which the store refuses with
+    the whole append. Such a surrogate becomes its escape (``\\udcff``), as the store's
+    message suggests; ASCII text, nearly all of it, is passed as it is.
+    """
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode()
+        return value
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, tuple):
+        items = [_storable(item) for item in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    return value
+
+
 def _at(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
@@ -216,7 +242,7 @@ class Recorder:
         if not (self.recording or kind in (FINISH, "stopped")):
             return
         try:
-            self._handlers[kind](*message[1:])
+            self._handlers[kind](*(_storable(argument) for argument in message[1:]))
         except Exception as exc:
             where = f" at {message[1].nodeid!r}" if kind == "report" else ""
             self._stop(f"recording failed{where}: {type(exc).__name__}: {exc}")
