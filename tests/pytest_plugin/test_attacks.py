@@ -216,3 +216,19 @@ class TestUntrustedText:
         assert "peer sent \\udcff" in summary["message"]
         (warning,) = run.of_type("test.warning")
         assert warning.data["message"] == "odd \\udcfc"
+
+
+class TestSuiteChangesItsProcess:
+    def test_a_conftest_that_changes_sys_executable_changes_nothing(
+        self, pytester: pytest.Pytester, db: Path
+    ) -> None:
+        """A conftest that points ``sys.executable`` elsewhere (tests of tools that start
+        interpreters do): the recording process is still the Python that runs pytest."""
+        pytester.makeconftest("import sys\nsys.executable = '/nonexistent/python3'\n")
+        pytester.makepyfile("def test_a(): pass\n")
+        result = pytester.runpytest_subprocess("--panther-events", f"--panther-events-db={db}")
+        result.assert_outcomes(passed=1)
+        run = read_run(db)
+        assert [x for x in result.outlines if x.startswith("panther-events")] == [
+            f"panther-events: run {run.run_id} stored in {db}"
+        ]

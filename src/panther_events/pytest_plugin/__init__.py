@@ -14,6 +14,7 @@ default, so ``panther-events show latest`` finds the run). ``--panther-events-na
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,9 @@ __all__ = ["BoundEmitterRegistry"]
 pytest_plugins = ["panther_events.pytest_plugin._capture"]
 
 _RELAY = "panther_events_relay"
+# The Python that runs pytest, as this module is loaded (before any conftest): a suite may
+# point sys.executable elsewhere, and the recording process must run this package's code.
+_PYTHON = sys.executable
 _DEFAULT_DB = "panther-events.db"
 _DB_ENV = "PANTHER_EVENTS_DB"
 
@@ -108,7 +112,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from ._relay import Relay  # noqa: PLC0415
 
     nats = config.getoption("panther_events_nats") or str(config.getini("panther_events_nats"))
-    relay = Relay(config, _db_path(config), nats or None)
+    relay = Relay(config, _db_path(config), nats or None, _PYTHON)
     config.pluginmanager.register(relay, _RELAY)
     config.pluginmanager.register(Capture(relay.run_id), CAPTURE)
 

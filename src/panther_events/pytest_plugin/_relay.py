@@ -85,9 +85,12 @@ class Relay:
         config: the session's pytest config.
         db: where the SQLite store is (created when missing).
         nats_url: also publish every event to this NATS server, when given.
+        python: the interpreter that runs the recording process.
     """
 
-    def __init__(self, config: pytest.Config, db: Path, nats_url: str | None) -> None:
+    def __init__(
+        self, config: pytest.Config, db: Path, nats_url: str | None, python: str = sys.executable
+    ) -> None:
         self.config = config
         self.db = db
         self.nats_url = nats_url
@@ -103,7 +106,7 @@ class Relay:
         self._result_fd: OwnedFd | None = None  # its stdout: the result line
         self._stderr: OwnedFd | None = None  # an unlinked file: its error lines
         try:
-            self._process: subprocess.Popen[bytes] | None = self._start()
+            self._process: subprocess.Popen[bytes] | None = self._start(python)
         except OSError as exc:
             self._process = None
             self.problem = f"cannot start the recording process: {exc}"
@@ -115,7 +118,7 @@ class Relay:
         os.register_at_fork(after_in_child=lambda: _call_if_alive(after_fork))
         self._send((self.run_id, db, nats_url, time.time()))
 
-    def _start(self) -> subprocess.Popen[bytes]:
+    def _start(self, python: str) -> subprocess.Popen[bytes]:
         """Start the recording process, its stdin a non-blocking pipe from here."""
         err, path = tempfile.mkstemp(prefix="panther-events-recorder-")
         os.unlink(path)  # nothing is left behind, even when pytest is killed
@@ -124,7 +127,7 @@ class Relay:
         result_read, result_write = os.pipe()
         try:
             process = subprocess.Popen(
-                [sys.executable, "-P", "-c", _BOOT, _PACKAGES],
+                [python, "-P", "-c", _BOOT, _PACKAGES],
                 stdin=stdin_read,
                 stdout=result_write,
                 stderr=err,
