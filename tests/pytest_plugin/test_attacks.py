@@ -232,3 +232,19 @@ class TestSuiteChangesItsProcess:
         assert [x for x in result.outlines if x.startswith("panther-events")] == [
             f"panther-events: run {run.run_id} stored in {db}"
         ]
+
+
+class TestSessionsThatRunNoTest:
+    @pytest.mark.parametrize("option", ["--collect-only", "--fixtures", "--markers"])
+    def test_a_session_that_runs_no_test_records_nothing(
+        self, pytester: pytest.Pytester, db: Path, option: str
+    ) -> None:
+        """``--collect-only``, ``--fixtures``, ``--markers``: no test runs, so there is no
+        experiment to record (``panther-events show latest`` keeps showing the last run)."""
+        pytester.makepyfile("def test_a(): pass\n")
+        result = pytester.runpytest_subprocess(
+            option, "--panther-events", f"--panther-events-db={db}"
+        )
+        assert result.ret == pytest.ExitCode.OK
+        assert not db.exists()
+        assert not [x for x in result.outlines if x.startswith("panther-events")]

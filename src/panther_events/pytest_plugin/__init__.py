@@ -36,6 +36,9 @@ _RELAY = "panther_events_relay"
 # point sys.executable elsewhere, and the recording process must run this package's code.
 _PYTHON = sys.executable
 _DEFAULT_DB = "panther-events.db"
+# pytest's options (their dest) for sessions that run no test: --collect-only, --fixtures,
+# --fixtures-per-test, --markers.
+_RUNS_NO_TEST = ("collectonly", "showfixtures", "show_fixtures_per_test", "markers")
 _DB_ENV = "PANTHER_EVENTS_DB"
 
 
@@ -75,6 +78,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _enabled(config: pytest.Config) -> bool:
+    # A session that runs no test is no experiment: it would only hide the last run.
+    if any(getattr(config.option, name, False) for name in _RUNS_NO_TEST):
+        return False
     # Naming a store or a server on the command line asks for recording as plainly as the flag;
     # the ini options and PANTHER_EVENTS_DB only say where, once recording is on.
     return any(
