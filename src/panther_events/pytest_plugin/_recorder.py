@@ -190,8 +190,14 @@ class Recorder:
                 # Imported here: the NATS extra is optional and only this option needs it.
                 from ..transport.nats import NatsPublisher  # noqa: PLC0415
 
+                # What is not sent waits beside the store, where the summary line says, as
+                # for `panther-events run` (not in a private temporary file nobody finds).
+                spool = self.db.with_name(f"{self.db.stem}.{self.run_id}.nats-spool.jsonl")
                 self._publisher = NatsPublisher(
-                    self.nats_url, self.run_id, close_timeout=_NATS_CLOSE_TIMEOUT
+                    self.nats_url,
+                    self.run_id,
+                    close_timeout=_NATS_CLOSE_TIMEOUT,
+                    spool_path=spool,
                 )
             except Exception as exc:  # the store still records: only NATS is out
                 self.nats_note = f"cannot publish: {exc}"
@@ -475,4 +481,9 @@ class Recorder:
             unsent = int(stats["accepted"]) - int(stats["sent"])
             if unsent:
                 why = f" ({stats['error']})" if stats["error"] else ""
-                self.nats_note = f"{unsent} of {stats['accepted']} events not sent{why}"
+                spool = stats["spool"]
+                self.nats_note = (
+                    f"{unsent} of {stats['accepted']} events not sent{why}; they are kept in "
+                    f"{spool}; send them with: panther-events resend {spool} --nats "
+                    f"{self.nats_url}"
+                )
