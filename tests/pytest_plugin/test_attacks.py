@@ -8,11 +8,14 @@ own, never hang the session, and say once what it could not record.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 from pathlib import Path
 
 import pytest
+
+from panther_events import EmitterRegistry, EventManager
 
 from .conftest import as_junit_counts, junit_counts, read_run
 from .test_recording_process import _helper_source
@@ -114,6 +117,7 @@ class TestXdistCrash:
 STOPS_THE_RECORDER = """
 import os
 import contextlib
+import json
 import os
 import signal
 from pathlib import Path
@@ -248,3 +252,58 @@ class TestSessionsThatRunNoTest:
         assert result.ret == pytest.ExitCode.OK
         assert not db.exists()
         assert not [x for x in result.outlines if x.startswith("panther-events")]
+
+
+# pytest-rerunfailures: test_flaky fails once then passes, test_broken fails every attempt.
+RERUNS = """
+from pathlib import Path
+
+import pytest
+
+@pytest.mark.flaky(reruns=2)
+def test_flaky():
+    tries = Path("tries")
+    tries.write_text(tries.read_text() + "x" if tries.exists() else "x")
+    assert len(tries.read_text()) > 1
+
+@pytest.mark.flaky(reruns=2)
+def test_broken():
+    assert 0
+
+def test_ok():
+    pass
+"""
+
+
+class TestReruns:
+    def test_a_rerun_attempt_is_stored_as_a_rerun_not_as_a_test_that_passed(
+        self, pytester: pytest.Pytester, db: Path
+    ) -> None:
+        """pytest-rerunfailures reports each failed attempt but the last as ``rerun``: each is
+        stored as a test of its own with outcome ``rerun`` (``test.completed``: pytest does not
+        count it as a failure), and the other counts equal the JUnit XML's."""
+        pytester.makepyfile(test_reruns=RERUNS)
+        junit = pytester.path / "junit.xml"
+        result = pytester.runpytest_subprocess(
+            "--panther-events", f"--panther-events-db={db}", f"--junitxml={junit}"
+        )
+        assert result.parseoutcomes() == {"passed": 2, "failed": 1, "rerun": 3}
+        run = read_run(db)
+        counts = run.counts()
+        assert counts.pop("rerun") == 3
+        assert as_junit_counts(counts) == junit_counts(junit)
+        assert run.outcomes()["test_reruns.py::test_flaky"] == "rerun"
+        assert run.outcomes()["test_reruns.py::test_flaky#2"] == "passed"
+        (end,) = [e for e in run.events if e.type == "experiment.execution_completed"]
+        assert (end.data["success_count"], end.data["failure_count"]) == (2, 1)
+        registry = EmitterRegistry(EventManager())
+        assert all(registry.emit_with_validation(e.to_event()) for e in run.events)
+
+        from typer.testing import CliRunner
+
+        from panther_events.cli import app
+
+        shown = CliRunner().invoke(app, ["--db", str(db), "show", "latest", "--json"])
+        assert shown.exit_code == 0, shown.output
+        summary = json.loads(shown.stdout)["summary"]
+        assert (summary["passed"], summary["failed"], summary["rerun"]) == (2, 1, 3)

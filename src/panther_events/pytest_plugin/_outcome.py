@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-__all__ = ["FAILED_OUTCOMES", "OUTCOMES", "PhaseResult", "TestRecord"]
+__all__ = ["FAILED_OUTCOMES", "OUTCOMES", "RERUN", "PhaseResult", "TestRecord"]
 
 #: Every outcome a recorded test can have, as ``summary.outcome`` of its verdict event.
-OUTCOMES: Final = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+OUTCOMES: Final = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "rerun")
+#: An attempt pytest-rerunfailures ran again: not counted as a test (nor by pytest's JUnit XML).
+RERUN: Final = "rerun"
 #: The outcomes whose verdict is ``test.failed`` (the others end with ``test.completed``).
 FAILED_OUTCOMES: Final = frozenset({"failed", "error"})
 
@@ -18,7 +20,8 @@ class PhaseResult:
     """What one phase (``setup``, ``call`` or ``teardown``) reported.
 
     Attributes:
-        status: pytest's ``passed``, ``failed`` or ``skipped``.
+        status: pytest's ``passed``, ``failed`` or ``skipped`` (or ``rerun``: a failure
+            pytest-rerunfailures runs again).
         duration: seconds, as pytest measured them.
         message: the exception's message, or the skip reason.
         error_type: the exception's type name.
@@ -58,9 +61,12 @@ class TestRecord:
         ``???`` for a test that crashed its worker: pytest's "error", even after a failed call),
         ``failed`` when the call failed (a strict xpass included), ``xfailed`` or ``skipped``
         when a phase was skipped (``xfailed`` when the test was expected to fail), ``xpassed``
-        when an expected failure passed, otherwise ``passed``.
+        when an expected failure passed, otherwise ``passed``; ``rerun`` before all of them
+        for an attempt that pytest-rerunfailures ran again.
         """
         phases = self.phases
+        if any(p.status == RERUN for p in phases.values()):
+            return RERUN
         if any(p.status == "failed" for w, p in phases.items() if w != "call"):
             return "error"
         for phase in phases.values():
@@ -82,7 +88,9 @@ class TestRecord:
             return None
         if outcome == "xpassed":
             return "call", self.phases["call"]
-        status = "failed" if outcome in FAILED_OUTCOMES else "skipped"
+        status = (
+            "failed" if outcome in FAILED_OUTCOMES else outcome if outcome == RERUN else "skipped"
+        )
         for when, phase in self.phases.items():  # in the order reported
             if phase.status == status and not (outcome == "error" and when == "call"):
                 return when, phase

@@ -58,13 +58,15 @@ from ..manager import EventManager
 from ..serialization import event_from_dict
 from ..store.sqlite import SQLiteEventStore
 from ._facts import FINISH, CollectFacts, ReportFacts, test_id_for
-from ._outcome import FAILED_OUTCOMES, OUTCOMES, PhaseResult, TestRecord
+from ._outcome import FAILED_OUTCOMES, OUTCOMES, RERUN, PhaseResult, TestRecord
 
 __all__ = ["INTERRUPTED", "Recorder"]
 
 #: pytest's exit status of an interrupted session (``pytest.ExitCode.INTERRUPTED``).
 INTERRUPTED: Final = 2
 _CLOCK_SLACK: Final = 0.001
+# A phase's statuses whose events say it failed (a rerun attempt failed too).
+_FAILED_STATUSES: Final = frozenset({"failed", RERUN})
 # How long the end of the session waits for NATS to acknowledge what is left (the rest is
 # spooled by the publisher): a test session must not hang on an unreachable server.
 _NATS_CLOSE_TIMEOUT: Final = 5.0
@@ -292,13 +294,15 @@ class Recorder:
             self._forward(facts.events)
             if outcome == "passed":
                 self._emit(TestSetupCompletedEvent(tid, None, facts.duration), stop)
-            elif outcome == "failed":
+            elif outcome in _FAILED_STATUSES:
                 message = phase.message or "setup failed"
                 self._emit(TestSetupFailedEvent(tid, message, phase.error_type, "fixture"), stop)
         elif when == "call":
             self._emit(TestExecutionStartedEvent(tid), start)
             self._forward(facts.events)
-            if outcome == "failed" or (outcome == "skipped" and phase.xfail_reason is not None):
+            if outcome in _FAILED_STATUSES or (
+                outcome == "skipped" and phase.xfail_reason is not None
+            ):
                 message = phase.message or "failed"
                 self._emit(TestExecutionFailedEvent(tid, message, phase.error_type, "call"), stop)
             elif outcome == "passed":
@@ -442,7 +446,7 @@ class Recorder:
         self._close_open_tests(now, "the session ended before the test did")
         self._announce([])
         failed = sum(self.counts[o] for o in FAILED_OUTCOMES)
-        total = sum(self.counts.values())
+        total = sum(self.counts.values()) - self.counts[RERUN]  # as pytest counts tests
         summary: dict[str, Any] = {**self.counts, "total": total, "exit_status": exitstatus}
         xid = self.run_id
         if exitstatus == INTERRUPTED:
