@@ -307,3 +307,42 @@ class TestReruns:
         assert shown.exit_code == 0, shown.output
         summary = json.loads(shown.stdout)["summary"]
         assert (summary["passed"], summary["failed"], summary["rerun"]) == (2, 1, 3)
+
+
+# pytest's subtests (built in since pytest 9): two of four subtests fail.
+SUBTESTS = """
+def test_cases(subtests):
+    for i in range(4):
+        with subtests.test(msg="case", i=i):
+            assert i % 2 == 0
+
+def test_ok():
+    pass
+"""
+
+
+class TestSubtests:
+    def test_subtests_are_events_of_their_test_which_fails_as_pytest_says(
+        self, pytester: pytest.Pytester, db: Path
+    ) -> None:
+        """Each subtest's report is a ``test.subtest`` event of its test (with its context and
+        outcome); the test fails as pytest decides once it saw the subtests ("contains 2 failed
+        subtests"), and the counts equal the JUnit XML's."""
+        pytester.makepyfile(test_sub=SUBTESTS)
+        junit = pytester.path / "junit.xml"
+        result = pytester.runpytest_subprocess(
+            "--panther-events", f"--panther-events-db={db}", f"--junitxml={junit}"
+        )
+        assert result.ret == pytest.ExitCode.TESTS_FAILED
+        run = read_run(db)
+        assert as_junit_counts(run.counts()) == junit_counts(junit)
+        verdict = run.verdicts()["test_sub.py::test_cases"]
+        assert verdict.data["summary"]["outcome"] == "failed"
+        assert "contains 2 failed subtests" in verdict.data["error_message"]
+        subtests = [e.data for e in run.of_type("test.subtest")]
+        assert [(s["kwargs"], s["outcome"]) for s in subtests] == [
+            ({"i": str(i)}, "passed" if i % 2 == 0 else "failed") for i in range(4)
+        ]
+        assert {s["msg"] for s in subtests} == {"case"}
+        registry = EmitterRegistry(EventManager())
+        assert all(registry.emit_with_validation(e.to_event()) for e in run.events)

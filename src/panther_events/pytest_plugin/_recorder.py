@@ -57,7 +57,7 @@ from ..events.test import (
 from ..manager import EventManager
 from ..serialization import event_from_dict
 from ..store.sqlite import SQLiteEventStore
-from ._facts import FINISH, CollectFacts, ReportFacts, test_id_for
+from ._facts import FINISH, SUBTEST, CollectFacts, ReportFacts, test_id_for
 from ._outcome import FAILED_OUTCOMES, OUTCOMES, RERUN, PhaseResult, TestRecord
 
 __all__ = ["INTERRUPTED", "Recorder"]
@@ -275,6 +275,9 @@ class Recorder:
 
     def _report(self, facts: ReportFacts) -> None:
         when, nodeid, outcome = facts.when, facts.nodeid, facts.outcome
+        if when == SUBTEST:
+            self._subtest(facts)
+            return
         phase = PhaseResult(
             outcome,
             facts.duration,
@@ -316,6 +319,22 @@ class Recorder:
             self._forward(facts.events)
             self._emit(TestTeardownCompletedEvent(tid, facts.duration), stop)
             self._finish(test, stop)
+
+    def _subtest(self, facts: ReportFacts) -> None:
+        """A subtest's report becomes a ``test.subtest`` event of its test; the test's own
+        call report, which follows, says whether the test failed."""
+        test = self._open.get(facts.nodeid)
+        test_id = test.test_id if test is not None else test_id_for(self.run_id, facts.nodeid)
+        data = {
+            **(facts.subtest or {}),
+            "outcome": facts.outcome,
+            "duration": facts.duration,
+            "message": facts.message,
+            "error_type": facts.error_type,
+            "traceback": facts.traceback,
+        }
+        self._forward(facts.events)
+        self._emit(GenericEvent("subtest", EventType.TEST, test_id, data), facts.stop)
 
     def _begin(self, facts: ReportFacts) -> TestRecord:
         # A node id seen again (--count, reruns, a file given twice) is another test.

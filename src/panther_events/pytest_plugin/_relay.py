@@ -31,7 +31,7 @@ import pytest
 
 from .._run_ids import new_run_id
 from ._capture import REPORT_ATTRIBUTE
-from ._facts import FINISH, CollectFacts, ReportFacts, clip
+from ._facts import FINISH, SUBTEST, CollectFacts, ReportFacts, clip
 from ._owned_fd import OwnedFd
 
 __all__ = ["Relay"]
@@ -100,6 +100,8 @@ class Relay:
         self._result: dict[str, Any] = {}  # the recording process's last line
         self._announced = False
         self._closed = False
+        # id(report) -> this plugin's attribute, between the first and last logreport hooks.
+        self._extras: dict[int, dict[str, Any]] = {}
         # Raw descriptors, each used only while it is still the relay's (see OwnedFd): a test
         # may close them and open files that take their numbers.
         self._pipe: OwnedFd | None = None  # to the recording process's stdin
@@ -279,29 +281,40 @@ class Relay:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        # Removed first, whatever happens: no other plugin (junitxml, report logs) sees it.
-        extra: dict[str, Any] = report.__dict__.pop(REPORT_ATTRIBUTE, None) or {}
+        """Take this plugin's attribute off the report before any other plugin sees it (JUnit
+        XML, report logs, the terminal): :meth:`pytest_runtest_logreport_last` uses it."""
+        extra = report.__dict__.pop(REPORT_ATTRIBUTE, None)
+        if extra is not None and self.recording:
+            self._extras[id(report)] = extra
+
+    @pytest.hookimpl(trylast=True, specname="pytest_runtest_logreport")
+    def pytest_runtest_logreport_last(self, report: pytest.TestReport) -> None:
+        """Send the report's facts once every other plugin has seen it: pytest's subtests
+        fail a test that passed with failed subtests while the terminal reports it."""
+        extra: dict[str, Any] = self._extras.pop(id(report), {})
         if not self.recording:
             return
         try:
             message = extra.get("message")
             if message is None and report.failed:  # e.g. a strict xpass: no exception
-                message = clip(report.longreprtext.strip()) or "failed"
+                message = clip(report.longreprtext.strip())
             fields = report.__dict__
+            context = fields.get("context")  # a subtest's (pytest's SubtestReport)
             facts = ReportFacts(
                 report.nodeid,
-                report.when,
+                report.when if context is None else SUBTEST,
                 report.outcome,
                 report.duration,
                 report.start,
                 report.stop,
                 report.location,
                 fields.get("worker_id"),  # set by pytest-xdist on its reports
-                message,
+                message or ("failed" if report.failed else None),
                 extra.get("error_type"),
                 extra.get("traceback"),
                 fields.get("wasxfail"),  # set by pytest's skipping plugin, when at all
                 extra.get("events"),
+                None if context is None else {"msg": context.msg, "kwargs": dict(context.kwargs)},
             )
         except Exception as exc:
             self._stop(f"recording failed at {report.nodeid!r}: {type(exc).__name__}: {exc}")
