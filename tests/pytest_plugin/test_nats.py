@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from panther_events.store.sqlite import SQLiteEventStore
+from panther_events.transport._outbox import read_spool
 from panther_events.transport.nats import NatsSubscriber
 
 from .conftest import read_run
@@ -38,10 +39,17 @@ def test_every_stored_event_also_reaches_nats(
     assert got == sorted(e.id for e in run.events)
 
 
-def test_an_unreachable_server_is_said_once(pytester: pytest.Pytester, db: Path) -> None:
-    """NATS down: the run is still stored, pytest's result is unchanged, one line says so."""
+def test_an_unreachable_server_is_said_once(
+    pytester: pytest.Pytester, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NATS down: the run is still stored, pytest's result is unchanged, one line says so and
+    names the spool beside the store that keeps what was not sent (nothing is left in the
+    temporary directory), as ``panther-events run`` does."""
     from ..transport._server import free_port
 
+    tmp = pytester.path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
     pytester.makepyfile("def test_a(): pass\n")
     url = f"nats://127.0.0.1:{free_port()}"
     result = pytester.runpytest_subprocess(
@@ -51,7 +59,11 @@ def test_an_unreachable_server_is_said_once(pytester: pytest.Pytester, db: Path)
     run = read_run(db)
     (line,) = [line for line in result.outlines if line.startswith("panther-events")]
     total = len(run.events)
+    spool = db.with_name(f"{db.stem}.{run.run_id}.nats-spool.jsonl")
     assert line == (
         f"panther-events: run {run.run_id} stored in {db}; "
-        f"NATS {url}: {total} of {total} events not sent"
+        f"NATS {url}: {total} of {total} events not sent; they are kept in {spool}; "
+        f"send them with: panther-events resend {spool} --nats {url}"
     )
+    assert read_spool(spool) == (total, 0)
+    assert not list(tmp.iterdir())

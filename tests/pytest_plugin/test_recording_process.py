@@ -275,3 +275,19 @@ class TestHostileInput:
         assert done.returncode == 1, done.stderr
         result = json.loads(done.stdout.decode().splitlines()[-1])
         assert "the stream ended within a message" in result["problem"]
+
+
+class TestStartup:
+    def test_the_recording_process_does_not_import_pytest(self) -> None:
+        """The recording process starts with each session and the session's end waits for
+        it: it loads the events and the store, not pytest (most of its start-up otherwise)."""
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-P", "-c", _relay._BOOT, _relay._PACKAGES],
+            input=b"",
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
+        imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.decode().splitlines()}
+        assert "panther_events.pytest_plugin._recorder" in imported
+        assert not {name for name in imported if name.split(".")[0] in ("pytest", "_pytest")}

@@ -46,6 +46,7 @@ _OUTCOME_STYLE = {
     "skipped": "yellow",
     "xfailed": "yellow",
     "xpassed": "yellow",
+    "rerun": "yellow",
     "incomplete": "yellow",
 }
 _STATUS_STYLE = {

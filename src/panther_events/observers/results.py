@@ -17,10 +17,10 @@ from ._util import EventView, view
 __all__ = ["ExperimentResult", "ResultCollector", "StepResult", "TestResult"]
 
 #: Outcomes of a test: finished ones, and ``incomplete`` for a test with no terminal event.
-OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "incomplete")
-# What a ``test.completed`` may name as ``summary.outcome`` (the pytest plugin does); any other
-# value, or none, is ``passed``.
-_COMPLETED_OUTCOMES = frozenset({"passed", "skipped", "xfailed", "xpassed"})
+OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "rerun", "incomplete")
+# What a ``test.completed`` may name as ``summary.outcome`` (the pytest plugin does: ``rerun``
+# is an attempt pytest-rerunfailures ran again); any other value, or none, is ``passed``.
+_COMPLETED_OUTCOMES = frozenset({"passed", "skipped", "xfailed", "xpassed", "rerun"})
 
 # A test that failed in one of these phases never got to run its checks, or was stopped by
 # something other than the system under test: JUnit calls that an "error". A failure anywhere

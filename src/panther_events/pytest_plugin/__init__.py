@@ -14,22 +14,31 @@ default, so ``panther-events show latest`` finds the run). ``--panther-events-na
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 if TYPE_CHECKING:
-    from ._capture import Capture
+    import pytest
+
     from ._fixture import BoundEmitterRegistry
     from ._relay import Relay
 
-__all__ = ["BoundEmitterRegistry", "panther_events"]
+__all__ = ["BoundEmitterRegistry"]
 
-_CAPTURE = "panther_events_capture"
+# The panther_events fixture, in every session (recording or not). Nothing here imports
+# pytest at run time: the recording process imports this package too, and pytest would be
+# most of its start-up.
+pytest_plugins = ["panther_events.pytest_plugin._capture"]
+
 _RELAY = "panther_events_relay"
+# The Python that runs pytest, as this module is loaded (before any conftest): a suite may
+# point sys.executable elsewhere, and the recording process must run this package's code.
+_PYTHON = sys.executable
 _DEFAULT_DB = "panther-events.db"
+# pytest's options (their dest) for sessions that run no test: --collect-only, --fixtures,
+# --fixtures-per-test, --markers.
+_RUNS_NO_TEST = ("collectonly", "showfixtures", "show_fixtures_per_test", "markers")
 _DB_ENV = "PANTHER_EVENTS_DB"
 
 
@@ -69,6 +78,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _enabled(config: pytest.Config) -> bool:
+    # A session that runs no test is no experiment: it would only hide the last run.
+    if any(getattr(config.option, name, False) for name in _RUNS_NO_TEST):
+        return False
     # Naming a store or a server on the command line asks for recording as plainly as the flag;
     # the ini options and PANTHER_EVENTS_DB only say where, once recording is on.
     return any(
@@ -96,39 +108,22 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _enabled(config):
         return
     # Imported only when enabled: pytest loads this module in every session.
-    from ._capture import Capture  # noqa: PLC0415
+    from ._capture import CAPTURE, Capture  # noqa: PLC0415
 
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:  # a pytest-xdist worker: the controller records
         run_id = str(workerinput.get("panther_events_run_id", ""))
-        config.pluginmanager.register(Capture(run_id), _CAPTURE)
+        config.pluginmanager.register(Capture(run_id), CAPTURE)
         return
     from ._relay import Relay  # noqa: PLC0415
 
     nats = config.getoption("panther_events_nats") or str(config.getini("panther_events_nats"))
-    relay = Relay(config, _db_path(config), nats or None)
+    relay = Relay(config, _db_path(config), nats or None, _PYTHON)
     config.pluginmanager.register(relay, _RELAY)
-    config.pluginmanager.register(Capture(relay.run_id), _CAPTURE)
+    config.pluginmanager.register(Capture(relay.run_id), CAPTURE)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     relay: Relay | None = config.pluginmanager.get_plugin(_RELAY)
     if relay is not None:  # sessionfinish did not run (an early exit): end the recording
         relay.close()
-
-
-@pytest.fixture
-def panther_events(request: pytest.FixtureRequest) -> Iterator[BoundEmitterRegistry]:
-    """An ``EmitterRegistry`` bound to the current test, for fixtures that start processes.
-
-    Events emitted through it are recorded in the session's run, in the phase in which they
-    were emitted; without ``--panther-events`` they go nowhere, and the fixture still works.
-    """
-    capture: Capture | None = request.config.pluginmanager.get_plugin(_CAPTURE)
-    if capture is None:  # recording is off: the registry's events go nowhere
-        from ._capture import Capture  # noqa: PLC0415
-
-        capture = Capture("")
-    registry = capture.registry_for(request.node.nodeid)
-    yield registry
-    registry.event_manager.close()

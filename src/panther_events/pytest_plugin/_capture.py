@@ -1,5 +1,8 @@
 """What the process running a test adds to its reports: failure details and fixtures' events.
 
+It also holds the ``panther_events`` fixture, which gives a test the registry whose events
+join its reports (loaded in every session, through the package's ``pytest_plugins``).
+
 This side runs wherever the test runs (the only process, or a pytest-xdist worker). It never
 writes anywhere: it attaches one extra attribute, ``panther_events``, to each report (pytest
 reports carry extra attributes, and pytest-xdist sends them to the controller with the report).
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 import pluggy
@@ -22,7 +25,10 @@ from ._facts import clip
 if TYPE_CHECKING:
     from ._fixture import BoundEmitterRegistry
 
-__all__ = ["REPORT_ATTRIBUTE", "Capture", "describe_exception"]
+__all__ = ["CAPTURE", "REPORT_ATTRIBUTE", "Capture", "describe_exception", "panther_events"]
+
+#: The name the session's ``Capture`` is registered under (when recording).
+CAPTURE: Final = "panther_events_capture"
 
 #: The report attribute that carries this plugin's data from the test's process to the recorder.
 REPORT_ATTRIBUTE: Final = "panther_events"
@@ -111,3 +117,18 @@ def describe_exception(excinfo: pytest.ExceptionInfo[BaseException]) -> dict[str
             lines.append(f"    {frame.line}")
     lines.append(message)
     return {"message": message, "error_type": excinfo.typename, "traceback": "\n".join(lines)}
+
+
+@pytest.fixture
+def panther_events(request: pytest.FixtureRequest) -> Iterator[BoundEmitterRegistry]:
+    """An ``EmitterRegistry`` bound to the current test, for fixtures that start processes.
+
+    Events emitted through it are recorded in the session's run, in the phase in which they
+    were emitted; without ``--panther-events`` they go nowhere, and the fixture still works.
+    """
+    capture: Capture | None = request.config.pluginmanager.get_plugin(CAPTURE)
+    if capture is None:  # recording is off: the registry's events go nowhere
+        capture = Capture("")
+    registry = capture.registry_for(request.node.nodeid)
+    yield registry
+    registry.event_manager.close()

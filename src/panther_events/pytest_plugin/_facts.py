@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any, Final, NamedTuple
 
-__all__ = ["FINISH", "CollectFacts", "ReportFacts", "clip", "test_id_for"]
+__all__ = ["FINISH", "SUBTEST", "CollectFacts", "ReportFacts", "clip", "test_id_for"]
 
 #: The kind of the last message of a session (its argument: pytest's exit status).
 FINISH: Final = "finish"
+#: The ``when`` of a subtest's report (pytest's own is ``call``, as the test's).
+SUBTEST: Final = "subtest"
 
 # Bounds on what one failure adds to an event: enough to read, never a megabyte of repr.
 _MAX_MESSAGE = 2000
@@ -38,7 +40,8 @@ class ReportFacts(NamedTuple):
 
     Attributes:
         nodeid: pytest's node id.
-        when: ``setup``, ``call`` or ``teardown``.
+        when: ``setup``, ``call`` or ``teardown``; ``subtest`` for a subtest's report (in the
+            call), or another plugin's word (pytest-xdist's ``???``: its worker crashed).
         outcome: ``passed``, ``failed`` or ``skipped``.
         duration: seconds, as pytest measured them.
         start: when the phase began (seconds since the epoch).
@@ -51,6 +54,8 @@ class ReportFacts(NamedTuple):
         xfail_reason: the xfail marker's reason when the test was expected to fail.
         events: the wire forms of the events the test's ``panther_events`` fixture emitted in
             this phase, in order.
+        subtest: a subtest's context, ``{"msg": ..., "kwargs": {...}}`` (None for the test's
+            own reports).
     """
 
     nodeid: str
@@ -66,6 +71,7 @@ class ReportFacts(NamedTuple):
     traceback: str | None
     xfail_reason: str | None
     events: list[dict[str, Any]] | None
+    subtest: dict[str, Any] | None = None
 
 
 class CollectFacts(NamedTuple):

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-__all__ = ["FAILED_OUTCOMES", "OUTCOMES", "PhaseResult", "TestRecord"]
+__all__ = ["FAILED_OUTCOMES", "OUTCOMES", "RERUN", "PhaseResult", "TestRecord"]
 
 #: Every outcome a recorded test can have, as ``summary.outcome`` of its verdict event.
-OUTCOMES: Final = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+OUTCOMES: Final = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "rerun")
+#: An attempt pytest-rerunfailures ran again: not counted as a test (nor by pytest's JUnit XML).
+RERUN: Final = "rerun"
 #: The outcomes whose verdict is ``test.failed`` (the others end with ``test.completed``).
 FAILED_OUTCOMES: Final = frozenset({"failed", "error"})
 
@@ -18,7 +20,8 @@ class PhaseResult:
     """What one phase (``setup``, ``call`` or ``teardown``) reported.
 
     Attributes:
-        status: pytest's ``passed``, ``failed`` or ``skipped``.
+        status: pytest's ``passed``, ``failed`` or ``skipped`` (or ``rerun``: a failure
+            pytest-rerunfailures runs again).
         duration: seconds, as pytest measured them.
         message: the exception's message, or the skip reason.
         error_type: the exception's type name.
@@ -54,13 +57,17 @@ class TestRecord:
     def outcome(self) -> str:
         """The test's one outcome, pytest's words; a phase error outranks everything else.
 
-        ``error`` when setup or teardown failed (pytest's "error", even after a failed call),
+        ``error`` when a phase other than the call failed (setup, teardown, or pytest-xdist's
+        ``???`` for a test that crashed its worker: pytest's "error", even after a failed call),
         ``failed`` when the call failed (a strict xpass included), ``xfailed`` or ``skipped``
         when a phase was skipped (``xfailed`` when the test was expected to fail), ``xpassed``
-        when an expected failure passed, otherwise ``passed``.
+        when an expected failure passed, otherwise ``passed``; ``rerun`` before all of them
+        for an attempt that pytest-rerunfailures ran again.
         """
         phases = self.phases
-        if any(phases[w].status == "failed" for w in ("setup", "teardown") if w in phases):
+        if any(p.status == RERUN for p in phases.values()):
+            return RERUN
+        if any(p.status == "failed" for w, p in phases.items() if w != "call"):
             return "error"
         for phase in phases.values():
             if phase.status == "failed":
@@ -81,11 +88,11 @@ class TestRecord:
             return None
         if outcome == "xpassed":
             return "call", self.phases["call"]
-        status = "failed" if outcome in FAILED_OUTCOMES else "skipped"
-        whens = ("setup", "teardown") if outcome == "error" else ("setup", "call", "teardown")
-        for when in whens:
-            phase = self.phases.get(when)
-            if phase is not None and phase.status == status:
+        status = (
+            "failed" if outcome in FAILED_OUTCOMES else outcome if outcome == RERUN else "skipped"
+        )
+        for when, phase in self.phases.items():  # in the order reported
+            if phase.status == status and not (outcome == "error" and when == "call"):
                 return when, phase
         return None
 

@@ -36,9 +36,11 @@ def messages(fd: int) -> Iterator[tuple[Any, ...]]:
     """The messages arriving on ``fd``, each a length (4 bytes, little-endian) then its
     pickle, until the stream ends.
 
-    After each read it pauses ``_GATHER`` seconds, so that the relay's next messages gather in
-    the pipe: a write that wakes this process costs the pytest process ten times a write that
-    does not, and the pause makes that at most one write in ``_GATHER`` seconds.
+    After each read that ends on a message's end it pauses ``_GATHER`` seconds, so that the
+    relay's next messages gather in the pipe: a write that wakes this process costs the pytest
+    process ten times a write that does not, and the pause makes that at most one write in
+    ``_GATHER`` seconds. Within a message larger than the pipe (a fixture's big events) it
+    reads on at once: the relay is waiting to write the rest.
 
     Raises:
         ValueError: the stream ends within a message.
@@ -55,7 +57,8 @@ def messages(fd: int) -> Iterator[tuple[Any, ...]]:
             yield pickle.loads(buffer[start + 4 : end])
             start = end
         del buffer[:start]
-        time.sleep(_GATHER)
+        if not buffer:
+            time.sleep(_GATHER)
     if buffer:
         raise ValueError(f"the stream ended within a message ({len(buffer)} bytes)")
 

@@ -57,17 +57,45 @@ from ..events.test import (
 from ..manager import EventManager
 from ..serialization import event_from_dict
 from ..store.sqlite import SQLiteEventStore
-from ._facts import FINISH, CollectFacts, ReportFacts, test_id_for
-from ._outcome import FAILED_OUTCOMES, OUTCOMES, PhaseResult, TestRecord
+from ._facts import FINISH, SUBTEST, CollectFacts, ReportFacts, test_id_for
+from ._outcome import FAILED_OUTCOMES, OUTCOMES, RERUN, PhaseResult, TestRecord
 
 __all__ = ["INTERRUPTED", "Recorder"]
 
 #: pytest's exit status of an interrupted session (``pytest.ExitCode.INTERRUPTED``).
 INTERRUPTED: Final = 2
 _CLOCK_SLACK: Final = 0.001
+# A phase's statuses whose events say it failed (a rerun attempt failed too).
+_FAILED_STATUSES: Final = frozenset({"failed", RERUN})
 # How long the end of the session waits for NATS to acknowledge what is left (the rest is
 # spooled by the publisher): a test session must not hang on an unreachable server.
 _NATS_CLOSE_TIMEOUT: Final = 5.0
+
+
+def _storable(value: Any) -> Any:
+    """``value`` (a message's argument) with every string as the store takes it.
+
+    Text from pytest is the suite's: bytes decoded with ``surrogateescape`` (file names, a
+    peer's bytes, command-line arguments) leave lone surrogates, which the store refuses with
+    the whole append. Such a surrogate becomes its escape (``\\udcff``), as the store's
+    message suggests; ASCII text, nearly all of it, is passed as it is.
+    """
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode()
+        return value
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, tuple):
+        items = [_storable(item) for item in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    return value
 
 
 def _at(seconds: float) -> datetime:
@@ -164,8 +192,14 @@ class Recorder:
                 # Imported here: the NATS extra is optional and only this option needs it.
                 from ..transport.nats import NatsPublisher  # noqa: PLC0415
 
+                # What is not sent waits beside the store, where the summary line says, as
+                # for `panther-events run` (not in a private temporary file nobody finds).
+                spool = self.db.with_name(f"{self.db.stem}.{self.run_id}.nats-spool.jsonl")
                 self._publisher = NatsPublisher(
-                    self.nats_url, self.run_id, close_timeout=_NATS_CLOSE_TIMEOUT
+                    self.nats_url,
+                    self.run_id,
+                    close_timeout=_NATS_CLOSE_TIMEOUT,
+                    spool_path=spool,
                 )
             except Exception as exc:  # the store still records: only NATS is out
                 self.nats_note = f"cannot publish: {exc}"
@@ -216,7 +250,7 @@ class Recorder:
         if not (self.recording or kind in (FINISH, "stopped")):
             return
         try:
-            self._handlers[kind](*message[1:])
+            self._handlers[kind](*(_storable(argument) for argument in message[1:]))
         except Exception as exc:
             where = f" at {message[1].nodeid!r}" if kind == "report" else ""
             self._stop(f"recording failed{where}: {type(exc).__name__}: {exc}")
@@ -241,6 +275,9 @@ class Recorder:
 
     def _report(self, facts: ReportFacts) -> None:
         when, nodeid, outcome = facts.when, facts.nodeid, facts.outcome
+        if when == SUBTEST:
+            self._subtest(facts)
+            return
         phase = PhaseResult(
             outcome,
             facts.duration,
@@ -260,22 +297,44 @@ class Recorder:
             self._forward(facts.events)
             if outcome == "passed":
                 self._emit(TestSetupCompletedEvent(tid, None, facts.duration), stop)
-            elif outcome == "failed":
+            elif outcome in _FAILED_STATUSES:
                 message = phase.message or "setup failed"
                 self._emit(TestSetupFailedEvent(tid, message, phase.error_type, "fixture"), stop)
         elif when == "call":
             self._emit(TestExecutionStartedEvent(tid), start)
             self._forward(facts.events)
-            if outcome == "failed" or (outcome == "skipped" and phase.xfail_reason is not None):
+            if outcome in _FAILED_STATUSES or (
+                outcome == "skipped" and phase.xfail_reason is not None
+            ):
                 message = phase.message or "failed"
                 self._emit(TestExecutionFailedEvent(tid, message, phase.error_type, "call"), stop)
             elif outcome == "passed":
                 self._emit(TestExecutionCompletedEvent(tid, facts.duration), stop)
+        elif when != "teardown":
+            # A phase pytest does not have: pytest-xdist's "???" for the test whose worker
+            # crashed. No teardown follows: the test ends here (an error, as JUnit XML says).
+            self._finish(test, stop)
         else:
             self._emit(TestTeardownStartedEvent(tid), start)
             self._forward(facts.events)
             self._emit(TestTeardownCompletedEvent(tid, facts.duration), stop)
             self._finish(test, stop)
+
+    def _subtest(self, facts: ReportFacts) -> None:
+        """A subtest's report becomes a ``test.subtest`` event of its test; the test's own
+        call report, which follows, says whether the test failed."""
+        test = self._open.get(facts.nodeid)
+        test_id = test.test_id if test is not None else test_id_for(self.run_id, facts.nodeid)
+        data = {
+            **(facts.subtest or {}),
+            "outcome": facts.outcome,
+            "duration": facts.duration,
+            "message": facts.message,
+            "error_type": facts.error_type,
+            "traceback": facts.traceback,
+        }
+        self._forward(facts.events)
+        self._emit(GenericEvent("subtest", EventType.TEST, test_id, data), facts.stop)
 
     def _begin(self, facts: ReportFacts) -> TestRecord:
         # A node id seen again (--count, reruns, a file given twice) is another test.
@@ -406,7 +465,7 @@ class Recorder:
         self._close_open_tests(now, "the session ended before the test did")
         self._announce([])
         failed = sum(self.counts[o] for o in FAILED_OUTCOMES)
-        total = sum(self.counts.values())
+        total = sum(self.counts.values()) - self.counts[RERUN]  # as pytest counts tests
         summary: dict[str, Any] = {**self.counts, "total": total, "exit_status": exitstatus}
         xid = self.run_id
         if exitstatus == INTERRUPTED:
@@ -445,4 +504,9 @@ class Recorder:
             unsent = int(stats["accepted"]) - int(stats["sent"])
             if unsent:
                 why = f" ({stats['error']})" if stats["error"] else ""
-                self.nats_note = f"{unsent} of {stats['accepted']} events not sent{why}"
+                spool = stats["spool"]
+                self.nats_note = (
+                    f"{unsent} of {stats['accepted']} events not sent{why}; they are kept in "
+                    f"{spool}; send them with: panther-events resend {spool} --nats "
+                    f"{self.nats_url}"
+                )

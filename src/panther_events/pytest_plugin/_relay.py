@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import select
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,8 @@ import pytest
 
 from .._run_ids import new_run_id
 from ._capture import REPORT_ATTRIBUTE
-from ._facts import FINISH, CollectFacts, ReportFacts, clip
+from ._facts import FINISH, SUBTEST, CollectFacts, ReportFacts, clip
+from ._owned_fd import OwnedFd
 
 __all__ = ["Relay"]
 
@@ -43,6 +45,31 @@ _PACKAGES: Final = str(Path(__file__).resolve().parents[2])
 # How long the end of the session waits for the recording process to store what is left
 # (it waits at most 5 s for NATS itself): it must not hang a test session for good.
 _FINISH_TIMEOUT: Final = 60.0
+# How long a message waits for room in a full pipe before the recording process, which took
+# nothing all that time, is deemed stuck: a session must not hang on it either.
+_STALL_TIMEOUT = 60.0
+# How much of the end of the recording process's stderr is read for its last line.
+_STDERR_TAIL: Final = 1 << 16
+
+
+def _writable(fd: int, timeout: float) -> bool:
+    """Whether the pipe ``fd`` can take more (or its reader is gone) within ``timeout`` s."""
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return bool(poller.poll(timeout * 1000))
+
+
+def _read_until_end(fd: int, deadline: float) -> bytes:
+    """What arrives on ``fd`` until its writer closes it, or ``deadline`` (monotonic) passes."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    chunks = []
+    while (left := deadline - time.monotonic()) > 0 and poller.poll(left * 1000):
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _call_if_alive(method: weakref.WeakMethod[Callable[[], None]]) -> None:
@@ -58,9 +85,12 @@ class Relay:
         config: the session's pytest config.
         db: where the SQLite store is (created when missing).
         nats_url: also publish every event to this NATS server, when given.
+        python: the interpreter that runs the recording process.
     """
 
-    def __init__(self, config: pytest.Config, db: Path, nats_url: str | None) -> None:
+    def __init__(
+        self, config: pytest.Config, db: Path, nats_url: str | None, python: str = sys.executable
+    ) -> None:
         self.config = config
         self.db = db
         self.nats_url = nats_url
@@ -70,28 +100,54 @@ class Relay:
         self._result: dict[str, Any] = {}  # the recording process's last line
         self._announced = False
         self._closed = False
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        # id(report) -> this plugin's attribute, between the first and last logreport hooks.
+        self._extras: dict[int, dict[str, Any]] = {}
+        # Raw descriptors, each used only while it is still the relay's (see OwnedFd): a test
+        # may close them and open files that take their numbers.
+        self._pipe: OwnedFd | None = None  # to the recording process's stdin
+        self._result_fd: OwnedFd | None = None  # its stdout: the result line
+        self._stderr: OwnedFd | None = None  # an unlinked file: its error lines
         try:
-            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
-                [sys.executable, "-P", "-c", _BOOT, _PACKAGES],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=self._stderr,
-                # Its own session: a Ctrl-C meant for pytest does not reach it.
-                start_new_session=True,
-            )
+            self._process: subprocess.Popen[bytes] | None = self._start(python)
         except OSError as exc:
             self._process = None
             self.problem = f"cannot start the recording process: {exc}"
             return
-        assert self._process.stdin is not None
-        self._fd = self._process.stdin.fileno()
         # A process a test forks (multiprocessing's default on Linux) would hold the pipe
         # open: after pytest is killed, the recording process would wait for it to end.
         # Held weakly: a session run in process (pytester) must not keep its relay alive.
         after_fork = weakref.WeakMethod(self._after_fork)
         os.register_at_fork(after_in_child=lambda: _call_if_alive(after_fork))
         self._send((self.run_id, db, nats_url, time.time()))
+
+    def _start(self, python: str) -> subprocess.Popen[bytes]:
+        """Start the recording process, its stdin a non-blocking pipe from here."""
+        err, path = tempfile.mkstemp(prefix="panther-events-recorder-")
+        os.unlink(path)  # nothing is left behind, even when pytest is killed
+        self._stderr = OwnedFd(err)
+        stdin_read, stdin_write = os.pipe()
+        result_read, result_write = os.pipe()
+        try:
+            process = subprocess.Popen(
+                [python, "-P", "-c", _BOOT, _PACKAGES],
+                stdin=stdin_read,
+                stdout=result_write,
+                stderr=err,
+                # Its own session: a Ctrl-C meant for pytest does not reach it.
+                start_new_session=True,
+            )
+        except OSError:
+            for fd in (stdin_write, result_read, err):
+                os.close(fd)
+            raise
+        finally:
+            os.close(stdin_read)
+            os.close(result_write)
+        # A write never blocks for good: a full pipe waits at most _STALL_TIMEOUT (_send).
+        os.set_blocking(stdin_write, False)
+        self._pipe = OwnedFd(stdin_write)
+        self._result_fd = OwnedFd(result_read)
+        return process
 
     def _after_fork(self) -> None:
         """In a forked child: let go of the pipe (it points at /dev/null from now on) and
@@ -100,11 +156,12 @@ class Relay:
             return
         self._process = None
         self._closed = True
-        null = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(null, self._fd)
-        finally:
-            os.close(null)
+        if self._pipe is not None and self._pipe.ours():
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, self._pipe.fd)
+            finally:
+                os.close(null)
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -115,31 +172,61 @@ class Relay:
 
     def _send(self, message: tuple[Any, ...]) -> None:
         """Write ``message`` to the recording process; a process gone stops the recording."""
-        if self._process is None:
+        if self._process is None or self._pipe is None:
+            return
+        pipe = self._pipe
+        if not pipe.ours():
+            self._end_process(
+                f"a test closed the plugin's pipe to the recording process (descriptor "
+                f"{pipe.fd}); the run ends at the last report before"
+            )
             return
         payload = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
         data = memoryview(len(payload).to_bytes(4, "little") + payload)
         try:
             while data:
-                data = data[os.write(self._fd, data) :]
+                try:
+                    data = data[os.write(pipe.fd, data) :]
+                except BlockingIOError:  # the pipe is full: wait until it is not
+                    if not _writable(pipe.fd, _STALL_TIMEOUT):
+                        self._end_process(
+                            f"the recording process took nothing for {_STALL_TIMEOUT:g} s "
+                            "and was stopped; the run lacks the events after that",
+                            kill=True,
+                        )
+                        return
         except OSError as exc:
-            self._process_lost(exc)
+            self._end_process(None, exc)
 
-    def _process_lost(self, exc: OSError) -> None:
+    def _end_process(
+        self, problem: str | None, exc: OSError | None = None, *, kill: bool = False
+    ) -> None:
+        """Stop sending: the recording process is gone (``exc``), or must be let go
+        (``problem``; killed when ``kill``). Closing the pipe ends its input."""
         process, self._process = self._process, None
+        if self._pipe is not None:
+            self._pipe.close()
         if process is None:
             return
+        if kill:
+            process.kill()
         try:
             status = process.wait(timeout=_FINISH_TIMEOUT)
         except subprocess.TimeoutExpired:
             process.kill()
             status = process.wait()
-        self._set_problem(f"the recording process ended (exit status {status}): {self._why(exc)}")
+        if problem is None:
+            why = self._why(exc or RuntimeError("it said nothing"))
+            problem = f"the recording process ended (exit status {status}): {why}"
+        self._set_problem(problem)
 
     def _why(self, exc: BaseException) -> str:
         """The last line the recording process wrote to its stderr, else ``exc``."""
-        self._stderr.seek(0)
-        lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
+        lines: list[str] = []
+        if self._stderr is not None and self._stderr.ours():
+            fd = self._stderr.fd
+            tail = os.pread(fd, _STDERR_TAIL, max(0, os.fstat(fd).st_size - _STDERR_TAIL))
+            lines = tail.decode("utf-8", "replace").strip().splitlines()
         return lines[-1] if lines else f"{type(exc).__name__}: {exc}"
 
     def _set_problem(self, problem: str) -> None:
@@ -194,29 +281,40 @@ class Relay:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        # Removed first, whatever happens: no other plugin (junitxml, report logs) sees it.
-        extra: dict[str, Any] = report.__dict__.pop(REPORT_ATTRIBUTE, None) or {}
+        """Take this plugin's attribute off the report before any other plugin sees it (JUnit
+        XML, report logs, the terminal): :meth:`pytest_runtest_logreport_last` uses it."""
+        extra = report.__dict__.pop(REPORT_ATTRIBUTE, None)
+        if extra is not None and self.recording:
+            self._extras[id(report)] = extra
+
+    @pytest.hookimpl(trylast=True, specname="pytest_runtest_logreport")
+    def pytest_runtest_logreport_last(self, report: pytest.TestReport) -> None:
+        """Send the report's facts once every other plugin has seen it: pytest's subtests
+        fail a test that passed with failed subtests while the terminal reports it."""
+        extra: dict[str, Any] = self._extras.pop(id(report), {})
         if not self.recording:
             return
         try:
             message = extra.get("message")
             if message is None and report.failed:  # e.g. a strict xpass: no exception
-                message = clip(report.longreprtext.strip()) or "failed"
+                message = clip(report.longreprtext.strip())
             fields = report.__dict__
+            context = fields.get("context")  # a subtest's (pytest's SubtestReport)
             facts = ReportFacts(
                 report.nodeid,
-                report.when,
+                report.when if context is None else SUBTEST,
                 report.outcome,
                 report.duration,
                 report.start,
                 report.stop,
                 report.location,
                 fields.get("worker_id"),  # set by pytest-xdist on its reports
-                message,
+                message or ("failed" if report.failed else None),
                 extra.get("error_type"),
                 extra.get("traceback"),
                 fields.get("wasxfail"),  # set by pytest's skipping plugin, when at all
                 extra.get("events"),
+                None if context is None else {"msg": context.msg, "kwargs": dict(context.kwargs)},
             )
         except Exception as exc:
             self._stop(f"recording failed at {report.nodeid!r}: {type(exc).__name__}: {exc}")
@@ -274,16 +372,24 @@ class Relay:
         if exitstatus is not None:
             self._send((FINISH, exitstatus))
         process, self._process = self._process, None
+        if self._pipe is not None:
+            self._pipe.close()  # the end of the recording process's input
         if process is not None:
             self._wait(process)
-        self._stderr.close()
+        for fd in (self._result_fd, self._stderr):
+            if fd is not None:
+                fd.close()
 
     def _wait(self, process: subprocess.Popen[bytes]) -> None:
+        deadline = time.monotonic() + _FINISH_TIMEOUT
+        out = b""
+        if self._result_fd is not None and self._result_fd.ours():
+            out = _read_until_end(self._result_fd.fd, deadline)
         try:
-            out, _ = process.communicate(timeout=_FINISH_TIMEOUT)
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
-            process.communicate()
+            process.wait()
             self._set_problem(
                 f"the recording process did not finish within {_FINISH_TIMEOUT:.0f} s "
                 "(it was stopped; the run may lack its last events)"
