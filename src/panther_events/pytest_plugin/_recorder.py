@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from ..events import test as test_events
 from ..events.base import BaseEvent, EventType, GenericEvent
 from ..events.experiment import (
     ExperimentCompletedEvent,
@@ -41,19 +42,6 @@ from ..events.experiment import (
     ExperimentTestCasesInitializedEvent,
 )
 from ..events.metrics import TimingMetricEvent
-from ..events.test import (
-    TestCompletedEvent,
-    TestCreatedEvent,
-    TestExecutionCompletedEvent,
-    TestExecutionFailedEvent,
-    TestExecutionStartedEvent,
-    TestFailedEvent,
-    TestSetupCompletedEvent,
-    TestSetupFailedEvent,
-    TestSetupStartedEvent,
-    TestTeardownCompletedEvent,
-    TestTeardownStartedEvent,
-)
 from ..manager import EventManager
 from ..serialization import event_from_dict
 from ..store.sqlite import SQLiteEventStore
@@ -293,31 +281,37 @@ class Recorder:
         test.phases[when] = phase
         tid, start, stop = test.test_id, facts.start, facts.stop
         if when == "setup":
-            self._emit(TestSetupStartedEvent(tid), start)
+            self._emit(test_events.TestSetupStartedEvent(tid), start)
             self._forward(facts.events)
             if outcome == "passed":
-                self._emit(TestSetupCompletedEvent(tid, None, facts.duration), stop)
+                self._emit(test_events.TestSetupCompletedEvent(tid, None, facts.duration), stop)
             elif outcome in _FAILED_STATUSES:
                 message = phase.message or "setup failed"
-                self._emit(TestSetupFailedEvent(tid, message, phase.error_type, "fixture"), stop)
+                self._emit(
+                    test_events.TestSetupFailedEvent(tid, message, phase.error_type, "fixture"),
+                    stop,
+                )
         elif when == "call":
-            self._emit(TestExecutionStartedEvent(tid), start)
+            self._emit(test_events.TestExecutionStartedEvent(tid), start)
             self._forward(facts.events)
             if outcome in _FAILED_STATUSES or (
                 outcome == "skipped" and phase.xfail_reason is not None
             ):
                 message = phase.message or "failed"
-                self._emit(TestExecutionFailedEvent(tid, message, phase.error_type, "call"), stop)
+                self._emit(
+                    test_events.TestExecutionFailedEvent(tid, message, phase.error_type, "call"),
+                    stop,
+                )
             elif outcome == "passed":
-                self._emit(TestExecutionCompletedEvent(tid, facts.duration), stop)
+                self._emit(test_events.TestExecutionCompletedEvent(tid, facts.duration), stop)
         elif when != "teardown":
             # A phase pytest does not have: pytest-xdist's "???" for the test whose worker
             # crashed. No teardown follows: the test ends here (an error, as JUnit XML says).
             self._finish(test, stop)
         else:
-            self._emit(TestTeardownStartedEvent(tid), start)
+            self._emit(test_events.TestTeardownStartedEvent(tid), start)
             self._forward(facts.events)
-            self._emit(TestTeardownCompletedEvent(tid, facts.duration), stop)
+            self._emit(test_events.TestTeardownCompletedEvent(tid, facts.duration), stop)
             self._finish(test, stop)
 
     def _subtest(self, facts: ReportFacts) -> None:
@@ -347,7 +341,7 @@ class Recorder:
         config: dict[str, Any] = {"path": path, "line": lineno, "domain": domain}
         if facts.worker is not None:
             config["worker"] = facts.worker
-        self._emit(TestCreatedEvent(test.test_id, name, None, config), facts.start)
+        self._emit(test_events.TestCreatedEvent(test.test_id, name, None, config), facts.start)
         return test
 
     def _forward(self, payloads: list[dict[str, Any]] | None) -> None:
@@ -374,13 +368,13 @@ class Recorder:
             deciding = test.deciding_phase()
             when, phase = deciding if deciding is not None else ("call", PhaseResult("", 0.0))
             self._emit(
-                TestFailedEvent(
+                test_events.TestFailedEvent(
                     test.test_id, name, phase.message or outcome, phase.error_type, when, summary
                 ),
                 stop,
             )
         else:
-            self._emit(TestCompletedEvent(test.test_id, name, total, summary), stop)
+            self._emit(test_events.TestCompletedEvent(test.test_id, name, total, summary), stop)
 
     def _collect(self, facts: CollectFacts) -> None:
         """A collector that failed or was skipped is recorded as a test, as JUnit XML does."""
@@ -389,11 +383,16 @@ class Recorder:
         test = TestRecord(test_id_for(self.run_id, name), facts.nodeid)
         error_type = "CollectError" if facts.status == "failed" else None
         test.phases["setup"] = PhaseResult(facts.status, 0.0, facts.message, error_type)
-        self._emit(TestCreatedEvent(test.test_id, name, None, {"path": facts.path}), now)
+        self._emit(
+            test_events.TestCreatedEvent(test.test_id, name, None, {"path": facts.path}), now
+        )
         self._open[test.nodeid] = test
-        self._emit(TestSetupStartedEvent(test.test_id), now)
+        self._emit(test_events.TestSetupStartedEvent(test.test_id), now)
         if facts.status == "failed":
-            self._emit(TestSetupFailedEvent(test.test_id, facts.message, None, "collection"), now)
+            self._emit(
+                test_events.TestSetupFailedEvent(test.test_id, facts.message, None, "collection"),
+                now,
+            )
         self._finish(test, now)
 
     def _warning(self, data: dict[str, Any]) -> None:
@@ -448,7 +447,7 @@ class Recorder:
 
     def _close_open_tests(self, now: float, reason: str) -> None:
         for test in list(self._open.values()):  # interrupted between its setup and teardown
-            verdict = TestFailedEvent(
+            verdict = test_events.TestFailedEvent(
                 test.test_id,
                 test_name=test.nodeid,
                 error_message=reason,
