@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable, Coroutine
 from types import BuiltinMethodType, MethodType
@@ -54,15 +53,19 @@ def resolve_handler(observer: object, event_type: str) -> tuple[Handler, bool] |
     Order: ``on_<type>``, ``on_<guide alias>``, ``on_event`` (unless it is the no-op inherited
     from ``Observer``), then the observer itself if it is callable.
     """
+    # Imported here, once a route is first resolved: inspect (with ast and dis) is a tenth of
+    # `import panther_events`, and resolutions are cached per type.
+    from inspect import iscoroutinefunction  # noqa: PLC0415
+
     for name in _method_names(event_type):
         method = getattr(observer, name, None)
         if callable(method):
-            return method, inspect.iscoroutinefunction(method)
+            return method, iscoroutinefunction(method)
     on_event = getattr(observer, "on_event", None)
     if callable(on_event) and getattr(on_event, "__func__", None) is not _BASE_ON_EVENT:
-        return on_event, inspect.iscoroutinefunction(on_event)
+        return on_event, iscoroutinefunction(on_event)
     if callable(observer) and not isinstance(observer, Observer):
-        return observer, inspect.iscoroutinefunction(observer)
+        return observer, iscoroutinefunction(observer)
     return None
 
 

@@ -58,7 +58,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import itertools
 import logging
 import threading
@@ -164,6 +163,14 @@ def _declared_priority(observer: object, get_priority: Callable[[], object]) -> 
     except Exception:
         logger.exception("observer %s: get_priority() failed; using 0", observer_name(observer))
         return 0
+
+
+def _isawaitable(value: object) -> bool:
+    """``inspect.isawaitable``, inspect loaded on the first asynchronous publish that needs it
+    (it is a tenth of ``import panther_events``)."""
+    from inspect import isawaitable  # noqa: PLC0415
+
+    return isawaitable(value)
 
 
 class EventManager:
@@ -631,7 +638,7 @@ class EventManager:
                 awaited = False
                 try:
                     result = handler(event)
-                    if is_async or inspect.isawaitable(result):
+                    if is_async or _isawaitable(result):
                         awaited = True
                         await result  # type: ignore[misc]
                 except Exception as exc:
