@@ -49,9 +49,12 @@ def create_event_signature(
 def event_type_of(event: object) -> str | None:
     """Return the type string of a ``BaseEvent``, or None for any other object.
 
-    Cheaper than ``isinstance(event, BaseEvent)``, which is slow against an ABC.
+    Cheaper than ``isinstance(event, BaseEvent)``, which is slow against an ABC; a plain
+    object with a ``_type`` attribute of its own is still a plain object.
     """
-    return getattr(event, "_type", None)
+    if type(event) in base.KINDS:
+        return getattr(event, "_type", None)
+    return None
 
 
 def admitted_type(event: Any) -> str | None:
@@ -60,8 +63,11 @@ def admitted_type(event: Any) -> str | None:
     Returns:
         The type string of a ``BaseEvent`` that passes ``validate()`` (the base rule is
         checked here, without a method call, unless its class overrides ``validate``); ``""``
-        for one that fails it; None for an object that is not a ``BaseEvent``.
+        for one that fails it; None for an object that is not a ``BaseEvent`` (even one with
+        attributes of the same names).
     """
+    if type(event) not in base.KINDS:
+        return None
     try:
         event_type: str = event._type
     except AttributeError:

@@ -42,6 +42,9 @@ _ENTITY_VALUES = {member: member.value for member in EventType}
 
 # type string -> concrete class; filled by BaseEvent.__init_subclass__.
 _EVENT_CLASSES: dict[str, type[BaseEvent]] = {}
+# BaseEvent and every subclass: ``type(x) in`` it tells an event from a plain object that
+# happens to have the same attribute names, cheaper than ``isinstance`` against an ABC.
+KINDS: set[type[BaseEvent]] = set()
 
 # Random ids come from a PRNG seeded per process: uuid4() reads os.urandom each call, which costs
 # more than the rest of building an event, and these ids only need to be unique, not secret.
@@ -120,6 +123,7 @@ class BaseEvent(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        KINDS.add(cls)
         cls._custom_validate = cls.validate is not BaseEvent.validate
         _add_data_attributes(cls)
         event_type = cls.__dict__.get("EVENT_TYPE")
@@ -221,6 +225,16 @@ class BaseEvent(ABC):
     if TYPE_CHECKING:
         # Data keys read as attributes (see the class docstring), typed as Any for checkers.
         def __getattr__(self, item: str) -> Any: ...
+
+    def __setstate__(self, state: tuple[dict[str, Any] | None, dict[str, Any]]) -> None:
+        """Restore a pickled or copied event (the default state of a class with slots), and
+        make its data keys read as attributes in this process too (``expose_data_keys``)."""
+        own, slots = state
+        if own:
+            self.__dict__.update(own)
+        for slot, value in slots.items():
+            setattr(self, slot, value)
+        expose_data_keys(type(self), self.data)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._type} entity_id={self.entity_id!r} id={self.id[:8]}>"
@@ -333,6 +347,9 @@ class BaseEvent(ABC):
         )
 
 
+KINDS.add(BaseEvent)
+
+
 def _data_value(event: BaseEvent, data: dict[str, Any], key: str) -> Any:
     """``data[key]``; for the domain's id parameter, the entity id when the data has no such
     key; else an AttributeError that lists the data keys."""
@@ -345,15 +362,29 @@ def _data_value(event: BaseEvent, data: dict[str, Any], key: str) -> Any:
     )
 
 
-class _DataKey(property):
+class _DataKey:
     """``event.<key>``: one per data key of a concrete class, made from its constructor's
-    parameters, and one per domain for its id (``event.test_id``); see ``_data_value``."""
+    parameters, and one per domain for its id (``event.test_id``); see ``_data_value``.
+
+    A non-data descriptor: an application's subclass (which has an instance ``__dict__``)
+    may keep a constructor parameter as an attribute of its own (``self.retries = n``).
+    """
+
+    __slots__ = ("key",)
 
     def __init__(self, key: str) -> None:
-        def read(event: BaseEvent) -> Any:
-            return _data_value(event, event.data, key)
+        self.key = key
 
-        super().__init__(read, doc=f"``data[{key!r}]``")
+    @overload
+    def __get__(self, event: None, owner: type[BaseEvent]) -> _DataKey: ...
+
+    @overload
+    def __get__(self, event: BaseEvent, owner: type[BaseEvent]) -> Any: ...
+
+    def __get__(self, event: BaseEvent | None, owner: type[BaseEvent]) -> Any:
+        if event is None:
+            return self
+        return _data_value(event, event.data, self.key)
 
 
 def _data_attribute(event: BaseEvent, item: str) -> Any:
