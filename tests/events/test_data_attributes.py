@@ -56,6 +56,12 @@ class TestNames:
             assert not hasattr(event, "missing")
             assert not hasattr(event, "_private")
 
+    def test_hasattr_is_false_when_the_data_has_keys_that_are_not_strings(self) -> None:
+        event = GenericEvent("x", EventType.TEST, "t1", {"a": 1, 3: 4, None: 5})
+        assert not hasattr(event, "missing")
+        with pytest.raises(AttributeError, match=r"data keys: \[3, None, 'a'\]"):
+            _ = event.missing
+
     def test_none_values_and_the_id_alias(self) -> None:
         event = TestCreatedEvent("t1", "n")
         assert event.description is None and event.config is None

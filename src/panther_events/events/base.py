@@ -358,7 +358,8 @@ def _data_value(event: BaseEvent, data: dict[str, Any], key: str) -> Any:
     if key == type(event).ID_FIELD:
         return event.entity_id
     raise AttributeError(
-        f"{type(event).__name__} has no attribute or data key {key!r}; data keys: {sorted(data)}"
+        f"{type(event).__name__} has no attribute or data key {key!r}; "
+        f"data keys: {sorted(data, key=str)}"
     )
 
 
