@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import json
 import pickle
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import pytest
@@ -20,7 +23,7 @@ from panther_events import (
     TestCreatedEvent,
     TestEvent,
 )
-from panther_events.serialization import event_from_dict
+from panther_events.serialization import event_from_dict, event_to_json
 
 
 def _run(code: str) -> str:
@@ -184,7 +187,7 @@ class TestCopies:
         restored = event_from_dict(wire)
         assert restored.port == 4443 and restored.service_name == "quic"
         code = (
-            "from panther_events.serialization import event_from_dict; "
+            "from panther_events.serialization import event_from_dict, event_to_json; "
             f"e = event_from_dict({wire!r}); print(e.port, e.service_name)"
         )
         assert _run(code) == "4443 quic"
@@ -214,6 +217,16 @@ class TestManager:
         manager.publish(Reading("sensor", 1))  # plain objects are never deduplicated
         manager.close()
         assert [r.value for r in received] == [1, 1]
+
+    def test_a_plain_object_with_a_type_attribute_publishes_async_and_serializes(self) -> None:
+        plain = SimpleNamespace(_type="reading", event_type="reading", value=1)
+        received: list[Any] = []
+        manager = EventManager()
+        manager.register_observer("reading", received.append)
+        asyncio.run(manager.publish_async(plain))
+        manager.close()
+        assert received == [plain]
+        assert json.loads(event_to_json(plain))["data"] == {"event_type": "reading", "value": 1}
 
     def test_an_invalid_event_is_refused_and_a_valid_one_delivered(self) -> None:
         from panther_events import EventValidationError
