@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, ClassVar
+from unittest.mock import MagicMock
 
 import pytest
 
@@ -23,6 +24,7 @@ from panther_events import (
     TestCreatedEvent,
     TestEvent,
 )
+from panther_events.events._wire import admitted_type, event_type_of
 from panther_events.serialization import event_from_dict, event_to_json
 
 
@@ -187,7 +189,7 @@ class TestCopies:
         restored = event_from_dict(wire)
         assert restored.port == 4443 and restored.service_name == "quic"
         code = (
-            "from panther_events.serialization import event_from_dict, event_to_json; "
+            "from panther_events.serialization import event_from_dict; "
             f"e = event_from_dict({wire!r}); print(e.port, e.service_name)"
         )
         assert _run(code) == "4443 quic"
@@ -227,6 +229,10 @@ class TestManager:
         manager.close()
         assert received == [plain]
         assert json.loads(event_to_json(plain))["data"] == {"event_type": "reading", "value": 1}
+
+    def test_an_object_answering_every_attribute_is_a_plain_object(self) -> None:
+        mock = MagicMock()
+        assert admitted_type(mock) is None and event_type_of(mock) is None
 
     def test_an_invalid_event_is_refused_and_a_valid_one_delivered(self) -> None:
         from panther_events import EventValidationError
