@@ -194,6 +194,22 @@ class TestCopies:
         )
         assert _run(code) == "4443 quic"
 
+    def test_a_subclass_state_of_its_own_restores(self) -> None:
+        class Stated(TestCreatedEvent):
+            EVENT_TYPE: ClassVar[str] = "test.attr_stated"
+
+            def __init__(self, test_id: str, test_name: str, note: str = "") -> None:
+                super().__init__(test_id, test_name)
+                self.note = note
+
+            def __getstate__(self) -> dict[str, Any]:
+                fields = ("name", "entity_type", "entity_id", "data", "id", "_type")
+                state = {field: getattr(self, field) for field in fields}
+                return {**state, "_created": 1.0, "_timestamp": None, "note": self.note}
+
+        clone = copy.copy(Stated("t1", "n", note="kept"))
+        assert (clone.note, clone.test_name, clone.get_type()) == ("kept", "n", "test.attr_stated")
+
     def test_equality_and_hash_stay_by_identity(self) -> None:
         first, second = TestCreatedEvent("t1", "n"), TestCreatedEvent("t1", "n")
         assert first.id == second.id

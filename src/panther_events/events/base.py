@@ -226,14 +226,16 @@ class BaseEvent(ABC):
         # Data keys read as attributes (see the class docstring), typed as Any for checkers.
         def __getattr__(self, item: str) -> Any: ...
 
-    def __setstate__(self, state: tuple[dict[str, Any] | None, dict[str, Any]]) -> None:
-        """Restore a pickled or copied event (the default state of a class with slots), and
-        make its data keys read as attributes in this process too (``expose_data_keys``)."""
-        own, slots = state
-        if own:
-            self.__dict__.update(own)
-        for slot, value in slots.items():
-            setattr(self, slot, value)
+    def __setstate__(
+        self, state: tuple[dict[str, Any] | None, dict[str, Any] | None] | dict[str, Any]
+    ) -> None:
+        """Restore a pickled or copied event as ``object`` would (``(dict, slots)``, or a dict
+        from a subclass's own ``__getstate__``), and make its data keys read as attributes in
+        this process too (``expose_data_keys``)."""
+        own, slots = state if isinstance(state, tuple) else (state, None)
+        for values in (own, slots):
+            for attribute, value in (values or {}).items():
+                setattr(self, attribute, value)
         expose_data_keys(type(self), self.data)
 
     def __repr__(self) -> str:
