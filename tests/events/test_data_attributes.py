@@ -136,6 +136,37 @@ class TestSwitch:
         assert not hasattr(second, "extra")
         assert TestCreatedEvent("t3", "c").test_name == "c"
 
+    def test_readers_never_fail_while_classes_switch_under_them(self) -> None:
+        classes = [
+            type(f"Switched{i}", (TestCreatedEvent,), {"EVENT_TYPE": f"test.attr_switch{i}"})
+            for i in range(100)
+        ]
+        events = [cls(f"t{i}", f"n{i}") for i, cls in enumerate(classes)]
+        errors: list[BaseException] = []
+        stop = threading.Event()
+
+        def read() -> None:
+            try:
+                while not stop.is_set():
+                    for event in events:
+                        assert event.test_name and event.config is None
+                        assert not hasattr(event, "extra")
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        readers = [threading.Thread(target=read) for _ in range(8)]
+        for thread in readers:
+            thread.start()
+        for cls in classes:
+            writer = cls("w", "w")
+            writer.add_data("extra", 1)
+            assert writer.extra == 1
+        stop.set()
+        for thread in readers:
+            thread.join()
+        assert errors == []
+        assert all(hasattr(cls, "__getattr__") for cls in classes)
+
     def test_readers_never_fail_while_another_thread_adds_keys(self) -> None:
         class Raced(TestCreatedEvent):
             EVENT_TYPE: ClassVar[str] = "test.attr_raced"
