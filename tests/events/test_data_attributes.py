@@ -136,6 +136,19 @@ class TestSwitch:
         assert not hasattr(second, "extra")
         assert TestCreatedEvent("t3", "c").test_name == "c"
 
+    def test_a_domain_event_built_directly_leaves_concrete_classes_without_fallback(
+        self,
+    ) -> None:
+        code = (
+            "from panther_events import TestEvent, TestExecutionStartedEvent as Started; "
+            "event = TestEvent('custom', 't1', {'foo': 1, 'a-b': 2, 3: 4}); "
+            "later = TestEvent('custom', 't2', {'bar': 5}); "
+            "print(event.foo, getattr(event, 'a-b'), later.bar, later.test_id, "
+            "hasattr(later, 'foo'), hasattr(Started('t'), 'foo'), "
+            "hasattr(Started, '__getattr__'), hasattr(TestEvent, '__getattr__'))"
+        )
+        assert _run(code) == "1 2 5 t2 False False False False"
+
     def test_readers_never_fail_while_classes_switch_under_them(self) -> None:
         classes = [
             type(f"Switched{i}", (TestCreatedEvent,), {"EVENT_TYPE": f"test.attr_switch{i}"})

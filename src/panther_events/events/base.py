@@ -444,15 +444,26 @@ def expose_data_keys(cls: type[BaseEvent], keys: Iterable[str]) -> None:
     A concrete class answers its constructor's keys with properties; the first key it does
     not answer (given to ``add_data``, or found in an event read back from a store) gives
     the class the ``__getattr__`` of generic classes, so that its events read any data key
-    from then on, as generic events do.
+    from then on, as generic events do. A domain base class built directly
+    (``TestEvent("custom", test_id, data)``) gets a property per new key instead: its
+    ``__getattr__`` would be inherited by every concrete class of the domain, and make each
+    attribute read on their events several times slower. Keys ``__getattr__`` would not
+    answer (not strings, or starting with ``_``) get none.
     """
     if hasattr(cls, "__getattr__"):
         return
     answered = _ANSWERED.get(cls)
     if answered is None:
         answered = _ANSWERED[cls] = frozenset(dir(cls))
-    if not answered.issuperset(keys):
+    if answered.issuperset(keys):
+        return
+    if cls.EVENT_TYPE:
         cls.__getattr__ = _data_attribute  # type: ignore[method-assign]
+        return
+    for key in keys:
+        if type(key) is str and not key.startswith("_") and not hasattr(cls, key):
+            setattr(cls, key, _DataKey(key))
+    _ANSWERED[cls] = frozenset(dir(cls))
 
 
 _Member = TypeVar("_Member", bound=enum.Enum)
