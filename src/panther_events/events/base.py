@@ -42,6 +42,9 @@ _ENTITY_VALUES = {member: member.value for member in EventType}
 
 # type string -> concrete class; filled by BaseEvent.__init_subclass__.
 _EVENT_CLASSES: dict[str, type[BaseEvent]] = {}
+# BaseEvent and every subclass: ``type(x) in`` it tells an event from a plain object that
+# happens to have the same attribute names, cheaper than ``isinstance`` against an ABC.
+KINDS: set[type[BaseEvent]] = set()
 
 # Random ids come from a PRNG seeded per process: uuid4() reads os.urandom each call, which costs
 # more than the rest of building an event, and these ids only need to be unique, not secret.
@@ -120,6 +123,7 @@ class BaseEvent(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        KINDS.add(cls)
         cls._custom_validate = cls.validate is not BaseEvent.validate
         _add_data_attributes(cls)
         event_type = cls.__dict__.get("EVENT_TYPE")
@@ -221,6 +225,18 @@ class BaseEvent(ABC):
     if TYPE_CHECKING:
         # Data keys read as attributes (see the class docstring), typed as Any for checkers.
         def __getattr__(self, item: str) -> Any: ...
+
+    def __setstate__(
+        self, state: tuple[dict[str, Any] | None, dict[str, Any] | None] | dict[str, Any]
+    ) -> None:
+        """Restore a pickled or copied event as ``object`` would (``(dict, slots)``, or a dict
+        from a subclass's own ``__getstate__``), and make its data keys read as attributes in
+        this process too (``expose_data_keys``)."""
+        own, slots = state if isinstance(state, tuple) else (state, None)
+        for values in (own, slots):
+            for attribute, value in (values or {}).items():
+                setattr(self, attribute, value)
+        expose_data_keys(type(self), self.data)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._type} entity_id={self.entity_id!r} id={self.id[:8]}>"
@@ -333,6 +349,9 @@ class BaseEvent(ABC):
         )
 
 
+KINDS.add(BaseEvent)
+
+
 def _data_value(event: BaseEvent, data: dict[str, Any], key: str) -> Any:
     """``data[key]``; for the domain's id parameter, the entity id when the data has no such
     key; else an AttributeError that lists the data keys."""
@@ -341,19 +360,34 @@ def _data_value(event: BaseEvent, data: dict[str, Any], key: str) -> Any:
     if key == type(event).ID_FIELD:
         return event.entity_id
     raise AttributeError(
-        f"{type(event).__name__} has no attribute or data key {key!r}; data keys: {sorted(data)}"
+        f"{type(event).__name__} has no attribute or data key {key!r}; "
+        f"data keys: {sorted(data, key=str)}"
     )
 
 
-class _DataKey(property):
+class _DataKey:
     """``event.<key>``: one per data key of a concrete class, made from its constructor's
-    parameters, and one per domain for its id (``event.test_id``); see ``_data_value``."""
+    parameters, and one per domain for its id (``event.test_id``); see ``_data_value``.
+
+    A non-data descriptor: an application's subclass (which has an instance ``__dict__``)
+    may keep a constructor parameter as an attribute of its own (``self.retries = n``).
+    """
+
+    __slots__ = ("key",)
 
     def __init__(self, key: str) -> None:
-        def read(event: BaseEvent) -> Any:
-            return _data_value(event, event.data, key)
+        self.key = key
 
-        super().__init__(read, doc=f"``data[{key!r}]``")
+    @overload
+    def __get__(self, event: None, owner: type[BaseEvent]) -> _DataKey: ...
+
+    @overload
+    def __get__(self, event: BaseEvent, owner: type[BaseEvent]) -> Any: ...
+
+    def __get__(self, event: BaseEvent | None, owner: type[BaseEvent]) -> Any:
+        if event is None:
+            return self
+        return _data_value(event, event.data, self.key)
 
 
 def _data_attribute(event: BaseEvent, item: str) -> Any:
@@ -410,15 +444,26 @@ def expose_data_keys(cls: type[BaseEvent], keys: Iterable[str]) -> None:
     A concrete class answers its constructor's keys with properties; the first key it does
     not answer (given to ``add_data``, or found in an event read back from a store) gives
     the class the ``__getattr__`` of generic classes, so that its events read any data key
-    from then on, as generic events do.
+    from then on, as generic events do. A domain base class built directly
+    (``TestEvent("custom", test_id, data)``) gets a property per new key instead: its
+    ``__getattr__`` would be inherited by every concrete class of the domain, and make each
+    attribute read on their events several times slower. Keys ``__getattr__`` would not
+    answer (not strings, or starting with ``_``) get none.
     """
     if hasattr(cls, "__getattr__"):
         return
     answered = _ANSWERED.get(cls)
     if answered is None:
         answered = _ANSWERED[cls] = frozenset(dir(cls))
-    if not answered.issuperset(keys):
+    if answered.issuperset(keys):
+        return
+    if cls.EVENT_TYPE:
         cls.__getattr__ = _data_attribute  # type: ignore[method-assign]
+        return
+    for key in keys:
+        if type(key) is str and not key.startswith("_") and not hasattr(cls, key):
+            setattr(cls, key, _DataKey(key))
+    _ANSWERED[cls] = frozenset(dir(cls))
 
 
 _Member = TypeVar("_Member", bound=enum.Enum)
