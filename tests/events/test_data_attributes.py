@@ -143,6 +143,24 @@ class TestSwitch:
         )
         assert _run(code) == "1 2 5 t2 False False False False"
 
+    def test_the_keys_the_runner_adds_leave_their_classes_without_fallback(self) -> None:
+        """The runner adds a duration to ``test.failed`` and a number to each health check:
+        those classes answer the keys with properties, so the runner's ``add_data`` does not
+        give them the slower ``__getattr__`` for the rest of the process."""
+        code = (
+            "from panther_events import TestFailedEvent as F, "
+            "ServiceHealthCheckFailedEvent as HF, ServiceHealthCheckPassedEvent as HP; "
+            "from panther_events._durations import TEST_DURATION_KEY as D; "
+            "from panther_events.events.service import CHECK_NUMBER_KEY as N; "
+            "f = F('t', 'n', 'boom'); f.add_data(D, 1.5); "
+            "hf = HF('s', 'svc', 'tcp', 'refused'); hf.add_data(N, 2); "
+            "hp = HP('s', 'svc', 'tcp'); hp.add_data(N, 3); "
+            "print(f.total_duration_seconds, hf.check_number, hp.check_number, "
+            "hasattr(F('u'), D), "
+            "any(hasattr(c, '__getattr__') for c in (F, HF, HP)))"
+        )
+        assert _run(code) == "1.5 2 3 False False"
+
     def test_readers_never_fail_while_classes_switch_under_them(self) -> None:
         classes = [type(f"Switched{i}", (TestCreatedEvent,), {}) for i in range(100)]
         events = [cls(f"t{i}", f"n{i}") for i, cls in enumerate(classes)]

@@ -107,6 +107,11 @@ class BaseEvent(ABC):
     #: True when the class overrides ``validate`` (publishing then calls it; otherwise
     #: ``_wire.admitted_type`` checks the base rule inline, cheaper than a method call).
     _custom_validate: ClassVar[bool] = False
+    #: Data keys that a producer of this package adds to a concrete class's events beyond
+    #: its constructor's parameters (the runner's test duration, a health check's number):
+    #: answered by properties too, so that ``add_data`` of one never gives the class the
+    #: slower ``__getattr__`` (see ``expose_data_keys``).
+    _ADDED_KEYS: ClassVar[tuple[str, ...]] = ()
     _ENTITY_VALUE: ClassVar[str]
     _NAME: ClassVar[str]
     _ENTITY: ClassVar[EventType]
@@ -409,12 +414,13 @@ def _add_data_attributes(cls: type[BaseEvent]) -> None:
     """Make the data keys of ``cls``'s events readable as attributes.
 
     A concrete class (one with ``EVENT_TYPE``) gets one ``_DataKey`` property per parameter
-    of its constructor, and a domain base class one for its ``ID_FIELD``: a class with no
-    ``__getattr__`` keeps CPython's attribute caches working, which makes every attribute
-    read on an event several times cheaper (the manager reads six per publish). A generic
-    class (``GenericEvent``, or an application's own subclass of a domain class with no
-    ``EVENT_TYPE``) may carry any data, so it reads any data key through ``__getattr__``.
-    Names that are already attributes (``name``, ``timestamp``...) keep their meaning.
+    of its constructor and per key of its ``_ADDED_KEYS``, and a domain base class one for
+    its ``ID_FIELD``: a class with no ``__getattr__`` keeps CPython's attribute caches
+    working, which makes every attribute read on an event several times cheaper (the manager
+    reads six per publish). A generic class (``GenericEvent``, or an application's own
+    subclass of a domain class with no ``EVENT_TYPE``) may carry any data, so it reads any
+    data key through ``__getattr__``. Names that are already attributes (``name``,
+    ``timestamp``...) keep their meaning.
     """
     own = cls.__dict__
     keys: list[str] = []
@@ -425,6 +431,7 @@ def _add_data_attributes(cls: type[BaseEvent]) -> None:
         if init is not None:
             code = init.__code__
             keys.extend(code.co_varnames[1 : code.co_argcount + code.co_kwonlyargcount])
+        keys.extend(own.get("_ADDED_KEYS", ()))
     elif not cls.__module__.startswith(_DOMAINS):  # not a domain base class of ours
         cls.__getattr__ = _data_attribute  # type: ignore[method-assign]
     for key in keys:

@@ -38,6 +38,10 @@ __all__ = [
     "TesterAnalysisStartedEvent",
 ]
 
+#: The data key the runner adds to each health-check event: the check's number within the
+#: run, which keeps two equal checks from sharing a content id.
+CHECK_NUMBER_KEY = "check_number"
+
 
 class ServiceEventType(enum.Enum):
     """The ``service`` event names, exactly as the API reference lists them."""
@@ -298,6 +302,7 @@ class ServiceHealthCheckPassedEvent(ServiceEvent):
 
     __slots__ = ()
     EVENT_TYPE: ClassVar[str] = "service.health_check_passed"
+    _ADDED_KEYS: ClassVar[tuple[str, ...]] = (CHECK_NUMBER_KEY,)
 
     def __init__(
         self,
@@ -324,6 +329,7 @@ class ServiceHealthCheckFailedEvent(ServiceEvent):
 
     __slots__ = ()
     EVENT_TYPE: ClassVar[str] = "service.health_check_failed"
+    _ADDED_KEYS: ClassVar[tuple[str, ...]] = (CHECK_NUMBER_KEY,)
 
     def __init__(
         self,

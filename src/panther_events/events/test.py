@@ -6,6 +6,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from .._durations import TEST_DURATION_KEY
 from .base import BaseEvent, EventType, _DomainEventType, _setup
 
 __all__ = [
@@ -561,6 +562,8 @@ class TestFailedEvent(TestEvent):
 
     __slots__ = ()
     EVENT_TYPE: ClassVar[str] = "test.failed"
+    # The runner adds the test's duration (TestCompletedEvent has it as a parameter).
+    _ADDED_KEYS: ClassVar[tuple[str, ...]] = (TEST_DURATION_KEY,)
 
     def __init__(
         self,

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from ..events.base import BaseEvent
 from ..events.experiment import ExperimentServiceFailureEvent
 from ..events.service import (
+    CHECK_NUMBER_KEY,
     ServiceErrorEvent,
     ServiceHealthCheckFailedEvent,
     ServiceHealthCheckPassedEvent,
@@ -165,7 +166,7 @@ class ServiceWatch:
             )
         # Each check is its own observation: the number keeps two equal ones from having the
         # same content id (the manager would drop the second as a duplicate).
-        event.add_data("check_number", self._checks)
+        event.add_data(CHECK_NUMBER_KEY, self._checks)
         with self._lock:
             if service.name in self._dead:
                 return  # the test's thread saw the death first and reported it
