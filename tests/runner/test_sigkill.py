@@ -22,6 +22,7 @@ import psutil
 import pytest
 
 from panther_events.runner import _reaper
+from panther_events.store.sqlite import SQLiteEventStore
 
 from .helpers import CLI, EXAMPLES, cli_env, leftovers, run_cli
 
@@ -155,6 +156,29 @@ class TestRunnerKilled:
             print(f"every process of the killed runner gone after {waited:.2f}s")
             assert not left, [(p.pid, p.cmdline()) for p in left]
             assert _port_free(port)
+        _assert_recorded_as_ended(tmp_path / "events.db", "long")
+
+
+def _assert_recorded_as_ended(db: Path, test_name: str) -> None:
+    """The killed runner's run is recorded as failed, its open test as failed, both saying
+    that the runner process ended (by its reaper, after it stopped the services)."""
+    deadline = time.monotonic() + GONE_WITHIN
+    while True:
+        with SQLiteEventStore(db) as store:
+            (run,) = store.runs()
+            events = store.events(run.run_id)
+        if run.status != "running" or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert run.status == "failed", run
+    ended = [e for e in events if e.type == "experiment.failed"]
+    assert len(ended) == 1, [e.type for e in events]
+    assert ended[0].data["error_type"] == "ProcessEnded"
+    assert "runner process ended" in ended[0].data["error_message"]
+    (verdict,) = [e for e in events if e.type == "test.failed"]
+    assert verdict.data["test_name"] == test_name
+    assert verdict.data["error_type"] == "ProcessEnded"
+    assert events[-1].type == "experiment.failed"
 
 
 FORKS = """
@@ -321,3 +345,39 @@ class TestReaperProgram:
                 proc.kill()
                 proc.wait()
             subprocess.run(["ip", "netns", "delete", namespace], check=False, capture_output=True)
+
+    def test_end_of_pipe_runs_the_after_commands_once_the_groups_are_gone(
+        self, tmp_path: Path
+    ) -> None:
+        """``after`` commands run in order, after the watched groups are stopped; a forgotten
+        one, a cut one and one that cannot start are skipped without stopping the rest."""
+        service = self._group("sleep", "300")
+        log = tmp_path / "after.log"
+        check = (
+            "import os, sys; alive = os.path.exists(f'/proc/{sys.argv[1]}') and "
+            "open(f'/proc/{sys.argv[1]}/stat').read().split(')')[1].split()[0] != 'Z'; "
+            "open(sys.argv[2], 'a').write(f'{sys.argv[3]} alive={alive}\\n')"
+        )
+
+        def after(tag: str) -> bytes:
+            argv = [sys.executable, "-c", check, str(service.pid), str(log), tag]
+            return _reaper.watch_line("after", _reaper.command_name(argv))
+
+        forgotten = _reaper.command_name([sys.executable, "-c", "open('x', 'w')"])
+        try:
+            reaper = self._start(
+                _reaper.watch_line("group", str(service.pid), 5.0)
+                + after("first")
+                + _reaper.watch_line("after", forgotten)
+                + _reaper.forget_line("after", forgotten)
+                + _reaper.watch_line("after", _reaper.command_name(["/no/such/program"]))
+                + b"+after 5b22\n"  # cut short: not valid JSON
+                + after("second")
+            )
+            assert reaper.wait(timeout=30) == 0
+            assert service.wait(timeout=5) == -signal.SIGTERM
+            assert log.read_text() == "first alive=False\nsecond alive=False\n"
+        finally:
+            if service.poll() is None:
+                service.kill()
+                service.wait()

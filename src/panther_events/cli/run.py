@@ -31,6 +31,8 @@ from ..exceptions import ExperimentFileError, StoreError
 from ..manager import EventManager
 from ..observers import EventStoreObserver, LoggerObserver, ProgressObserver, ResultCollector
 from ..runner import ExperimentOutcome, ExperimentRunner, load_experiment
+from ..runner._ended import command as ended_command
+from ..runner._reaping import after_death, reaping
 from ..store.base import EventStore
 from ..store.sqlite import SQLiteEventStore
 from ._app import DbOption, JsonOption, app, get_state
@@ -119,6 +121,10 @@ def run(
     dashboard = start_dashboard(db_path) if serve else None
     # Signals become an orderly stop for the whole run, closing the store included.
     with _interrupts(runner), contextlib.ExitStack() as stack:
+        # Should this process be killed, its reaper stops the services and then records in
+        # the store that the run ended: cancelled only once the store is closed.
+        stack.enter_context(reaping())
+        stack.enter_context(after_death(ended_command(db_path, run_id)))
         stack.callback(failure.guard, "the event store", db_path, store.close)
         # Background: a slow disk never slows the run; manager.close() drains it.
         manager.register_observer(

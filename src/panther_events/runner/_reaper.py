@@ -10,13 +10,16 @@ stdin, a pipe:
   (never signal it again: the number may be reused);
 - ``+marked KEY=VALUE``: a test's processes carry this variable (``-marked``: swept);
 - ``+netns NAME``: a test's network namespace (``-netns``: deleted);
+- ``+after COMMAND``: a command to run once all is undone, its argument list as JSON in hex
+  (``-after``: not needed any more): how ``panther-events run`` records the run's end;
 - ``done``: the run ended normally: exit at once.
 
 At the end of the pipe without ``done`` (the runner died: the kernel closed its end), it sends
 SIGTERM to every group it still knows, SIGKILL to each one still alive after its grace, then
 SIGKILL to every marked process left (a daemon that left its group), deletes the namespaces,
-and exits. It imports only fast modules of the standard library (it is run as a script,
-``python -I -S _reaper.py``, see :mod:`._reaping`) so it starts in milliseconds.
+runs the ``after`` commands (each for at most a minute, in order), and exits. It imports only
+fast modules of the standard library (it is run as a script, ``python -I -S _reaper.py``, see
+:mod:`._reaping`) so it starts in milliseconds.
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ import signal
 import sys
 import time
 
-__all__ = ["DONE", "forget_line", "watch_line"]
+__all__ = ["AFTER_LIMIT", "DONE", "command_name", "forget_line", "watch_line"]
 
 #: The line that ends a run normally: the reaper exits without undoing anything.
 DONE = b"done\n"
 # How often a signalled group is checked for being gone.
 _POLL = 0.05
+#: Seconds an ``after`` command may run before the reaper kills it.
+AFTER_LIMIT = 60.0
 
 
 def watch_line(kind: str, name: str, grace: float = 0.0) -> bytes:
@@ -42,6 +47,33 @@ def watch_line(kind: str, name: str, grace: float = 0.0) -> bytes:
 def forget_line(kind: str, name: str) -> bytes:
     """The line telling the reaper that ``name`` of ``kind`` is undone already."""
     return f"-{kind} {name}\n".encode()
+
+
+def command_name(argv: list[str]) -> str:
+    """The name of an ``after`` command in a line: its arguments as JSON, in hex (no spaces)."""
+    import json  # noqa: PLC0415 - the runner's side only: the reaper decodes at the end
+
+    return json.dumps(argv).encode().hex()
+
+
+def _run_after(names: list[str]) -> None:
+    """Run each ``after`` command in turn, its output discarded; a bad one is skipped."""
+    import json  # noqa: PLC0415 - only now: the reaper starts without it
+    import subprocess  # noqa: PLC0415
+
+    for name in names:
+        try:
+            argv = json.loads(bytes.fromhex(name))
+            subprocess.run(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=AFTER_LIMIT,
+                check=False,
+            )
+        except (ValueError, TypeError, OSError, subprocess.SubprocessError):
+            continue
 
 
 _HAS_PROC = os.path.exists("/proc/self/stat")
@@ -126,6 +158,7 @@ def _main() -> None:
     groups: dict[int, tuple[float, bytes | None]] = {}
     marks: set[str] = set()
     namespaces: set[str] = set()
+    after: dict[str, None] = {}  # in the order given
     for line in sys.stdin.buffer:
         if line == DONE:
             os._exit(0)  # nothing to flush or finalize: the runner is waiting for the exit
@@ -138,6 +171,11 @@ def _main() -> None:
                     groups[pgid] = (float(grace[0]), _start_time(pgid))
                 else:
                     groups.pop(pgid, None)
+            elif kind == "after":
+                if sign == "+":
+                    after[name] = None
+                else:
+                    after.pop(name, None)
             else:
                 found = marks if kind == "marked" else namespaces
                 (found.add if sign == "+" else found.discard)(name)
@@ -150,6 +188,7 @@ def _main() -> None:
 
         for namespace in sorted(namespaces):
             subprocess.run(["ip", "netns", "delete", namespace], check=False, capture_output=True)
+    _run_after(list(after))
 
 
 if __name__ == "__main__":

@@ -20,11 +20,11 @@ from typing import Literal
 
 from . import _reaper
 
-__all__ = ["Kind", "forget", "reaping", "watch"]
+__all__ = ["Kind", "after_death", "forget", "reaping", "watch"]
 
 #: What the reaper undoes: stop a process ``group``, kill ``marked`` processes, delete a
-#: ``netns``.
-Kind = Literal["group", "marked", "netns"]
+#: ``netns``; and what it does last: run an ``after`` command (see :func:`after_death`).
+Kind = Literal["group", "marked", "netns", "after"]
 
 _log = logging.getLogger(__name__)
 
@@ -163,3 +163,16 @@ def forget(kind: Kind, name: str | int) -> None:
         watchdog = _shared.watchdog
         if watchdog is not None and watchdog.watched.pop((kind, str(name)), None) is not None:
             watchdog.send(_reaper.forget_line(kind, str(name)))
+
+
+@contextlib.contextmanager
+def after_death(argv: list[str]) -> Iterator[None]:
+    """Inside :func:`reaping`: should this process die while inside this block, the reaper
+    runs ``argv`` once it has undone everything (how ``panther-events run`` records that its
+    run ended). Leaving the block, normally or by an exception, cancels it."""
+    name = _reaper.command_name(argv)
+    watch("after", name)
+    try:
+        yield
+    finally:
+        forget("after", name)

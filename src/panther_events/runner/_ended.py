@@ -1,0 +1,109 @@
+"""What a run's store says when its runner died: the run ended as failed, its tests too.
+
+``panther-events run`` registers this program with its reaper (:mod:`._reaping`): should the
+runner be killed without tearing down (SIGKILL, the OOM killer), the reaper stops the services
+and then runs ``python -m panther_events.runner._ended STORE RUN_ID``. That appends to the run,
+after the events the runner committed before it died:
+
+- ``test.failed`` (``ProcessEnded``, phase ``interrupted``) for the test under way;
+- ``test.failed`` (``NotRun``, phase ``not_run``) for each test created and never started, as
+  an interrupted runner records them;
+- ``experiment.failed`` (``ProcessEnded``) last.
+
+A run that already ended (its terminal experiment event is stored) is left as it is. Never
+raises: it runs unattended; a problem is one line on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .._durations import TEST_DURATION_KEY
+from ..events.base import BaseEvent
+from ..events.experiment import ExperimentFailedEvent
+from ..events.test import TestFailedEvent
+from ..store._values import StoredEvent
+from ..store.base import TERMINAL_STATUS
+from ..store.sqlite import SQLiteEventStore
+
+__all__ = ["REASON", "command", "record_ended"]
+
+#: Why the run ended, as its events say.
+REASON = "the runner process ended before its experiment did (killed, or out of memory)"
+# The events that end a test: a test with neither is still open.
+_TEST_VERDICTS = frozenset({"test.completed", "test.failed"})
+
+
+def command(store: Path, run_id: str) -> list[str]:
+    """The command line the reaper runs for run ``run_id`` of the SQLite store at ``store``."""
+    return [sys.executable, "-m", __name__, str(store.resolve()), run_id]
+
+
+def record_ended(store: SQLiteEventStore, run_id: str) -> list[BaseEvent]:
+    """Append the ending of run ``run_id`` (see the module docstring) unless it has one.
+
+    Returns:
+        The events appended (none when the run had ended).
+    """
+    stored = store.events(run_id)
+    if any(e.type in TERMINAL_STATUS for e in stored):
+        return []
+    ending: list[BaseEvent] = [*_open_tests(stored)]
+    experiment_id = next((e.entity_id for e in stored if e.entity_type == "experiment"), run_id)
+    ending.append(ExperimentFailedEvent(experiment_id, REASON, "ProcessEnded"))
+    store.append_many(ending, run_id=run_id)
+    store.flush()
+    return ending
+
+
+def _open_tests(stored: Sequence[StoredEvent]) -> list[BaseEvent]:
+    """A ``test.failed`` for each test of the run with no verdict, in the order created."""
+    names: dict[str, str] = {}
+    started: set[str] = set()
+    for event in stored:
+        if event.entity_type != "test":
+            continue
+        tid = event.entity_id
+        if event.type in _TEST_VERDICTS:
+            names.pop(tid, None)
+            started.discard(tid)
+            continue
+        if event.type == "test.created":
+            names.setdefault(tid, str(event.data.get("test_name") or tid))
+        else:
+            started.add(tid)
+            names.setdefault(tid, tid)
+    verdicts: list[BaseEvent] = []
+    for tid, name in names.items():
+        if tid in started:
+            verdict = TestFailedEvent(tid, name, REASON, "ProcessEnded", "interrupted")
+        else:
+            verdict = TestFailedEvent(tid, name, f"not run: {REASON}", "NotRun", "not_run")
+            verdict.add_data(TEST_DURATION_KEY, 0.0)
+        verdicts.append(verdict)
+    return verdicts
+
+
+def main(argv: Sequence[str]) -> int:
+    """``_ended STORE RUN_ID``: record the ending; 0 when done (or not needed), 1 on error."""
+    if len(argv) != 2:
+        print("usage: python -m panther_events.runner._ended STORE RUN_ID", file=sys.stderr)
+        return 1
+    path, run_id = Path(argv[0]), argv[1]
+    try:
+        with SQLiteEventStore(path) as store:
+            record_ended(store, run_id)
+    except Exception as exc:  # unattended: one line, never a traceback
+        print(
+            f"cannot record that run {run_id!r} ended in {str(path)!r}: "
+            f"{type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,109 @@
+"""What the reaper records for a killed runner's run (``runner/_ended.py``), on a real store."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from panther_events import (
+    ExperimentCompletedEvent,
+    ExperimentInitializedEvent,
+    TestCompletedEvent,
+    TestCreatedEvent,
+    TestExecutionStartedEvent,
+    TestSetupStartedEvent,
+)
+from panther_events.runner._ended import REASON, command, record_ended
+from panther_events.store.sqlite import SQLiteEventStore
+
+RUN = "exp-1"
+
+
+def _store_with(tmp_path: Path, *events: object) -> SQLiteEventStore:
+    store = SQLiteEventStore(tmp_path / "events.db")
+    store.append_many(events, run_id=RUN)
+    store.flush()
+    return store
+
+
+def _started(tid: str, name: str) -> list[object]:
+    return [TestCreatedEvent(tid, name), TestSetupStartedEvent(tid)]
+
+
+class TestRecordEnded:
+    def test_open_tests_fail_and_the_run_ends_failed(self, tmp_path: Path) -> None:
+        """The test under way fails as interrupted, the tests never started as not run, a
+        finished test keeps its verdict, and ``experiment.failed`` comes last."""
+        store = _store_with(
+            tmp_path,
+            ExperimentInitializedEvent(RUN, config={"name": "x"}),
+            *_started(f"{RUN}/done", "done"),
+            TestCompletedEvent(f"{RUN}/done", "done", 0.1),
+            *_started(f"{RUN}/busy", "busy"),
+            TestExecutionStartedEvent(f"{RUN}/busy"),
+            TestCreatedEvent(f"{RUN}/later", "later"),
+        )
+        with store:
+            added = record_ended(store, RUN)
+            assert [e.get_type() for e in added] == [
+                "test.failed",
+                "test.failed",
+                "experiment.failed",
+            ]
+            (run,) = store.runs()
+            assert run.status == "failed"
+            events = store.events(RUN)
+        verdicts = {e.entity_id: e.data for e in events if e.type == "test.failed"}
+        assert set(verdicts) == {f"{RUN}/busy", f"{RUN}/later"}
+        busy, later = verdicts[f"{RUN}/busy"], verdicts[f"{RUN}/later"]
+        assert (busy["test_name"], busy["error_type"], busy["phase"]) == (
+            "busy",
+            "ProcessEnded",
+            "interrupted",
+        )
+        assert (later["test_name"], later["error_type"], later["phase"]) == (
+            "later",
+            "NotRun",
+            "not_run",
+        )
+        assert events[-1].type == "experiment.failed"
+        assert events[-1].entity_id == RUN
+        assert events[-1].data["error_message"] == REASON
+
+    def test_a_run_that_ended_is_left_as_it_is_and_recording_twice_adds_nothing(
+        self, tmp_path: Path
+    ) -> None:
+        with _store_with(
+            tmp_path,
+            ExperimentInitializedEvent(RUN, config={"name": "x"}),
+            ExperimentCompletedEvent(RUN),
+        ) as store:
+            assert record_ended(store, RUN) == []
+            assert [r.status for r in store.runs()] == ["completed"]
+        (tmp_path / "other").mkdir()
+        with _store_with(tmp_path / "other", *_started(f"{RUN}/t", "t")) as store:
+            first = record_ended(store, RUN)
+            assert len(first) == 2
+            assert record_ended(store, RUN) == []
+            assert len(store.events(RUN)) == 4
+
+
+class TestCommand:
+    def test_the_command_records_in_a_fresh_process(self, tmp_path: Path) -> None:
+        _store_with(tmp_path, *_started(f"{RUN}/t", "t")).close()
+        argv = command(tmp_path / "events.db", RUN)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        with SQLiteEventStore(tmp_path / "events.db") as store:
+            assert [r.status for r in store.runs()] == ["failed"]
+
+    def test_an_unusable_store_is_one_line_and_exit_status_1(self, tmp_path: Path) -> None:
+        for argv in (
+            [*command(tmp_path, RUN)],  # a directory
+            [sys.executable, "-m", "panther_events.runner._ended", "only-one-argument"],
+        ):
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+            assert done.returncode == 1
+            lines = done.stderr.strip().splitlines()
+            assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
