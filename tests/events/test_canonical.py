@@ -129,6 +129,13 @@ class TestDifferentDataDifferentIds:
         """Objects whose reprs are equal but whose state differs get different ids."""
         assert _event({"o": Opaque(1)}).id != _event({"o": Opaque(2)}).id
 
+    def test_values_of_different_types_differ_but_keys_are_strings(self) -> None:
+        """``1``, ``"1"``, ``True`` and ``1.0`` give four ids (docs/concepts.md); a dict key is
+        a string in the wire form, so ``{1: x}`` and ``{"1": x}`` share theirs, as documented."""
+        values: list[object] = [1, "1", True, 1.0]
+        assert len({_event({"v": v}).id for v in values}) == 4
+        assert _event({"d": {1: "x"}}).id == _event({"d": {"1": "x"}}).id
+
     def test_equal_state_equal_id(self) -> None:
         """Equal state gives equal ids, in any process."""
         assert _event({"o": Opaque([1, 2])}).id == _event({"o": Opaque([1, 2])}).id
