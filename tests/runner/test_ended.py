@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +109,34 @@ class TestCommand:
             assert done.returncode == 1
             lines = done.stderr.strip().splitlines()
             assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+
+    def test_a_deleted_store_is_not_created_again(self, tmp_path: Path) -> None:
+        """The store (and its directory) removed before the runner died: the reaper creates
+        neither, so no store holding only the ending appears where the user deleted one."""
+        db = tmp_path / "runs" / "events.db"
+        db.parent.mkdir()
+        _store_with(db.parent, *_started(f"{RUN}/t", "t")).close()
+        argv = command(db, RUN)
+        shutil.rmtree(db.parent)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 1
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+        assert not db.parent.exists()
+
+    def test_a_store_replaced_at_its_path_is_left_as_it_is(self, tmp_path: Path) -> None:
+        """The store moved away and another one made at its path (a new run, a backup copied
+        back) before the reaper ran: the ending is not written into a file the run never
+        used."""
+        db = tmp_path / "events.db"
+        _store_with(tmp_path, *_started(f"{RUN}/t", "t")).close()
+        argv = command(db, RUN)
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                (tmp_path / f"events.db{suffix}").rename(tmp_path / f"moved.db{suffix}")
+        with SQLiteEventStore(db) as other:
+            other.append(ExperimentInitializedEvent("other", config={"name": "other"}), run_id="o")
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 1
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        with SQLiteEventStore(db) as other:
+            assert [r.run_id for r in other.runs()] == ["o"]

@@ -15,12 +15,13 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psutil
 import pytest
 
+from panther_events import ExperimentInitializedEvent
 from panther_events.runner import _reaper
 from panther_events.store.sqlite import SQLiteEventStore
 
@@ -179,6 +180,58 @@ def _assert_recorded_as_ended(db: Path, test_name: str) -> None:
     assert verdict.data["test_name"] == test_name
     assert verdict.data["error_type"] == "ProcessEnded"
     assert events[-1].type == "experiment.failed"
+
+
+# One test waiting long enough to be killed while it runs.
+WAITING = """
+name: waiting
+tests:
+  - name: waiting
+    steps:
+      - {name: long-wait, kind: wait, seconds: 120}
+"""
+
+
+def _killed_run(
+    tmp_path: Path,
+    db: Path,
+    before_kill: Callable[[], object] = lambda: None,
+    text: str = WAITING,
+    started: str = "step.execution_started",
+) -> None:
+    """Run ``text`` with ``panther-events run --db DB``, call ``before_kill`` once the log
+    shows ``started``, SIGKILL the runner and wait until its reaper (and whatever the reaper
+    ran) is gone."""
+    marker = uuid.uuid4().hex
+    log = db.with_name(f"{db.stem}.log")
+    argv = [str(CLI), "run", str(_write(tmp_path, text)), "--db", str(db)]
+    with _running(argv, tmp_path, marker) as proc:
+        _wait_for(lambda: started in (log.read_text() if log.exists() else ""), started, proc, 60)
+        before_kill()
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        left, _ = _gone_within(marker, GONE_WITHIN)
+        assert not left, [(p.pid, p.cmdline()) for p in left]
+
+
+class TestKilledRunsStore:
+    """The store the reaper records a killed run's ending in."""
+
+    def test_a_store_replaced_while_the_run_lasted_gets_no_ending(self, tmp_path: Path) -> None:
+        """The store moved away during the run and a new one made at its path: the ending
+        of the killed run is not written into the new one."""
+        db = tmp_path / "events.db"
+
+        def replace_store() -> None:
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    (tmp_path / f"events.db{suffix}").rename(tmp_path / f"moved.db{suffix}")
+            with SQLiteEventStore(db) as other:
+                other.append(ExperimentInitializedEvent("new", config={"name": "new"}), run_id="n")
+
+        _killed_run(tmp_path, db, replace_store)
+        with SQLiteEventStore(db) as store:
+            assert [(r.run_id, r.status) for r in store.runs()] == [("n", "running")]
 
 
 FORKS = """

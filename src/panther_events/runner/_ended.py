@@ -10,12 +10,15 @@ after the events the runner committed before it died:
   an interrupted runner records them;
 - ``experiment.failed`` (``ProcessEnded``) last.
 
-A run that already ended (its terminal experiment event is stored) is left as it is. Never
-raises: it runs unattended; a problem is one line on stderr and exit status 1.
+A run that already ended (its terminal experiment event is stored) is left as it is, and so is
+a store that is no longer the run's: a file deleted is not created again, and a file moved
+away and replaced by another at its path (another ``FILE_ID``: device and inode) is not
+written. Never raises: it runs unattended; a problem is one line on stderr and exit status 1.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +27,7 @@ from .._durations import TEST_DURATION_KEY
 from ..events.base import BaseEvent
 from ..events.experiment import ExperimentFailedEvent
 from ..events.test import TestFailedEvent
+from ..exceptions import StoreError
 from ..store._values import StoredEvent
 from ..store.base import TERMINAL_STATUS
 from ..store.sqlite import SQLiteEventStore
@@ -37,8 +41,20 @@ _TEST_VERDICTS = frozenset({"test.completed", "test.failed"})
 
 
 def command(store: Path, run_id: str) -> list[str]:
-    """The command line the reaper runs for run ``run_id`` of the SQLite store at ``store``."""
-    return [sys.executable, "-m", __name__, str(store.resolve()), run_id]
+    """The command line the reaper runs for run ``run_id`` of the SQLite store at ``store``
+    (with the file's id when it exists: the ending goes to this file or nowhere)."""
+    path = store.resolve()
+    try:
+        return [sys.executable, "-m", __name__, str(path), run_id, _file_id(path)]
+    except OSError:
+        return [sys.executable, "-m", __name__, str(path), run_id]
+
+
+def _file_id(path: Path) -> str:
+    """``DEVICE:INODE`` of the file at ``path``: it tells the same file from one put in its
+    place (SQLite writes a database in place, never replacing the file)."""
+    status = os.stat(path)
+    return f"{status.st_dev}:{status.st_ino}"
 
 
 def record_ended(store: SQLiteEventStore, run_id: str) -> list[BaseEvent]:
@@ -87,13 +103,18 @@ def _open_tests(stored: Sequence[StoredEvent]) -> list[BaseEvent]:
 
 
 def main(argv: Sequence[str]) -> int:
-    """``_ended STORE RUN_ID``: record the ending; 0 when done (or not needed), 1 on error."""
-    if len(argv) != 2:
-        print("usage: python -m panther_events.runner._ended STORE RUN_ID", file=sys.stderr)
+    """``_ended STORE RUN_ID [FILE_ID]``: record the ending; 0 when done (or not needed), 1
+    on error or when ``STORE`` is missing or not the file ``FILE_ID`` (see :func:`command`)."""
+    if len(argv) not in (2, 3):
+        print(
+            "usage: python -m panther_events.runner._ended STORE RUN_ID [FILE_ID]", file=sys.stderr
+        )
         return 1
     path, run_id = Path(argv[0]), argv[1]
     try:
-        with SQLiteEventStore(path) as store:
+        if len(argv) == 3 and _file_id(path) != argv[2]:
+            raise StoreError("it is another file now (the run's store was moved or replaced)")
+        with SQLiteEventStore(path, create=False) as store:
             record_ended(store, run_id)
     except Exception as exc:  # unattended: one line, never a traceback
         print(
