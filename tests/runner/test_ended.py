@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import resource
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from panther_events import (
+    CounterMetricEvent,
     ExperimentCompletedEvent,
     ExperimentInitializedEvent,
     TestCompletedEvent,
@@ -140,3 +142,30 @@ class TestCommand:
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
         with SQLiteEventStore(db) as other:
             assert [r.run_id for r in other.runs()] == ["o"]
+
+    def test_a_run_of_many_events_is_ended_in_little_memory(self, tmp_path: Path) -> None:
+        """The runner may have died of want of memory: the command reads only the run's
+        experiment and test events, never the whole run (here 400,000 metrics events, some
+        1 GB as event objects, under a 600 MiB address-space limit)."""
+        store = _store_with(tmp_path, *_started(f"{RUN}/t", "t"))
+        with store:
+            for _ in range(8):
+                store.append_many(
+                    [CounterMetricEvent("requests", n) for n in range(50_000)], run_id=RUN
+                )
+        limit = 600 * 2**20
+
+        def limited() -> None:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+        done = subprocess.run(
+            command(tmp_path / "events.db", RUN),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+            preexec_fn=limited,
+        )
+        assert done.returncode == 0, done.stderr
+        with SQLiteEventStore(tmp_path / "events.db") as store:
+            assert [r.status for r in store.runs()] == ["failed"]

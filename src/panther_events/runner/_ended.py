@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .._durations import TEST_DURATION_KEY
@@ -60,21 +60,24 @@ def _file_id(path: Path) -> str:
 def record_ended(store: SQLiteEventStore, run_id: str) -> list[BaseEvent]:
     """Append the ending of run ``run_id`` (see the module docstring) unless it has one.
 
+    Reads only the run's experiment and test events, the test events a page at a time: the
+    runner may have died of want of memory, its run holding millions of events.
+
     Returns:
         The events appended (none when the run had ended).
     """
-    stored = store.events(run_id)
-    if any(e.type in TERMINAL_STATUS for e in stored):
+    experiment = store.events(run_id, type_pattern="experiment.*")
+    if any(e.type in TERMINAL_STATUS for e in experiment):
         return []
-    ending: list[BaseEvent] = [*_open_tests(stored)]
-    experiment_id = next((e.entity_id for e in stored if e.entity_type == "experiment"), run_id)
+    ending: list[BaseEvent] = [*_open_tests(store.iter_events(run_id, type_pattern="test.*"))]
+    experiment_id = experiment[0].entity_id if experiment else run_id
     ending.append(ExperimentFailedEvent(experiment_id, REASON, "ProcessEnded"))
     store.append_many(ending, run_id=run_id)
     store.flush()
     return ending
 
 
-def _open_tests(stored: Sequence[StoredEvent]) -> list[BaseEvent]:
+def _open_tests(stored: Iterable[StoredEvent]) -> list[BaseEvent]:
     """A ``test.failed`` for each test of the run with no verdict, in the order created."""
     names: dict[str, str] = {}
     started: set[str] = set()
