@@ -13,6 +13,10 @@ from panther_events import (
     CounterMetricEvent,
     ExperimentCompletedEvent,
     ExperimentInitializedEvent,
+    PluginLoadingStartedEvent,
+    ServiceCreatedEvent,
+    ServiceDeploymentStartedEvent,
+    StepExecutionStartedEvent,
     TestCompletedEvent,
     TestCreatedEvent,
     TestExecutionStartedEvent,
@@ -20,6 +24,8 @@ from panther_events import (
 )
 from panther_events.runner._ended import REASON, command, record_ended
 from panther_events.store.sqlite import SQLiteEventStore
+
+from .helpers import check_lifecycles
 
 RUN = "exp-1"
 
@@ -91,6 +97,44 @@ class TestRecordEnded:
             assert len(first) == 2
             assert record_ended(store, RUN) == []
             assert len(store.events(RUN)) == 4
+
+    def test_each_entity_left_open_is_closed_from_where_it_stands(self, tmp_path: Path) -> None:
+        """A service never started is destroyed, one being deployed fails first; a plugin
+        still loading fails and stops; a step under way fails: every path is one its state
+        machine allows, ending in a final state."""
+        step, created, deploying, plugin = (
+            f"{RUN}/t/step/s",
+            f"{RUN}/t/service/a",
+            f"{RUN}/t/service/b",
+            f"{RUN}/step/wait",
+        )
+        store = _store_with(
+            tmp_path,
+            ExperimentInitializedEvent(RUN, config={"name": "x"}),
+            PluginLoadingStartedEvent(plugin, "wait", "step_plugin"),
+            *_started(f"{RUN}/t", "t"),
+            ServiceCreatedEvent(created, "a", "process", "sleep"),
+            ServiceCreatedEvent(deploying, "b", "process", "sleep"),
+            ServiceDeploymentStartedEvent(deploying, "b", "local"),
+            StepExecutionStartedEvent(step, "s", f"{RUN}/t"),
+        )
+        with store:
+            added = [e.get_type() for e in record_ended(store, RUN)]
+            events = store.events(RUN)
+        assert added == [
+            "step.execution_failed",
+            "service.destroyed",
+            "service.error",
+            "service.destroyed",
+            "test.failed",
+            "plugin.error",
+            "plugin.stopped",
+            "experiment.failed",
+        ]
+        finals = check_lifecycles(events)
+        assert finals["service"] == {created: "destroyed", deploying: "destroyed"}
+        assert finals["step"] == {step: "failed"}
+        assert finals["plugin"] == {plugin: "stopped"}
 
 
 class TestCommand:

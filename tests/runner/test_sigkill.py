@@ -25,7 +25,7 @@ from panther_events import ExperimentInitializedEvent
 from panther_events.runner import _reaper
 from panther_events.store.sqlite import SQLiteEventStore
 
-from .helpers import CLI, EXAMPLES, cli_env, leftovers, run_cli
+from .helpers import CLI, EXAMPLES, FINAL_STATES, check_lifecycles, cli_env, leftovers, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -232,6 +232,28 @@ class TestKilledRunsStore:
         _killed_run(tmp_path, db, replace_store)
         with SQLiteEventStore(db) as store:
             assert [(r.run_id, r.status) for r in store.runs()] == [("n", "running")]
+
+
+class TestKilledRunsEntities:
+    """What the store says of each entity of a killed run once the reaper has recorded it."""
+
+    def test_every_entity_of_a_killed_run_ends(self, tmp_path: Path) -> None:
+        """No step is left running, no service ready, no plugin running after the run's
+        end: the step under way failed, the services stopped (by the reaper) and destroyed,
+        the plugins stopped; the environment failed (its working directory is left)."""
+        db = tmp_path / "events.db"
+        _killed_run(tmp_path, db, text=LONG)
+        with SQLiteEventStore(db) as store:
+            (run,) = store.runs()
+            events = store.events(run.run_id)
+        finals = check_lifecycles(events, {**FINAL_STATES, "environment": {"failed"}})
+        assert set(finals["service"].values()) == {"destroyed"}, finals
+        assert len(finals["service"]) == 4
+        assert finals["step"] == {f"{run.run_id}/long/step/long-wait": "failed"}
+        (step_failed,) = [e for e in events if e.type == "step.execution_failed"]
+        assert "runner process ended" in step_failed.data["error_message"]
+        stopped = [e for e in events if e.type == "service.stopped"]
+        assert all("reaper" in e.data["reason"] for e in stopped), stopped
 
 
 FORKS = """

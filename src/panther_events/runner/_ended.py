@@ -5,9 +5,12 @@ runner be killed without tearing down (SIGKILL, the OOM killer), the reaper stop
 and then runs ``python -m panther_events.runner._ended STORE RUN_ID``. That appends to the run,
 after the events the runner committed before it died:
 
+- the closing events of every step, assertion, service and environment left open (see
+  :mod:`._left_open`: a step under way fails, a service is stopped and destroyed...);
 - ``test.failed`` (``ProcessEnded``, phase ``interrupted``) for the test under way;
 - ``test.failed`` (``NotRun``, phase ``not_run``) for each test created and never started, as
   an interrupted runner records them;
+- the closing events of the plugins left running;
 - ``experiment.failed`` (``ProcessEnded``) last.
 
 A run that already ended (its terminal experiment event is stored) is left as it is, and so is
@@ -31,6 +34,7 @@ from ..exceptions import StoreError
 from ..store._values import StoredEvent
 from ..store.base import TERMINAL_STATUS
 from ..store.sqlite import SQLiteEventStore
+from ._left_open import close_left_open
 
 __all__ = ["REASON", "command", "record_ended"]
 
@@ -60,8 +64,8 @@ def _file_id(path: Path) -> str:
 def record_ended(store: SQLiteEventStore, run_id: str) -> list[BaseEvent]:
     """Append the ending of run ``run_id`` (see the module docstring) unless it has one.
 
-    Reads only the run's experiment and test events, the test events a page at a time: the
-    runner may have died of want of memory, its run holding millions of events.
+    Reads only the run's lifecycle events, a page at a time (never its metrics): the runner
+    may have died of want of memory, its run holding millions of events.
 
     Returns:
         The events appended (none when the run had ended).
@@ -69,7 +73,11 @@ def record_ended(store: SQLiteEventStore, run_id: str) -> list[BaseEvent]:
     experiment = store.events(run_id, type_pattern="experiment.*")
     if any(e.type in TERMINAL_STATUS for e in experiment):
         return []
-    ending: list[BaseEvent] = [*_open_tests(store.iter_events(run_id, type_pattern="test.*"))]
+    ending = [
+        *close_left_open(store, run_id, ("step", "assertion", "service", "environment"), REASON),
+        *_open_tests(store.iter_events(run_id, type_pattern="test.*")),
+        *close_left_open(store, run_id, ("plugin",), REASON),
+    ]
     experiment_id = experiment[0].entity_id if experiment else run_id
     ending.append(ExperimentFailedEvent(experiment_id, REASON, "ProcessEnded"))
     store.append_many(ending, run_id=run_id)
