@@ -22,6 +22,7 @@ import psutil
 import pytest
 
 from panther_events import ExperimentInitializedEvent
+from panther_events.exceptions import StoreError
 from panther_events.runner import _reaper
 from panther_events.store.sqlite import SQLiteEventStore
 
@@ -199,14 +200,21 @@ def _killed_run(
     text: str = WAITING,
     started: str = "step.execution_started",
 ) -> None:
-    """Run ``text`` with ``panther-events run --db DB``, call ``before_kill`` once the log
-    shows ``started``, SIGKILL the runner and wait until its reaper (and whatever the reaper
-    ran) is gone."""
+    """Run ``text`` with ``panther-events run --db DB``, call ``before_kill`` once the store
+    holds an event of type ``started``, SIGKILL the runner and wait until its reaper (and
+    whatever the reaper ran) is gone."""
     marker = uuid.uuid4().hex
-    log = db.with_name(f"{db.stem}.log")
     argv = [str(CLI), "run", str(_write(tmp_path, text)), "--db", str(db)]
+
+    def stored() -> bool:
+        try:
+            with SQLiteEventStore(db, read_only=True) as store:
+                return any(store.events(r.run_id, type_pattern=started) for r in store.runs())
+        except StoreError:  # not yet created (or still empty)
+            return False
+
     with _running(argv, tmp_path, marker) as proc:
-        _wait_for(lambda: started in (log.read_text() if log.exists() else ""), started, proc, 60)
+        _wait_for(stored, started, proc, 60)
         before_kill()
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
@@ -336,6 +344,16 @@ class TestNormalRun:
         assert not leftovers(run.marker)
 
 
+# A service between fork and exec: it closes its copy of the reaper's pipe, is preempted,
+# then execs with its test's mark (argv: the pipe's fd, the mark's value).
+LATE_SERVICE = """
+import os, sys, time
+os.close(int(sys.argv[1]))
+time.sleep(0.3)
+os.execve("/bin/sleep", ["sleep", "300"], {"REAPER_TEST": sys.argv[2]})
+"""
+
+
 class TestReaperProgram:
     """The reaper process alone, fed the lines a runner writes."""
 
@@ -389,6 +407,37 @@ class TestReaperProgram:
         finally:
             service.kill()
             service.wait()
+
+    def test_a_service_marked_only_after_the_end_of_the_pipe_is_killed_too(self) -> None:
+        """A service the runner was starting when it died holds a copy of the pipe until
+        just before its exec, and carries its test's mark only from the exec on: here it
+        closes the pipe and execs a moment later (a child preempted in between). The
+        reaper still finds and kills it."""
+        token = uuid.uuid4().hex
+        reaper = subprocess.Popen(
+            [sys.executable, "-I", "-S", _reaper.__file__],
+            stdin=subprocess.PIPE,
+            start_new_session=True,
+        )
+        late = None
+        try:
+            assert reaper.stdin is not None
+            reaper.stdin.write(_reaper.watch_line("marked", f"REAPER_TEST={token}"))
+            reaper.stdin.flush()
+            pipe = reaper.stdin.fileno()
+            late = subprocess.Popen(
+                [sys.executable, "-c", LATE_SERVICE, str(pipe), token],
+                pass_fds=(pipe,),
+                start_new_session=True,
+            )
+            reaper.stdin.close()  # the runner dies: the late service holds the last copy
+            assert late.wait(timeout=30) == -signal.SIGKILL
+            assert reaper.wait(timeout=30) == 0
+        finally:
+            for proc in (late, reaper):
+                if proc is not None and proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
 
     def test_end_of_pipe_kills_marked_processes_and_deletes_namespaces(self) -> None:
         """A process carrying a watched mark is killed wherever it is; a watched namespace is

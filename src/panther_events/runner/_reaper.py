@@ -16,7 +16,8 @@ stdin, a pipe:
 
 At the end of the pipe without ``done`` (the runner died: the kernel closed its end), it sends
 SIGTERM to every group it still knows, SIGKILL to each one still alive after its grace, then
-SIGKILL to every marked process left (a daemon that left its group), deletes the namespaces,
+SIGKILL to every marked process left (a daemon that left its group; looked for again during a
+second, for a service that was between fork and exec), deletes the namespaces,
 runs the ``after`` commands (each for at most a minute, in order), and exits. It imports only
 fast modules of the standard library (it is run as a script, ``python -I -S _reaper.py``, see
 :mod:`._reaping`) so it starts in milliseconds.
@@ -35,6 +36,10 @@ __all__ = ["AFTER_LIMIT", "DONE", "command_name", "forget_line", "watch_line"]
 DONE = b"done\n"
 # How often a signalled group is checked for being gone.
 _POLL = 0.05
+# Seconds the marked processes are looked for again after the end of the pipe: a service the
+# runner was starting when it died closes its copy of the pipe just before its exec, and
+# carries its test's mark only from the exec on.
+_LATE = 1.0
 #: Seconds an ``after`` command may run before the reaper kills it.
 AFTER_LIMIT = 60.0
 
@@ -130,6 +135,16 @@ def _stop_all(groups: dict[int, tuple[float, bytes | None]]) -> None:
                 del pending[pgid]
 
 
+def _sweep_marked(marks: set[str]) -> None:
+    """Kill the marked processes now, and again every few polls for ``_LATE`` seconds."""
+    until = time.monotonic() + _LATE
+    while True:
+        _kill_marked(marks)
+        if time.monotonic() >= until:
+            return
+        time.sleep(2 * _POLL)
+
+
 def _kill_marked(marks: set[str]) -> None:
     """SIGKILL every process whose environment holds one of ``marks`` (``KEY=VALUE``): those
     that left their group and their parent (a daemon's double fork)."""
@@ -182,7 +197,8 @@ def _main() -> None:
         except (ValueError, IndexError):
             continue  # a line cut short by the runner's death
     _stop_all(groups)
-    _kill_marked(marks)
+    if marks:
+        _sweep_marked(marks)
     if namespaces:
         import subprocess  # noqa: PLC0415 - only then: the slowest import here
 
