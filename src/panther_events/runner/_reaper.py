@@ -197,7 +197,7 @@ def _main() -> None:
         except (ValueError, IndexError):
             continue  # a line cut short by the runner's death
     _stop_all(groups)
-    if marks:
+    if marks and _HAS_PROC:  # found by their environment, in /proc
         _sweep_marked(marks)
     if namespaces:
         import subprocess  # noqa: PLC0415 - only then: the slowest import here
