@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from panther_events import (
     CounterMetricEvent,
     ExperimentCompletedEvent,
@@ -187,6 +189,7 @@ class TestCommand:
         with SQLiteEventStore(db) as other:
             assert [r.run_id for r in other.runs()] == ["o"]
 
+    @pytest.mark.slow
     def test_a_run_of_many_events_is_ended_in_little_memory(self, tmp_path: Path) -> None:
         """The runner may have died of want of memory: the command reads only the run's
         experiment and test events, never the whole run (here 400,000 metrics events, some
