@@ -344,6 +344,15 @@ class TestNormalRun:
         assert not leftovers(run.marker)
 
 
+def _ignores(pid: int, sig: signal.Signals) -> bool:
+    """Whether process ``pid`` ignores ``sig`` (its SigIgn mask in /proc)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("SigIgn:"):
+                return bool(int(line.split()[1], 16) >> (sig - 1) & 1)
+    return False
+
+
 # A service between fork and exec: it closes its copy of the reaper's pipe, is preempted,
 # then execs with its test's mark (argv: the pipe's fd, the mark's value).
 LATE_SERVICE = """
@@ -394,6 +403,36 @@ class TestReaperProgram:
         finally:
             for proc in (watched, stubborn, forgotten, reaper):
                 if proc is not None and proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+
+    def test_a_sigterm_for_every_process_leaves_the_reaper_watching(self) -> None:
+        """SIGTERM sent to every process of the run at once (``systemctl stop``, a container
+        shutdown): the reaper stays, so that it still stops what the runner leaves should
+        the runner then be killed; only the end of the pipe ends it."""
+        service = self._group("/bin/sh", "-c", "trap '' TERM; sleep 300")
+        reaper = subprocess.Popen(
+            [sys.executable, "-I", "-S", _reaper.__file__],
+            stdin=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            assert reaper.stdin is not None
+            reaper.stdin.write(_reaper.watch_line("group", str(service.pid), 0.5))
+            reaper.stdin.flush()
+            # Once it has started (it ignores SIGINT: a Ctrl-C is for the runner alone).
+            deadline = time.monotonic() + 30
+            while not _ignores(reaper.pid, signal.SIGINT) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            reaper.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                reaper.wait(timeout=1)  # time to die of it, if it would
+            reaper.stdin.close()  # then the runner dies
+            assert service.wait(timeout=30) == -signal.SIGKILL
+            assert reaper.wait(timeout=30) == 0
+        finally:
+            for proc in (service, reaper):
+                if proc.poll() is None:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
 

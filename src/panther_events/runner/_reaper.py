@@ -168,7 +168,9 @@ def _kill_marked(marks: set[str]) -> None:
 
 def _main() -> None:
     """Read the runner's lines until ``done`` (exit) or the end of the pipe (undo all, exit)."""
-    for sig in (signal.SIGINT, signal.SIGHUP):
+    # Only the runner's end ends it: not a Ctrl-C, a closed terminal, nor a SIGTERM sent to
+    # every process of the run at once (``systemctl stop``) that the runner may outlive.
+    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
     groups: dict[int, tuple[float, bytes | None]] = {}
     marks: set[str] = set()
