@@ -2,8 +2,8 @@
 
 ``panther-events run`` registers this program with its reaper (:mod:`._reaping`): should the
 runner be killed without tearing down (SIGKILL, the OOM killer), the reaper stops the services
-and then runs ``python -m panther_events.runner._ended STORE RUN_ID``. That appends to the run,
-after the events the runner committed before it died:
+and then runs ``python -m panther_events.runner._ended STORE RUN_ID [FILE_ID]``. That appends
+to the run, after the events the runner committed before it died:
 
 - the closing events of every step, assertion, service and environment left open (see
   :mod:`._left_open`: a step under way fails, a service is stopped and destroyed...);
@@ -34,7 +34,7 @@ from ..exceptions import StoreError
 from ..store._values import StoredEvent
 from ..store.base import TERMINAL_STATUS
 from ..store.sqlite import SQLiteEventStore
-from ._left_open import close_left_open
+from ._left_open import ERROR_TYPE, close_left_open
 
 __all__ = ["REASON", "command", "record_ended"]
 
@@ -79,7 +79,7 @@ def record_ended(store: SQLiteEventStore, run_id: str) -> list[BaseEvent]:
         *close_left_open(store, run_id, ("plugin",), REASON),
     ]
     experiment_id = experiment[0].entity_id if experiment else run_id
-    ending.append(ExperimentFailedEvent(experiment_id, REASON, "ProcessEnded"))
+    ending.append(ExperimentFailedEvent(experiment_id, REASON, ERROR_TYPE))
     store.append_many(ending, run_id=run_id)
     store.flush()
     return ending
@@ -105,7 +105,7 @@ def _open_tests(stored: Iterable[StoredEvent]) -> list[BaseEvent]:
     verdicts: list[BaseEvent] = []
     for tid, name in names.items():
         if tid in started:
-            verdict = TestFailedEvent(tid, name, REASON, "ProcessEnded", "interrupted")
+            verdict = TestFailedEvent(tid, name, REASON, ERROR_TYPE, "interrupted")
         else:
             verdict = TestFailedEvent(tid, name, f"not run: {REASON}", "NotRun", "not_run")
             verdict.add_data(TEST_DURATION_KEY, 0.0)
