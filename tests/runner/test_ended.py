@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import resource
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -27,7 +30,7 @@ from panther_events import (
 from panther_events.runner._ended import REASON, command, record_ended
 from panther_events.store.sqlite import SQLiteEventStore
 
-from .helpers import check_lifecycles
+from .helpers import ROOT, check_lifecycles
 
 RUN = "exp-1"
 
@@ -216,3 +219,41 @@ class TestCommand:
         assert done.returncode == 0, done.stderr
         with SQLiteEventStore(tmp_path / "events.db") as store:
             assert [r.status for r in store.runs()] == ["failed"]
+
+    def test_the_command_imports_the_package_the_runner_imported(self, tmp_path: Path) -> None:
+        """A runner that found the package through a relative ``PYTHONPATH`` entry (``src``,
+        a checkout not installed): the reaper runs the command from ``/``, with the same
+        environment, and it still records the ending."""
+        _store_with(tmp_path, *_started(f"{RUN}/t", "t")).close()
+        # The interpreter without this venv's site (the editable install), its dependencies
+        # given by an absolute entry and the package by a relative one.
+        python = Path(sys.base_prefix) / "bin" / "python3"
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([sysconfig.get_paths()["purelib"], "src"]),
+        }
+        made = subprocess.run(
+            [str(python), "-c", COMMAND_OF, str(tmp_path / "events.db"), RUN],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        argv = json.loads(made.stdout)
+        done = subprocess.run(
+            argv, cwd="/", env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        with SQLiteEventStore(tmp_path / "events.db") as store:
+            assert [r.status for r in store.runs()] == ["failed"]
+
+
+# Prints the reaper's command for a store and a run (argv: the store's path, the run id).
+COMMAND_OF = """
+import json, sys
+from pathlib import Path
+from panther_events.runner._ended import command
+print(json.dumps(command(Path(sys.argv[1]), sys.argv[2])))
+"""

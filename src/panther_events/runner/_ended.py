@@ -44,14 +44,26 @@ REASON = "the runner process ended before its experiment did (killed, or out of 
 _TEST_VERDICTS = frozenset({"test.completed", "test.failed"})
 
 
+# ``main`` run by ``python -c`` with the directory this package was imported from (its first
+# argument) appended to ``sys.path``: the reaper runs the command from ``/``, where a relative
+# ``PYTHONPATH`` entry, or the runner's working directory, no longer finds the package.
+_BOOT = (
+    "import sys; sys.path.append(sys.argv.pop(1)); "
+    f"from {__name__} import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
 def command(store: Path, run_id: str) -> list[str]:
     """The command line the reaper runs for run ``run_id`` of the SQLite store at ``store``
-    (with the file's id when it exists: the ending goes to this file or nowhere)."""
+    (with the file's id when it exists: the ending goes to this file or nowhere). It finds
+    this package where the runner did, whatever directory the reaper runs it from."""
     path = store.resolve()
+    package_root = str(Path(__file__).resolve().parents[2])
+    argv = [sys.executable, "-c", _BOOT, package_root, str(path), run_id]
     try:
-        return [sys.executable, "-m", __name__, str(path), run_id, _file_id(path)]
+        return [*argv, _file_id(path)]
     except OSError:
-        return [sys.executable, "-m", __name__, str(path), run_id]
+        return argv
 
 
 def _file_id(path: Path) -> str:
