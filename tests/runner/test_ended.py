@@ -21,6 +21,8 @@ from panther_events import (
     PluginLoadingStartedEvent,
     ServiceCreatedEvent,
     ServiceDeploymentStartedEvent,
+    ServiceErrorEvent,
+    ServiceStartedEvent,
     StepExecutionStartedEvent,
     TestCompletedEvent,
     TestCreatedEvent,
@@ -104,13 +106,15 @@ class TestRecordEnded:
             assert len(store.events(RUN)) == 4
 
     def test_each_entity_left_open_is_closed_from_where_it_stands(self, tmp_path: Path) -> None:
-        """A service never started is destroyed, one being deployed fails first; a plugin
+        """A service never started is destroyed, and so is one that failed already (not
+        stopped: it had ended); one being deployed fails first; a plugin
         still loading fails and stops; a step under way fails: every path is one its state
         machine allows, ending in a final state."""
-        step, created, deploying, plugin = (
+        step, created, deploying, crashed, plugin = (
             f"{RUN}/t/step/s",
             f"{RUN}/t/service/a",
             f"{RUN}/t/service/b",
+            f"{RUN}/t/service/c",
             f"{RUN}/step/wait",
         )
         store = _store_with(
@@ -121,6 +125,9 @@ class TestRecordEnded:
             ServiceCreatedEvent(created, "a", "process", "sleep"),
             ServiceCreatedEvent(deploying, "b", "process", "sleep"),
             ServiceDeploymentStartedEvent(deploying, "b", "local"),
+            ServiceCreatedEvent(crashed, "c", "process", "sleep"),
+            ServiceStartedEvent(crashed, "c", 1234),
+            ServiceErrorEvent(crashed, "c", "exited with status 1", "ServiceExited"),
             StepExecutionStartedEvent(step, "s", f"{RUN}/t"),
         )
         with store:
@@ -131,13 +138,14 @@ class TestRecordEnded:
             "service.destroyed",
             "service.error",
             "service.destroyed",
+            "service.destroyed",
             "test.failed",
             "plugin.error",
             "plugin.stopped",
             "experiment.failed",
         ]
         finals = check_lifecycles(events)
-        assert finals["service"] == {created: "destroyed", deploying: "destroyed"}
+        assert set(finals["service"].values()) == {"destroyed"}
         assert finals["step"] == {step: "failed"}
         assert finals["plugin"] == {plugin: "stopped"}
 

@@ -6,8 +6,8 @@ run's end (:mod:`._ended`), closing each entity with the first of its kind's seq
 that its state machine allows from where it stands:
 
 - a step or an assertion under way fails (``cancelled: REASON``);
-- a service is stopped (by the reaper) and destroyed; one not yet started is destroyed, one
-  being prepared or deployed fails first (``service.error``);
+- a service not started, or failed already, is destroyed; one running is stopped (by the
+  reaper) and destroyed; one being prepared or deployed fails first (``service.error``);
 - an environment fails (``not torn down``): its working directory is left, as documented;
 - a plugin is stopped (after an error when it was still loading).
 """
@@ -107,8 +107,8 @@ _CLOSINGS: dict[str, tuple[frozenset[str], tuple[tuple[_Make, ...], ...]]] = {
     "service": (
         frozenset({"destroyed"}),
         (
-            (_service_stopped, _service_destroyed),
             (_service_destroyed,),
+            (_service_stopped, _service_destroyed),
             (_service_failed, _service_destroyed),
         ),
     ),
