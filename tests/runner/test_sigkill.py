@@ -358,7 +358,7 @@ def _ignores(pid: int, sig: signal.Signals) -> bool:
 LATE_SERVICE = """
 import os, sys, time
 os.close(int(sys.argv[1]))
-time.sleep(0.3)
+time.sleep(0.1)
 os.execve("/bin/sleep", ["sleep", "300"], {"REAPER_TEST": sys.argv[2]})
 """
 
