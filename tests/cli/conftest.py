@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,8 +29,11 @@ RUN = f"run{HOSTILE}-1"
 RAW = ("\x1b", "\x07", "\r", "\x9b", "\u202e")
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``panther-events ARGS`` in a child process, as a user would; its exit and output."""
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``panther-events ARGS`` in a child process, as a user would; its exit and output.
+    ``env`` is added to this process's environment."""
     return subprocess.run(
         [sys.executable, "-c", "from panther_events.cli import main; main()", *args],
         capture_output=True,
@@ -37,6 +41,7 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         timeout=120,
         check=False,
         cwd=cwd,
+        env={**os.environ, **(env or {})},
     )
 
 

@@ -175,11 +175,17 @@ def runs_command(ctx: typer.Context, db: DbOption = None, json_output: JsonOptio
         for info in infos
     ]
     columns = _fitting_columns(rows, console.width)
-    if columns is None:  # too narrow for a table: a line a run, nothing cut
+    if columns is None:  # too narrow for a table: a line a run (two if need be), nothing cut
         for info, row in zip(infos, rows, strict=True):
             style = _STATUS_STYLE.get(info.status, "white")
+            outcome = f"[{style}]{_markup(row['status'])}[/]  {row['tests']}"
+            fits = len(visible(f"{row['run']}  {row['status']}  {row['tests']}")) <= console.width
+            separator = "  " if fits else "\n  "
             console.print(
-                f"{_markup(row['run'])}  [{style}]{_markup(row['status'])}[/]  {row['tests']}"
+                f"{_markup(row['run'])}{separator}{outcome}",
+                no_wrap=True,
+                overflow="ignore",
+                crop=False,
             )
         return
     table = Table(title=f"runs in {_markup(state.db)}")
@@ -441,24 +447,30 @@ def timeline_command(
         console.print(f"run {_markup(run_id)} has no state changes to draw")
         return
     entities = timeline.rows(intervals)
-    labels = [visible(f"{kind} {short_entity(entity, run_id)}") for kind, entity, _ in entities]
-    label_width = min(max(len(label) for label in labels), 48)
-    bar_width = width or max(20, console.width - label_width - 24)
+    kinds = [visible(kind) for kind, _, _ in entities]
+    names = [visible(short_entity(entity, run_id)) for _, entity, _ in entities]
+    finals = [visible(found[-1].state) for _, _, found in entities]
+    label_width, bar_width = timeline.layout(
+        max(len(k) + 1 + len(n) for k, n in zip(kinds, names, strict=True)),
+        max(len(final) for final in finals) + 1,
+        console.width,
+        width,
+    )
     legend = timeline.Legend()
     console.print(
         f"[bold]run[/] {_markup(run_id)}  {_fmt_time(info.first_time)} → "
         f"{_fmt_time(info.last_time)}  ({_fmt_duration(info.duration_seconds)})"
     )
-    for label, (_, _, entity_intervals) in zip(labels, entities, strict=True):
-        # Too long: keep the end, it is what tells entities apart.
-        shown = label if len(label) <= label_width else "…" + label[-(label_width - 1) :]
-        line = Text(shown.ljust(label_width) + " ")
+    for kind, name, final, (_, _, entity_intervals) in zip(
+        kinds, names, finals, entities, strict=True
+    ):
+        line = Text(timeline.label(kind, name, label_width) + " ")
         line.append_text(
             timeline.draw_bar(entity_intervals, info.first_time, info.last_time, bar_width, legend)
         )
-        line.append(f" {visible(entity_intervals[-1].state)}")
+        line.append(f" {final}")
         console.print(line, no_wrap=True, overflow="ellipsis", crop=False)
-    console.print(legend.render())
+    console.print(legend.render(console.width))
 
 
 # -- tail --------------------------------------------------------------------------------
