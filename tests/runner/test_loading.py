@@ -111,9 +111,12 @@ class TestLoadExperiment:
         assert keys == {"name", "tests"}
 
     def test_unreadable_file(self, tmp_path: Path) -> None:
-        """A path that cannot be read is an ExperimentFileError naming it."""
-        with pytest.raises(ExperimentFileError, match="cannot read the file"):
+        """A missing path is one plain line naming it: no errno, no placeholder line or key."""
+        with pytest.raises(ExperimentFileError) as info:
             load_experiment(tmp_path / "absent.yaml")
+        text = str(info.value)
+        assert text.startswith(f"{tmp_path / 'absent.yaml'}: no such file; check the path")
+        assert "Errno" not in text and "<document>" not in text and ":?:" not in text
 
 
 class TestErrorLines:
@@ -391,3 +394,47 @@ class TestYamlBomb:
         """Thousands of nested lists are refused with one problem, not a RecursionError."""
         ((_, _, message),) = _problems("name: x\ntests: " + "[" * 5000 + "]" * 5000)
         assert "nests lists or mappings too deeply" in message
+
+
+class TestFirstMistakes:
+    """The mistakes of a first experiment file get one plain line each, with the fix."""
+
+    def test_a_directory_is_refused_as_not_an_experiment_file(self, tmp_path: Path) -> None:
+        """``run examples`` says the path is a directory and to name a YAML file in it."""
+        with pytest.raises(ExperimentFileError) as info:
+            load_experiment(tmp_path)
+        assert str(info.value) == (
+            f"{tmp_path}: is a directory; name an experiment's YAML file in it"
+        )
+
+    def test_a_yaml_syntax_error_has_no_placeholder_key(self) -> None:
+        """A syntax error reads ``file:line: not valid YAML: ...``."""
+        with pytest.raises(ExperimentFileError, match=r"^exp\.yaml:4: not valid YAML: "):
+            parse_experiment("name: x\ntests:\n  - name: [unclosed\n", "exp.yaml")
+
+    @pytest.mark.parametrize(
+        ("text", "key", "suggested"),
+        [
+            ("name: x\ntests:\n  - name: t\n    stpes: []\n", "tests[0].stpes", "steps"),
+            ("name: x\nteests:\n  - name: t\n", "teests", "tests"),
+            (
+                "name: x\ntests:\n  - name: t\n    steps:\n      - {kind: command, command: [a]}\n",
+                "tests[0].steps[0].command",
+                "run",
+            ),
+            (
+                "name: x\ntests:\n  - name: t\n    services:\n      - {name: s, comand: [a]}\n",
+                "tests[0].services[0].comand",
+                "command",
+            ),
+        ],
+    )
+    def test_an_unknown_key_suggests_the_key_meant(
+        self, text: str, key: str, suggested: str
+    ) -> None:
+        """A misspelt key (or a service's ``command`` in a step, which says ``run``) names
+        the key it most likely meant."""
+        problems = [p for p in _problems(text) if p[1] == key]
+        assert problems, _problems(text)
+        ((_, _, message),) = problems
+        assert f"did you mean {suggested!r}?" in message

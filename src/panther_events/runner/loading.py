@@ -8,6 +8,8 @@ node tree gives the line of the offending key, so every problem reads
 
 from __future__ import annotations
 
+import difflib
+import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +75,7 @@ def load_experiment(path: str | Path, catalog: PluginCatalog | None = None) -> E
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ExperimentFileError(str(path), [(None, "", f"cannot read the file: {exc}")]) from exc
+        raise ExperimentFileError(str(path), [(None, "", _unreadable(exc))]) from None
     except UnicodeDecodeError as exc:
         message = (
             f"not UTF-8 text: byte {exc.object[exc.start]:#04x} at offset {exc.start} "
@@ -81,6 +83,15 @@ def load_experiment(path: str | Path, catalog: PluginCatalog | None = None) -> E
         )
         raise ExperimentFileError(str(path), [(None, "", message)]) from None
     return parse_experiment(text, path, catalog)
+
+
+def _unreadable(exc: OSError) -> str:
+    """Why the experiment file cannot be read, and what to pass instead."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file; check the path (an experiment is a YAML file: examples/echo.yaml)"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory; name an experiment's YAML file in it"
+    return f"cannot read the file: {exc.strerror or exc}"
 
 
 def parse_experiment(
@@ -94,7 +105,7 @@ def parse_experiment(
         spec: ExperimentSpec | None = ExperimentSpec.model_validate(data, context=_DEFER)
     except ValidationError as exc:
         spec = None
-        problems.extend(_problems(root, (), exc))
+        problems.extend(_problems(root, (), exc, ExperimentSpec))
     # Every test is also checked on its own, so that one error (a duplicate name, a bad
     # port) hides nothing else: plugin parameters and references are reported with it.
     raw_tests = data.get("tests") if isinstance(data, dict) else None
@@ -253,7 +264,8 @@ def _plugin_params(
     try:
         return cls.Params.model_validate(params)
     except ValidationError as exc:
-        problems.extend(_problems(root, loc, exc))
+        spec = StepSpec if group == "step" else AssertionSpec
+        problems.extend(_problems(root, loc, exc, cls.Params, spec))
         return None
 
 
@@ -414,8 +426,18 @@ def _unknown(
             )
 
 
-def _problems(root: yaml.Node | None, prefix: _Loc, exc: ValidationError) -> list[_Problem]:
-    """Turn pydantic's errors into (line, key, message), one per distinct location."""
+def _problems(
+    root: yaml.Node | None,
+    prefix: _Loc,
+    exc: ValidationError,
+    model: type[BaseModel],
+    *also: type[BaseModel],
+) -> list[_Problem]:
+    """Turn pydantic's errors into (line, key, message), one per distinct location.
+
+    ``model`` is what was validated at ``prefix`` (``also``: models whose keys are valid there
+    too): an unknown key's message names the known key it most likely meant.
+    """
     found: dict[tuple[int | None, str], list[str]] = {}
     for error in exc.errors(include_url=False):
         loc: _Loc = (*prefix, *error["loc"])
@@ -425,6 +447,10 @@ def _problems(root: yaml.Node | None, prefix: _Loc, exc: ValidationError) -> lis
         key_loc = loc if error["type"] == "missing" else loc[: len(matched)]
         line = _line(root, loc)
         message = _message(error)
+        if error["type"] == "extra_forbidden" and error["loc"]:
+            parent = tuple(error["loc"][:-1])
+            known = {key for m in (model, *also) for key in _keys_at(m, parent)}
+            message += _meant(str(error["loc"][-1]), known)
         found.setdefault((line, _dotted(key_loc)), []).append(message)
     return [(line, key, "; or ".join(dict.fromkeys(msgs))) for (line, key), msgs in found.items()]
 
@@ -443,6 +469,44 @@ def _message(error: Any) -> str:
         # The value itself says more than pydantic's "got a number with a fractional part".
         return f"{msg.split(', got ')[0]}, got {value!r}"
     return msg
+
+
+#: Keys a user brings from elsewhere in the file: a step runs ``run``, a service ``command``.
+_SYNONYMS = {"command": "run", "cmd": "run", "args": "run", "argv": "run", "run": "command"}
+
+
+def _meant(name: str, known: Iterable[str]) -> str:
+    """`` ; did you mean 'KEY'?`` for the key of ``known`` that ``name`` most likely meant
+    (a close spelling, or the word this file uses elsewhere for it), else ``""``."""
+    choices = sorted(known)
+    synonym = _SYNONYMS.get(name)
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    guess = synonym if synonym in choices else (close[0] if close else None)
+    return f"; did you mean {guess!r}?" if guess else ""
+
+
+def _keys_at(model: type[BaseModel], loc: tuple[Any, ...]) -> set[str]:
+    """The keys of the mapping at ``loc`` under ``model`` (its nested models' fields)."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None:
+            return set()
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(str(part))
+        current = _nested_model(field.annotation) if field is not None else None
+    return set(current.model_fields) if current is not None else set()
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The model an annotation holds (``Model``, ``list[Model]``, ``Model | None``...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _nested_model(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _matched(root: yaml.Node | None, loc: _Loc) -> list[yaml.Node]:
