@@ -50,6 +50,21 @@ class TestProgressObserver:
         assert lines[3].startswith("Experiment exp-1 completed: 2 tests, 1 failed in 0:00:0")
         assert "\x1b[" not in out.getvalue()  # no terminal escapes in logs
 
+    def test_one_test_is_written_in_the_singular(self) -> None:
+        """``with 1 test`` and ``1 test, 0 failed``, never ``1 tests``."""
+        out = io.StringIO()
+        observer = ProgressObserver(stream=out)
+        for event in (
+            ExperimentExecutionStartedEvent("exp-1", test_count=1),
+            TestCreatedEvent("t1", "handshake"),
+            TestCompletedEvent("t1"),
+            ExperimentCompletedEvent("exp-1"),
+        ):
+            observer.on_event(event)
+        lines = out.getvalue().splitlines()
+        assert lines[0] == "Starting experiment exp-1 with 1 test"
+        assert lines[-1].startswith("Experiment exp-1 completed: 1 test, 0 failed in ")
+
     def test_counters_keep_the_guide_names(self) -> None:
         """total_tests, completed_tests and failed_tests, as the guide reads them."""
         observer = ProgressObserver(stream=io.StringIO())

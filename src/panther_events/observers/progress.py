@@ -106,7 +106,7 @@ class ProgressObserver(Observer):
                     self._total_fixed = True
                 if kind == "experiment.execution_started":
                     self.status = "running"
-                    line = f"Starting experiment {ev.entity_id} with {self.total_tests} tests"
+                    line = f"Starting experiment {ev.entity_id} with {_tests(self.total_tests)}"
             elif kind.startswith("test."):
                 line = self._on_test(kind, ev.entity_id, ev.data)
             elif kind == "step.execution_started":
@@ -117,7 +117,7 @@ class ProgressObserver(Observer):
                 self.status = _TERMINAL_EXPERIMENT[kind]
                 self.current_test = self.current_step = None
                 line = (
-                    f"Experiment {ev.entity_id} {self.status}: {self.completed_tests} tests, "
+                    f"Experiment {ev.entity_id} {self.status}: {_tests(self.completed_tests)}, "
                     f"{self.failed_tests} failed in {_clock(self.elapsed)}"
                 )
             else:
@@ -238,3 +238,8 @@ class ProgressObserver(Observer):
             progress.stop()
             if isinstance(thread, threading.Thread):
                 thread.join(timeout=5)
+
+
+def _tests(count: int) -> str:
+    """``1 test``, ``2 tests``."""
+    return f"{count} test" if count == 1 else f"{count} tests"
