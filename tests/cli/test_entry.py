@@ -53,6 +53,20 @@ class TestOverview:
             registered = group.get_command(ctx, name)  # type: ignore[attr-defined]
             assert registered.get_short_help_str(limit=200) == command.summary, name
 
+    @pytest.mark.parametrize("name", sorted(COMMANDS))
+    def test_a_commands_help_has_no_docstring_markup(self, name: str) -> None:
+        """``COMMAND --help`` reads as plain text: no reST ````literal```` or ``:role:``."""
+        done = subprocess.run(
+            [sys.executable, "-c", "from panther_events.cli import main; main()", name, "--help"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+        assert done.returncode == 0, done.stderr
+        assert "``" not in done.stdout and ":class:" not in done.stdout, done.stdout
+
     def test_a_command_loads_only_its_module(self) -> None:
         """``panther-events runs`` imports the history commands, not the runner or NATS."""
         done = _python(

@@ -94,7 +94,7 @@ def compare_command(
 ) -> None:
     """Compare two runs: outcomes that changed, durations with their change in %, metrics moved.
 
-    The first run is the reference; ``--json`` prints the comparison as one JSON document.
+    The first run is the reference; with --json the comparison is printed as one JSON document.
     """
     state = get_state(ctx, db=db, json=json_output)
     with _open_store(state, read_only=True) as store:
