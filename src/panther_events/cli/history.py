@@ -35,7 +35,7 @@ from . import _timeline as timeline
 from ._app import AppState, DbOption, JsonOption, app, get_state
 from ._names import entity_matcher, is_full_id, short_entity
 from ._paths import unwritable_reason
-from ._terminal import json_visible, output_closed, visible
+from ._terminal import json_visible, output_closed, visible, visible_lines
 
 __all__: list[str] = []
 
@@ -310,14 +310,17 @@ _MESSAGE_LIMIT = 4000
 
 
 def _message(text: str | None, run_id: str) -> str:
-    """A failure message for rich markup, cut at ``_MESSAGE_LIMIT`` saying where it is whole."""
-    text = text or ""
-    if len(text) <= _MESSAGE_LIMIT:
-        return _markup(text)
-    more = len(text) - _MESSAGE_LIMIT
-    return _markup(
-        f"{text[:_MESSAGE_LIMIT]}… ({more} more characters: panther-events events {run_id} --json)"
-    )
+    """A failure message for rich markup, cut at ``_MESSAGE_LIMIT`` saying where it is whole;
+    its lines (an assertion's diff, a service's output) stay lines, indented under the first."""
+    text = (text or "").rstrip("\n")
+    if len(text) > _MESSAGE_LIMIT:
+        more = len(text) - _MESSAGE_LIMIT
+        text = (
+            f"{text[:_MESSAGE_LIMIT]}… ({more} more characters: "
+            f"panther-events events {run_id} --json)"
+        )
+    lines = [line.rstrip() for line in visible_lines(text).split("\n")]
+    return escape("\n      ".join(line for line in lines if line))
 
 
 # -- events ------------------------------------------------------------------------------
