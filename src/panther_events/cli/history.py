@@ -660,14 +660,21 @@ def import_command(
                 f"cannot import {name!r}: it is not UTF-8 text ({exc.reason} at byte "
                 f"{exc.start}); give JSON Lines or CloudEvents JSON, as 'export' writes"
             ) from None
-    with _open_store(state, create=True) as store:
-        try:
-            result = import_events(store, text, run_id=run_id, name=name)
-        except RecursionError:  # a JSON bomb: arrays in arrays, a hundred thousand deep
-            raise _fail(
-                f"cannot import {name!r}: its JSON is nested too deeply to read; give JSON "
-                "Lines or CloudEvents JSON, as 'export' writes"
-            ) from None
+    existed = state.db.exists()
+    try:
+        with _open_store(state, create=True) as store:
+            try:
+                result = import_events(store, text, run_id=run_id, name=name)
+            except RecursionError:  # a JSON bomb: arrays in arrays, a hundred thousand deep
+                raise _fail(
+                    f"cannot import {name!r}: its JSON is nested too deeply to read; give JSON "
+                    "Lines or CloudEvents JSON, as 'export' writes"
+                ) from None
+    except typer.Exit:
+        if not existed:  # a refused file leaves no empty store behind
+            for path in (state.db, *(Path(f"{state.db}{end}") for end in ("-wal", "-shm"))):
+                path.unlink(missing_ok=True)
+        raise
     if state.json:
         _echo_json({"records": result.records, "added": result.added, "runs": result.runs})
         return

@@ -1,0 +1,32 @@
+"""A new user's mistakes with the look-back commands leave nothing behind and say what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import run_cli
+
+
+def test_a_refused_import_creates_no_store(tmp_path: Path) -> None:
+    """``import README.md --db new.db`` refuses the file and leaves no empty store behind
+    (a later ``runs`` would otherwise call the mistake a store with no runs)."""
+    notes = tmp_path / "notes.md"
+    notes.write_text("# not events\n", encoding="utf-8")
+    db = tmp_path / "new.db"
+    done = run_cli("import", str(notes), "--db", str(db))
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: ") and "line 1: not valid JSON" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.md"]
+
+
+def test_a_refused_import_keeps_an_existing_store(tmp_path: Path) -> None:
+    """A store that was there before a refused import is left as it was."""
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    db = tmp_path / "kept.db"
+    assert run_cli("import", str(empty), "--db", str(db)).returncode == 0
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{\n", encoding="utf-8")
+    assert run_cli("import", str(bad), "--db", str(db)).returncode == 1
+    assert db.exists()
+    assert run_cli("runs", "--db", str(db)).returncode == 0
