@@ -67,6 +67,23 @@ class TestOverview:
         assert done.returncode == 0, done.stderr
         assert "``" not in done.stdout and ":class:" not in done.stdout, done.stdout
 
+    def test_every_command_and_option_is_in_the_cli_reference(self) -> None:
+        """docs/cli.md has a section for each command of the overview, whose heading names
+        each option of the command's --help (the reference a user reads first)."""
+        doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+        group = typer.main.get_command(load_app())
+        ctx = typer.Context(group)
+        for name in COMMANDS:
+            heading = next(
+                (line for line in doc.splitlines() if line.startswith(f"### `{name}")), None
+            )
+            assert heading is not None, name
+            command = group.get_command(ctx, name)  # type: ignore[attr-defined]
+            for param in command.params:
+                flags = [o for o in param.opts if o.startswith("--")]
+                if flags and flags[0] not in ("--help", "--db", "--json"):
+                    assert flags[0] in heading, (name, flags[0])
+
     def test_a_command_loads_only_its_module(self) -> None:
         """``panther-events runs`` imports the history commands, not the runner or NATS."""
         done = _python(
