@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from panther_events import TestCreatedEvent, TestFailedEvent
+from panther_events.store import SQLiteEventStore
+
 from .conftest import run_cli
 
 PYTEST = (sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider")
@@ -40,3 +43,22 @@ def test_a_multi_line_failure_keeps_its_line_breaks_indented(tmp_path: Path) -> 
     assert any(line.strip() == "second \\x1b[2J line" for line in failures), failures
     assert all(line.startswith("      ") for line in failures[1:]), failures
     assert "\x1b" not in done.stdout
+
+
+def test_an_interrupted_run_reads_as_errors_in_plain_words(tmp_path: Path) -> None:
+    """A test stopped by Ctrl-C and one it kept from running are errors, said in words:
+    ``(error, interrupted)`` and ``(error, not run)``, not ``error in not_run``."""
+    db = tmp_path / "events.db"
+    events = [
+        TestCreatedEvent("r/t1", "first"),
+        TestFailedEvent("r/t1", "first", "interrupted: received SIGINT", "Interrupted"),
+        TestCreatedEvent("r/t2", "second"),
+        TestFailedEvent("r/t2", "second", "not run: received SIGINT", "NotRun", "not_run"),
+    ]
+    events[1].add_data("phase", "interrupted")
+    with SQLiteEventStore(db) as store:
+        store.append_many(events, run_id="r")
+    done = run_cli("show", "--db", str(db), env={"COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    assert "  ✗ first (error, interrupted): interrupted: received SIGINT" in done.stdout
+    assert "  ✗ second (error, not run): not run: received SIGINT" in done.stdout

@@ -294,6 +294,8 @@ def show_command(
         console.print("[bold]failures[/]")
         for test in failures:
             where = f" in {test.phase}" if test.phase else ""
+            if test.phase in _NOT_PLACES:  # what happened to the test, not where it failed
+                where = f", {test.phase.replace('_', ' ')}"
             console.print(
                 f"  [red]✗[/] {_markup(test.name)} ({_markup(test.outcome + where)}): "
                 f"{_message(test.reason, run_id)}"
@@ -304,6 +306,9 @@ def show_command(
                         f"      step {_markup(step.name)}: {_message(step.error, run_id)}"
                     )
 
+
+#: Phases that say what happened to a test rather than where it failed.
+_NOT_PLACES = frozenset({"interrupted", "not_run"})
 
 #: The most characters of one failure message ``show`` prints (a service's output can be huge).
 _MESSAGE_LIMIT = 4000

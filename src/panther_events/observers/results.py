@@ -34,6 +34,7 @@ _ERROR_PHASES = frozenset(
         "deploy",
         "teardown",
         "interrupted",
+        "not_run",
         "runner",
     }
 )
