@@ -14,14 +14,31 @@ from .conftest import run_cli
 
 PYTEST = (sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider")
 SUITE = """
+import pytest
+
 def test_compares():
     assert {"a": 1, "b": 2} == {"a": 1, "b": 3}, "first line\\nsecond \\x1b[2J line"
+
+def test_passes():
+    pass
+
+@pytest.mark.skip(reason="not today")
+def test_skipped():
+    pass
+
+@pytest.fixture
+def broken():
+    raise RuntimeError("no fixture")
+
+def test_errs(broken):
+    pass
 """
 
 
 def test_a_multi_line_failure_keeps_its_line_breaks_indented(tmp_path: Path) -> None:
     """pytest's message (the assert, its diff) shows as indented lines under the failure,
-    not as one line with literal ``\\n``; control characters in it stay escaped."""
+    not as one line with literal ``\\n``; control characters in it stay escaped. ``replay``
+    counts the outcomes as ``show`` does."""
     (tmp_path / "test_suite.py").write_text(SUITE, encoding="utf-8")
     db = tmp_path / "events.db"
     session = subprocess.run(
@@ -36,13 +53,20 @@ def test_a_multi_line_failure_keeps_its_line_breaks_indented(tmp_path: Path) -> 
     assert session.returncode == 1, session.stdout + session.stderr
     done = run_cli("show", "--db", str(db), env={"COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
+    assert "tests: 4 (1 passed, 1 failed, 1 error, 1 skipped)" in done.stdout
     failures = done.stdout[done.stdout.index("failures") :].splitlines()[1:]
     assert failures[0].startswith("  ✗ test_suite.py::test_compares (failed in call): ")
     assert failures[0].endswith("first line"), failures
     assert "\\n" not in done.stdout
     assert any(line.strip() == "second \\x1b[2J line" for line in failures), failures
-    assert all(line.startswith("      ") for line in failures[1:]), failures
+    message = failures[1 : failures.index(next(f for f in failures if "test_errs" in f))]
+    assert all(line.startswith("      ") for line in message), failures
     assert "\x1b" not in done.stdout
+    replayed = run_cli("replay", "--quiet", "--db", str(db))
+    assert replayed.returncode == 0, replayed.stderr
+    assert replayed.stdout.rstrip().endswith(
+        ": 4 tests (1 passed, 1 failed, 1 error, 1 skipped)"
+    ), replayed.stdout
 
 
 def test_an_interrupted_run_reads_as_errors_in_plain_words(tmp_path: Path) -> None:

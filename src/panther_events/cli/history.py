@@ -269,10 +269,7 @@ def show_command(
         f"experiment {_markup(info.experiment_id or '-')} · started {_fmt_time(info.first_time)}"
         f" · duration {_fmt_duration(info.duration_seconds)} · {info.event_count} events"
     )
-    counts = ", ".join(
-        f"[{_OUTCOME_STYLE[o]}]{summary[o]} {o}[/]" for o in _OUTCOME_STYLE if summary[o]
-    )
-    console.print(f"tests: {summary['total']}" + (f" ({counts})" if counts else ""))
+    console.print(f"tests: {summary['total']}{_outcome_counts(summary, styled=True)}")
     if summary["reason"]:
         console.print(f"[red]experiment: {_message(summary['reason'], run_id)}[/]")
     if tests:
@@ -305,6 +302,16 @@ def show_command(
                     console.print(
                         f"      step {_markup(step.name)}: {_message(step.error, run_id)}"
                     )
+
+
+def _outcome_counts(summary: dict[str, Any], *, styled: bool = False) -> str:
+    """`` (2 passed, 1 error)``: the outcomes a ``ResultCollector`` summary counts, or ``""``."""
+    counts = [
+        f"[{style}]{summary[o]} {o}[/]" if styled else f"{summary[o]} {o}"
+        for o, style in _OUTCOME_STYLE.items()
+        if summary[o]
+    ]
+    return f" ({', '.join(counts)})" if counts else ""
 
 
 #: Phases that say what happened to a test rather than where it failed.
@@ -755,11 +762,9 @@ def replay_command(
     if state.json:
         _echo_json({"run_id": run_id, "replayed": count, "summary": summary})
         return
+    tests = "1 test" if summary["total"] == 1 else f"{summary['total']} tests"
     typer.echo(
-        visible(
-            f"replayed {count} events of run {run_id}: {summary['total']} tests, "
-            f"{summary['passed']} passed, {summary['failed']} failed, {summary['error']} errors"
-        )
+        visible(f"replayed {count} events of run {run_id}: {tests}{_outcome_counts(summary)}")
     )
 
 
