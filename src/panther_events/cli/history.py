@@ -685,7 +685,8 @@ def import_command(
     except typer.Exit:
         if not existed:  # a refused file leaves no empty store behind
             for path in (state.db, *(Path(f"{state.db}{end}") for end in ("-wal", "-shm"))):
-                path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # never made (a read-only disk)
+                    path.unlink(missing_ok=True)
         raise
     if state.json:
         _echo_json({"records": result.records, "added": result.added, "runs": result.runs})
