@@ -65,3 +65,17 @@ def test_runs_on_a_narrow_terminal_never_breaks_a_count(failing_db: Path, column
     assert all(len(line) <= columns for line in lines), lines
     assert lines[0].startswith("failing-") and len(lines[0].split()) == 1
     assert lines[1].split() == ["failed", "1", "passed,", "3", "failed"]
+
+
+def test_show_on_a_narrow_terminal_keeps_each_test_name_whole(failing_db: Path) -> None:
+    """The test name is what a user looks for: never cut with an ellipsis (it folds onto
+    the next line of its cell instead), and every line fits."""
+    done = cli(failing_db, "show", columns=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert all(len(line) <= 60 for line in lines), lines
+    table = lines[lines.index(next(line for line in lines if "┃ test" in line)) :]
+    first_column = "".join(line.split("│")[1].strip() for line in table if line.startswith("│"))
+    for name in ("wrong-reply", "bad-exit", "service-crash", "passes"):
+        assert name in first_column, first_column
+    assert "…" not in first_column

@@ -274,7 +274,8 @@ def show_command(
         console.print(f"[red]experiment: {_message(summary['reason'], run_id)}[/]")
     if tests:
         table = Table()
-        for column in ("test", "outcome", "duration", "assertions", "steps"):
+        table.add_column("test", overflow="fold")  # narrow: folded onto more lines, never cut
+        for column in ("outcome", "duration", "assertions", "steps"):
             table.add_column(column)
         for test in tests:
             steps_failed = sum(s.outcome == "failed" for s in test.steps)
