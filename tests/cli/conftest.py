@@ -45,6 +45,16 @@ def run_cli(
     )
 
 
+@pytest.fixture(scope="module")
+def failing_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding one run of examples/failing.yaml, made by ``panther-events run``."""
+    db = tmp_path_factory.mktemp("failing") / "f.db"
+    example = Path(__file__).resolve().parents[2] / "examples" / "failing.yaml"
+    done = run_cli("run", str(example), "--quiet", "--db", str(db))
+    assert done.returncode == 1, done.stderr
+    return db
+
+
 @pytest.fixture
 def hostile_db(tmp_path: Path) -> Path:
     """A run whose run id, entity ids, names and messages carry terminal control sequences."""

@@ -30,3 +30,15 @@ def test_a_refused_import_keeps_an_existing_store(tmp_path: Path) -> None:
     assert run_cli("import", str(bad), "--db", str(db)).returncode == 1
     assert db.exists()
     assert run_cli("runs", "--db", str(db)).returncode == 0
+
+
+def test_runs_and_show_name_the_experiment_not_the_run_again(failing_db: Path) -> None:
+    """The experiment of a runner-made run is ``failing`` (the file's name), as the dashboard
+    and ``compare`` say, not the run id a second time."""
+    runs = run_cli("runs", "--db", str(failing_db), env={"COLUMNS": "200"})
+    assert runs.returncode == 0, runs.stderr
+    (row,) = [line for line in runs.stdout.splitlines() if "failing-" in line]
+    cells = [cell.strip() for cell in row.split("│")[1:-1]]
+    assert cells[0].startswith("failing-") and cells[2] == "failing", cells
+    show = run_cli("show", "--db", str(failing_db), env={"COLUMNS": "200"})
+    assert show.stdout.splitlines()[1].startswith("experiment failing · started "), show.stdout

@@ -9,21 +9,10 @@ import pytest
 
 from .conftest import run_cli
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def cli(db: Path, *args: str, columns: int) -> subprocess.CompletedProcess[str]:
     """``panther-events ARGS`` on ``db`` in a terminal ``columns`` wide."""
     return run_cli(*args, env={"PANTHER_EVENTS_DB": str(db), "COLUMNS": str(columns)})
-
-
-@pytest.fixture(scope="module")
-def failing_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding one run of examples/failing.yaml (real ids, about 35 characters)."""
-    db = tmp_path_factory.mktemp("narrow") / "f.db"
-    done = cli(db, "run", str(ROOT / "examples" / "failing.yaml"), "--quiet", columns=200)
-    assert done.returncode == 1, done.stderr
-    return db
 
 
 @pytest.mark.parametrize("columns", [60, 50])

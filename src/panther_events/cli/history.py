@@ -23,6 +23,7 @@ from rich.text import Text
 
 from .._exit_status import name_signals
 from ..events.system import ObserverFailedEvent
+from ..compare import experiment_name
 from ..exceptions import PantherEventsError
 from ..manager import EventManager
 from ..observers.metrics import MetricsObserver
@@ -154,9 +155,10 @@ def runs_command(ctx: typer.Context, db: DbOption = None, json_output: JsonOptio
     state = get_state(ctx, db=db, json=json_output)
     with _open_store(state) as store:
         infos = store.runs()
-    if state.json:
-        _echo_json([info.to_dict() for info in infos])
-        return
+        if state.json:
+            _echo_json([info.to_dict() for info in infos])
+            return
+        names = [experiment_name(store, info) for info in infos]
     console = _console()
     if not infos:
         console.print(f"no runs in {_markup(state.db)}")
@@ -165,14 +167,14 @@ def runs_command(ctx: typer.Context, db: DbOption = None, json_output: JsonOptio
         {
             "run": info.run_id,
             "status": info.status,
-            "experiment": info.experiment_id or "-",
+            "experiment": name,
             "started": _fmt_time(info.first_time),
             "duration": _fmt_duration(info.duration_seconds),
             "events": str(info.event_count),
             "tests": f"{info.tests_passed} passed"
             + (f", {info.tests_failed} failed" if info.tests_failed else ""),
         }
-        for info in infos
+        for info, name in zip(infos, names, strict=True)
     ]
     columns = _fitting_columns(rows, console.width)
     if columns is None:  # too narrow for a table: a line a run (two if need be), nothing cut
@@ -255,6 +257,7 @@ def show_command(
     with _open_run(ctx, run, db, json_output) as (state, store, info):
         run_id = info.run_id
         collector = _collect(store, run_id)
+        experiment = experiment_name(store, info)
     tests = collector.tests()
     summary = collector.summary()
     if state.json:
@@ -266,7 +269,7 @@ def show_command(
     status_style = _STATUS_STYLE.get(info.status, "white")
     console.print(f"[bold]run[/] {_markup(info.run_id)}  [{status_style}]{_markup(info.status)}[/]")
     console.print(
-        f"experiment {_markup(info.experiment_id or '-')} · started {_fmt_time(info.first_time)}"
+        f"experiment {_markup(experiment)} · started {_fmt_time(info.first_time)}"
         f" · duration {_fmt_duration(info.duration_seconds)} · {info.event_count} events"
     )
     console.print(f"tests: {summary['total']}{_outcome_counts(summary, styled=True)}")
