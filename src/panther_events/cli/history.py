@@ -22,8 +22,8 @@ from rich.table import Table
 from rich.text import Text
 
 from .._exit_status import name_signals
-from ..events.system import ObserverFailedEvent
 from ..compare import experiment_name
+from ..events.system import ObserverFailedEvent
 from ..exceptions import PantherEventsError
 from ..manager import EventManager
 from ..observers.metrics import MetricsObserver
