@@ -65,6 +65,21 @@ class TestProgressObserver:
         assert lines[0] == "Starting experiment exp-1 with 1 test"
         assert lines[-1].startswith("Experiment exp-1 completed: 1 test, 0 failed in ")
 
+    def test_a_multi_line_reason_keeps_the_counts_on_the_verdict_line(self) -> None:
+        """A failure quoting a service's output: the verdict line ends with the counts, the
+        output's lines follow it, indented (not the counts after the last output line)."""
+        out = io.StringIO()
+        observer = ProgressObserver(stream=out)
+        for event in (
+            ExperimentExecutionStartedEvent("exp-1", test_count=1),
+            TestCreatedEvent("t1", "boot"),
+            TestFailedEvent("t1", error_message="not ready; its output:\nstarting\nno port\n"),
+        ):
+            observer.on_event(event)
+        lines = out.getvalue().splitlines()
+        assert lines[1].startswith("[1/1] FAIL boot (not ready; its output:) | 1 failed | ")
+        assert lines[2:] == ["      starting", "      no port"]
+
     def test_counters_keep_the_guide_names(self) -> None:
         """total_tests, completed_tests and failed_tests, as the guide reads them."""
         observer = ProgressObserver(stream=io.StringIO())

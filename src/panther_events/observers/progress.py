@@ -158,13 +158,16 @@ class ProgressObserver(Observer):
             self.failed_tests += failed
             if self.current_test == label:
                 self.current_test = self.current_step = None
-            reason = data.get("error_message") or ""
+            # A reason quoting a service's output: its first line on the verdict line, the
+            # output's lines below it, indented, so the counts stay on the verdict line.
+            reason, *more = str(data.get("error_message") or "").rstrip("\n").split("\n")
             verdict = "FAIL" if failed else "PASS"
             return (
                 f"[{self.completed_tests}/{max(self.total_tests, self.completed_tests)}] "
                 f"{verdict} {label}"
                 + (f" ({reason})" if failed and reason else "")
                 + f" | {self.failed_tests} failed | elapsed {_clock(self.elapsed)}"
+                + "".join(f"\n      {line}" for line in more if failed and line.strip())
             )
         return None
 
