@@ -68,3 +68,12 @@ def test_show_on_a_narrow_terminal_keeps_each_test_name_whole(failing_db: Path) 
     for name in ("wrong-reply", "bad-exit", "service-crash", "passes"):
         assert name in first_column, first_column
     assert "…" not in first_column
+
+
+def test_timeline_with_an_explicit_width_draws_whole_rows(failing_db: Path) -> None:
+    """``--width`` wider than the terminal is the user's choice: rows are printed whole (the
+    terminal or pager wraps them), still ending with the final state, never cut."""
+    done = cli(failing_db, "timeline", "--width", "70", columns=60)
+    rows = [line for line in done.stdout.splitlines() if line.startswith("test ")]
+    assert rows and all(line.split()[-1] in {"completed", "failed"} for line in rows), rows
+    assert all("…" not in line for line in rows)

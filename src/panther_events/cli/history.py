@@ -488,7 +488,7 @@ def timeline_command(
             timeline.draw_bar(entity_intervals, info.first_time, info.last_time, bar_width, legend)
         )
         line.append(f" {final}")
-        console.print(line, no_wrap=True, overflow="ellipsis", crop=False)
+        console.print(line, no_wrap=True, overflow="ignore", crop=False)
     console.print(legend.render(console.width))
 
 
