@@ -32,6 +32,8 @@ def test_timeline_rows_fit_the_terminal_and_end_with_the_final_state(
     finals = {line.split()[-1] for line in rows}
     assert finals <= {"completed", "failed", "destroyed", "torn_down"}, rows
     assert {"completed", "failed"} <= finals
+    environments = [line.split()[1] for line in lines if line.startswith("environment ")]
+    assert len(set(environments)) == len(environments) == 4, environments  # told apart
 
 
 def test_timeline_legend_never_splits_a_glyph_from_its_state(failing_db: Path) -> None:

@@ -106,9 +106,13 @@ def layout(label: int, final: int, columns: int, width: int | None) -> tuple[int
 
 
 def label(kind: str, name: str, width: int) -> str:
-    """``kind name`` in ``width`` characters: too long, the kind stays and the start of the
-    name is cut (its end is what tells entities apart)."""
+    """``kind name`` in ``width`` characters: too long, a last part that repeats the kind
+    (``environment t1/environment``) goes first, then the start of the name is cut (its end
+    is what tells entities apart); the kind stays."""
     text = f"{kind} {name}"
+    owner, _, last = name.rpartition("/")
+    if len(text) > width and owner and last.startswith(kind):
+        name, text = owner, f"{kind} {owner}"
     if len(text) > width:
         keep = width - len(kind) - 2
         text = f"{kind} …{name[-keep:]}" if keep > 0 else "…" + text[-(width - 1) :]
