@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from .conftest import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = (sys.executable, "-c", "from panther_events.cli import main; main()")
 
 
 def test_a_refused_import_creates_no_store(tmp_path: Path) -> None:
@@ -42,3 +48,24 @@ def test_runs_and_show_name_the_experiment_not_the_run_again(failing_db: Path) -
     assert cells[0].startswith("failing-") and cells[2] == "failing", cells
     show = run_cli("show", "--db", str(failing_db), env={"COLUMNS": "200"})
     assert show.stdout.splitlines()[1].startswith("experiment failing · started "), show.stdout
+
+
+def test_serve_stopped_with_ctrl_c_ends_with_0_as_documented(failing_db: Path) -> None:
+    """Ctrl-C is how a dashboard is meant to stop: exit 0, nothing on stderr but its
+    own line, as docs/cli.md's table says of the commands that run until interrupted."""
+    with subprocess.Popen(
+        [*CLI, "serve", "--port", "0", "--db", str(failing_db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        try:
+            assert proc.stdout is not None and proc.stderr is not None
+            assert "http://127.0.0.1:" in proc.stdout.readline()
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=30) == 0
+            assert "Traceback" not in proc.stderr.read()
+        finally:
+            proc.kill()
+    table = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert "`tail --follow`, `serve` and `collect` end with 0" in table
