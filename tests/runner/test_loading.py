@@ -413,6 +413,19 @@ class TestFirstMistakes:
             parse_experiment("name: x\ntests:\n  - name: [unclosed\n", "exp.yaml")
 
     @pytest.mark.parametrize(
+        ("item", "suggested"),
+        [
+            ("steps:\n      - {kind: comand, run: [a]}", "command"),
+            ("assertions:\n      - {kind: output_contain, step: s, text: x}", "output_contains"),
+        ],
+    )
+    def test_an_unknown_kind_suggests_the_kind_meant(self, item: str, suggested: str) -> None:
+        """A misspelt step or assertion kind names the kind it most likely meant."""
+        problems = _problems(f"name: x\ntests:\n  - name: t\n    {item}\n")
+        ((_, _, message),) = [p for p in problems if p[1].endswith(".kind")]
+        assert f"did you mean {suggested!r}?" in message, message
+
+    @pytest.mark.parametrize(
         ("text", "key", "suggested"),
         [
             ("name: x\ntests:\n  - name: t\n    stpes: []\n", "tests[0].stpes", "steps"),

@@ -256,7 +256,8 @@ def _plugin_params(
     try:
         cls = catalog.load(group, kind)
     except KeyError as exc:
-        problems.append((_line(root, (*loc, "kind")), _dotted((*loc, "kind")), str(exc.args[0])))
+        message = str(exc.args[0]) + _meant(kind, catalog.kinds(group))
+        problems.append((_line(root, (*loc, "kind")), _dotted((*loc, "kind")), message))
         return None
     except PluginLoadError as exc:
         problems.append((_line(root, (*loc, "kind")), _dotted((*loc, "kind")), str(exc)))
