@@ -80,6 +80,23 @@ class TestProgressObserver:
         assert lines[1].startswith("[1/1] FAIL boot (not ready; its output:) | 1 failed | ")
         assert lines[2:] == ["      starting", "      no port"]
 
+    def test_a_test_that_never_got_to_its_checks_is_an_error(self) -> None:
+        """A test failed in setup, deployment or by an interrupt is ``ERROR``, as ``show``
+        and JUnit call it; a failed check is ``FAIL``."""
+        out = io.StringIO()
+        observer = ProgressObserver(stream=out)
+        for event in (
+            ExperimentExecutionStartedEvent("exp-1", test_count=2),
+            TestCreatedEvent("t1", "deploy"),
+            TestFailedEvent("t1", error_message="no binary", phase="deployment"),
+            TestCreatedEvent("t2", "check"),
+            TestFailedEvent("t2", error_message="wrong reply", phase="assertions"),
+        ):
+            observer.on_event(event)
+        lines = out.getvalue().splitlines()
+        assert lines[1].startswith("[1/2] ERROR deploy (no binary) | 1 failed | ")
+        assert lines[2].startswith("[2/2] FAIL check (wrong reply) | 2 failed | ")
+
     def test_counters_keep_the_guide_names(self) -> None:
         """total_tests, completed_tests and failed_tests, as the guide reads them."""
         observer = ProgressObserver(stream=io.StringIO())

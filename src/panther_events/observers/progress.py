@@ -17,6 +17,7 @@ from .._visible import visible, visible_lines
 from ..exceptions import MissingExtraError
 from ..observer import Observer
 from ._util import view
+from .results import ERROR_PHASES
 
 __all__ = ["ProgressObserver"]
 
@@ -161,7 +162,10 @@ class ProgressObserver(Observer):
             # A reason quoting a service's output: its first line on the verdict line, the
             # output's lines below it, indented, so the counts stay on the verdict line.
             reason, *more = str(data.get("error_message") or "").rstrip("\n").split("\n")
-            verdict = "FAIL" if failed else "PASS"
+            # As show and JUnit say: a test that never got to its checks is an error.
+            verdict = "PASS" if not failed else "FAIL"
+            if failed and data.get("phase") in ERROR_PHASES:
+                verdict = "ERROR"
             return (
                 f"[{self.completed_tests}/{max(self.total_tests, self.completed_tests)}] "
                 f"{verdict} {label}"
