@@ -412,6 +412,17 @@ class TestFirstMistakes:
         with pytest.raises(ExperimentFileError, match=r"^exp\.yaml:4: not valid YAML: "):
             parse_experiment("name: x\ntests:\n  - name: [unclosed\n", "exp.yaml")
 
+    def test_a_name_with_a_space_says_what_a_name_is_made_of(self) -> None:
+        """Not pydantic's regular expression: the characters a name may hold, and a name
+        that would do."""
+        ((_, key, message),) = _problems("name: x\ntests:\n  - name: tcp echo\n")
+        assert key == "tests[0].name"
+        assert message == (
+            "a name is letters, digits, '.', '_' and '-', starting with a letter or digit "
+            "(it becomes part of file names and ids), got 'tcp echo'; e.g. 'tcp-echo'"
+        )
+        assert "^[" not in message
+
     @pytest.mark.parametrize(
         ("item", "suggested"),
         [

@@ -9,6 +9,7 @@ node tree gives the line of the offending key, so every problem reads
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,14 @@ from pydantic import BaseModel, ValidationError
 from ..exceptions import ExperimentFileError
 from ._template import names_in
 from .plugins import PluginCatalog, PluginKind, PluginLoadError
-from .schema import DEFER_UNIQUE_NAMES, AssertionSpec, ExperimentSpec, StepSpec, TestSpec
+from .schema import (
+    DEFER_UNIQUE_NAMES,
+    NAME_PATTERN,
+    AssertionSpec,
+    ExperimentSpec,
+    StepSpec,
+    TestSpec,
+)
 
 __all__ = ["ExperimentFile", "load_experiment", "parse_experiment"]
 
@@ -463,6 +471,13 @@ def _message(error: Any) -> str:
         return "required key is missing"
     if kind == "extra_forbidden":
         return "unknown key (check its spelling, or the kind's documented parameters)"
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == NAME_PATTERN:
+        value = str(error.get("input"))
+        fixed = re.sub(r"[^A-Za-z0-9_.-]+", "-", value).strip("-_.") or "name-1"
+        return (
+            "a name is letters, digits, '.', '_' and '-', starting with a letter or digit "
+            f"(it becomes part of file names and ids), got {value!r}; e.g. {fixed!r}"
+        )
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     value = error.get("input")
