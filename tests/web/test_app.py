@@ -150,6 +150,7 @@ class TestBadInput:
             ("/runs/latest?order=sideways", 400, "order must be"),
             ("/runs/latest?type=test..x", 400, "bad type filter"),
             ("/nowhere", 404, "Not found"),
+            ("/?page=99", 404, "no page 99: there is 1 page of runs"),
         ],
     )
     def test_bad_inputs_get_an_error_page(

@@ -305,7 +305,8 @@ class _Dashboard:
         shown = [r for r in rows if wanted.lower() in r.experiment.lower()] if wanted else rows
         pages = max(1, -(-len(shown) // RUNS_PER_PAGE))
         if page > pages:
-            raise HTTPException(404, f"no page {page}: there are {pages} page(s) of runs")
+            there = "there is 1 page" if pages == 1 else f"there are {pages} pages"
+            raise HTTPException(404, f"no page {page}: {there} of runs")
         start = (page - 1) * RUNS_PER_PAGE
         return self.page(
             template,
