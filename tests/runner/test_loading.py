@@ -412,6 +412,27 @@ class TestFirstMistakes:
         with pytest.raises(ExperimentFileError, match=r"^exp\.yaml:4: not valid YAML: "):
             parse_experiment("name: x\ntests:\n  - name: [unclosed\n", "exp.yaml")
 
+    def test_a_tab_in_the_indentation_is_named(self) -> None:
+        """YAML's "cannot start any token" on a tab says that YAML indents with spaces."""
+        ((line, _, message),) = _problems("name: x\ntests:\n\t- name: a\n")
+        assert line == 3 and message.endswith("; YAML indents with spaces, not tabs"), message
+
+    @pytest.mark.parametrize(
+        ("text", "key", "got"),
+        [
+            ("- a\n- b\n", "", "a list"),
+            ("name: x\ntests:\n  - just-a-name\n", "tests[0]", "'just-a-name'"),
+        ],
+    )
+    def test_a_list_where_a_mapping_belongs_is_said_plainly(
+        self, text: str, key: str, got: str
+    ) -> None:
+        """No class name (``instance of ExperimentSpec``): a mapping of keys was expected."""
+        ((_, found_key, message),) = _problems(text)
+        assert found_key == key
+        assert message.startswith("expected a mapping (key: value lines), got "), message
+        assert got in message and "Spec" not in message
+
     def test_a_name_with_a_space_says_what_a_name_is_made_of(self) -> None:
         """Not pydantic's regular expression: the characters a name may hold, and a name
         that would do."""

@@ -168,6 +168,9 @@ def _read_yaml(text: str, path: Path) -> tuple[yaml.Node | None, Any]:
             raise ExperimentFileError(str(path), [(line, "", _TOO_DEEP)]) from None
         # "expected a single document in the stream" + "but found another document"
         what = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+        lines = text.splitlines()
+        if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
+            what += "; YAML indents with spaces, not tabs"
         raise ExperimentFileError(str(path), [(line, "", f"not valid YAML: {what}")]) from exc
     except yaml.YAMLError as exc:
         raise ExperimentFileError(str(path), [(None, "", f"not valid YAML: {exc}")]) from exc
@@ -481,7 +484,10 @@ def _message(error: Any) -> str:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     value = error.get("input")
-    if kind != "model_type" and not isinstance(value, dict | list):
+    if kind == "model_type":  # not pydantic's "instance of ExperimentSpec"
+        got = "a list" if isinstance(value, list) else repr(value)
+        return f"expected a mapping (key: value lines), got {got}"
+    if not isinstance(value, dict | list):
         # The value itself says more than pydantic's "got a number with a fractional part".
         return f"{msg.split(', got ')[0]}, got {value!r}"
     return msg
