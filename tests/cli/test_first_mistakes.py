@@ -69,3 +69,15 @@ def test_serve_stopped_with_ctrl_c_ends_with_0_as_documented(failing_db: Path) -
             proc.kill()
     table = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     assert "`tail --follow`, `serve` and `collect` end with 0" in table
+
+
+def test_a_time_without_a_zone_is_utc_as_the_times_printed(failing_db: Path) -> None:
+    """``events --since`` without a zone means UTC, the zone every printed time is in,
+    whatever the machine's TZ: the time a user copies from the output selects that event."""
+    env = {"TZ": "America/New_York", "COLUMNS": "200"}
+    listed = run_cli("events", "--db", str(failing_db), "--limit", "40", env=env)
+    row = listed.stdout.splitlines()[-1].split()
+    day = run_cli("show", "--db", str(failing_db), env=env).stdout.split("started ")[1][:10]
+    since = run_cli("events", "--db", str(failing_db), "--since", f"{day}T{row[1]}", env=env)
+    first = since.stdout.splitlines()[1].split()
+    assert first[1] == row[1] and int(first[0]) <= int(row[0]), since.stdout  # same millisecond
