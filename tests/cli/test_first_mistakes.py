@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -81,3 +83,25 @@ def test_a_time_without_a_zone_is_utc_as_the_times_printed(failing_db: Path) -> 
     since = run_cli("events", "--db", str(failing_db), "--since", f"{day}T{row[1]}", env=env)
     first = since.stdout.splitlines()[1].split()
     assert first[1] == row[1] and int(first[0]) <= int(row[0]), since.stdout  # same millisecond
+
+
+def test_a_kept_workdir_is_found_as_docs_runner_md_says(tmp_path: Path) -> None:
+    """After ``run --keep-workdirs``, the command docs/runner.md gives names each test's
+    kept directory, which holds the services' captured output."""
+    db = tmp_path / "k.db"
+    example = ROOT / "examples" / "http.yaml"
+    assert run_cli("run", str(example), "--db", str(db), "--keep-workdirs", "-q").returncode == 0
+    doc = (ROOT / "docs" / "runner.md").read_text(encoding="utf-8")
+    command = "panther-events --json events latest --type environment.teardown_completed"
+    assert f"`{command}`" in doc
+    done = run_cli(*command.split()[1:], "--db", str(db))
+    kept = [
+        Path(json.loads(line)["data"]["resources_released"]["workdir_kept"])
+        for line in done.stdout.splitlines()
+    ]
+    try:
+        assert kept and all(path.is_dir() for path in kept)
+        assert any(p.name.endswith(".stdout.log") for path in kept for p in path.iterdir())
+    finally:
+        for path in kept:
+            shutil.rmtree(path, ignore_errors=True)
