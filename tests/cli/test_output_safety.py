@@ -44,6 +44,19 @@ def test_control_characters_from_events_are_shown_escaped(
     assert "\\x1b" in output
 
 
+def test_import_and_export_name_hostile_runs_escaped(hostile_db: Path, tmp_path: Path) -> None:
+    """``import`` says which runs it filled, and ``export -o`` which run it wrote: run ids
+    read from a file or a store are event text too."""
+    exported = tmp_path / "hostile.jsonl"
+    done = run_cli("--db", str(hostile_db), "export", "latest", "-o", str(exported))
+    assert done.returncode == 0, done.stderr
+    assert not [char for char in RAW if char in done.stderr], done.stderr
+    done = run_cli("--db", str(tmp_path / "new.db"), "import", str(exported))
+    assert done.returncode == 0, done.stderr
+    assert not [char for char in RAW if char in done.stdout + done.stderr], done.stdout
+    assert "into run(s) run\\x1b]0;pwned" in done.stdout
+
+
 def test_an_error_naming_event_text_is_escaped(hostile_db: Path) -> None:
     """An error message that quotes a stored value shows its controls escaped too."""
     done = run_cli("--db", str(hostile_db), "events", "latest", "--since", HOSTILE)

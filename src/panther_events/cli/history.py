@@ -638,7 +638,7 @@ def export_command(
             return
         with output.open("w", encoding="utf-8") as out:
             count = export_run(store, run_id, out, format=cast(ExportFormat, format))
-    typer.echo(f"exported {count} events of run {run_id} to {output}", err=True)
+    typer.echo(visible(f"exported {count} events of run {run_id} to {output}"), err=True)
 
 
 class _VisibleJsonStream:
@@ -696,7 +696,7 @@ def import_command(
         _echo_json({"records": result.records, "added": result.added, "runs": result.runs})
         return
     runs = ", ".join(result.runs) or "-"
-    typer.echo(f"imported {result.records} events ({result.added} new) into run(s) {runs}")
+    typer.echo(visible(f"imported {result.records} events ({result.added} new) into run(s) {runs}"))
 
 
 # -- replay ------------------------------------------------------------------------------
