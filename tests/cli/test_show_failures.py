@@ -38,7 +38,8 @@ def test_errs(broken):
 def test_a_multi_line_failure_keeps_its_line_breaks_indented(tmp_path: Path) -> None:
     """pytest's message (the assert, its diff) shows as indented lines under the failure,
     not as one line with literal ``\\n``; control characters in it stay escaped. ``replay``
-    counts the outcomes as ``show`` does."""
+    counts the outcomes as ``show`` does. A run without steps or assertions (any pytest
+    session) has no columns for them."""
     (tmp_path / "test_suite.py").write_text(SUITE, encoding="utf-8")
     db = tmp_path / "events.db"
     session = subprocess.run(
@@ -54,6 +55,8 @@ def test_a_multi_line_failure_keeps_its_line_breaks_indented(tmp_path: Path) -> 
     done = run_cli("show", "--db", str(db), env={"COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
     assert "tests: 4 (1 passed, 1 failed, 1 error, 1 skipped)" in done.stdout
+    header = next(line for line in done.stdout.splitlines() if "┃ test" in line)
+    assert [cell.strip() for cell in header.split("┃")[1:-1]] == ["test", "outcome", "duration"]
     failures = done.stdout[done.stdout.index("failures") :].splitlines()[1:]
     assert failures[0].startswith("  ✗ test_suite.py::test_compares (failed in call): ")
     assert failures[0].endswith("first line"), failures

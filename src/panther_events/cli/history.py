@@ -276,19 +276,22 @@ def show_command(
     if summary["reason"]:
         console.print(f"[red]experiment: {_message(summary['reason'], run_id)}[/]")
     if tests:
+        # A run with no step or assertion anywhere (a pytest session) gets no columns of zeros.
+        checked = any(t.steps or t.assertions_passed or t.assertions_failed for t in tests)
         table = Table()
         table.add_column("test", overflow="fold")  # narrow: folded onto more lines, never cut
-        for column in ("outcome", "duration", "assertions", "steps"):
+        for column in ("outcome", "duration", *(("assertions", "steps") if checked else ())):
             table.add_column(column)
         for test in tests:
             steps_failed = sum(s.outcome == "failed" for s in test.steps)
-            table.add_row(
+            cells = [
                 _markup(test.name),
                 f"[{_OUTCOME_STYLE.get(test.outcome, 'white')}]{_markup(test.outcome)}[/]",
                 _fmt_duration(test.duration_seconds),
                 f"{test.assertions_passed} ok / {test.assertions_failed} failed",
                 f"{len(test.steps)}" + (f" ({steps_failed} failed)" if steps_failed else ""),
-            )
+            ]
+            table.add_row(*cells[: 5 if checked else 3])
         console.print(table)
     failures = [t for t in tests if t.outcome in ("failed", "error")]
     if failures:
