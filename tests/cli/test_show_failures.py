@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -89,3 +90,29 @@ def test_an_interrupted_run_reads_as_errors_in_plain_words(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     assert "  ✗ first (error, interrupted): interrupted: received SIGINT" in done.stdout
     assert "  ✗ second (error, not run): not run: received SIGINT" in done.stdout
+
+
+def test_entity_takes_a_parametrized_test_name_as_shown(tmp_path: Path) -> None:
+    """``events --entity 'test_p.py::test_it[ok]'``, copied from the entity column, selects
+    that test: brackets in a name are the name's, not a glob's character class."""
+    (tmp_path / "test_p.py").write_text(
+        "import pytest\n\n@pytest.mark.parametrize('v', ['ok', 'o'])\ndef test_it(v):\n    pass\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "events.db"
+    session = subprocess.run(
+        [*PYTEST, "--panther-events-db", str(db), "test_p.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert session.returncode == 0, session.stdout + session.stderr
+    done = run_cli("events", "--db", str(db), "--entity", "test_p.py::test_it[ok]", "--json")
+    assert done.returncode == 0, done.stderr
+    entities = {json.loads(line)["entity_id"].split("/")[-1] for line in done.stdout.splitlines()}
+    assert entities == {"test_p.py::test_it[ok]"}
+    globbed = run_cli("events", "--db", str(db), "--entity", "*test_it*", "--json")
+    tails = {json.loads(line)["entity_id"][-4:] for line in globbed.stdout.splitlines()}
+    assert tails == {"[ok]", "t[o]"}  # a glob still selects by pattern
