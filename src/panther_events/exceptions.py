@@ -107,7 +107,7 @@ class ExperimentFileError(PantherEventsError, ValueError):
         self.path = path
         self.problems = problems
         lines = [
-            f"{path}:{line if line is not None else '?'}: {key or '<document>'}: {message}"
+            f"{path}{f':{line}' if line is not None else ''}: {f'{key}: ' if key else ''}{message}"
             for line, key, message in problems
         ]
         super().__init__("\n".join(lines))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,8 +29,11 @@ RUN = f"run{HOSTILE}-1"
 RAW = ("\x1b", "\x07", "\r", "\x9b", "\u202e")
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``panther-events ARGS`` in a child process, as a user would; its exit and output."""
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``panther-events ARGS`` in a child process, as a user would; its exit and output.
+    ``env`` is added to this process's environment."""
     return subprocess.run(
         [sys.executable, "-c", "from panther_events.cli import main; main()", *args],
         capture_output=True,
@@ -37,7 +41,18 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         timeout=120,
         check=False,
         cwd=cwd,
+        env={**os.environ, **(env or {})},
     )
+
+
+@pytest.fixture(scope="module")
+def failing_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding one run of examples/failing.yaml, made by ``panther-events run``."""
+    db = tmp_path_factory.mktemp("failing") / "f.db"
+    example = Path(__file__).resolve().parents[2] / "examples" / "failing.yaml"
+    done = run_cli("run", str(example), "--quiet", "--db", str(db))
+    assert done.returncode == 1, done.stderr
+    return db
 
 
 @pytest.fixture

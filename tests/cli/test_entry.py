@@ -53,6 +53,37 @@ class TestOverview:
             registered = group.get_command(ctx, name)  # type: ignore[attr-defined]
             assert registered.get_short_help_str(limit=200) == command.summary, name
 
+    @pytest.mark.parametrize("name", sorted(COMMANDS))
+    def test_a_commands_help_has_no_docstring_markup(self, name: str) -> None:
+        """``COMMAND --help`` reads as plain text: no reST ````literal```` or ``:role:``."""
+        done = subprocess.run(
+            [sys.executable, "-c", "from panther_events.cli import main; main()", name, "--help"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+        assert done.returncode == 0, done.stderr
+        assert "``" not in done.stdout and ":class:" not in done.stdout, done.stdout
+
+    def test_every_command_and_option_is_in_the_cli_reference(self) -> None:
+        """docs/cli.md has a section for each command of the overview, whose heading names
+        each option of the command's --help (the reference a user reads first)."""
+        doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+        group = typer.main.get_command(load_app())
+        ctx = typer.Context(group)
+        for name in COMMANDS:
+            heading = next(
+                (line for line in doc.splitlines() if line.startswith(f"### `{name}")), None
+            )
+            assert heading is not None, name
+            command = group.get_command(ctx, name)  # type: ignore[attr-defined]
+            for param in command.params:
+                flags = [o for o in param.opts if o.startswith("--")]
+                if flags and flags[0] not in ("--help", "--db", "--json"):
+                    assert flags[0] in heading, (name, flags[0])
+
     def test_a_command_loads_only_its_module(self) -> None:
         """``panther-events runs`` imports the history commands, not the runner or NATS."""
         done = _python(

@@ -30,8 +30,10 @@ def test_visible_spells_out_control_characters() -> None:
         ["timeline", "latest", "--width", "40"],
         ["tail", "-n", "20"],
         ["replay", "latest"],
+        ["compare", "latest", "latest"],
+        ["--json", "compare", "latest", "latest"],
     ],
-    ids=lambda c: c[0],
+    ids=lambda c: " ".join(c[:2]),
 )
 def test_control_characters_from_events_are_shown_escaped(
     hostile_db: Path, command: list[str]
@@ -41,7 +43,20 @@ def test_control_characters_from_events_are_shown_escaped(
     assert done.returncode == 0, done.stderr
     output = done.stdout + done.stderr
     assert not [char for char in RAW if char in output], output
-    assert "\\x1b" in output
+    assert "\\x1b" in output or "\\u001b" in output  # as text, or as JSON writes it
+
+
+def test_import_and_export_name_hostile_runs_escaped(hostile_db: Path, tmp_path: Path) -> None:
+    """``import`` says which runs it filled, and ``export -o`` which run it wrote: run ids
+    read from a file or a store are event text too."""
+    exported = tmp_path / "hostile.jsonl"
+    done = run_cli("--db", str(hostile_db), "export", "latest", "-o", str(exported))
+    assert done.returncode == 0, done.stderr
+    assert not [char for char in RAW if char in done.stderr], done.stderr
+    done = run_cli("--db", str(tmp_path / "new.db"), "import", str(exported))
+    assert done.returncode == 0, done.stderr
+    assert not [char for char in RAW if char in done.stdout + done.stderr], done.stdout
+    assert "into run(s) run\\x1b]0;pwned" in done.stdout
 
 
 def test_an_error_naming_event_text_is_escaped(hostile_db: Path) -> None:

@@ -50,6 +50,53 @@ class TestProgressObserver:
         assert lines[3].startswith("Experiment exp-1 completed: 2 tests, 1 failed in 0:00:0")
         assert "\x1b[" not in out.getvalue()  # no terminal escapes in logs
 
+    def test_one_test_is_written_in_the_singular(self) -> None:
+        """``with 1 test`` and ``1 test, 0 failed``, never ``1 tests``."""
+        out = io.StringIO()
+        observer = ProgressObserver(stream=out)
+        for event in (
+            ExperimentExecutionStartedEvent("exp-1", test_count=1),
+            TestCreatedEvent("t1", "handshake"),
+            TestCompletedEvent("t1"),
+            ExperimentCompletedEvent("exp-1"),
+        ):
+            observer.on_event(event)
+        lines = out.getvalue().splitlines()
+        assert lines[0] == "Starting experiment exp-1 with 1 test"
+        assert lines[-1].startswith("Experiment exp-1 completed: 1 test, 0 failed in ")
+
+    def test_a_multi_line_reason_keeps_the_counts_on_the_verdict_line(self) -> None:
+        """A failure quoting a service's output: the verdict line ends with the counts, the
+        output's lines follow it, indented (not the counts after the last output line)."""
+        out = io.StringIO()
+        observer = ProgressObserver(stream=out)
+        for event in (
+            ExperimentExecutionStartedEvent("exp-1", test_count=1),
+            TestCreatedEvent("t1", "boot"),
+            TestFailedEvent("t1", error_message="not ready; its output:\nstarting\nno port\n"),
+        ):
+            observer.on_event(event)
+        lines = out.getvalue().splitlines()
+        assert lines[1].startswith("[1/1] FAIL boot (not ready; its output:) | 1 failed | ")
+        assert lines[2:] == ["      starting", "      no port"]
+
+    def test_a_test_that_never_got_to_its_checks_is_an_error(self) -> None:
+        """A test failed in setup, deployment or by an interrupt is ``ERROR``, as ``show``
+        and JUnit call it; a failed check is ``FAIL``."""
+        out = io.StringIO()
+        observer = ProgressObserver(stream=out)
+        for event in (
+            ExperimentExecutionStartedEvent("exp-1", test_count=2),
+            TestCreatedEvent("t1", "deploy"),
+            TestFailedEvent("t1", error_message="no binary", phase="deployment"),
+            TestCreatedEvent("t2", "check"),
+            TestFailedEvent("t2", error_message="wrong reply", phase="assertions"),
+        ):
+            observer.on_event(event)
+        lines = out.getvalue().splitlines()
+        assert lines[1].startswith("[1/2] ERROR deploy (no binary) | 1 failed | ")
+        assert lines[2].startswith("[2/2] FAIL check (wrong reply) | 2 failed | ")
+
     def test_counters_keep_the_guide_names(self) -> None:
         """total_tests, completed_tests and failed_tests, as the guide reads them."""
         observer = ProgressObserver(stream=io.StringIO())

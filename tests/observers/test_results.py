@@ -185,3 +185,21 @@ class TestResultCollector:
             ("x", "passed", 2.5),
             ("y", "failed", 1.0),
         ]
+
+
+def test_a_test_an_interrupt_kept_from_running_is_an_error_not_a_failure() -> None:
+    """The runner's ``not run`` verdict (phase ``not_run``) blames no system under test: its
+    outcome is ``error``, as for a test interrupted while it ran, and JUnit calls it one."""
+    collector = ResultCollector()
+    for event in (
+        at(0, TestCreatedEvent("t1", "first")),
+        at(1, TestFailedEvent("t1", "first", "interrupted: received SIGINT", "Interrupted")),
+        at(1, TestCreatedEvent("t2", "second")),
+        at(2, TestFailedEvent("t2", "second", "not run: received SIGINT", "NotRun", "not_run")),
+    ):
+        collector.on_event(event)
+    outcomes = {test.name: (test.outcome, test.phase) for test in collector.tests()}
+    assert outcomes["second"] == ("error", "not_run")
+    cases = ET.fromstring(collector.to_junit_xml()).iter("testcase")
+    second = next(case for case in cases if case.get("name") == "second")
+    assert second.find("error") is not None and second.find("failure") is None

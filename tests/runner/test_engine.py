@@ -78,3 +78,16 @@ class TestRunnerErrors:
             assert runner.run().passed
             with pytest.raises(RuntimeError, match="already started"):
                 runner.run()
+
+
+def test_a_failed_experiment_names_its_failed_tests_as_text(tmp_path: Path) -> None:
+    """``2 of 3 tests failed: a, b``: the names read as words, not as a Python list."""
+    text = (
+        "name: x\ntests:\n"
+        "  - name: a\n    steps:\n      - {kind: command, run: [sh, -c, 'exit 1']}\n"
+        "  - name: b\n    steps:\n      - {kind: command, run: [sh, -c, 'exit 1']}\n"
+        "  - name: c\n    steps:\n      - {kind: wait, seconds: 0}\n"
+    )
+    run = run_text(text, tmp_path)
+    (failed,) = run.of_type("experiment.failed")
+    assert failed.data["error_message"] == "2 of 3 tests failed: a, b"

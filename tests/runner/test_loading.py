@@ -111,9 +111,12 @@ class TestLoadExperiment:
         assert keys == {"name", "tests"}
 
     def test_unreadable_file(self, tmp_path: Path) -> None:
-        """A path that cannot be read is an ExperimentFileError naming it."""
-        with pytest.raises(ExperimentFileError, match="cannot read the file"):
+        """A missing path is one plain line naming it: no errno, no placeholder line or key."""
+        with pytest.raises(ExperimentFileError) as info:
             load_experiment(tmp_path / "absent.yaml")
+        text = str(info.value)
+        assert text.startswith(f"{tmp_path / 'absent.yaml'}: no such file; check the path")
+        assert "Errno" not in text and "<document>" not in text and ":?:" not in text
 
 
 class TestErrorLines:
@@ -391,3 +394,92 @@ class TestYamlBomb:
         """Thousands of nested lists are refused with one problem, not a RecursionError."""
         ((_, _, message),) = _problems("name: x\ntests: " + "[" * 5000 + "]" * 5000)
         assert "nests lists or mappings too deeply" in message
+
+
+class TestFirstMistakes:
+    """The mistakes of a first experiment file get one plain line each, with the fix."""
+
+    def test_a_directory_is_refused_as_not_an_experiment_file(self, tmp_path: Path) -> None:
+        """``run examples`` says the path is a directory and to name a YAML file in it."""
+        with pytest.raises(ExperimentFileError) as info:
+            load_experiment(tmp_path)
+        assert str(info.value) == (
+            f"{tmp_path}: is a directory; name an experiment's YAML file in it"
+        )
+
+    def test_a_yaml_syntax_error_has_no_placeholder_key(self) -> None:
+        """A syntax error reads ``file:line: not valid YAML: ...``."""
+        with pytest.raises(ExperimentFileError, match=r"^exp\.yaml:4: not valid YAML: "):
+            parse_experiment("name: x\ntests:\n  - name: [unclosed\n", "exp.yaml")
+
+    def test_a_tab_in_the_indentation_is_named(self) -> None:
+        """YAML's "cannot start any token" on a tab says that YAML indents with spaces."""
+        ((line, _, message),) = _problems("name: x\ntests:\n\t- name: a\n")
+        assert line == 3 and message.endswith("; YAML indents with spaces, not tabs"), message
+
+    @pytest.mark.parametrize(
+        ("text", "key", "got"),
+        [
+            ("- a\n- b\n", "", "a list"),
+            ("name: x\ntests:\n  - just-a-name\n", "tests[0]", "'just-a-name'"),
+        ],
+    )
+    def test_a_list_where_a_mapping_belongs_is_said_plainly(
+        self, text: str, key: str, got: str
+    ) -> None:
+        """No class name (``instance of ExperimentSpec``): a mapping of keys was expected."""
+        ((_, found_key, message),) = _problems(text)
+        assert found_key == key
+        assert message.startswith("expected a mapping (key: value lines), got "), message
+        assert got in message and "Spec" not in message
+
+    def test_a_name_with_a_space_says_what_a_name_is_made_of(self) -> None:
+        """Not pydantic's regular expression: the characters a name may hold, and a name
+        that would do."""
+        ((_, key, message),) = _problems("name: x\ntests:\n  - name: tcp echo\n")
+        assert key == "tests[0].name"
+        assert message == (
+            "a name is letters, digits, '.', '_' and '-', starting with a letter or digit "
+            "(it becomes part of file names and ids), got 'tcp echo'; e.g. 'tcp-echo'"
+        )
+        assert "^[" not in message
+
+    @pytest.mark.parametrize(
+        ("item", "suggested"),
+        [
+            ("steps:\n      - {kind: comand, run: [a]}", "command"),
+            ("assertions:\n      - {kind: output_contain, step: s, text: x}", "output_contains"),
+        ],
+    )
+    def test_an_unknown_kind_suggests_the_kind_meant(self, item: str, suggested: str) -> None:
+        """A misspelt step or assertion kind names the kind it most likely meant."""
+        problems = _problems(f"name: x\ntests:\n  - name: t\n    {item}\n")
+        ((_, _, message),) = [p for p in problems if p[1].endswith(".kind")]
+        assert f"did you mean {suggested!r}?" in message, message
+
+    @pytest.mark.parametrize(
+        ("text", "key", "suggested"),
+        [
+            ("name: x\ntests:\n  - name: t\n    stpes: []\n", "tests[0].stpes", "steps"),
+            ("name: x\nteests:\n  - name: t\n", "teests", "tests"),
+            (
+                "name: x\ntests:\n  - name: t\n    steps:\n      - {kind: command, command: [a]}\n",
+                "tests[0].steps[0].command",
+                "run",
+            ),
+            (
+                "name: x\ntests:\n  - name: t\n    services:\n      - {name: s, comand: [a]}\n",
+                "tests[0].services[0].comand",
+                "command",
+            ),
+        ],
+    )
+    def test_an_unknown_key_suggests_the_key_meant(
+        self, text: str, key: str, suggested: str
+    ) -> None:
+        """A misspelt key (or a service's ``command`` in a step, which says ``run``) names
+        the key it most likely meant."""
+        problems = [p for p in _problems(text) if p[1] == key]
+        assert problems, _problems(text)
+        ((_, _, message),) = problems
+        assert f"did you mean {suggested!r}?" in message

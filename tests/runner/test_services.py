@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 from pathlib import Path
 
@@ -218,3 +219,27 @@ class TestNotReadyOutput:
         reason = run.result.tests[0].reason or ""
         assert not reason.endswith(":\n") and not reason.endswith(":"), repr(reason)
         assert "wrote nothing" in reason and "mute.stdout.log" in reason
+
+
+class TestPortAlreadyTaken:
+    """A fixed port another process already listens on is not the service's readiness."""
+
+    def test_a_fixed_port_held_by_another_process_fails_the_deployment(
+        self, tmp_path: Path
+    ) -> None:
+        """Before the service starts its port already accepts connections: the tcp readiness
+        check would pass on the other process's socket and the test pass without the service.
+        The deployment fails instead, naming the port and the fix, and the next test runs."""
+        with socket.create_server(("127.0.0.1", 0)) as other:
+            port = other.getsockname()[1]
+            service = (
+                f"{{name: echo, command: [{PY}, {ECHO}, --port, '${{port}}'], port: {port}, "
+                "ready: {tcp: true}}"
+            )
+            run = run_text(_one_service(service), tmp_path)
+        first, after = run.result.tests
+        assert not first.passed and after.passed
+        assert f"port {port} already accepts connections" in first.reason, first.reason
+        assert "port: auto" in first.reason
+        assert not run.of_type("service.ready")
+        assert alive_service_pids(run.events) == []

@@ -26,3 +26,33 @@ class TestCommandStep:
         )
         run = run_text(text, tmp_path)
         assert run.result.passed, run.result.to_dict()
+
+
+class TestCommandFailureMessage:
+    """A failed command's message quotes the command once, as a shell would read it."""
+
+    def test_a_failed_command_is_quoted_once_and_empty_stderr_is_left_out(
+        self, tmp_path: Path
+    ) -> None:
+        """``command `sh -c 'exit 3'` exited with status 3``: no repr of the shell quoting
+        (no ``\\'``), and no ``stderr: ''`` when the command wrote nothing there."""
+        text = (
+            "name: x\ntests:\n  - name: t\n    steps:\n"
+            "      - {name: fails, kind: command, run: [sh, -c, 'exit 3']}\n"
+        )
+        run = run_text(text, tmp_path)
+        (failed,) = run.of_type("test.failed")
+        reason = failed.data["error_message"]
+        assert "command `sh -c 'exit 3'` exited with status 3" in reason, reason
+        assert "\\'" not in reason and "stderr" not in reason
+
+    def test_a_failed_command_shows_the_end_of_its_stderr(self, tmp_path: Path) -> None:
+        """What the command wrote on stderr last is in the message, after ``stderr:``."""
+        text = (
+            "name: x\ntests:\n  - name: t\n    steps:\n"
+            "      - {name: fails, kind: command, run: 'echo no such config >&2; exit 2',\n"
+            "         shell: true}\n"
+        )
+        run = run_text(text, tmp_path)
+        (failed,) = run.of_type("test.failed")
+        assert failed.data["error_message"].endswith("; stderr: 'no such config'")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -60,6 +61,20 @@ class TestRunPage:
         for chart in ("Test durations", "Step durations", "Service CPU time", "Service peak"):
             assert chart in text
         assert 'data-field="status">failed' in text
+
+    def test_a_services_output_lines_stay_lines(self, client: TestClient, runs: Runs) -> None:
+        """The crashed service's last output lines are lines of their block (and a reason's
+        lines are lines, as the two lines of a timeline state's hover text), not one line
+        joined by a literal ``\\n``."""
+        text = client.get(f"/runs/{runs.failing}").text
+        blocks = re.findall(r'<pre class="output">(.*?)</pre>', text, re.S)
+        (crashed,) = [block for block in blocks if "crashing on purpose" in block]
+        lines = html.unescape(crashed).split("\n")
+        assert lines[0].startswith("listening on 127.0.0.1:") and lines[-1] == "crashing on purpose"
+        failures = text[text.index('id="failures"') : text.index('class="timeline-section"')]
+        assert "\\n" not in failures
+        hover = re.search(r"<title>(test wrong-reply: [^<]*)</title>", text)
+        assert hover is not None and "\n" in hover.group(1) and "\\n" not in hover.group(1)
 
     def test_run_references_resolve(self, client: TestClient, runs: Runs) -> None:
         """A unique prefix or ``latest`` names a run as the CLI's references do."""
@@ -150,6 +165,7 @@ class TestBadInput:
             ("/runs/latest?order=sideways", 400, "order must be"),
             ("/runs/latest?type=test..x", 400, "bad type filter"),
             ("/nowhere", 404, "Not found"),
+            ("/?page=99", 404, "no page 99: there is 1 page of runs"),
         ],
     )
     def test_bad_inputs_get_an_error_page(

@@ -45,8 +45,9 @@ def entity_matcher(wanted: str) -> Callable[[StoredEvent], bool]:
     """What ``--entity`` selects: the full id, the id within the run, the short name or its
     last part (``echo``), or a glob (``tcp-echo/*``, ``*echo*``) over any of these."""
     if any(char in wanted for char in _GLOB_CHARS):
+        # A name as shown wins over the glob it looks like: ``test_p.py::test_it[ok]``.
         return lambda stored: any(
-            fnmatch.fnmatchcase(name, wanted) for name in _entity_names(stored)
+            name == wanted or fnmatch.fnmatchcase(name, wanted) for name in _entity_names(stored)
         )
     return lambda stored: wanted in _entity_names(stored)
 

@@ -18,7 +18,7 @@ from rich.text import Text
 from ..states.mapping import MACHINES
 from ..store.base import StateInterval
 
-__all__ = ["KIND_ORDER", "Legend", "draw_bar", "rows"]
+__all__ = ["KIND_ORDER", "Legend", "draw_bar", "label", "layout", "rows"]
 
 #: Row order by entity kind; kinds not listed come before plugins, plugins last.
 KIND_ORDER = ("experiment", "test", "service", "environment", "step", "assertion", "plugin")
@@ -70,13 +70,53 @@ class Legend:
             self.styles[state] = (glyph, colour)
         return self.styles[state]
 
-    def render(self) -> Text:
-        """``states: ✓ completed  █ running ...``."""
-        text = Text("states: ")
+    def render(self, width: int) -> Text:
+        """``states: ✓ completed  █ running ...``, broken into lines of at most ``width``
+        characters between entries, so a glyph never ends a line apart from its state."""
+        text = Text("states:")
+        used = len(text)
         for state, (glyph, colour) in self.styles.items():
+            gap = " " if text.plain == "states:" else "  "
+            if used + len(gap) + len(glyph) + 1 + len(state) > width and used > 0:
+                text.append("\n")
+                gap, used = "", 0
+            text.append(gap)
             text.append(glyph, style=colour)
-            text.append(f" {state}  ")
+            text.append(f" {state}")
+            used += len(gap) + len(glyph) + 1 + len(state)
         return text
+
+
+#: The narrowest bar drawn to fit the terminal, and the narrowest label kept for it.
+MIN_BAR = 20
+MIN_LABEL = 12
+
+
+def layout(label: int, final: int, columns: int, width: int | None) -> tuple[int, int]:
+    """``(label width, bar width)`` of rows whose longest label is ``label`` characters and
+    whose final states take ``final`` (with their space): ``width`` is the bar's when given;
+    else the row fits in ``columns``, the label giving way (down to ``MIN_LABEL``) before the
+    bar shrinks below ``MIN_BAR``."""
+    label_width = min(label, 48)
+    if width is not None:
+        return label_width, width
+    room = columns - 1 - final  # the space after the label, the final state at the end
+    label_width = min(label_width, max(MIN_LABEL, room - MIN_BAR))
+    return label_width, max(10, room - label_width)
+
+
+def label(kind: str, name: str, width: int) -> str:
+    """``kind name`` in ``width`` characters: too long, a last part that repeats the kind
+    (``environment t1/environment``) goes first, then the start of the name is cut (its end
+    is what tells entities apart); the kind stays."""
+    text = f"{kind} {name}"
+    owner, _, last = name.rpartition("/")
+    if len(text) > width and owner and last.startswith(kind):
+        name, text = owner, f"{kind} {owner}"
+    if len(text) > width:
+        keep = width - len(kind) - 2
+        text = f"{kind} …{name[-keep:]}" if keep > 0 else "…" + text[-(width - 1) :]
+    return text.ljust(width)
 
 
 def rows(intervals: Iterable[StateInterval]) -> list[tuple[str, str, list[StateInterval]]]:

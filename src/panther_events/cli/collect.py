@@ -200,7 +200,7 @@ def dead_letters(
     """List the events the collector moved aside because they could not be stored.
 
     Each line: sequence in the dead-letter stream <stream>_DEAD, time, run, event id, size and
-    the reason. The payloads stay in that stream (``nats stream get <stream>_DEAD SEQ``).
+    the reason. The payloads stay in that stream ('nats stream get <stream>_DEAD SEQ').
     """
     urls = check_url_option(nats_url, EXIT_FAILED)
     nats = _nats_module()

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ..compare import Change, RunComparison, compare_runs
 from ._app import DbOption, JsonOption, app, get_state
-from ._terminal import visible
+from ._terminal import json_visible, visible
 from .history import _console, _fmt_duration, _open_store
 
 __all__: list[str] = []
@@ -94,12 +94,12 @@ def compare_command(
 ) -> None:
     """Compare two runs: outcomes that changed, durations with their change in %, metrics moved.
 
-    The first run is the reference; ``--json`` prints the comparison as one JSON document.
+    The first run is the reference; with --json the comparison is printed as one JSON document.
     """
     state = get_state(ctx, db=db, json=json_output)
     with _open_store(state, read_only=True) as store:
         comparison = compare_runs(store, store.resolve_run(run_a), store.resolve_run(run_b))
     if state.json:
-        typer.echo(json.dumps(comparison.to_dict(), ensure_ascii=False, indent=2))
+        typer.echo(json_visible(json.dumps(comparison.to_dict(), ensure_ascii=False, indent=2)))
         return
     _print(comparison)

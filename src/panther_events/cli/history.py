@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .._exit_status import name_signals
+from ..compare import experiment_name
 from ..events.system import ObserverFailedEvent
 from ..exceptions import PantherEventsError
 from ..manager import EventManager
@@ -35,7 +36,7 @@ from . import _timeline as timeline
 from ._app import AppState, DbOption, JsonOption, app, get_state
 from ._names import entity_matcher, is_full_id, short_entity
 from ._paths import unwritable_reason
-from ._terminal import json_visible, output_closed, visible
+from ._terminal import json_visible, output_closed, visible, visible_lines
 
 __all__: list[str] = []
 
@@ -154,9 +155,10 @@ def runs_command(ctx: typer.Context, db: DbOption = None, json_output: JsonOptio
     state = get_state(ctx, db=db, json=json_output)
     with _open_store(state) as store:
         infos = store.runs()
-    if state.json:
-        _echo_json([info.to_dict() for info in infos])
-        return
+        if state.json:
+            _echo_json([info.to_dict() for info in infos])
+            return
+        names = [experiment_name(store, info) for info in infos]
     console = _console()
     if not infos:
         console.print(f"no runs in {_markup(state.db)}")
@@ -165,21 +167,27 @@ def runs_command(ctx: typer.Context, db: DbOption = None, json_output: JsonOptio
         {
             "run": info.run_id,
             "status": info.status,
-            "experiment": info.experiment_id or "-",
+            "experiment": name,
             "started": _fmt_time(info.first_time),
             "duration": _fmt_duration(info.duration_seconds),
             "events": str(info.event_count),
             "tests": f"{info.tests_passed} passed"
             + (f", {info.tests_failed} failed" if info.tests_failed else ""),
         }
-        for info in infos
+        for info, name in zip(infos, names, strict=True)
     ]
     columns = _fitting_columns(rows, console.width)
-    if columns is None:  # too narrow for a table: a line a run, nothing cut
+    if columns is None:  # too narrow for a table: a line a run (two if need be), nothing cut
         for info, row in zip(infos, rows, strict=True):
             style = _STATUS_STYLE.get(info.status, "white")
+            outcome = f"[{style}]{_markup(row['status'])}[/]  {row['tests']}"
+            fits = len(visible(f"{row['run']}  {row['status']}  {row['tests']}")) <= console.width
+            separator = "  " if fits else "\n  "
             console.print(
-                f"{_markup(row['run'])}  [{style}]{_markup(row['status'])}[/]  {row['tests']}"
+                f"{_markup(row['run'])}{separator}{outcome}",
+                no_wrap=True,
+                overflow="ignore",
+                crop=False,
             )
         return
     table = Table(title=f"runs in {_markup(state.db)}")
@@ -249,6 +257,7 @@ def show_command(
     with _open_run(ctx, run, db, json_output) as (state, store, info):
         run_id = info.run_id
         collector = _collect(store, run_id)
+        experiment = experiment_name(store, info)
     tests = collector.tests()
     summary = collector.summary()
     if state.json:
@@ -260,34 +269,37 @@ def show_command(
     status_style = _STATUS_STYLE.get(info.status, "white")
     console.print(f"[bold]run[/] {_markup(info.run_id)}  [{status_style}]{_markup(info.status)}[/]")
     console.print(
-        f"experiment {_markup(info.experiment_id or '-')} · started {_fmt_time(info.first_time)}"
+        f"experiment {_markup(experiment)} · started {_fmt_time(info.first_time)}"
         f" · duration {_fmt_duration(info.duration_seconds)} · {info.event_count} events"
     )
-    counts = ", ".join(
-        f"[{_OUTCOME_STYLE[o]}]{summary[o]} {o}[/]" for o in _OUTCOME_STYLE if summary[o]
-    )
-    console.print(f"tests: {summary['total']}" + (f" ({counts})" if counts else ""))
+    console.print(f"tests: {summary['total']}{_outcome_counts(summary, styled=True)}")
     if summary["reason"]:
         console.print(f"[red]experiment: {_message(summary['reason'], run_id)}[/]")
     if tests:
+        # A run with no step or assertion anywhere (a pytest session) gets no columns of zeros.
+        checked = any(t.steps or t.assertions_passed or t.assertions_failed for t in tests)
         table = Table()
-        for column in ("test", "outcome", "duration", "assertions", "steps"):
+        table.add_column("test", overflow="fold")  # narrow: folded onto more lines, never cut
+        for column in ("outcome", "duration", *(("assertions", "steps") if checked else ())):
             table.add_column(column)
         for test in tests:
             steps_failed = sum(s.outcome == "failed" for s in test.steps)
-            table.add_row(
+            cells = [
                 _markup(test.name),
                 f"[{_OUTCOME_STYLE.get(test.outcome, 'white')}]{_markup(test.outcome)}[/]",
                 _fmt_duration(test.duration_seconds),
                 f"{test.assertions_passed} ok / {test.assertions_failed} failed",
                 f"{len(test.steps)}" + (f" ({steps_failed} failed)" if steps_failed else ""),
-            )
+            ]
+            table.add_row(*cells[: 5 if checked else 3])
         console.print(table)
     failures = [t for t in tests if t.outcome in ("failed", "error")]
     if failures:
         console.print("[bold]failures[/]")
         for test in failures:
             where = f" in {test.phase}" if test.phase else ""
+            if test.phase in _NOT_PLACES:  # what happened to the test, not where it failed
+                where = f", {test.phase.replace('_', ' ')}"
             console.print(
                 f"  [red]✗[/] {_markup(test.name)} ({_markup(test.outcome + where)}): "
                 f"{_message(test.reason, run_id)}"
@@ -299,19 +311,35 @@ def show_command(
                     )
 
 
+def _outcome_counts(summary: dict[str, Any], *, styled: bool = False) -> str:
+    """`` (2 passed, 1 error)``: the outcomes a ``ResultCollector`` summary counts, or ``""``."""
+    counts = [
+        f"[{style}]{summary[o]} {o}[/]" if styled else f"{summary[o]} {o}"
+        for o, style in _OUTCOME_STYLE.items()
+        if summary[o]
+    ]
+    return f" ({', '.join(counts)})" if counts else ""
+
+
+#: Phases that say what happened to a test rather than where it failed.
+_NOT_PLACES = frozenset({"interrupted", "not_run"})
+
 #: The most characters of one failure message ``show`` prints (a service's output can be huge).
 _MESSAGE_LIMIT = 4000
 
 
 def _message(text: str | None, run_id: str) -> str:
-    """A failure message for rich markup, cut at ``_MESSAGE_LIMIT`` saying where it is whole."""
-    text = text or ""
-    if len(text) <= _MESSAGE_LIMIT:
-        return _markup(text)
-    more = len(text) - _MESSAGE_LIMIT
-    return _markup(
-        f"{text[:_MESSAGE_LIMIT]}… ({more} more characters: panther-events events {run_id} --json)"
-    )
+    """A failure message for rich markup, cut at ``_MESSAGE_LIMIT`` saying where it is whole;
+    its lines (an assertion's diff, a service's output) stay lines, indented under the first."""
+    text = (text or "").rstrip("\n")
+    if len(text) > _MESSAGE_LIMIT:
+        more = len(text) - _MESSAGE_LIMIT
+        text = (
+            f"{text[:_MESSAGE_LIMIT]}… ({more} more characters: "
+            f"panther-events events {run_id} --json)"
+        )
+    lines = [line.rstrip() for line in visible_lines(text).split("\n")]
+    return escape("\n      ".join(line for line in lines if line))
 
 
 # -- events ------------------------------------------------------------------------------
@@ -441,24 +469,30 @@ def timeline_command(
         console.print(f"run {_markup(run_id)} has no state changes to draw")
         return
     entities = timeline.rows(intervals)
-    labels = [visible(f"{kind} {short_entity(entity, run_id)}") for kind, entity, _ in entities]
-    label_width = min(max(len(label) for label in labels), 48)
-    bar_width = width or max(20, console.width - label_width - 24)
+    kinds = [visible(kind) for kind, _, _ in entities]
+    names = [visible(short_entity(entity, run_id)) for _, entity, _ in entities]
+    finals = [visible(found[-1].state) for _, _, found in entities]
+    label_width, bar_width = timeline.layout(
+        max(len(k) + 1 + len(n) for k, n in zip(kinds, names, strict=True)),
+        max(len(final) for final in finals) + 1,
+        console.width,
+        width,
+    )
     legend = timeline.Legend()
     console.print(
         f"[bold]run[/] {_markup(run_id)}  {_fmt_time(info.first_time)} → "
         f"{_fmt_time(info.last_time)}  ({_fmt_duration(info.duration_seconds)})"
     )
-    for label, (_, _, entity_intervals) in zip(labels, entities, strict=True):
-        # Too long: keep the end, it is what tells entities apart.
-        shown = label if len(label) <= label_width else "…" + label[-(label_width - 1) :]
-        line = Text(shown.ljust(label_width) + " ")
+    for kind, name, final, (_, _, entity_intervals) in zip(
+        kinds, names, finals, entities, strict=True
+    ):
+        line = Text(timeline.label(kind, name, label_width) + " ")
         line.append_text(
             timeline.draw_bar(entity_intervals, info.first_time, info.last_time, bar_width, legend)
         )
-        line.append(f" {visible(entity_intervals[-1].state)}")
-        console.print(line, no_wrap=True, overflow="ellipsis", crop=False)
-    console.print(legend.render())
+        line.append(f" {final}")
+        console.print(line, no_wrap=True, overflow="ignore", crop=False)
+    console.print(legend.render(console.width))
 
 
 # -- tail --------------------------------------------------------------------------------
@@ -607,7 +641,7 @@ def export_command(
             return
         with output.open("w", encoding="utf-8") as out:
             count = export_run(store, run_id, out, format=cast(ExportFormat, format))
-    typer.echo(f"exported {count} events of run {run_id} to {output}", err=True)
+    typer.echo(visible(f"exported {count} events of run {run_id} to {output}"), err=True)
 
 
 class _VisibleJsonStream:
@@ -645,19 +679,27 @@ def import_command(
                 f"cannot import {name!r}: it is not UTF-8 text ({exc.reason} at byte "
                 f"{exc.start}); give JSON Lines or CloudEvents JSON, as 'export' writes"
             ) from None
-    with _open_store(state, create=True) as store:
-        try:
-            result = import_events(store, text, run_id=run_id, name=name)
-        except RecursionError:  # a JSON bomb: arrays in arrays, a hundred thousand deep
-            raise _fail(
-                f"cannot import {name!r}: its JSON is nested too deeply to read; give JSON "
-                "Lines or CloudEvents JSON, as 'export' writes"
-            ) from None
+    existed = state.db.exists()
+    try:
+        with _open_store(state, create=True) as store:
+            try:
+                result = import_events(store, text, run_id=run_id, name=name)
+            except RecursionError:  # a JSON bomb: arrays in arrays, a hundred thousand deep
+                raise _fail(
+                    f"cannot import {name!r}: its JSON is nested too deeply to read; give JSON "
+                    "Lines or CloudEvents JSON, as 'export' writes"
+                ) from None
+    except typer.Exit:
+        if not existed:  # a refused file leaves no empty store behind
+            for path in (state.db, *(Path(f"{state.db}{end}") for end in ("-wal", "-shm"))):
+                with contextlib.suppress(OSError):  # never made (a read-only disk)
+                    path.unlink(missing_ok=True)
+        raise
     if state.json:
         _echo_json({"records": result.records, "added": result.added, "runs": result.runs})
         return
     runs = ", ".join(result.runs) or "-"
-    typer.echo(f"imported {result.records} events ({result.added} new) into run(s) {runs}")
+    typer.echo(visible(f"imported {result.records} events ({result.added} new) into run(s) {runs}"))
 
 
 # -- replay ------------------------------------------------------------------------------
@@ -728,11 +770,9 @@ def replay_command(
     if state.json:
         _echo_json({"run_id": run_id, "replayed": count, "summary": summary})
         return
+    tests = "1 test" if summary["total"] == 1 else f"{summary['total']} tests"
     typer.echo(
-        visible(
-            f"replayed {count} events of run {run_id}: {summary['total']} tests, "
-            f"{summary['passed']} passed, {summary['failed']} failed, {summary['error']} errors"
-        )
+        visible(f"replayed {count} events of run {run_id}: {tests}{_outcome_counts(summary)}")
     )
 
 

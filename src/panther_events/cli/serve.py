@@ -177,10 +177,11 @@ def serve_command(
     with _start_errors(state.db, host, port):
         server, sock = _server(state.db, host, port, token)
     url = _url(sock, token)
-    typer.echo(f"panther-events dashboard for {state.db}: {url}  (Ctrl-C to stop)")
-    if open_browser:
-        threading.Timer(0.5, _open, args=(url,)).start()
     try:
+        # From the URL on, a Ctrl-C is this command's normal end, however soon it comes.
+        typer.echo(f"panther-events dashboard for {state.db}: {url}  (Ctrl-C to stop)")
+        if open_browser:
+            threading.Timer(0.5, _open, args=(url,)).start()
         server.run(sockets=[sock])
     except KeyboardInterrupt:
         pass  # uvicorn re-raises the Ctrl-C it handled: stopping is this command's normal end

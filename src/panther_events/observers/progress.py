@@ -17,6 +17,7 @@ from .._visible import visible, visible_lines
 from ..exceptions import MissingExtraError
 from ..observer import Observer
 from ._util import view
+from .results import ERROR_PHASES
 
 __all__ = ["ProgressObserver"]
 
@@ -106,7 +107,7 @@ class ProgressObserver(Observer):
                     self._total_fixed = True
                 if kind == "experiment.execution_started":
                     self.status = "running"
-                    line = f"Starting experiment {ev.entity_id} with {self.total_tests} tests"
+                    line = f"Starting experiment {ev.entity_id} with {_tests(self.total_tests)}"
             elif kind.startswith("test."):
                 line = self._on_test(kind, ev.entity_id, ev.data)
             elif kind == "step.execution_started":
@@ -117,7 +118,7 @@ class ProgressObserver(Observer):
                 self.status = _TERMINAL_EXPERIMENT[kind]
                 self.current_test = self.current_step = None
                 line = (
-                    f"Experiment {ev.entity_id} {self.status}: {self.completed_tests} tests, "
+                    f"Experiment {ev.entity_id} {self.status}: {_tests(self.completed_tests)}, "
                     f"{self.failed_tests} failed in {_clock(self.elapsed)}"
                 )
             else:
@@ -158,13 +159,19 @@ class ProgressObserver(Observer):
             self.failed_tests += failed
             if self.current_test == label:
                 self.current_test = self.current_step = None
-            reason = data.get("error_message") or ""
-            verdict = "FAIL" if failed else "PASS"
+            # A reason quoting a service's output: its first line on the verdict line, the
+            # output's lines below it, indented, so the counts stay on the verdict line.
+            reason, *more = str(data.get("error_message") or "").rstrip("\n").split("\n")
+            # As show and JUnit say: a test that never got to its checks is an error.
+            verdict = "PASS" if not failed else "FAIL"
+            if failed and data.get("phase") in ERROR_PHASES:
+                verdict = "ERROR"
             return (
                 f"[{self.completed_tests}/{max(self.total_tests, self.completed_tests)}] "
                 f"{verdict} {label}"
                 + (f" ({reason})" if failed and reason else "")
                 + f" | {self.failed_tests} failed | elapsed {_clock(self.elapsed)}"
+                + "".join(f"\n      {line}" for line in more if failed and line.strip())
             )
         return None
 
@@ -238,3 +245,8 @@ class ProgressObserver(Observer):
             progress.stop()
             if isinstance(thread, threading.Thread):
                 thread.join(timeout=5)
+
+
+def _tests(count: int) -> str:
+    """``1 test``, ``2 tests``."""
+    return f"{count} test" if count == 1 else f"{count} tests"

@@ -14,7 +14,7 @@ from .._visible import xml_visible
 from ..observer import Observer
 from ._util import EventView, view
 
-__all__ = ["ExperimentResult", "ResultCollector", "StepResult", "TestResult"]
+__all__ = ["ERROR_PHASES", "ExperimentResult", "ResultCollector", "StepResult", "TestResult"]
 
 #: Outcomes of a test: finished ones, and ``incomplete`` for a test with no terminal event.
 OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "rerun", "incomplete")
@@ -25,7 +25,7 @@ _COMPLETED_OUTCOMES = frozenset({"passed", "skipped", "xfailed", "xpassed", "rer
 # A test that failed in one of these phases never got to run its checks, or was stopped by
 # something other than the system under test: JUnit calls that an "error". A failure anywhere
 # else (steps, assertions, a crashed service, no phase given) is a "failure".
-_ERROR_PHASES = frozenset(
+ERROR_PHASES = frozenset(
     {
         "setup",
         "environment_setup",
@@ -34,6 +34,7 @@ _ERROR_PHASES = frozenset(
         "deploy",
         "teardown",
         "interrupted",
+        "not_run",
         "runner",
     }
 )
@@ -249,7 +250,7 @@ class ResultCollector(Observer):
                 test.reason = str(test.reason)
             test.error_type = ev.get("error_type") or test.error_type
             test.phase = ev.get("phase") or test.phase
-            test.outcome = "error" if test.phase in _ERROR_PHASES else "failed"
+            test.outcome = "error" if test.phase in ERROR_PHASES else "failed"
             if test.reason is None:
                 test.reason = "test failed without a message"
             self._finish_test(test, ev)

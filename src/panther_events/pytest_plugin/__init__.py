@@ -104,9 +104,33 @@ def _db_path(config: pytest.Config) -> Path:
     return Path(os.environ.get(_DB_ENV) or _DEFAULT_DB)
 
 
+def _warn_of_a_moved_rootdir(config: pytest.Config) -> None:
+    """Warn when ``--panther-events-db PATH`` came as two words naming a file that exists
+    outside the invocation directory: pytest found its rootdir and ini file from PATH then,
+    taking it for a test path before any plugin's option is known (pytest#8846)."""
+    args = [str(arg) for arg in config.invocation_params.args]
+    if "--panther-events-db" not in args[:-1]:
+        return
+    value = args[args.index("--panther-events-db") + 1]
+    path = config.invocation_params.dir / value
+    if not path.exists() or path.parent.resolve() == config.invocation_params.dir.resolve():
+        return
+    import pytest  # noqa: PLC0415 (only in the pytest process, never the recording one)
+
+    config.issue_config_time_warning(
+        pytest.PytestConfigWarning(
+            f"--panther-events-db {value} (two words): pytest took {value} for a test path "
+            f"when it chose its rootdir ({config.rootpath}) and ini file, as it does with every "
+            f"plugin option's value; write --panther-events-db={value} to keep them"
+        ),
+        stacklevel=2,
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if not _enabled(config):
         return
+    _warn_of_a_moved_rootdir(config)
     # Imported only when enabled: pytest loads this module in every session.
     from ._capture import CAPTURE, Capture  # noqa: PLC0415
 

@@ -99,7 +99,7 @@ from .plugins import (
 )
 from .results import AssertionRecord, TestOutcome
 from .schema import TestSpec
-from .services import ManagedService, ServiceExited, ServiceNotReady
+from .services import ManagedService, PortTaken, ServiceExited, ServiceNotReady
 
 __all__ = ["TestRun"]
 
@@ -281,8 +281,11 @@ class TestRun:
             try:
                 pid = service.start()
             except OSError as exc:
-                message = f"service {s.name!r} could not start {argv[0]!r}: {exc}" + not_found_hint(
-                    argv[0], exc
+                message = (
+                    f"service {s.name!r} not started: {exc}"
+                    if isinstance(exc, PortTaken)
+                    else f"service {s.name!r} could not start {argv[0]!r}: {exc}"
+                    + not_found_hint(argv[0], exc)
                 )
                 self.emit(
                     ServiceDeploymentFailedEvent(sid, s.name, env.type, message, type(exc).__name__)

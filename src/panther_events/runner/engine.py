@@ -225,7 +225,7 @@ class ExperimentRunner:
             return ExperimentOutcome(xid, self.spec.name, outcomes, duration, True, reason)
         self._emit(ExperimentExecutionCompletedEvent(xid, passed, failed, len(outcomes), duration))
         if failed:
-            names = [o.name for o in outcomes if not o.passed]
+            names = ", ".join(o.name for o in outcomes if not o.passed)
             self._emit(
                 ExperimentFailedEvent(
                     xid, f"{failed} of {len(outcomes)} tests failed: {names}", summary=summary

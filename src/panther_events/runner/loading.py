@@ -8,6 +8,9 @@ node tree gives the line of the offending key, so every problem reads
 
 from __future__ import annotations
 
+import difflib
+import re
+import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +22,14 @@ from pydantic import BaseModel, ValidationError
 from ..exceptions import ExperimentFileError
 from ._template import names_in
 from .plugins import PluginCatalog, PluginKind, PluginLoadError
-from .schema import DEFER_UNIQUE_NAMES, AssertionSpec, ExperimentSpec, StepSpec, TestSpec
+from .schema import (
+    DEFER_UNIQUE_NAMES,
+    NAME_PATTERN,
+    AssertionSpec,
+    ExperimentSpec,
+    StepSpec,
+    TestSpec,
+)
 
 __all__ = ["ExperimentFile", "load_experiment", "parse_experiment"]
 
@@ -73,7 +83,7 @@ def load_experiment(path: str | Path, catalog: PluginCatalog | None = None) -> E
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ExperimentFileError(str(path), [(None, "", f"cannot read the file: {exc}")]) from exc
+        raise ExperimentFileError(str(path), [(None, "", _unreadable(exc))]) from None
     except UnicodeDecodeError as exc:
         message = (
             f"not UTF-8 text: byte {exc.object[exc.start]:#04x} at offset {exc.start} "
@@ -81,6 +91,15 @@ def load_experiment(path: str | Path, catalog: PluginCatalog | None = None) -> E
         )
         raise ExperimentFileError(str(path), [(None, "", message)]) from None
     return parse_experiment(text, path, catalog)
+
+
+def _unreadable(exc: OSError) -> str:
+    """Why the experiment file cannot be read, and what to pass instead."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file; check the path (an experiment is a YAML file: examples/echo.yaml)"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory; name an experiment's YAML file in it"
+    return f"cannot read the file: {exc.strerror or exc}"
 
 
 def parse_experiment(
@@ -94,7 +113,7 @@ def parse_experiment(
         spec: ExperimentSpec | None = ExperimentSpec.model_validate(data, context=_DEFER)
     except ValidationError as exc:
         spec = None
-        problems.extend(_problems(root, (), exc))
+        problems.extend(_problems(root, (), exc, ExperimentSpec))
     # Every test is also checked on its own, so that one error (a duplicate name, a bad
     # port) hides nothing else: plugin parameters and references are reported with it.
     raw_tests = data.get("tests") if isinstance(data, dict) else None
@@ -149,6 +168,9 @@ def _read_yaml(text: str, path: Path) -> tuple[yaml.Node | None, Any]:
             raise ExperimentFileError(str(path), [(line, "", _TOO_DEEP)]) from None
         # "expected a single document in the stream" + "but found another document"
         what = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+        lines = text.splitlines()
+        if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
+            what += "; YAML indents with spaces, not tabs"
         raise ExperimentFileError(str(path), [(line, "", f"not valid YAML: {what}")]) from exc
     except yaml.YAMLError as exc:
         raise ExperimentFileError(str(path), [(None, "", f"not valid YAML: {exc}")]) from exc
@@ -245,7 +267,8 @@ def _plugin_params(
     try:
         cls = catalog.load(group, kind)
     except KeyError as exc:
-        problems.append((_line(root, (*loc, "kind")), _dotted((*loc, "kind")), str(exc.args[0])))
+        message = str(exc.args[0]) + _meant(kind, catalog.kinds(group))
+        problems.append((_line(root, (*loc, "kind")), _dotted((*loc, "kind")), message))
         return None
     except PluginLoadError as exc:
         problems.append((_line(root, (*loc, "kind")), _dotted((*loc, "kind")), str(exc)))
@@ -253,7 +276,8 @@ def _plugin_params(
     try:
         return cls.Params.model_validate(params)
     except ValidationError as exc:
-        problems.extend(_problems(root, loc, exc))
+        spec = StepSpec if group == "step" else AssertionSpec
+        problems.extend(_problems(root, loc, exc, cls.Params, spec))
         return None
 
 
@@ -414,8 +438,18 @@ def _unknown(
             )
 
 
-def _problems(root: yaml.Node | None, prefix: _Loc, exc: ValidationError) -> list[_Problem]:
-    """Turn pydantic's errors into (line, key, message), one per distinct location."""
+def _problems(
+    root: yaml.Node | None,
+    prefix: _Loc,
+    exc: ValidationError,
+    model: type[BaseModel],
+    *also: type[BaseModel],
+) -> list[_Problem]:
+    """Turn pydantic's errors into (line, key, message), one per distinct location.
+
+    ``model`` is what was validated at ``prefix`` (``also``: models whose keys are valid there
+    too): an unknown key's message names the known key it most likely meant.
+    """
     found: dict[tuple[int | None, str], list[str]] = {}
     for error in exc.errors(include_url=False):
         loc: _Loc = (*prefix, *error["loc"])
@@ -425,6 +459,10 @@ def _problems(root: yaml.Node | None, prefix: _Loc, exc: ValidationError) -> lis
         key_loc = loc if error["type"] == "missing" else loc[: len(matched)]
         line = _line(root, loc)
         message = _message(error)
+        if error["type"] == "extra_forbidden" and error["loc"]:
+            parent = tuple(error["loc"][:-1])
+            known = {key for m in (model, *also) for key in _keys_at(m, parent)}
+            message += _meant(str(error["loc"][-1]), known)
         found.setdefault((line, _dotted(key_loc)), []).append(message)
     return [(line, key, "; or ".join(dict.fromkeys(msgs))) for (line, key), msgs in found.items()]
 
@@ -436,13 +474,61 @@ def _message(error: Any) -> str:
         return "required key is missing"
     if kind == "extra_forbidden":
         return "unknown key (check its spelling, or the kind's documented parameters)"
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == NAME_PATTERN:
+        value = str(error.get("input"))
+        fixed = re.sub(r"[^A-Za-z0-9_.-]+", "-", value).strip("-_.") or "name-1"
+        return (
+            "a name is letters, digits, '.', '_' and '-', starting with a letter or digit "
+            f"(it becomes part of file names and ids), got {value!r}; e.g. {fixed!r}"
+        )
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     value = error.get("input")
-    if kind != "model_type" and not isinstance(value, dict | list):
+    if kind == "model_type":  # not pydantic's "instance of ExperimentSpec"
+        got = "a list" if isinstance(value, list) else repr(value)
+        return f"expected a mapping (key: value lines), got {got}"
+    if not isinstance(value, dict | list):
         # The value itself says more than pydantic's "got a number with a fractional part".
         return f"{msg.split(', got ')[0]}, got {value!r}"
     return msg
+
+
+#: Keys a user brings from elsewhere in the file: a step runs ``run``, a service ``command``.
+_SYNONYMS = {"command": "run", "cmd": "run", "args": "run", "argv": "run", "run": "command"}
+
+
+def _meant(name: str, known: Iterable[str]) -> str:
+    """`` ; did you mean 'KEY'?`` for the key of ``known`` that ``name`` most likely meant
+    (a close spelling, or the word this file uses elsewhere for it), else ``""``."""
+    choices = sorted(known)
+    synonym = _SYNONYMS.get(name)
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    guess = synonym if synonym in choices else (close[0] if close else None)
+    return f"; did you mean {guess!r}?" if guess else ""
+
+
+def _keys_at(model: type[BaseModel], loc: tuple[Any, ...]) -> set[str]:
+    """The keys of the mapping at ``loc`` under ``model`` (its nested models' fields)."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None:
+            return set()
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(str(part))
+        current = _nested_model(field.annotation) if field is not None else None
+    return set(current.model_fields) if current is not None else set()
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The model an annotation holds (``Model``, ``list[Model]``, ``Model | None``...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _nested_model(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _matched(root: yaml.Node | None, loc: _Loc) -> list[yaml.Node]:

@@ -24,6 +24,7 @@ from pydantic import (
 
 __all__ = [
     "DEFER_UNIQUE_NAMES",
+    "NAME_PATTERN",
     "Argv",
     "AssertionSpec",
     "EnvVars",
@@ -42,8 +43,8 @@ __all__ = [
 #: the caller (the loader reports each at its line, with every other problem of the file).
 DEFER_UNIQUE_NAMES = "defer_unique_names"
 
-# Names become parts of entity ids, file names and ``${...}`` variables.
-_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+#: Names become parts of entity ids, file names and ``${...}`` variables.
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 # ... and so are bounded: a file name has at most 255 bytes, ids are printed in tables.
 _NAME_MAX = 100
 
@@ -175,7 +176,7 @@ class ServiceSpec(_Strict):
         depends_on: services of the same test that must be started and ready before this one.
     """
 
-    name: str = Field(pattern=_NAME, max_length=_NAME_MAX)
+    name: str = Field(pattern=NAME_PATTERN, max_length=_NAME_MAX)
     command: Argv
     port: Annotated[int | Literal["auto"] | None, BeforeValidator(_check_own_port)] = None
     env: EnvVars = Field(default_factory=dict)
@@ -211,7 +212,7 @@ class _Plugged(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     kind: str = Field(min_length=1)
-    name: str | None = Field(default=None, pattern=_NAME, max_length=_NAME_MAX)
+    name: str | None = Field(default=None, pattern=NAME_PATTERN, max_length=_NAME_MAX)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -247,7 +248,7 @@ class TestSpec(_Strict):
 
     __test__ = False  # not a pytest class, despite the name
 
-    name: str = Field(pattern=_NAME, max_length=_NAME_MAX)
+    name: str = Field(pattern=NAME_PATTERN, max_length=_NAME_MAX)
     description: str | None = None
     environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
     services: list[ServiceSpec] = Field(default_factory=list)
@@ -327,7 +328,7 @@ class TestSpec(_Strict):
 class ExperimentSpec(_Strict):
     """The whole experiment file."""
 
-    name: str = Field(pattern=_NAME, max_length=_NAME_MAX)
+    name: str = Field(pattern=NAME_PATTERN, max_length=_NAME_MAX)
     description: str | None = None
     tests: list[TestSpec] = Field(min_length=1)
 

@@ -17,7 +17,7 @@ from .environments import LocalEnvironment
 from .plugins import ServiceView
 from .schema import ServiceSpec
 
-__all__ = ["HealthReport", "ManagedService", "ServiceExited", "ServiceNotReady"]
+__all__ = ["HealthReport", "ManagedService", "PortTaken", "ServiceExited", "ServiceNotReady"]
 
 # How often readiness is polled; short, since tests wait for it.
 _POLL = 0.02
@@ -71,6 +71,10 @@ class _LineScanner:
 
 def _matches(pattern: re.Pattern[str], line: bytes) -> bool:
     return pattern.search(line.rstrip(b"\r").decode(errors="replace")) is not None
+
+
+class PortTaken(OSError):
+    """A service's own port already accepts connections before the service starts."""
 
 
 @dataclass(frozen=True)
@@ -135,8 +139,15 @@ class ManagedService:
             Its pid.
 
         Raises:
-            OSError: the command cannot be executed.
+            OSError: the command cannot be executed, or its port already accepts connections
+                (:class:`PortTaken`: another process holds it, and would answer its checks).
         """
+        if self.port is not None and self._tcp_accepts(self.port, 0.5) is None:
+            raise PortTaken(
+                f"port {self.port} already accepts connections before the service started "
+                "(another process holds it, and would pass its tcp checks); stop that process, "
+                "or use port: auto"
+            )
         argv = self.environment.wrap_command(self.argv)
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             # The child keeps its own copies of the descriptors; ours can close right away.

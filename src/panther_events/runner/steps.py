@@ -126,7 +126,7 @@ class CommandStep(Step):
                 proc.communicate(data, timeout=timeout)  # writes stdin, waits for the exit
             except subprocess.TimeoutExpired as exc:
                 raise StepFailed(
-                    f"command {shlex.join(argv)!r} still running after {timeout}s; killed"
+                    f"command `{shlex.join(argv)}` still running after {timeout}s; killed"
                 ) from exc
             finally:
                 kill_tree(proc)  # anything it left running in its group goes with it
@@ -139,10 +139,11 @@ class CommandStep(Step):
         if context.cancelled.is_set():
             raise StepFailed("cancelled")
         if self.params.check and proc.returncode != 0:
+            stderr = result.stderr.strip()[-500:]
             raise StepFailed(
-                f"command {shlex.join(argv)!r} exited with {describe_exit_status(proc.returncode)} "
-                f"(set check: false to let an exit_code assertion judge it); stderr: "
-                f"{result.stderr.strip()[-500:]!r}"
+                f"command `{shlex.join(argv)}` exited with {describe_exit_status(proc.returncode)} "
+                "(set check: false to let an exit_code assertion judge it)"
+                + (f"; stderr: {stderr!r}" if stderr else "")
             )
         return result
 

@@ -11,15 +11,16 @@ from datetime import datetime
 
 from markupsafe import Markup, escape
 
-from ..cli._terminal import visible
+from ..cli._terminal import visible, visible_lines
 from ..store.base import StateInterval
 
 __all__ = ["Bar", "Lane", "bar_chart", "lanes", "legend", "state_colour", "timeline"]
 
 
 def _text(value: object) -> Markup:
-    """Text shown in the SVG: control and bidi characters made visible, then escaped."""
-    return escape(visible(value))
+    """Text shown in the SVG: control and bidi characters made visible (line breaks kept: a
+    hover text has two lines), then escaped."""
+    return escape(visible_lines(value))
 
 
 #: Lanes drawn at most; the timeline says how many more entities there are.

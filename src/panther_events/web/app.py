@@ -36,7 +36,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from markupsafe import Markup, escape
 
-from ..cli._terminal import visible
+from ..cli._terminal import visible, visible_lines
 from ..compare import RunSummary
 from ..exceptions import PatternError, RunNotFoundError, StoreError
 from ..store.base import RunInfo, StoredEvent
@@ -90,9 +90,11 @@ def _env() -> Environment:
 def _shown(value: Any) -> Any:
     """Every text a template prints, with its control and bidi characters made visible (as
     the terminal shows them): a NUL, an escape sequence or a right-to-left override in an
-    event cannot hide or reorder what a page says. Markup (already built) is left as is."""
+    event cannot hide or reorder what a page says. Line breaks stay line breaks (a service's
+    output, a reason of several lines), which HTML cannot be made to hide anything with.
+    Markup (already built) is left as is."""
     if isinstance(value, str) and not isinstance(value, Markup):
-        return visible(value)
+        return visible_lines(value)
     return value
 
 
@@ -305,7 +307,8 @@ class _Dashboard:
         shown = [r for r in rows if wanted.lower() in r.experiment.lower()] if wanted else rows
         pages = max(1, -(-len(shown) // RUNS_PER_PAGE))
         if page > pages:
-            raise HTTPException(404, f"no page {page}: there are {pages} page(s) of runs")
+            there = "there is 1 page" if pages == 1 else f"there are {pages} pages"
+            raise HTTPException(404, f"no page {page}: {there} of runs")
         start = (page - 1) * RUNS_PER_PAGE
         return self.page(
             template,
