@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from panther_events import TestCreatedEvent
+from panther_events import TestCompletedEvent, TestCreatedEvent, TestFailedEvent
 from panther_events.cli import app
 from panther_events.store import SQLiteEventStore
 
@@ -57,6 +57,26 @@ class TestRunsCommand:
         assert code == 0
         assert RUN in out and OTHER in out
         assert "completed" in out and "1 passed, 1 failed" in out
+
+    def test_counts_outcomes_as_show_does(self, runner: CliRunner, tmp_path: Path) -> None:
+        """A skip is not a pass and a setup error not a failure: ``runs`` gives the counts
+        ``show`` gives for the same run."""
+        path = tmp_path / "mixed.db"
+        with SQLiteEventStore(path) as store:
+            store.append_many(
+                [
+                    TestCompletedEvent("m/ok", "ok"),
+                    TestCompletedEvent("m/skip", "skip", summary={"outcome": "skipped"}),
+                    TestFailedEvent("m/setup", "setup", "fixture broke", "Error", "setup"),
+                    TestFailedEvent("m/bad", "bad", "assert 1 == 2", "AssertionError", "steps"),
+                ],
+                run_id="mixed",
+            )
+        counts = "1 passed, 1 failed, 1 error, 1 skipped"
+        code, out, _ = invoke(runner, path, "runs")
+        assert code == 0 and counts in " ".join(out.split()), out
+        code, out, _ = invoke(runner, path, "show", "mixed")
+        assert code == 0 and counts in out, out
 
     @pytest.mark.parametrize("columns", ["80", "40"])
     def test_a_narrow_terminal_keeps_ids_status_and_counts_whole(

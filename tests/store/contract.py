@@ -20,6 +20,7 @@ from panther_events import (
     ExperimentExecutionStartedEvent,
     MetricCollectedEvent,
     PatternError,
+    ResultCollector,
     RunNotFoundError,
     ServiceCreatedEvent,
     ServiceStartedEvent,
@@ -31,6 +32,7 @@ from panther_events import (
     TestSetupStartedEvent,
     TestStepStartedEvent,
 )
+from panther_events._outcomes import OUTCOMES
 from panther_events.events.base import BaseEvent
 from panther_events.serialization import event_to_dict
 from panther_events.store import EventStore, export_run, import_events
@@ -302,6 +304,45 @@ class StoreContract:
         assert (done.tests_passed, done.tests_failed) == (1, 1)
         assert infos["open"].status == "running"
         assert json.loads(json.dumps(done.to_dict()))["status"] == "completed"
+
+    def test_runs_count_each_test_once_by_the_rule_show_uses(self, store: EventStore) -> None:
+        """runs() counts outcomes as ResultCollector (``show``, JUnit) does: a skip is not a
+        pass, an error (a failure in an error phase) is not a failure, and a test run again
+        counts once, by its last verdict."""
+        t = "exp-1/"
+        verdicts: list[BaseEvent] = [
+            TestCompletedEvent(f"{t}ok", "ok"),
+            TestCompletedEvent(f"{t}skip", "skip", summary={"outcome": "skipped"}),
+            TestCompletedEvent(f"{t}xf", "xf", summary={"outcome": "xfailed"}),
+            TestCompletedEvent(f"{t}odd", "odd", summary="not a mapping"),
+            TestFailedEvent(f"{t}bad", "bad", "assert 1 == 2", "AssertionError", "steps"),
+            TestFailedEvent(f"{t}setup", "setup", "fixture broke", "Error", "setup"),
+            TestFailedEvent(f"{t}flaky", "flaky", "first try", "AssertionError", "steps"),
+            TestCompletedEvent(f"{t}flaky", "flaky", summary={"outcome": "passed"}),
+            TestCompletedEvent(f"{t}again", "again", summary={"outcome": "rerun"}),
+            TestFailedEvent(f"{t}again", "again", "still broken", "AssertionError", "steps"),
+        ]
+        events = [at(i, e) for i, e in enumerate(verdicts)]
+        store.append_many(events, run_id="mixed")
+        (info,) = store.runs()
+        collector = ResultCollector()
+        for event in events:
+            collector.on_event(event)
+        summary = collector.summary()
+        expected = {o: summary[o] for o in OUTCOMES if summary[o]}
+        assert (
+            info.outcomes
+            == expected
+            == {
+                "passed": 3,
+                "failed": 2,
+                "error": 1,
+                "skipped": 1,
+                "xfailed": 1,
+            }
+        )
+        assert (info.tests_passed, info.tests_failed) == (5, 3)
+        assert json.loads(json.dumps(info.to_dict()))["outcomes"] == expected
 
     def test_runs_are_ordered_by_start(self, store: EventStore) -> None:
         """The earliest-started run comes first whatever the append order."""

@@ -45,6 +45,27 @@ class TestRunsPage:
         assert rows[runs.failing]["experiment"] == "failing"
         assert (rows[runs.failing]["tests_passed"], rows[runs.failing]["tests_failed"]) == (1, 3)
 
+    def test_the_runs_table_counts_a_skip_apart_from_the_passes(self, tmp_path: Path) -> None:
+        """A pytest-like run with a pass, a skip and a setup error: the runs table says 1
+        passed and 1 failed of 3, as the run page and ``show`` count them."""
+        from panther_events import TestCompletedEvent, TestFailedEvent
+        from panther_events.store.sqlite import SQLiteEventStore
+
+        db = tmp_path / "skips.db"
+        with SQLiteEventStore(db) as store:
+            store.append_many(
+                [
+                    TestCompletedEvent("s/ok", "ok"),
+                    TestCompletedEvent("s/skip", "skip", summary={"outcome": "skipped"}),
+                    TestFailedEvent("s/setup", "setup", "fixture broke", "Error", "setup"),
+                ],
+                run_id="skips",
+            )
+        with TestClient(create_app(db), base_url="http://127.0.0.1") as dashboard:
+            row = dashboard.get("/").text.split('href="/runs/skips"')[1].split("</tr>")[0]
+            cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row)
+            assert cells[1:4] == ["1", "1", "3"], cells  # passed, failed, total
+
 
 class TestRunPage:
     def test_shows_tests_failures_timeline_and_charts(self, client: TestClient, runs: Runs) -> None:

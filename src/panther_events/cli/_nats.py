@@ -89,7 +89,8 @@ def before_close(publisher: NatsPublisher) -> None:
     wait = SEND_WAIT if stats["connected"] else SEND_WAIT_UNREACHABLE
     publisher.close_timeout = wait
     typer.echo(
-        f"sending {pending} events to NATS (waiting at most {wait:.0f}s)...",
+        f"sending {pending} event{'' if pending == 1 else 's'} to NATS "
+        f"(waiting at most {wait:.0f}s)...",
         err=True,
     )
 

@@ -9,7 +9,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -171,8 +171,7 @@ def runs_command(ctx: typer.Context, db: DbOption = None, json_output: JsonOptio
             "started": _fmt_time(info.first_time),
             "duration": _fmt_duration(info.duration_seconds),
             "events": str(info.event_count),
-            "tests": f"{info.tests_passed} passed"
-            + (f", {info.tests_failed} failed" if info.tests_failed else ""),
+            "tests": _outcome_text(info.outcomes) or "0 passed",
         }
         for info, name in zip(infos, names, strict=True)
     ]
@@ -197,10 +196,7 @@ def runs_command(ctx: typer.Context, db: DbOption = None, json_output: JsonOptio
     for info, row in zip(infos, rows, strict=True):
         cells = {name: _markup(value) for name, value in row.items()}
         cells["status"] = f"[{_STATUS_STYLE.get(info.status, 'white')}]{cells['status']}[/]"
-        tests = f"[green]{info.tests_passed} passed[/]"
-        if info.tests_failed:
-            tests += f", [red]{info.tests_failed} failed[/]"
-        cells["tests"] = tests
+        cells["tests"] = _outcome_text(info.outcomes, styled=True) or "[green]0 passed[/]"
         table.add_row(*(cells[name] for name in columns))
     console.print(table)
 
@@ -311,14 +307,19 @@ def show_command(
                     )
 
 
+def _outcome_text(counts: Mapping[str, int], *, styled: bool = False) -> str:
+    """``2 passed, 1 error``: the non-zero counts by outcome, in the order ``show`` uses."""
+    return ", ".join(
+        f"[{style}]{counts[o]} {o}[/]" if styled else f"{counts[o]} {o}"
+        for o, style in _OUTCOME_STYLE.items()
+        if counts.get(o)
+    )
+
+
 def _outcome_counts(summary: dict[str, Any], *, styled: bool = False) -> str:
     """`` (2 passed, 1 error)``: the outcomes a ``ResultCollector`` summary counts, or ``""``."""
-    counts = [
-        f"[{style}]{summary[o]} {o}[/]" if styled else f"{summary[o]} {o}"
-        for o, style in _OUTCOME_STYLE.items()
-        if summary[o]
-    ]
-    return f" ({', '.join(counts)})" if counts else ""
+    text = _outcome_text(summary, styled=styled)
+    return f" ({text})" if text else ""
 
 
 #: Phases that say what happened to a test rather than where it failed.

@@ -10,34 +10,19 @@ from datetime import datetime
 from typing import Any
 
 from .._durations import TEST_DURATION_KEY, is_test_phase, seconds_between
+from .._outcomes import (
+    COMPLETED_OUTCOMES,
+    ERROR_PHASES,
+    OUTCOMES,
+    said_outcome,
+    verdict_outcome,
+)
 from .._visible import xml_visible
 from ..observer import Observer
 from ._util import EventView, view
 
 __all__ = ["ERROR_PHASES", "ExperimentResult", "ResultCollector", "StepResult", "TestResult"]
 
-#: Outcomes of a test: finished ones, and ``incomplete`` for a test with no terminal event.
-OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "rerun", "incomplete")
-# What a ``test.completed`` may name as ``summary.outcome`` (the pytest plugin does: ``rerun``
-# is an attempt pytest-rerunfailures ran again); any other value, or none, is ``passed``.
-_COMPLETED_OUTCOMES = frozenset({"passed", "skipped", "xfailed", "xpassed", "rerun"})
-
-# A test that failed in one of these phases never got to run its checks, or was stopped by
-# something other than the system under test: JUnit calls that an "error". A failure anywhere
-# else (steps, assertions, a crashed service, no phase given) is a "failure".
-ERROR_PHASES = frozenset(
-    {
-        "setup",
-        "environment_setup",
-        "environment",
-        "deployment",
-        "deploy",
-        "teardown",
-        "interrupted",
-        "not_run",
-        "runner",
-    }
-)
 _TEST_PHASE_FAILURES = {
     "test.setup_failed": "setup",
     "test.environment_setup_failed": "environment_setup",
@@ -239,8 +224,7 @@ class ResultCollector(Observer):
             test.phase = test.phase or ev.get("phase") or _TEST_PHASE_FAILURES[kind]
         elif kind == "test.completed":
             summary = ev.get("summary")
-            said = summary.get("outcome") if isinstance(summary, dict) else None
-            test.outcome = said if said in _COMPLETED_OUTCOMES else "passed"
+            test.outcome = verdict_outcome(kind, None, said_outcome(summary))
             if test.outcome != "passed" and isinstance(summary, dict):
                 test.reason = summary.get("reason") or summary.get("xfail_reason")
             self._finish_test(test, ev)
@@ -250,7 +234,7 @@ class ResultCollector(Observer):
                 test.reason = str(test.reason)
             test.error_type = ev.get("error_type") or test.error_type
             test.phase = ev.get("phase") or test.phase
-            test.outcome = "error" if test.phase in ERROR_PHASES else "failed"
+            test.outcome = verdict_outcome(kind, test.phase, None)
             if test.reason is None:
                 test.reason = "test failed without a message"
             self._finish_test(test, ev)
@@ -367,7 +351,7 @@ class ResultCollector(Observer):
     def success(self) -> bool:
         """True when at least one test ran and none failed, errored or is incomplete."""
         tests = self.tests()
-        return bool(tests) and all(t.outcome in _COMPLETED_OUTCOMES for t in tests)
+        return bool(tests) and all(t.outcome in COMPLETED_OUTCOMES for t in tests)
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return ``{"summary": ..., "tests": [...]}`` as JSON text."""

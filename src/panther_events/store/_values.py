@@ -3,17 +3,25 @@ and the refusals of ``append_wire``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from .._durations import seconds_between
+from .._outcomes import tally_verdicts
 from ..events.base import BaseEvent
 from ..exceptions import EventValidationError
 from ..serialization import event_from_dict
 
-__all__ = ["RunInfo", "StateInterval", "StoredEvent", "WireReject", "WireRejectedError"]
+__all__ = [
+    "RunInfo",
+    "StateInterval",
+    "StoredEvent",
+    "WireReject",
+    "WireRejectedError",
+    "verdict_counts",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +116,11 @@ class RunInfo:
         first_time: timestamp of its earliest event.
         last_time: timestamp of its latest event.
         experiment_id: the entity id of its experiment events, when it has any.
-        tests_passed: tests that ended with ``test.completed``.
-        tests_failed: tests that ended with ``test.failed``.
+        tests_passed: tests whose last verdict is ``test.completed`` (skipped ones too).
+        tests_failed: tests whose last verdict is ``test.failed`` (errors too).
+        outcomes: tests by outcome (``passed``, ``failed``, ``error``, ``skipped``,
+            ``xfailed``, ``xpassed``; only those that occur), by the rule ``show`` and JUnit
+            use (``panther_events._outcomes``): a test counts once, by its last verdict.
     """
 
     run_id: str
@@ -120,6 +131,7 @@ class RunInfo:
     experiment_id: str | None = None
     tests_passed: int = 0
     tests_failed: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict, hash=False)
 
     @property
     def duration_seconds(self) -> float | None:
@@ -138,7 +150,20 @@ class RunInfo:
             "experiment_id": self.experiment_id,
             "tests_passed": self.tests_passed,
             "tests_failed": self.tests_failed,
+            "outcomes": dict(self.outcomes),
         }
+
+
+def verdict_counts(verdicts: Iterable[tuple[str, str, Any, Any]]) -> dict[str, Any]:
+    """``RunInfo``'s test fields from a run's verdicts: ``(test id, event type, phase,
+    summary outcome)`` in the order stored (see ``tally_verdicts``)."""
+    outcomes = tally_verdicts(verdicts)
+    failed = outcomes.get("failed", 0) + outcomes.get("error", 0)
+    return {
+        "tests_passed": sum(outcomes.values()) - failed,
+        "tests_failed": failed,
+        "outcomes": outcomes,
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
+from .._outcomes import VERDICT_TYPES, said_outcome
 from ..exceptions import StoreError
 from ._rows import Row, posix_bounds, stored_event
+from ._values import verdict_counts
 from .base import (
     TERMINAL_STATUS,
     EventStoreBase,
@@ -100,8 +103,16 @@ class InMemoryEventStore(EventStoreBase):
                     first_time=min(events, key=lambda e: e.timestamp).timestamp,
                     last_time=max(reversed(events), key=lambda e: e.timestamp).timestamp,
                     experiment_id=experiments[0] if experiments else None,
-                    tests_passed=len({e.entity_id for e in events if e.type == "test.completed"}),
-                    tests_failed=len({e.entity_id for e in events if e.type == "test.failed"}),
+                    **verdict_counts(
+                        (
+                            e.entity_id,
+                            e.type,
+                            e.data.get("phase"),
+                            said_outcome(e.data.get("summary")),
+                        )
+                        for e in events
+                        if e.type in VERDICT_TYPES
+                    ),
                 )
             )
         return infos
@@ -147,3 +158,13 @@ class InMemoryEventStore(EventStoreBase):
             (e for e in self._snapshot() if e.position > position), key=lambda e: e.position
         )
         return events if limit is None else events[:limit]
+
+
+def _is_verdict(event: StoredEvent) -> bool:
+    return event.type in VERDICT_TYPES
+
+
+def _verdict(event: StoredEvent) -> tuple[str, str, Any, Any]:
+    """What ``verdict_counts`` reads of a verdict event (the SQLite store reads it in SQL)."""
+    data = event.data
+    return event.entity_id, event.type, data.get("phase"), said_outcome(data.get("summary"))

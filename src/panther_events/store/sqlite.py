@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from .._background import finish_live_workers
+from .._outcomes import VERDICT_TYPES
 from ..exceptions import StoreError
 from ._rows import Row, event_row, posix_bounds, stored_event
 from ._schema import SCHEMA_VERSION, connect, open_file
+from ._values import verdict_counts
 from ._writer import Writer
 from .base import (
     TERMINAL_STATUS,
@@ -278,12 +280,13 @@ class SQLiteEventStore(EventStoreBase):
                 "AND type < 'experiment/' ORDER BY pos LIMIT 1",
                 (run_key,),
             )
-            outcomes = dict(
-                self._query(
-                    "SELECT type, count(DISTINCT entity_id) FROM events WHERE run_key = ? "
-                    "AND type IN ('test.completed', 'test.failed') GROUP BY type",
-                    (run_key,),
-                )
+            verdicts = self._query(
+                "SELECT entity_id, type, json_extract(data, '$.phase'), "
+                "CASE json_type(data, '$.summary') WHEN 'object' "
+                "THEN json_extract(data, '$.summary.outcome') END "
+                "FROM events INDEXED BY events_by_type "
+                "WHERE run_key = ? AND type IN (?, ?) ORDER BY pos",
+                (run_key, *VERDICT_TYPES),
             )
             infos.append(
                 RunInfo(
@@ -293,8 +296,7 @@ class SQLiteEventStore(EventStoreBase):
                     first_time=datetime.fromisoformat(first),
                     last_time=datetime.fromisoformat(last),
                     experiment_id=experiment[0][0] if experiment else None,
-                    tests_passed=outcomes.get("test.completed", 0),
-                    tests_failed=outcomes.get("test.failed", 0),
+                    **verdict_counts(verdicts),
                 )
             )
         return infos

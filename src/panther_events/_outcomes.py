@@ -1,0 +1,77 @@
+"""The one rule that turns a test's verdict event into its outcome, for every view of a run.
+
+``ResultCollector`` (``show``, JUnit, the dashboard's run page) and the stores' ``runs()``
+(``runs``, the dashboard's runs page) both classify with :func:`verdict_outcome`, so the counts
+they show agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = [
+    "COMPLETED_OUTCOMES",
+    "ERROR_PHASES",
+    "OUTCOMES",
+    "VERDICT_TYPES",
+    "said_outcome",
+    "tally_verdicts",
+    "verdict_outcome",
+]
+
+#: Outcomes of a test: finished ones, and ``incomplete`` for a test with no terminal event.
+OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "rerun", "incomplete")
+#: What a ``test.completed`` may name as ``summary.outcome`` (the pytest plugin does: ``rerun``
+#: is an attempt pytest-rerunfailures ran again); any other value, or none, is ``passed``.
+COMPLETED_OUTCOMES = frozenset({"passed", "skipped", "xfailed", "xpassed", "rerun"})
+#: The event types that give a test its verdict.
+VERDICT_TYPES = ("test.completed", "test.failed")
+
+# A test that failed in one of these phases never got to run its checks, or was stopped by
+# something other than the system under test: JUnit calls that an "error". A failure anywhere
+# else (steps, assertions, a crashed service, no phase given) is a "failure".
+ERROR_PHASES = frozenset(
+    {
+        "setup",
+        "environment_setup",
+        "environment",
+        "deployment",
+        "deploy",
+        "teardown",
+        "interrupted",
+        "not_run",
+        "runner",
+    }
+)
+
+
+def said_outcome(summary: Any) -> Any:
+    """The outcome a ``test.completed``'s ``summary`` names (``summary["outcome"]``), or None."""
+    return summary.get("outcome") if isinstance(summary, dict) else None
+
+
+def verdict_outcome(event_type: str, phase: Any, said: Any) -> str:
+    """The outcome a verdict event gives its test.
+
+    Args:
+        event_type: ``test.completed`` or ``test.failed``.
+        phase: the phase a ``test.failed`` names (an error phase makes it an ``error``).
+        said: the ``summary.outcome`` a ``test.completed`` names, if any.
+    """
+    if event_type == "test.completed":
+        return said if said in COMPLETED_OUTCOMES else "passed"
+    return "error" if phase in ERROR_PHASES else "failed"
+
+
+def tally_verdicts(verdicts: Iterable[tuple[str, str, Any, Any]]) -> dict[str, int]:
+    """Count tests by outcome from ``(test id, event type, phase, said)`` verdicts in the order
+    stored: a test's last verdict is its outcome (an attempt run again is not counted twice).
+    Only outcomes that occur are keys."""
+    last: dict[str, str] = {}
+    for test_id, event_type, phase, said in verdicts:
+        last[test_id] = verdict_outcome(event_type, phase, said)
+    counts: dict[str, int] = {}
+    for outcome in last.values():
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
