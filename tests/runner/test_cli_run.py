@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -73,6 +74,30 @@ class TestRunCommand:
         assert (suite.get("tests"), suite.get("failures")) == ("1", "1")
         (failure,) = suite.iter("failure")
         assert "bye" in (failure.get("message") or "")
+
+    def test_a_multi_line_reason_stays_under_its_test_and_kept_workdirs_are_named(
+        self, tmp_path: Path
+    ) -> None:
+        """The verdict's failure lines are indented under the test's name (a service's or a
+        command's output has several), and --keep-workdirs says where each directory is."""
+        shout = "import sys; sys.stderr.write('first line\\nsecond line\\n'); sys.exit(3)"
+        text = PASSING.replace("print('hi')", shout)
+        args = ["run", str(_write(tmp_path, text)), "--db", str(tmp_path / "e.db"), "--quiet"]
+        result = CliRunner().invoke(app, [*args, "--keep-workdirs"])
+        assert result.exit_code == 1, result.output
+        lines = result.stdout.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("  ok: "))
+        end = lines.index("working directories kept (--keep-workdirs):")
+        block = lines[start:end]
+        assert len(block) > 1 and any("second line" in line for line in block), block
+        assert all(line.startswith("    ") for line in block[1:]), block
+        name, kept = lines[end + 1].strip().split(": ", 1)
+        assert name == "ok" and Path(kept).is_dir() and Path(kept).name.startswith("panther-")
+        summary = CliRunner().invoke(app, [*args, "--keep-workdirs", "--json"])
+        (test,) = json.loads(summary.stdout)["tests"]
+        assert test["workdir"] and Path(test["workdir"]).is_dir()
+        for directory in (Path(kept), Path(test["workdir"])):
+            shutil.rmtree(directory)
 
     def test_invalid_file_exits_2_naming_file_line_and_key(self, tmp_path: Path) -> None:
         """Nothing runs and nothing is stored for an invalid file."""

@@ -345,7 +345,14 @@ def _print_summary(result: ExperimentOutcome, db_path: Path, log_path: Path) -> 
     )
     for test in result.tests:
         if not test.passed:
-            # The reason may quote a service's output: its lines, never its controls.
-            typer.echo(visible_lines(f"  {test.name}: {test.reason}"))
+            # The reason may quote a service's output: its lines, never its controls, each
+            # indented under the test's name.
+            first, *more = visible_lines(f"{test.name}: {test.reason}").splitlines() or [""]
+            typer.echo("\n".join([f"  {first}", *(f"    {line}" for line in more)]))
+    kept = [(test.name, test.workdir) for test in result.tests if test.workdir]
+    if kept:
+        typer.echo("working directories kept (--keep-workdirs):")
+        for name, workdir in kept:
+            typer.echo(visible(f"  {name}: {workdir}"))
     typer.echo(f"events: {db_path} (run {result.experiment_id}); log: {log_path}")
     sys.stdout.flush()

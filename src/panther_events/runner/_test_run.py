@@ -242,6 +242,8 @@ class TestRun:
         )
         self.emit(TestEnvironmentSetupCompletedEvent(tid, etype, details))
         self.variables["workdir"] = str(env.workdir)
+        if self.context.keep_workdirs:
+            self.outcome.workdir = str(env.workdir)
         return True
 
     def _deploy(self) -> bool:

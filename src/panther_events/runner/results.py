@@ -40,6 +40,8 @@ class TestOutcome:
         duration: seconds from its first phase to its verdict (``panther_events._durations``).
         steps: every step that ran.
         assertions: every assertion checked.
+        workdir: its working directory, when the run keeps them (``keep_workdirs``) and
+            the test got one; None otherwise.
     """
 
     __test__ = False  # not a pytest class, despite the name
@@ -52,6 +54,7 @@ class TestOutcome:
     duration: float = 0.0
     steps: list[StepRecord] = field(default_factory=list)
     assertions: list[AssertionRecord] = field(default_factory=list)
+    workdir: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary."""
@@ -64,6 +67,7 @@ class TestOutcome:
             "duration_seconds": round(self.duration, 6),
             "steps": [_step_dict(s) for s in self.steps],
             "assertions": [_assertion_dict(a) for a in self.assertions],
+            "workdir": self.workdir,
         }
 
 
