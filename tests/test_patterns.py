@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
+import logging
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from panther_events import Pattern, PatternError
+from panther_events import EventManager, Pattern, PatternError
 
 
 def reference_match(pattern: str, event_type: str) -> bool:
@@ -91,3 +92,33 @@ def test_malformed_patterns_say_why(pattern: str, reason: str) -> None:
         Pattern(pattern)
     with pytest.raises(ValueError):
         Pattern(pattern)
+
+
+class TestMisspeltPatterns:
+    """A pattern whose domain is a near miss of ours is accepted, with one logged hint."""
+
+    @pytest.mark.parametrize(
+        ("pattern", "meant"),
+        [("tset.*", "test.*"), ("servcie", "service"), ("expriment.failed", "experiment.failed")],
+    )
+    def test_a_near_miss_is_logged_with_the_pattern_meant(
+        self, pattern: str, meant: str, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        manager = EventManager()
+        with caplog.at_level(logging.WARNING, logger="panther_events.manager"):
+            manager.register_observer(pattern, lambda event: None)
+        (record,) = caplog.records
+        assert repr(pattern) in record.getMessage() and repr(meant) in record.getMessage()
+        manager.close()
+
+    @pytest.mark.parametrize(
+        "pattern", ["test.*", "*", "*.failed", "test_case.*", "network.ready", "orders.*", "t*"]
+    )
+    def test_our_domains_guide_names_wildcards_and_far_names_say_nothing(
+        self, pattern: str, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        manager = EventManager()
+        with caplog.at_level(logging.WARNING, logger="panther_events.manager"):
+            manager.register_observer(pattern, lambda event: None)
+        assert caplog.records == []
+        manager.close()

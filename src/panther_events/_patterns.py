@@ -26,7 +26,7 @@ from typing import Final, final
 from ._aliases import GUIDE_ALIASES
 from .exceptions import PatternError
 
-__all__ = ["Pattern", "compile_pattern"]
+__all__ = ["Pattern", "compile_pattern", "meant_pattern"]
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_\-*]+")
 
@@ -98,3 +98,26 @@ class Pattern:
 def compile_pattern(text: str) -> Pattern:
     """Return the compiled ``Pattern`` for ``text`` (cached)."""
     return Pattern(text)
+
+
+@lru_cache(maxsize=256)
+def meant_pattern(pattern: str) -> str | None:
+    """For a pattern whose first segment names no entity type of ours (nor a guide name) but
+    is close to one (``tset.*``, ``servcie``): the pattern probably meant (``test.*``,
+    ``service``); else None.
+
+    Only a hint: an application may publish types of its own under any name.
+    """
+    head, dot, rest = pattern.partition(".")
+    if "*" in head:
+        return None
+    from difflib import get_close_matches  # noqa: PLC0415 - rare, and slow to import
+
+    from .events.base import EventType  # noqa: PLC0415 - events import this module
+
+    known = {kind.value for kind in EventType} | {a.split(".", 1)[0] for a in GUIDE_ALIASES}
+    if head in known:
+        return None
+    close = get_close_matches(head, sorted(known), n=1, cutoff=0.75)
+    return close[0] + dot + rest if close else None
+

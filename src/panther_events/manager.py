@@ -72,7 +72,7 @@ from typing import Any, ClassVar, NoReturn, TypeVar, cast, final
 
 from ._background import OverflowPolicy, Worker
 from ._naming import type_of
-from ._patterns import Pattern, compile_pattern
+from ._patterns import Pattern, compile_pattern, meant_pattern
 from ._routing import (
     Handler,
     Subscription,
@@ -297,6 +297,15 @@ class EventManager:
         validate_observer(target)
         interest = interest_of(target) if patterns is None else None
         compiled = [compile_pattern(p) for p in patterns or ([] if interest else ["*"])]
+        for pattern in compiled:
+            meant = meant_pattern(pattern.text)
+            if meant is not None:
+                logger.warning(
+                    "pattern %r matches no event type of panther-events: did you mean %r? "
+                    "(fine if you publish types of your own under that name)",
+                    pattern.text,
+                    meant,
+                )
         with self._lock:
             sub = self._find(target)
             if sub is None:
