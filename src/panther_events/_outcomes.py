@@ -17,11 +17,23 @@ __all__ = [
     "VERDICT_TYPES",
     "said_outcome",
     "tally_verdicts",
+    "unfinished_outcome",
     "verdict_outcome",
 ]
 
-#: Outcomes of a test: finished ones, and ``incomplete`` for a test with no terminal event.
-OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "rerun", "incomplete")
+#: Outcomes of a test: finished ones, then those of a test with no verdict (``unfinished``).
+OUTCOMES = (
+    "passed",
+    "failed",
+    "error",
+    "skipped",
+    "xfailed",
+    "xpassed",
+    "rerun",
+    "running",
+    "pending",
+    "incomplete",
+)
 #: What a ``test.completed`` may name as ``summary.outcome`` (the pytest plugin does: ``rerun``
 #: is an attempt pytest-rerunfailures ran again); any other value, or none, is ``passed``.
 COMPLETED_OUTCOMES = frozenset({"passed", "skipped", "xfailed", "xpassed", "rerun"})
@@ -62,6 +74,18 @@ def verdict_outcome(event_type: str, phase: Any, said: Any) -> str:
     if event_type == "test.completed":
         return said if said in COMPLETED_OUTCOMES else "passed"
     return "error" if phase in ERROR_PHASES else "failed"
+
+
+def unfinished_outcome(*, run_going: bool, started: bool) -> str:
+    """The outcome of a test with no verdict (yet).
+
+    While its run goes on (no terminal experiment event) it is ``running`` once it has a phase
+    event (``panther_events._durations.is_test_phase``: more than ``test.created``) and
+    ``pending`` before; in a run that ended without its verdict it is ``incomplete``.
+    """
+    if not run_going:
+        return "incomplete"
+    return "running" if started else "pending"
 
 
 def tally_verdicts(verdicts: Iterable[tuple[str, str, Any, Any]]) -> dict[str, int]:

@@ -48,6 +48,8 @@ _OUTCOME_STYLE = {
     "xfailed": "yellow",
     "xpassed": "yellow",
     "rerun": "yellow",
+    "running": "cyan",
+    "pending": "dim",
     "incomplete": "yellow",
 }
 _STATUS_STYLE = {

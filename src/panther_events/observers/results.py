@@ -15,6 +15,7 @@ from .._outcomes import (
     ERROR_PHASES,
     OUTCOMES,
     said_outcome,
+    unfinished_outcome,
     verdict_outcome,
 )
 from .._visible import xml_visible
@@ -29,6 +30,19 @@ _TEST_PHASE_FAILURES = {
     "test.deployment_failed": "deployment",
     "test.execution_failed": "execution",
     "test.assertions_failed": "assertions",
+}
+
+
+#: The outcome a test holds until its verdict; ``tests()`` tells running, pending or incomplete.
+_NO_VERDICT = "incomplete"
+
+
+#: Outcomes JUnit reports as ``skipped`` (its type names which): a test of a run still going
+#: has no verdict yet, which is neither a failure nor an error.
+_JUNIT_SKIPPED = ("skipped", "xfailed", "running", "pending")
+_NOT_YET = {
+    "running": "the test is still running (the run goes on)",
+    "pending": "the test has not started yet (the run goes on)",
 }
 
 
@@ -74,8 +88,10 @@ class TestResult:
         outcome: one of ``passed``, ``failed`` (it ran and failed), ``error`` (it could not
             run or was stopped: its setup, environment, deployment or teardown failed, or it
             was interrupted), ``skipped``, ``xfailed`` or ``xpassed`` (a ``test.completed``
-            whose ``summary.outcome`` says so, as the pytest plugin's do) or ``incomplete``
-            (no ``test.completed``/``test.failed`` seen).
+            whose ``summary.outcome`` says so, as the pytest plugin's do); with no
+            ``test.completed``/``test.failed`` seen, while the experiment goes on (no terminal
+            experiment event) ``running`` (the test has begun a phase) or ``pending`` (only
+            created), and ``incomplete`` once it ended (``_outcomes.unfinished_outcome``).
         reason: why it failed or errored, or was skipped.
         error_type: the error's type, when reported.
         phase: the phase that failed, when reported.
@@ -90,7 +106,7 @@ class TestResult:
 
     test_id: str
     name: str
-    outcome: str = "incomplete"
+    outcome: str = "incomplete"  # _NO_VERDICT until a verdict arrives
     reason: str | None = None
     error_type: str | None = None
     phase: str | None = None
@@ -318,8 +334,17 @@ class ResultCollector(Observer):
     def tests(self) -> list[TestResult]:
         """Return a snapshot of every test's result, in the order the tests first appeared."""
         with self._lock:
+            going = self.experiment.status == "running"
             return [
-                TestResult(**{**t.__dict__, "steps": [StepResult(**s.__dict__) for s in t.steps]})
+                TestResult(
+                    **{
+                        **t.__dict__,
+                        "steps": [StepResult(**s.__dict__) for s in t.steps],
+                        "outcome": t.outcome
+                        if t.outcome != _NO_VERDICT
+                        else unfinished_outcome(run_going=going, started=t.started_at is not None),
+                    }
+                )
                 for t in self._tests.values()
             ]
 
@@ -364,7 +389,8 @@ class ResultCollector(Observer):
     def to_junit_xml(self) -> str:
         """Return the results as JUnit XML (the ``testsuites`` dialect Jenkins, GitLab and
         GitHub Actions read): one ``testcase`` per test, ``failure`` for failed verdicts,
-        ``error`` for tests that broke or never finished."""
+        ``error`` for tests that broke or never finished, ``skipped`` for skipped and xfailed
+        tests and, in a run still going, for tests running or not started yet."""
         tests = self.tests()
         summary = self.summary()
         suite_name = self.suite_name or summary["experiment_id"] or "panther-events"
@@ -375,7 +401,7 @@ class ResultCollector(Observer):
             total_time = sum(t.duration_seconds or 0.0 for t in tests)
         failures = summary["failed"]
         errors = summary["error"] + summary["incomplete"]
-        skipped = summary["skipped"] + summary["xfailed"]
+        skipped = sum(summary[o] for o in _JUNIT_SKIPPED)
         root = ET.Element(
             "testsuites",
             name=suite_name,
@@ -423,8 +449,9 @@ class ResultCollector(Observer):
                     type=test.error_type or test.phase or tag,
                 )
                 element.text = detail or test.reason or ""
-            elif test.outcome in ("skipped", "xfailed"):
-                ET.SubElement(case, "skipped", message=test.reason or "", type=test.outcome)
+            elif test.outcome in _JUNIT_SKIPPED:
+                message = _NOT_YET.get(test.outcome, test.reason or "")
+                ET.SubElement(case, "skipped", message=message, type=test.outcome)
             elif test.outcome == "incomplete":
                 element = ET.SubElement(
                     case, "error", message="the test did not finish", type="incomplete"
