@@ -14,6 +14,7 @@ __all__ = [
     "COMPLETED_OUTCOMES",
     "ERROR_PHASES",
     "OUTCOMES",
+    "UNFINISHED_OUTCOMES",
     "VERDICT_TYPES",
     "said_outcome",
     "tally_verdicts",
@@ -34,6 +35,8 @@ OUTCOMES = (
     "pending",
     "incomplete",
 )
+#: Outcomes of a test with no verdict (see ``unfinished_outcome``).
+UNFINISHED_OUTCOMES = ("running", "pending", "incomplete")
 #: What a ``test.completed`` may name as ``summary.outcome`` (the pytest plugin does: ``rerun``
 #: is an attempt pytest-rerunfailures ran again); any other value, or none, is ``passed``.
 COMPLETED_OUTCOMES = frozenset({"passed", "skipped", "xfailed", "xpassed", "rerun"})
@@ -88,13 +91,22 @@ def unfinished_outcome(*, run_going: bool, started: bool) -> str:
     return "running" if started else "pending"
 
 
-def tally_verdicts(verdicts: Iterable[tuple[str, str, Any, Any]]) -> dict[str, int]:
+def tally_verdicts(
+    verdicts: Iterable[tuple[str, str, Any, Any]],
+    tests: Iterable[tuple[str, bool]] = (),
+    *,
+    run_going: bool = False,
+) -> dict[str, int]:
     """Count tests by outcome from ``(test id, event type, phase, said)`` verdicts in the order
     stored: a test's last verdict is its outcome (an attempt run again is not counted twice).
-    Only outcomes that occur are keys."""
+    ``tests`` names every test of the run as ``(test id, started)``: one without a verdict
+    counts by ``unfinished_outcome``. Only outcomes that occur are keys."""
     last: dict[str, str] = {}
     for test_id, event_type, phase, said in verdicts:
         last[test_id] = verdict_outcome(event_type, phase, said)
+    for test_id, started in tests:
+        if test_id not in last:
+            last[test_id] = unfinished_outcome(run_going=run_going, started=started)
     counts: dict[str, int] = {}
     for outcome in last.values():
         counts[outcome] = counts.get(outcome, 0) + 1

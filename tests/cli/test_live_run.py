@@ -153,6 +153,15 @@ class TestLiveRun:
             api = client.get(f"/api/runs/{run_id}").json()
             assert outcomes(api["tests"]) == outcomes(doc["tests"])
 
+        listed = run_cli("runs", "--db", str(live.db), "--json")
+        assert json.loads(listed.stdout)[0]["outcomes"] == {"passed": 1, "running": 1, "pending": 1}
+        assert "1 passed, 1 running, 1 pending" in run_cli("runs", "--db", str(live.db)).stdout
+        with TestClient(create_app(live.db), base_url="http://127.0.0.1") as client:
+            row = client.get("/runs-table").text
+            # passed, failed, total: the counts of the run page's header
+            assert '<td class="num pass">1</td>' in row
+            assert '<td class="num">3</td>' in row
+
         live.release()
         after = json.loads(run_cli("show", "latest", "--db", str(live.db), "--json").stdout)
         assert set(outcomes(after["tests"]).values()) == {"passed"}

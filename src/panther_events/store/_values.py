@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .._durations import seconds_between
-from .._outcomes import tally_verdicts
+from .._durations import is_test_phase, seconds_between
+from .._outcomes import UNFINISHED_OUTCOMES, tally_verdicts
 from ..events.base import BaseEvent
 from ..exceptions import EventValidationError
 from ..serialization import event_from_dict
@@ -119,8 +119,10 @@ class RunInfo:
         tests_passed: tests whose last verdict is ``test.completed`` (skipped ones too).
         tests_failed: tests whose last verdict is ``test.failed`` (errors too).
         outcomes: tests by outcome (``passed``, ``failed``, ``error``, ``skipped``,
-            ``xfailed``, ``xpassed``; only those that occur), by the rule ``show`` and JUnit
-            use (``panther_events._outcomes``): a test counts once, by its last verdict.
+            ``xfailed``, ``xpassed``, and for a test with no verdict ``running`` or
+            ``pending`` while the run goes on, else ``incomplete``; only those that occur), by
+            the rule ``show`` and JUnit use (``panther_events._outcomes``): a test counts once,
+            by its last verdict.
     """
 
     run_id: str
@@ -154,13 +156,24 @@ class RunInfo:
         }
 
 
-def verdict_counts(verdicts: Iterable[tuple[str, str, Any, Any]]) -> dict[str, Any]:
+def verdict_counts(
+    verdicts: Iterable[tuple[str, str, Any, Any]],
+    test_events: Iterable[tuple[str, str]] = (),
+    *,
+    run_going: bool = False,
+) -> dict[str, Any]:
     """``RunInfo``'s test fields from a run's verdicts: ``(test id, event type, phase,
-    summary outcome)`` in the order stored (see ``tally_verdicts``)."""
-    outcomes = tally_verdicts(verdicts)
+    summary outcome)`` in the order stored, and its ``test.*`` events as ``(test id, event
+    type)`` (any order, repeats allowed): a test without a verdict counts as running, pending
+    or incomplete (see ``tally_verdicts``)."""
+    began: dict[str, bool] = {}
+    for test_id, event_type in test_events:
+        began[test_id] = began.get(test_id, False) or is_test_phase(event_type)
+    outcomes = tally_verdicts(verdicts, began.items(), run_going=run_going)
     failed = outcomes.get("failed", 0) + outcomes.get("error", 0)
+    unfinished = sum(outcomes.get(o, 0) for o in UNFINISHED_OUTCOMES)
     return {
-        "tests_passed": sum(outcomes.values()) - failed,
+        "tests_passed": sum(outcomes.values()) - failed - unfinished,
         "tests_failed": failed,
         "outcomes": outcomes,
     }

@@ -104,14 +104,9 @@ class InMemoryEventStore(EventStoreBase):
                     last_time=max(reversed(events), key=lambda e: e.timestamp).timestamp,
                     experiment_id=experiments[0] if experiments else None,
                     **verdict_counts(
-                        (
-                            e.entity_id,
-                            e.type,
-                            e.data.get("phase"),
-                            said_outcome(e.data.get("summary")),
-                        )
-                        for e in events
-                        if e.type in VERDICT_TYPES
+                        (_verdict(e) for e in events if _is_verdict(e)),
+                        ((e.entity_id, e.type) for e in events if e.type.startswith("test.")),
+                        run_going=not ends,
                     ),
                 )
             )

@@ -288,6 +288,11 @@ class SQLiteEventStore(EventStoreBase):
                 "WHERE run_key = ? AND type IN (?, ?) ORDER BY pos",
                 (run_key, *VERDICT_TYPES),
             )
+            tests = self._query(
+                "SELECT DISTINCT entity_id, type FROM events INDEXED BY events_by_type "
+                "WHERE run_key = ? AND type >= 'test.' AND type < 'test/'",
+                (run_key,),
+            )
             infos.append(
                 RunInfo(
                     run_id=run_id,
@@ -296,7 +301,7 @@ class SQLiteEventStore(EventStoreBase):
                     first_time=datetime.fromisoformat(first),
                     last_time=datetime.fromisoformat(last),
                     experiment_id=experiment[0][0] if experiment else None,
-                    **verdict_counts(verdicts),
+                    **verdict_counts(verdicts, tests, run_going=not ends),
                 )
             )
         return infos
