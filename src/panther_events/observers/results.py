@@ -39,7 +39,8 @@ _NO_VERDICT = "incomplete"
 
 #: Outcomes JUnit reports as ``skipped`` (its type names which): a test of a run still going
 #: has no verdict yet, which is neither a failure nor an error.
-_JUNIT_SKIPPED = ("skipped", "xfailed", "running", "pending")
+#: So is an attempt run again (``rerun``): it is neither a pass nor a failure, as in ``show``.
+_JUNIT_SKIPPED = ("skipped", "xfailed", "rerun", "running", "pending")
 _NOT_YET = {
     "running": "the test is still running (the run goes on)",
     "pending": "the test has not started yet (the run goes on)",
@@ -242,7 +243,9 @@ class ResultCollector(Observer):
             summary = ev.get("summary")
             test.outcome = verdict_outcome(kind, None, said_outcome(summary))
             if test.outcome != "passed" and isinstance(summary, dict):
-                test.reason = summary.get("reason") or summary.get("xfail_reason")
+                test.reason = (
+                    summary.get("reason") or summary.get("xfail_reason") or summary.get("message")
+                )
             self._finish_test(test, ev)
         elif kind == "test.failed":
             test.reason = ev.get("error_message") or test.reason or ev.get("result")
@@ -390,7 +393,8 @@ class ResultCollector(Observer):
         """Return the results as JUnit XML (the ``testsuites`` dialect Jenkins, GitLab and
         GitHub Actions read): one ``testcase`` per test, ``failure`` for failed verdicts,
         ``error`` for tests that broke or never finished, ``skipped`` for skipped and xfailed
-        tests and, in a run still going, for tests running or not started yet."""
+        tests, attempts run again (``rerun``) and, in a run still going, tests running or
+        not started yet: its ``type`` names which."""
         tests = self.tests()
         summary = self.summary()
         suite_name = self.suite_name or summary["experiment_id"] or "panther-events"

@@ -1,0 +1,144 @@
+"""Every view of a run counts its tests alike: ``runs``, ``runs --json``, ``show``, ``show
+--json``, the JUnit export and the dashboard's runs and run pages, for a pytest session with
+every outcome pytest has (skips, xfail, xpass, fixture errors, reruns, subtests)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from panther_events.web import create_app
+
+from .conftest import run_cli
+
+SESSION = """
+import pytest
+
+TRIES = {"flaky": 0}
+
+def test_pass():
+    pass
+
+def test_skip_call():
+    pytest.skip("not today")
+
+@pytest.mark.skip(reason="marked")
+def test_skip_mark():
+    pass
+
+@pytest.mark.xfail(reason="known bug")
+def test_xfail():
+    assert False
+
+@pytest.mark.xfail(reason="fixed?")
+def test_xpass():
+    pass
+
+@pytest.mark.xfail(reason="strict", strict=True)
+def test_xpass_strict():
+    pass
+
+@pytest.fixture
+def broken():
+    raise RuntimeError("fixture broke")
+
+def test_fixture_error(broken):
+    pass
+
+@pytest.fixture
+def bad_teardown():
+    yield
+    raise RuntimeError("teardown broke")
+
+def test_teardown_error(bad_teardown):
+    pass
+
+@pytest.mark.flaky(reruns=2)
+def test_flaky():
+    TRIES["flaky"] += 1
+    assert TRIES["flaky"] >= 2
+
+@pytest.mark.flaky(reruns=1)
+def test_always_fails():
+    assert 1 == 2
+
+def test_subtests(subtests):
+    for i in range(3):
+        with subtests.test(msg="sub", i=i):
+            assert i != 1
+
+def test_fail():
+    assert 0
+"""
+
+PYTEST = (sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider")
+
+#: The outcomes JUnit has no element for: a testcase with no child.
+_PASSING = ("passed", "xpassed")
+
+
+def junit_outcomes(path: Path) -> Counter[str]:
+    """Outcome -> testcases of our JUnit export (passed and xpassed as ``passing``)."""
+    found: Counter[str] = Counter()
+    for case in ET.parse(path).getroot().iter("testcase"):
+        verdicts = [c for c in case if c.tag in ("failure", "error", "skipped")]
+        if not verdicts:
+            found["passing"] += 1
+        elif verdicts[0].tag == "failure":
+            found["failed"] += 1
+        elif verdicts[0].tag == "error":
+            found["incomplete" if verdicts[0].get("type") == "incomplete" else "error"] += 1
+        else:
+            found[str(verdicts[0].get("type"))] += 1
+    return found
+
+
+def test_every_view_counts_a_pytest_session_alike(tmp_path: Path) -> None:
+    (tmp_path / "test_session.py").write_text(SESSION)
+    db = tmp_path / "events.db"
+    subprocess.run(
+        [*PYTEST, "--panther-events", f"--panther-events-db={db}", "test_session.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    (listed,) = json.loads(run_cli("runs", "--db", str(db), "--json").stdout)
+    outcomes = listed["outcomes"]
+    shown = json.loads(run_cli("show", "latest", "--db", str(db), "--json").stdout)
+    summary = shown["summary"]
+    assert {o: summary[o] for o in outcomes} == outcomes
+    assert summary["total"] == sum(outcomes.values())
+    assert shown["run"]["outcomes"] == outcomes
+    printed = run_cli("show", "latest", "--db", str(db)).stdout
+    listed_text = run_cli("runs", "--db", str(db)).stdout
+    for outcome, count in outcomes.items():
+        assert f"{count} {outcome}" in printed
+        assert f"{count} {outcome}" in listed_text
+
+    junit = tmp_path / "junit.xml"
+    run_cli("replay", "latest", "--db", str(db), "-q", "--junit", str(junit))
+    by_junit = junit_outcomes(junit)
+    expected = Counter({o: n for o, n in outcomes.items() if o not in _PASSING})
+    expected["passing"] = sum(outcomes.get(o, 0) for o in _PASSING)
+    assert by_junit == expected
+
+    with TestClient(create_app(db), base_url="http://127.0.0.1") as client:
+        run_id = listed["run_id"]
+        api = client.get(f"/api/runs/{run_id}").json()
+        assert Counter(t["outcome"] for t in api["tests"]) == Counter(outcomes)
+        row = client.get("/runs-table").text
+        failed = outcomes.get("failed", 0) + outcomes.get("error", 0)
+        assert f'<td class="num pass">{outcomes["passed"]}</td>' in row
+        assert f'<td class="num fail">{failed}</td>' in row
+        assert f'<td class="num">{sum(outcomes.values())}</td>' in row
+        page = client.get(f"/runs/{run_id}").text
+        assert f'data-field="passed">{outcomes["passed"]}<' in page
+        assert f'data-field="failed">{failed}<' in page
+        assert f'data-field="total">{sum(outcomes.values())}<' in page
