@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from starlette.testclient import TestClient
 
 from panther_events.web import create_app
@@ -99,16 +100,39 @@ def junit_outcomes(path: Path) -> Counter[str]:
     return found
 
 
-def test_every_view_counts_a_pytest_session_alike(tmp_path: Path) -> None:
-    (tmp_path / "test_session.py").write_text(SESSION)
+#: A module pytest cannot import, and a session stopped at its first failure (``-x``).
+BROKEN_IMPORT = "import no_such_module_here\n\ndef test_never(): pass\n"
+STOPS = "def test_one(): pass\n\ndef test_two(): assert 0\n\ndef test_three(): pass\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "args"),
+    [
+        ({"test_session.py": SESSION}, ()),
+        ({"test_session.py": SESSION}, ("-n", "2")),
+        ({"test_broken.py": BROKEN_IMPORT, "test_stops.py": STOPS}, ()),
+        ({"test_stops.py": STOPS}, ("-x",)),
+    ],
+    ids=["every-outcome", "xdist", "import-error", "exitfirst"],
+)
+def test_every_view_counts_a_pytest_session_alike(
+    tmp_path: Path, files: dict[str, str], args: tuple[str, ...]
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
     db = tmp_path / "events.db"
     subprocess.run(
-        [*PYTEST, "--panther-events", f"--panther-events-db={db}", "test_session.py"],
+        [*PYTEST, "--panther-events", f"--panther-events-db={db}", *args],
         cwd=tmp_path,
         capture_output=True,
         check=False,
         timeout=120,
     )
+    assert_every_view_agrees(db, tmp_path)
+
+
+def assert_every_view_agrees(db: Path, tmp_path: Path) -> None:
+    """``runs``, ``show`` (text and JSON), JUnit and the dashboard count the run alike."""
     (listed,) = json.loads(run_cli("runs", "--db", str(db), "--json").stdout)
     outcomes = listed["outcomes"]
     shown = json.loads(run_cli("show", "latest", "--db", str(db), "--json").stdout)
@@ -135,10 +159,10 @@ def test_every_view_counts_a_pytest_session_alike(tmp_path: Path) -> None:
         assert Counter(t["outcome"] for t in api["tests"]) == Counter(outcomes)
         row = client.get("/runs-table").text
         failed = outcomes.get("failed", 0) + outcomes.get("error", 0)
-        assert f'<td class="num pass">{outcomes["passed"]}</td>' in row
-        assert f'<td class="num fail">{failed}</td>' in row
+        assert f'<td class="num pass">{outcomes.get("passed", 0)}</td>' in row
+        assert f'<td class="num{" fail" if failed else ""}">{failed}</td>' in row
         assert f'<td class="num">{sum(outcomes.values())}</td>' in row
         page = client.get(f"/runs/{run_id}").text
-        assert f'data-field="passed">{outcomes["passed"]}<' in page
+        assert f'data-field="passed">{outcomes.get("passed", 0)}<' in page
         assert f'data-field="failed">{failed}<' in page
         assert f'data-field="total">{sum(outcomes.values())}<' in page
