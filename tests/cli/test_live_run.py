@@ -4,6 +4,7 @@ running and which have not started, not that they are ``incomplete``."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from panther_events.store import SQLiteEventStore
 from panther_events.web import create_app
 
 from .conftest import run_cli
+from .test_counts_agree import assert_every_view_agrees
 
 # The second test's step waits until the test creates the release file: no timing involved.
 EXPERIMENT = """\
@@ -161,7 +163,29 @@ class TestLiveRun:
             # passed, failed, total: the counts of the run page's header
             assert '<td class="num pass">1</td>' in row
             assert '<td class="num">3</td>' in row
+        assert_every_view_agrees(live.db, tmp_path)
 
         live.release()
         after = json.loads(run_cli("show", "latest", "--db", str(live.db), "--json").stdout)
         assert set(outcomes(after["tests"]).values()) == {"passed"}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "sigkill"])
+def test_every_view_counts_a_run_stopped_in_its_second_test_alike(
+    live: LiveRun, tmp_path: Path, signum: signal.Signals
+) -> None:
+    """Ctrl-C (the runner ends the run) or SIGKILL (the reaper records its ending): runs,
+    show, JUnit and the dashboard count the tests alike, none of them still running."""
+    live.wait_for_hold()
+    live.proc.send_signal(signum)
+    live.proc.wait(timeout=60)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with SQLiteEventStore(live.db, read_only=True) as store:
+            (info,) = store.runs()
+        if info.status != "running":
+            break
+        time.sleep(0.1)
+    assert info.status == "failed"
+    assert info.outcomes == {"passed": 1, "error": 2}
+    assert_every_view_agrees(live.db, tmp_path)
