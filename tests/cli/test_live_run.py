@@ -19,7 +19,7 @@ from panther_events.store import SQLiteEventStore
 from panther_events.web import create_app
 
 from .conftest import run_cli
-from .test_counts_agree import assert_every_view_agrees
+from .test_counts_agree import PYTEST, assert_every_view_agrees
 
 # The second test's step waits until the test creates the release file: no timing involved.
 EXPERIMENT = """\
@@ -189,3 +189,49 @@ def test_every_view_counts_a_run_stopped_in_its_second_test_alike(
     assert info.status == "failed"
     assert info.outcomes == {"passed": 1, "error": 2}
     assert_every_view_agrees(live.db, tmp_path)
+
+
+HELD_SESSION = """
+import os, time
+
+def test_a():
+    pass
+
+def test_b():
+    while not os.path.exists({release!r}):
+        time.sleep(0.05)
+
+def test_c():
+    pass
+"""
+
+
+def test_show_of_a_pytest_session_going_on_says_how_many_tests_are_to_come(
+    tmp_path: Path,
+) -> None:
+    """pytest announces the tests it collected but creates each when it starts: while the
+    session goes on, ``show`` says ``tests: 2 of 3`` (its counts those of ``runs``)."""
+    release = tmp_path / "release"
+    (tmp_path / "test_held.py").write_text(HELD_SESSION.format(release=str(release)))
+    db = tmp_path / "events.db"
+    with (tmp_path / "log").open("w") as log:
+        proc = subprocess.Popen(
+            [*PYTEST, "--panther-events", f"--panther-events-db={db}"],
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                shown = run_cli("show", "latest", "--db", str(db))
+                if "1 running" in shown.stdout:
+                    break
+                time.sleep(0.1)
+            assert "tests: 2 of 3 (1 passed, 1 running)" in shown.stdout, shown.stdout
+            assert "1 passed, 1 running" in run_cli("runs", "--db", str(db)).stdout
+        finally:
+            release.touch()
+            proc.wait(timeout=60)
+    shown = run_cli("show", "latest", "--db", str(db))
+    assert "tests: 3 (3 passed)" in shown.stdout, shown.stdout

@@ -270,7 +270,7 @@ def show_command(
         f"experiment {_markup(experiment)} · started {_fmt_time(info.first_time)}"
         f" · duration {_fmt_duration(info.duration_seconds)} · {info.event_count} events"
     )
-    console.print(f"tests: {summary['total']}{_outcome_counts(summary, styled=True)}")
+    console.print(f"tests: {_test_total(summary)}{_outcome_counts(summary, styled=True)}")
     if summary["reason"]:
         console.print(f"[red]experiment: {_message(summary['reason'], run_id)}[/]")
     if tests:
@@ -307,6 +307,15 @@ def show_command(
                     console.print(
                         f"      step {_markup(step.name)}: {_message(step.error, run_id)}"
                     )
+
+
+def _test_total(summary: dict[str, Any]) -> str:
+    """``3``, or ``2 of 3`` while the run goes on and has announced more tests than it has
+    begun (pytest creates each test as it starts)."""
+    total, expected = summary["total"], summary["expected_tests"]
+    if summary["status"] == "running" and expected is not None and expected > total:
+        return f"{total} of {expected}"
+    return str(total)
 
 
 def _outcome_text(counts: Mapping[str, int], *, styled: bool = False) -> str:
