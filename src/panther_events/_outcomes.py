@@ -14,6 +14,8 @@ __all__ = [
     "COMPLETED_OUTCOMES",
     "ERROR_PHASES",
     "OUTCOMES",
+    "OUTCOME_TYPES",
+    "PHASE_FAILURES",
     "UNFINISHED_OUTCOMES",
     "VERDICT_TYPES",
     "said_outcome",
@@ -42,6 +44,17 @@ UNFINISHED_OUTCOMES = ("running", "pending", "incomplete")
 COMPLETED_OUTCOMES = frozenset({"passed", "skipped", "xfailed", "xpassed", "rerun"})
 #: The event types that give a test its verdict.
 VERDICT_TYPES = ("test.completed", "test.failed")
+#: A test's phase events that fail it, with the phase each stands for: a ``test.failed`` that
+#: names no phase failed in the first of them (so ``test.setup_failed`` makes it an ``error``).
+PHASE_FAILURES = {
+    "test.setup_failed": "setup",
+    "test.environment_setup_failed": "environment_setup",
+    "test.deployment_failed": "deployment",
+    "test.execution_failed": "execution",
+    "test.assertions_failed": "assertions",
+}
+#: The event types ``tally_verdicts`` reads: the verdicts and the phase failures.
+OUTCOME_TYPES = (*VERDICT_TYPES, *PHASE_FAILURES)
 
 # A test that failed in one of these phases never got to run its checks, or was stopped by
 # something other than the system under test: JUnit calls that an "error". A failure anywhere
@@ -97,12 +110,21 @@ def tally_verdicts(
     *,
     run_going: bool = False,
 ) -> dict[str, int]:
-    """Count tests by outcome from ``(test id, event type, phase, said)`` verdicts in the order
-    stored: a test's last verdict is its outcome (an attempt run again is not counted twice).
-    ``tests`` names every test of the run as ``(test id, started)``: one without a verdict
-    counts by ``unfinished_outcome``. Only outcomes that occur are keys."""
+    """Count tests by outcome from ``(test id, event type, phase, said)`` rows of the run's
+    ``OUTCOME_TYPES`` events in the order stored: a test's last verdict is its outcome (an
+    attempt run again is not counted twice), a ``test.failed`` naming no phase failed in the
+    phase its first phase failure names (as ``ResultCollector`` reads it). ``tests`` names
+    every test of the run as ``(test id, started)``: one without a verdict counts by
+    ``unfinished_outcome``. Only outcomes that occur are keys."""
     last: dict[str, str] = {}
-    for test_id, event_type, phase, said in verdicts:
+    phases: dict[str, Any] = {}
+    for test_id, event_type, named, said in verdicts:
+        if event_type in PHASE_FAILURES:
+            phases[test_id] = phases.get(test_id) or named or PHASE_FAILURES[event_type]
+            continue
+        phase = named
+        if event_type == "test.failed":
+            phase = phases[test_id] = named or phases.get(test_id)
         last[test_id] = verdict_outcome(event_type, phase, said)
     for test_id, started in tests:
         if test_id not in last:

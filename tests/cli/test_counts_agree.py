@@ -5,6 +5,7 @@ every outcome pytest has (skips, xfail, xpass, fixture errors, reruns, subtests)
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -14,8 +15,18 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from panther_events import (
+    ExperimentExecutionStartedEvent,
+    ExperimentFailedEvent,
+    TestCreatedEvent,
+    TestDeploymentFailedEvent,
+    TestFailedEvent,
+    TestSetupFailedEvent,
+)
+from panther_events.store import SQLiteEventStore
 from panther_events.web import create_app
 
+from ..store.contract import at
 from .conftest import run_cli
 
 SESSION = """
@@ -78,6 +89,11 @@ def test_fail():
     assert 0
 """
 
+#: The environment of an inner session: none of the outer one's pytest-xdist worker variables
+#: (pytest-rerunfailures would take the inner session for a worker and rerun nothing).
+SESSION_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+#: Every count on one line, whatever the width of the outer session (pytest-xdist sets one).
+WIDE = {"COLUMNS": "300"}
 PYTEST = (sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider")
 
 #: The outcomes JUnit has no element for: a testcase with no child.
@@ -127,6 +143,7 @@ def test_every_view_counts_a_pytest_session_alike(
         capture_output=True,
         check=False,
         timeout=120,
+        env=SESSION_ENV,
     )
     assert_every_view_agrees(db, tmp_path)
 
@@ -140,10 +157,10 @@ def assert_every_view_agrees(db: Path, tmp_path: Path) -> None:
     assert {o: summary[o] for o in outcomes} == outcomes
     assert summary["total"] == sum(outcomes.values())
     assert shown["run"]["outcomes"] == outcomes
-    printed = run_cli("show", "latest", "--db", str(db)).stdout
-    listed_text = run_cli("runs", "--db", str(db)).stdout
+    printed = run_cli("show", "latest", "--db", str(db), env=WIDE).stdout
+    listed_text = run_cli("runs", "--db", str(db), env=WIDE).stdout
     for outcome, count in outcomes.items():
-        assert f"{count} {outcome}" in printed
+        assert f"{count} {outcome}" in printed, printed.split("\n")[:4]
         assert f"{count} {outcome}" in listed_text
 
     junit = tmp_path / "junit.xml"
@@ -166,3 +183,30 @@ def assert_every_view_agrees(db: Path, tmp_path: Path) -> None:
         assert f'data-field="passed">{outcomes.get("passed", 0)}<' in page
         assert f'data-field="failed">{failed}<' in page
         assert f'data-field="total">{sum(outcomes.values())}<' in page
+
+
+def test_a_verdict_without_a_phase_after_a_failed_setup_is_an_error_in_every_view(
+    tmp_path: Path,
+) -> None:
+    """A producer that says ``test.setup_failed`` and then ``test.failed`` without a phase:
+    the test could not run, an ``error`` for ``runs`` and the dashboard's runs page as for
+    ``show`` and JUnit (``runs`` read only the verdict's own phase: a ``failed``)."""
+    db = tmp_path / "events.db"
+    with SQLiteEventStore(db) as store:
+        store.append_many(
+            [
+                at(0, ExperimentExecutionStartedEvent("exp", test_count=2)),
+                at(1, TestCreatedEvent("t1", "setup-breaks")),
+                at(2, TestSetupFailedEvent("t1", "no docker", error_type="OSError")),
+                at(3, TestFailedEvent("t1", "setup-breaks", error_message="no docker")),
+                at(4, TestCreatedEvent("t2", "deploy-breaks")),
+                at(5, TestDeploymentFailedEvent("t2", "image missing")),
+                at(6, TestFailedEvent("t2", "deploy-breaks", error_message="image missing")),
+                at(7, ExperimentFailedEvent("exp", "2 tests could not run")),
+            ],
+            run_id="r1",
+        )
+    with SQLiteEventStore(db, read_only=True) as store:
+        (info,) = store.runs()
+    assert info.outcomes == {"error": 2}
+    assert_every_view_agrees(db, tmp_path)

@@ -19,7 +19,7 @@ from panther_events.store import SQLiteEventStore
 from panther_events.web import create_app
 
 from .conftest import run_cli
-from .test_counts_agree import PYTEST, assert_every_view_agrees
+from .test_counts_agree import PYTEST, SESSION_ENV, WIDE, assert_every_view_agrees
 
 # The second test's step waits until the test creates the release file: no timing involved.
 EXPERIMENT = """\
@@ -129,7 +129,7 @@ class TestLiveRun:
         summary = doc["summary"]
         assert (summary["passed"], summary["running"], summary["pending"]) == (1, 1, 1)
         assert summary["incomplete"] == 0
-        text = run_cli("show", "latest", "--db", str(live.db))
+        text = run_cli("show", "latest", "--db", str(live.db), env=WIDE)
         assert "incomplete" not in text.stdout
         assert "tests: 3 (1 passed, 1 running, 1 pending)" in text.stdout
 
@@ -157,7 +157,8 @@ class TestLiveRun:
 
         listed = run_cli("runs", "--db", str(live.db), "--json")
         assert json.loads(listed.stdout)[0]["outcomes"] == {"passed": 1, "running": 1, "pending": 1}
-        assert "1 passed, 1 running, 1 pending" in run_cli("runs", "--db", str(live.db)).stdout
+        listed_text = run_cli("runs", "--db", str(live.db), env=WIDE).stdout
+        assert "1 passed, 1 running, 1 pending" in listed_text
         with TestClient(create_app(live.db), base_url="http://127.0.0.1") as client:
             row = client.get("/runs-table").text
             # passed, failed, total: the counts of the run page's header
@@ -220,16 +221,17 @@ def test_show_of_a_pytest_session_going_on_says_how_many_tests_are_to_come(
             cwd=tmp_path,
             stdout=log,
             stderr=subprocess.STDOUT,
+            env=SESSION_ENV,
         )
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                shown = run_cli("show", "latest", "--db", str(db))
+                shown = run_cli("show", "latest", "--db", str(db), env=WIDE)
                 if "1 running" in shown.stdout:
                     break
                 time.sleep(0.1)
             assert "tests: 2 of 3 (1 passed, 1 running)" in shown.stdout, shown.stdout
-            assert "1 passed, 1 running" in run_cli("runs", "--db", str(db)).stdout
+            assert "1 passed, 1 running" in run_cli("runs", "--db", str(db), env=WIDE).stdout
         finally:
             release.touch()
             proc.wait(timeout=60)

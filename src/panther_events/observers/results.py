@@ -14,6 +14,7 @@ from .._outcomes import (
     COMPLETED_OUTCOMES,
     ERROR_PHASES,
     OUTCOMES,
+    PHASE_FAILURES,
     said_outcome,
     unfinished_outcome,
     verdict_outcome,
@@ -23,14 +24,6 @@ from ..observer import Observer
 from ._util import EventView, view
 
 __all__ = ["ERROR_PHASES", "ExperimentResult", "ResultCollector", "StepResult", "TestResult"]
-
-_TEST_PHASE_FAILURES = {
-    "test.setup_failed": "setup",
-    "test.environment_setup_failed": "environment_setup",
-    "test.deployment_failed": "deployment",
-    "test.execution_failed": "execution",
-    "test.assertions_failed": "assertions",
-}
 
 
 #: The outcome a test holds until its verdict; ``tests()`` tells running, pending or incomplete.
@@ -235,10 +228,10 @@ class ResultCollector(Observer):
             # Totals, when reported, are authoritative over the individual checks seen.
             test.assertions_passed = int(ev.get("passed_assertions", test.assertions_passed))
             test.assertions_failed = int(ev.get("failed_assertions", test.assertions_failed))
-        elif kind in _TEST_PHASE_FAILURES:
+        elif kind in PHASE_FAILURES:
             test.reason = test.reason or ev.get("error_message") or ev.get("error")
             test.error_type = test.error_type or ev.get("error_type")
-            test.phase = test.phase or ev.get("phase") or _TEST_PHASE_FAILURES[kind]
+            test.phase = test.phase or ev.get("phase") or PHASE_FAILURES[kind]
         elif kind == "test.completed":
             summary = ev.get("summary")
             test.outcome = verdict_outcome(kind, None, said_outcome(summary))

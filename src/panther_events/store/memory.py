@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from .._outcomes import VERDICT_TYPES, said_outcome
+from .._outcomes import OUTCOME_TYPES, said_outcome
 from ..exceptions import StoreError
 from ._rows import Row, posix_bounds, stored_event
 from ._values import verdict_counts
@@ -156,7 +156,7 @@ class InMemoryEventStore(EventStoreBase):
 
 
 def _is_verdict(event: StoredEvent) -> bool:
-    return event.type in VERDICT_TYPES
+    return event.type in OUTCOME_TYPES
 
 
 def _verdict(event: StoredEvent) -> tuple[str, str, Any, Any]:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from .._background import finish_live_workers
-from .._outcomes import VERDICT_TYPES
+from .._outcomes import OUTCOME_TYPES
 from ..exceptions import StoreError
 from ._rows import Row, event_row, posix_bounds, stored_event
 from ._schema import SCHEMA_VERSION, connect, open_file
@@ -81,6 +81,10 @@ def _close_open_stores() -> None:
 
 def _stored(columns: tuple[Any, ...]) -> StoredEvent:
     return stored_event(columns[1], columns[2], columns[0], columns[3:])
+
+
+#: Placeholders for ``OUTCOME_TYPES`` in a query.
+_OUTCOME_MARKS = ",".join("?" * len(OUTCOME_TYPES))
 
 
 class SQLiteEventStore(EventStoreBase):
@@ -285,8 +289,8 @@ class SQLiteEventStore(EventStoreBase):
                 "CASE json_type(data, '$.summary') WHEN 'object' "
                 "THEN json_extract(data, '$.summary.outcome') END "
                 "FROM events INDEXED BY events_by_type "
-                "WHERE run_key = ? AND type IN (?, ?) ORDER BY pos",
-                (run_key, *VERDICT_TYPES),
+                f"WHERE run_key = ? AND type IN ({_OUTCOME_MARKS}) ORDER BY pos",
+                (run_key, *OUTCOME_TYPES),
             )
             tests = self._query(
                 "SELECT DISTINCT entity_id, type FROM events INDEXED BY events_by_type "
