@@ -98,6 +98,20 @@ _OBSERVER_FAILED = ObserverFailedEvent.EVENT_TYPE
 _async_depth: ContextVar[int] = ContextVar("panther_events_async_depth", default=0)
 
 _T = TypeVar("_T")
+
+
+def _int_argument(name: str, value: object) -> None:
+    """Refuse an argument that must be an int (a bool is refused too: ``priority=True``)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+
+
+def _seconds_argument(name: str, value: object) -> None:
+    """Refuse a duration that is neither a number of seconds nor None."""
+    if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
+        raise TypeError(f"{name} must be seconds (a number) or None, got {value!r}")
+
+
 # A route: the handlers of publish, or the (handler, is_async) pairs of publish_async.
 _R = TypeVar("_R", tuple[Handler, ...], tuple[tuple[Handler, bool], ...])
 
@@ -198,6 +212,13 @@ class EventManager:
         max_depth: int = 32,
         publish_failures: bool = True,
     ) -> None:
+        for name, value in (
+            ("dedup_window", dedup_window),
+            ("history_limit", history_limit),
+            ("max_depth", max_depth),
+        ):
+            _int_argument(name, value)
+        _seconds_argument("dedup_ttl", dedup_ttl)
         if dedup_window < 1:
             raise ValueError(f"dedup_window must be at least 1, got {dedup_window!r}")
         if dedup_ttl is not None and dedup_ttl <= 0:
@@ -291,8 +312,12 @@ class EventManager:
         Raises:
             PatternError: a pattern is malformed (the message says why).
             TypeError: the observer can handle nothing.
+            TypeError: ``priority`` or ``queue_size`` is not an int.
             ValueError: the observer is registered already with the other delivery mode.
         """
+        if priority is not None:
+            _int_argument("priority", priority)
+        _int_argument("queue_size", queue_size)
         target, patterns = self._parse_registration(pattern_or_observer, observer)
         validate_observer(target)
         interest = interest_of(target) if patterns is None else None
@@ -755,6 +780,7 @@ class EventManager:
             True when that is done (or nothing was queued), False when ``timeout`` seconds
             passed first.
         """
+        _seconds_argument("timeout", timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             workers = [s.worker for s in self._subscriptions if s.worker is not None]
@@ -772,6 +798,7 @@ class EventManager:
         ``timeout``, what is still queued when it passes is dropped (counted) and logged as a
         warning; the observer is not handed events after its ``close()``.
         """
+        _seconds_argument("timeout", timeout)
         me = threading.get_ident()
         with self._lock:
             first = not self._closed
