@@ -6,7 +6,12 @@ from typing import Any
 
 import pytest
 
-from panther_events import EventManager, TestCreatedEvent
+from panther_events import (
+    EmitterRegistry,
+    EventManager,
+    TestCreatedEvent,
+    TestEventEmitter,
+)
 
 
 @pytest.mark.parametrize(
@@ -51,3 +56,39 @@ def test_a_timeout_that_is_not_seconds_is_refused(method: str) -> None:
     with pytest.raises(TypeError, match=r"^timeout must be seconds \(a number\) or None, got '1'"):
         getattr(manager, method)("1")
     manager.close()
+
+
+def test_a_misspelt_keyword_to_an_emit_method_names_it_and_the_parameter_meant() -> None:
+    emitter = TestEventEmitter(EventManager(), "t1")
+    with pytest.raises(TypeError) as refused:
+        emitter.emit_test_created(tset_name="handshake")  # type: ignore[call-arg]
+    message = str(refused.value)
+    assert message.startswith("TestEventEmitter.emit_test_created(): ")
+    assert "'tset_name'" in message
+    assert "did you mean 'test_name'?" in message
+    assert "takes test_name, description, config" in message
+
+
+def test_a_misspelt_keyword_to_a_validated_emit_names_the_registry_method() -> None:
+    registry = EmitterRegistry(EventManager())
+    with pytest.raises(TypeError, match=r"did you mean 'service_name'\?") as refused:
+        registry.emit_service_created_with_validation(  # type: ignore[call-arg]
+            "srv", servce_name="quic-server"
+        )
+    assert str(refused.value).startswith("EmitterRegistry.emit_service_created_with_validation(): ")
+    with pytest.raises(TypeError, match=r"^EmitterRegistry.emit_validated\(\): .*'bogus'"):
+        registry.emit_validated(TestCreatedEvent, "t1", "n", bogus=1)  # type: ignore[call-arg]
+
+
+def test_the_id_a_bound_emitter_supplies_is_named_when_given_again() -> None:
+    emitter = TestEventEmitter(EventManager(), "t1")
+    with pytest.raises(TypeError, match=r"test_id is this emitter's entity id \('t1'\)"):
+        emitter.emit_test_created(test_id="t2", test_name="n")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("call", ["emit", "emit_validated", "emit_with_validation"])
+def test_an_event_type_string_where_a_class_or_event_is_expected_is_refused(call: str) -> None:
+    manager = EventManager()
+    target: Any = TestEventEmitter(manager, "t1") if call == "emit" else EmitterRegistry(manager)
+    with pytest.raises(TypeError, match=rf"^\w+\.{call}\(\) takes .*got 'test.created'"):
+        getattr(target, call)("test.created")

@@ -10,6 +10,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 
 from ..events.base import BaseEvent
 from ..manager import EventManager
+from ._declare import build
 
 __all__ = ["EntityEventEmitterBase", "EventEmitter", "EventEmitterBase", "EventSink"]
 
@@ -83,7 +84,7 @@ class EventEmitterBase(ABC):  # noqa: B024 - abstract by intent, with no abstrac
         The arguments are checked against the class's constructor by mypy, as a direct call
         would be; nothing is filled in (``_create_and_emit_event`` fills the entity id).
         """
-        event = event_class(*args, **kwargs)
+        event = build(f"{type(self).__name__}.emit()", event_class, args, kwargs)
         self._emit_event(event)
         return event
 

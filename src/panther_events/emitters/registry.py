@@ -55,6 +55,7 @@ from ..states.plugin import PluginStateManager
 from ..states.service import ServiceStateManager
 from ..states.step import StepStateManager
 from ..states.test import TestState, TestStateManager
+from ._declare import build
 from ._validated import ValidatedLifecycleEmits
 from .assertion import AssertionEventEmitter
 from .base import EventEmitterBase
@@ -322,7 +323,16 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         Events that concern no machine (metrics, build details...) are always emitted. When the
         lifecycle forbids the event nothing is emitted, the reason is logged (warning, logger
         ``panther_events.registry``) and kept in ``last_refusal``, and False is returned.
+
+        Raises:
+            TypeError: ``event`` is not a ``BaseEvent`` (build it first, or use
+                ``emit_validated(EventClass, ...)``).
         """
+        if not isinstance(event, BaseEvent):
+            raise TypeError(
+                f"EmitterRegistry.emit_with_validation() takes a built event (a BaseEvent), got "
+                f"{event!r}; build it first, or call emit_validated(EventClass, ...)"
+            )
         return self._emit_all([event])
 
     def emit_validated(
@@ -333,7 +343,8 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         The generic form of the ``emit_<event>_with_validation`` methods, for any event class;
         mypy checks the arguments against the class's constructor.
         """
-        return self.emit_with_validation(event_class(*args, **kwargs))
+        event = build("EmitterRegistry.emit_validated()", event_class, args, kwargs)
+        return self.emit_with_validation(event)
 
     def _check(
         self, event: BaseEvent, *, dry_run: bool = False
