@@ -9,6 +9,7 @@ import pytest
 from panther_events import (
     EmitterRegistry,
     EventManager,
+    EventValidationError,
     TestCreatedEvent,
     TestEventEmitter,
 )
@@ -92,3 +93,19 @@ def test_an_event_type_string_where_a_class_or_event_is_expected_is_refused(call
     target: Any = TestEventEmitter(manager, "t1") if call == "emit" else EmitterRegistry(manager)
     with pytest.raises(TypeError, match=rf"^\w+\.{call}\(\) takes .*got 'test.created'"):
         getattr(target, call)("test.created")
+
+
+@pytest.mark.parametrize(
+    ("config", "keys"),
+    [
+        ({1: "a", "1": "b"}, "1 and '1'"),
+        ({"null": "a", None: "b"}, "'null' and None"),
+        ({"nested": {True: 1, "true": 2}}, "True and 'true'"),
+    ],
+)
+def test_two_keys_written_alike_in_json_are_refused_not_merged(
+    config: dict[Any, Any], keys: str
+) -> None:
+    """Their wire form would hold one key twice and read back only the last value."""
+    with pytest.raises(EventValidationError, match=rf"keys {keys} are both written"):
+        TestCreatedEvent(test_id="t1", test_name="n", config=config)
