@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from panther_events import (
     EmitterRegistry,
     EventManager,
     EventValidationError,
+    Observer,
     TestCreatedEvent,
     TestEventEmitter,
 )
@@ -109,3 +111,34 @@ def test_two_keys_written_alike_in_json_are_refused_not_merged(
     """Their wire form would hold one key twice and read back only the last value."""
     with pytest.raises(EventValidationError, match=rf"keys {keys} are both written"):
         TestCreatedEvent(test_id="t1", test_name="n", config=config)
+
+
+class _Misspelt(Observer):
+    def on_test_craeted(self, event: object) -> None:
+        """Never called: no event type is spelt so."""
+
+
+class _WellNamed(Observer):
+    def on_test_created(self, event: object) -> None: ...
+    def on_test_case_finished(self, event: object) -> None: ...  # a guide name
+    def on_network_ready(self, event: object) -> None: ...  # a guide name
+    def on_quic_packet_received(self, event: object) -> None: ...  # a type of the user's own
+    def on_error(self, event: object) -> None: ...
+    def on_close(self) -> None: ...
+
+
+def test_an_observer_method_named_after_no_event_type_is_hinted_at(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="panther_events.manager"):
+        EventManager().register_observer("test.*", _Misspelt())
+    assert "_Misspelt.on_test_craeted" in caplog.text
+    assert "did you mean 'on_test_created'?" in caplog.text
+
+
+def test_methods_named_after_types_guide_names_or_far_from_ours_get_no_hint(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="panther_events.manager"):
+        EventManager().register_observer("*", _WellNamed())
+    assert caplog.text == ""

@@ -7,7 +7,7 @@ from collections.abc import Callable, Coroutine
 from types import BuiltinMethodType, MethodType
 from typing import TYPE_CHECKING, Any, cast, final
 
-from ._aliases import aliases_of
+from ._aliases import GUIDE_ALIASES, aliases_of
 from ._background import Worker
 from ._patterns import Pattern
 from .observer import Observer
@@ -19,6 +19,7 @@ __all__ = [
     "Handler",
     "Subscription",
     "interest_of",
+    "meant_methods",
     "observer_name",
     "resolve_handler",
     "same_observer",
@@ -67,6 +68,32 @@ def resolve_handler(observer: object, event_type: str) -> tuple[Handler, bool] |
     if callable(observer) and not isinstance(observer, Observer):
         return observer, iscoroutinefunction(observer)
     return None
+
+
+def meant_methods(observer: object) -> list[tuple[str, str]]:
+    """``(method, method probably meant)`` for each ``on_*`` method of ``observer``'s class that
+    names no event type nor guide name but is close to one (``on_test_craeted``).
+
+    Only a hint: such a method is never called (unless it names a type of the user's own).
+    """
+    names = [n for n in dir(type(observer)) if n.startswith("on_") and n != "on_event"]
+    if not names:
+        return []
+    from difflib import get_close_matches  # noqa: PLC0415 - rare, and slow to import
+
+    from .events.base import registered_event_types  # noqa: PLC0415 - events import this
+
+    known = {
+        "on_" + t.replace(".", "_").replace("-", "_")
+        for t in (*registered_event_types(), *GUIDE_ALIASES)
+    }
+    meant = []
+    for name in names:
+        if name not in known:
+            close = get_close_matches(name, sorted(known), n=1, cutoff=0.9)
+            if close:
+                meant.append((name, close[0]))
+    return meant
 
 
 def validate_observer(observer: object) -> None:

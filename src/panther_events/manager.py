@@ -77,6 +77,7 @@ from ._routing import (
     Handler,
     Subscription,
     interest_of,
+    meant_methods,
     observer_name,
     resolve_handler,
     run_coroutine_sync,
@@ -331,6 +332,14 @@ class EventManager:
                     pattern.text,
                     meant,
                 )
+        for method, meant in meant_methods(target):
+            logger.warning(
+                "%s.%s handles no event type of panther-events and is never called: did you "
+                "mean %r? (fine if you publish a type of your own under that name)",
+                type(target).__qualname__,
+                method,
+                meant,
+            )
         with self._lock:
             sub = self._find(target)
             if sub is None:
