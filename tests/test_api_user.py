@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from panther_events import (
     EventManager,
     EventValidationError,
     Observer,
+    SQLiteEventStore,
     TestCreatedEvent,
     TestEventEmitter,
 )
@@ -142,3 +144,23 @@ def test_methods_named_after_types_guide_names_or_far_from_ours_get_no_hint(
     with caplog.at_level(logging.WARNING, logger="panther_events.manager"):
         EventManager().register_observer("*", _WellNamed())
     assert caplog.text == ""
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"since": "yesterday"}, r"^since must be a datetime or None, got 'yesterday'"),
+        ({"until": 1700000000}, r"^until must be a datetime or None, got 1700000000"),
+        ({"limit": "5"}, r"^limit must be a non-negative integer or None, got '5'"),
+    ],
+)
+@pytest.mark.parametrize("read", ["events", "iter_events"])
+def test_a_store_query_with_a_wrong_argument_type_names_it(
+    tmp_path: Path, kwargs: dict[str, Any], message: str, read: str
+) -> None:
+    if read == "iter_events" and "limit" in kwargs:
+        return  # iter_events pages; it takes no limit
+    with SQLiteEventStore(tmp_path / "e.db") as store:
+        store.append(TestCreatedEvent(test_id="t1", test_name="n"), run_id="r1")
+        with pytest.raises(TypeError, match=message):
+            list(getattr(store, read)("r1", **kwargs))
