@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -164,3 +165,31 @@ def test_a_store_query_with_a_wrong_argument_type_names_it(
         store.append(TestCreatedEvent(test_id="t1", test_name="n"), run_id="r1")
         with pytest.raises(TypeError, match=message):
             list(getattr(store, read)("r1", **kwargs))
+
+
+def test_an_async_handler_scheduled_by_publish_on_a_running_loop_reports_its_failure() -> None:
+    """The failure contract holds for the task ``publish`` schedules: logged, counted, reported."""
+
+    async def scenario() -> tuple[list[str], int]:
+        manager = EventManager()
+        failures: list[str] = []
+
+        async def broken(event: object) -> None:
+            raise ValueError("async boom")
+
+        manager.register_observer("test.*", broken)
+        manager.register_observer(
+            "system.observer_failed", lambda report: failures.append(report.error_message)
+        )
+        manager.publish(TestCreatedEvent(test_id="t1", test_name="n"))
+        pending = asyncio.all_tasks() - {asyncio.current_task()}
+        assert pending  # scheduled, not run: a loop runs in this thread
+        await asyncio.wait(pending)
+        await asyncio.sleep(0)  # the tasks' done callbacks
+        errors = manager.get_metrics()["errors"]
+        manager.close()
+        return failures, errors
+
+    failures, errors = asyncio.run(scenario())
+    assert failures == ["async boom"]
+    assert errors == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Coroutine
 from types import BuiltinMethodType, MethodType
@@ -114,11 +115,13 @@ def validate_observer(observer: object) -> None:
     )
 
 
-def run_coroutine_sync(handler: Handler) -> Handler:
+def run_coroutine_sync(handler: Handler, on_error: Callable[[Any, Exception], None]) -> Handler:
     """Adapt an ``async def`` handler for synchronous ``publish``.
 
     With an event loop running in this thread the coroutine is scheduled on it as a task (and
-    kept referenced until done); otherwise it is run to completion on a fresh loop.
+    kept referenced until done), and an exception it ends with goes to ``on_error(event,
+    exc)`` (publish has returned by then); otherwise it is run to completion on a fresh loop,
+    and an exception propagates to the caller.
     """
     # Imported here, when an async handler is registered: asyncio costs more than importing
     # the rest of panther_events, and most programs never need it.
@@ -135,7 +138,13 @@ def run_coroutine_sync(handler: Handler) -> Handler:
             return
         task = loop.create_task(coroutine)
         tasks.add(task)
-        task.add_done_callback(tasks.discard)
+        task.add_done_callback(functools.partial(finished, event))
+
+    def finished(event: Any, task: asyncio.Task[object]) -> None:
+        tasks.discard(task)
+        exc = None if task.cancelled() else task.exception()
+        if isinstance(exc, Exception):
+            on_error(event, exc)
 
     call.__qualname__ = getattr(handler, "__qualname__", "async handler")
     return call

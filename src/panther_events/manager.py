@@ -430,10 +430,8 @@ class EventManager:
         return None
 
     def _make_worker(self, sub: Subscription, queue_size: int, overflow: OverflowPolicy) -> Worker:
-        def on_error(handler: Handler, event: object, exc: Exception) -> None:
-            self._report_failure(sub, sub.name, event, exc, self._state())
-
-        return Worker(sub.name, queue_size, overflow, on_error)
+        report = self._failure_reporter(sub)
+        return Worker(sub.name, queue_size, overflow, lambda _, event, exc: report(event, exc))
 
     def _invalidate(self) -> None:
         self._routes = {}
@@ -456,7 +454,11 @@ class EventManager:
                 if resolved is None:
                     continue
                 handler, is_async = resolved
-                sync = run_coroutine_sync(handler) if is_async else handler
+                sync = (
+                    run_coroutine_sync(handler, self._failure_reporter(sub))
+                    if is_async
+                    else handler
+                )
                 if sub.worker is not None:
                     sync = functools.partial(sub.worker.submit, sync)
                     handler, is_async = sync, False
@@ -710,6 +712,15 @@ class EventManager:
     ) -> None:
         sub = self._owners.get(id(handler))
         self._report_failure(sub, sub.name if sub else observer_name(handler), event, exc, state)
+
+    def _failure_reporter(self, sub: Subscription) -> Callable[[object, Exception], None]:
+        """Report the failures of ``sub`` that end after their publish returned (on its
+        background worker, or in a task scheduled on the running loop)."""
+
+        def report(event: object, exc: Exception) -> None:
+            self._report_failure(sub, sub.name, event, exc, self._state())
+
+        return report
 
     def _report_failure(
         self,
