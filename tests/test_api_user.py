@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mypy import api
 
 from panther_events import (
     EmitterRegistry,
@@ -193,3 +194,25 @@ def test_an_async_handler_scheduled_by_publish_on_a_running_loop_reports_its_fai
     failures, errors = asyncio.run(scenario())
     assert failures == ["async boom"]
     assert errors == 1
+
+
+def test_mypy_rejects_a_misspelt_top_level_name_and_types_the_version(tmp_path: Path) -> None:
+    """The lazy loading (module ``__getattr__``) must not make every name valid to mypy."""
+    source = tmp_path / "user.py"
+    source.write_text(
+        "import panther_events\n"
+        "from panther_events import EmitterRegistry, TestCreatedEvnt\n"
+        "from panther_events.states import state_for_event\n"
+        "reveal_type(panther_events.__version__)\n"
+        "reveal_type(EmitterRegistry)\n"
+        "reveal_type(state_for_event)\n"
+    )
+    out, err, _ = api.run(
+        ["--strict", "--no-incremental", "--cache-dir", str(tmp_path / "cache"), str(source)]
+    )
+    lines = out.splitlines()
+    assert any(":2: error:" in line and '"TestCreatedEvnt"' in line for line in lines), out + err
+    assert any(':4: note: Revealed type is "str"' in line for line in lines), out
+    assert any(":5: note:" in line and "EmitterRegistry" in line for line in lines), out
+    assert not any(":6: note:" in line and '"Any"' in line for line in lines), out
+    assert sum(": error:" in line for line in lines) == 1, out

@@ -34,8 +34,8 @@ from panther_events import (
     ServiceStartedEvent,
     ServiceState,
     StateTrackingObserver,
-    state_for_event,
 )
+from panther_events.states import state_for_event
 
 manager = EventManager()
 tracker = StateTrackingObserver()  # follows every entity from the events, whoever emits them
