@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -207,12 +208,47 @@ def test_mypy_rejects_a_misspelt_top_level_name_and_types_the_version(tmp_path: 
         "reveal_type(EmitterRegistry)\n"
         "reveal_type(state_for_event)\n"
     )
-    out, err, _ = api.run(
-        ["--strict", "--no-incremental", "--cache-dir", str(tmp_path / "cache"), str(source)]
-    )
+    limit = sys.getrecursionlimit()
+    try:
+        out, err, _ = api.run(
+            ["--strict", "--no-incremental", "--cache-dir", str(tmp_path / "cache"), str(source)]
+        )
+    finally:
+        sys.setrecursionlimit(limit)  # mypy raises it for the whole process
     lines = out.splitlines()
     assert any(":2: error:" in line and '"TestCreatedEvnt"' in line for line in lines), out + err
     assert any(':4: note: Revealed type is "str"' in line for line in lines), out
     assert any(":5: note:" in line and "EmitterRegistry" in line for line in lines), out
     assert not any(":6: note:" in line and '"Any"' in line for line in lines), out
     assert sum(": error:" in line for line in lines) == 1, out
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("test.created", r"got the str 'test\.created': build the event"),
+        (b"test.created", r"got the bytes b'test\.created': build the event"),
+        (None, r"got None: build the event"),
+        (TestCreatedEvent, r"got the class TestCreatedEvent: call it to build the event"),
+    ],
+)
+@pytest.mark.parametrize("method", ["publish", "publish_async"])
+def test_publishing_a_type_string_a_class_or_none_is_refused(
+    value: object, message: str, method: str
+) -> None:
+    """They are never events: a string would reach only '*' observers, typed 'str'."""
+    manager = EventManager()
+    seen: list[object] = []
+    manager.register_observer("*", seen.append)
+
+    def publish() -> None:
+        if method == "publish":
+            manager.publish(value)
+        else:
+            asyncio.run(manager.publish_async(value))
+
+    with pytest.raises(TypeError, match=rf"^{method}\(\) takes an event object, {message}"):
+        publish()
+    assert seen == []
+    assert manager.get_metrics()["processed"] == 0
+    manager.close()

@@ -170,6 +170,22 @@ def _oldest(keys: Iterable[_T], count: int) -> list[_T]:
     return []
 
 
+def _refuse_non_event(value: object, is_async: bool) -> NoReturn:
+    """Refuse what is never an event: a type string (it would reach only ``*`` observers, as a
+    ``str``), a class not called yet, or None."""
+    method = "publish_async()" if is_async else "publish()"
+    if isinstance(value, type):
+        got = f"the class {value.__name__}: call it to build the event"
+    elif value is None:
+        got = "None: build the event"
+    else:
+        got = f"the {type(value).__name__} {value!r}: build the event"
+    raise TypeError(
+        f"{method} takes an event object, got {got} (TestCreatedEvent(test_id=..., ...), or "
+        "GenericEvent(event_type, entity_type, entity_id) for a type of your own)"
+    )
+
+
 def _declared_priority(observer: object, get_priority: Callable[[], object]) -> int:
     """The priority an observer declares with ``get_priority()``; 0 when it gives none."""
     try:
@@ -499,9 +515,13 @@ class EventManager:
             self._refuse_closed(event)
         event_type = admitted_type(event)
         if event_type is None:  # a plain object: no validation, no dedup
+            if event is None or isinstance(event, str | bytes | type):
+                _refuse_non_event(event, routes is self._async_routes)
             event_type = type_of(event)
         else:
-            if not event_type:
+            if not event_type or type(event_type) is not str:
+                if event_type:  # an event class, not an event: its _type is a descriptor
+                    _refuse_non_event(event, routes is self._async_routes)
                 self._refuse(event, state)
             if self._dedup:
                 # See _is_duplicate: the thread's own state is the insertion marker. Its
@@ -638,6 +658,7 @@ class EventManager:
 
         Raises:
             EventValidationError: the event's ``validate()`` failed.
+            TypeError: ``event`` is a string, bytes, None or a class (not an event object).
             ManagerClosedError: ``close()`` has begun (and this is not an observer handling
                 an event accepted before).
             RecursionLimitError: observers nested publishes deeper than ``max_depth``.
