@@ -16,6 +16,8 @@ from panther_events import (
     EventManager,
     EventValidationError,
     Observer,
+    ServiceState,
+    ServiceStateManager,
     SQLiteEventStore,
     TestCreatedEvent,
     TestEventEmitter,
@@ -252,3 +254,24 @@ def test_publishing_a_type_string_a_class_or_none_is_refused(
     assert seen == []
     assert manager.get_metrics()["processed"] == 0
     manager.close()
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("ready", r"got 'ready'; use ServiceState\('ready'\)"),
+        ("bogus", r"got 'bogus'; its states are pending, created, preparing,"),
+    ],
+)
+@pytest.mark.parametrize("method", ["transition_to", "transition_or_raise", "can_transition_to"])
+def test_a_target_that_is_not_a_state_is_refused_naming_the_enum(
+    target: object, message: str, method: str
+) -> None:
+    """A string is a mistake, not a forbidden move: no silent False."""
+    machine = ServiceStateManager("srv")
+    machine.transition_or_raise(ServiceState.CREATED)
+    with pytest.raises(
+        TypeError, match=rf"^ServiceStateManager 'srv': a target must be a ServiceState, {message}"
+    ):
+        getattr(machine, method)(target)
+    assert machine.current_state is ServiceState.CREATED
