@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from panther_events import (
     EmitterRegistry,
     EventManager,
     EventValidationError,
+    ManagerClosedError,
     Observer,
     ServiceState,
     ServiceStateManager,
@@ -275,3 +277,16 @@ def test_a_target_that_is_not_a_state_is_refused_naming_the_enum(
     ):
         getattr(machine, method)(target)
     assert machine.current_state is ServiceState.CREATED
+
+
+def test_a_background_observer_registered_after_close_is_refused_and_starts_no_thread() -> None:
+    """Its worker would never be stopped, nor its close() called."""
+    manager = EventManager()
+    manager.close()
+    before = threading.active_count()
+    with pytest.raises(
+        ManagerClosedError, match=r"cannot register .*: this EventManager is closed"
+    ):
+        manager.register_observer("*", print, background=True)
+    assert threading.active_count() == before
+    assert manager.get_metrics()["observers"] == 0

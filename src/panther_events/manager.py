@@ -331,6 +331,8 @@ class EventManager:
             TypeError: the observer can handle nothing.
             TypeError: ``priority`` or ``queue_size`` is not an int.
             ValueError: the observer is registered already with the other delivery mode.
+            ManagerClosedError: ``background=True`` once ``close()`` has begun (its worker
+                would never be stopped).
         """
         if priority is not None:
             _int_argument("priority", priority)
@@ -357,6 +359,11 @@ class EventManager:
                 meant,
             )
         with self._lock:
+            if background and self._closed:
+                raise ManagerClosedError(
+                    f"cannot register {observer_name(target)!r} for background delivery: this "
+                    "EventManager is closed; register before close(), or create a new EventManager"
+                )
             sub = self._find(target)
             if sub is None:
                 if priority is None and interest is not None:
