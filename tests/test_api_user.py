@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import sys
 import threading
@@ -18,9 +19,11 @@ from panther_events import (
     EventValidationError,
     ManagerClosedError,
     Observer,
+    ProgressObserver,
     ServiceState,
     ServiceStateManager,
     SQLiteEventStore,
+    TestCompletedEvent,
     TestCreatedEvent,
     TestEventEmitter,
 )
@@ -290,3 +293,16 @@ def test_a_background_observer_registered_after_close_is_refused_and_starts_no_t
         manager.register_observer("*", print, background=True)
     assert threading.active_count() == before
     assert manager.get_metrics()["observers"] == 0
+
+
+def test_a_test_name_with_a_line_break_cannot_forge_a_progress_line() -> None:
+    """Event text is untrusted: a newline in a name is shown escaped, not obeyed."""
+    out = io.StringIO()
+    manager = EventManager()
+    manager.register_observer(ProgressObserver(stream=out, live=False))
+    manager.publish(TestCreatedEvent(test_id="t1", test_name="hs\n[2/2] PASS forged"))
+    manager.publish(TestCompletedEvent(test_id="t1"))
+    manager.close()
+    lines = out.getvalue().splitlines()
+    assert not any(line.startswith("[2/2]") for line in lines), lines
+    assert any(r"PASS hs\n[2/2] PASS forged" in line for line in lines), lines
