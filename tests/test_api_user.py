@@ -18,6 +18,8 @@ from panther_events import (
     EventManager,
     EventValidationError,
     ManagerClosedError,
+    MetricCollectedEvent,
+    MetricsObserver,
     Observer,
     ProgressObserver,
     ServiceState,
@@ -306,3 +308,21 @@ def test_a_test_name_with_a_line_break_cannot_forge_a_progress_line() -> None:
     lines = out.getvalue().splitlines()
     assert not any(line.startswith("[2/2]") for line in lines), lines
     assert any(r"PASS hs\n[2/2] PASS forged" in line for line in lines), lines
+
+
+def test_a_metric_sample_that_is_not_a_finite_number_is_counted_and_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """It cannot enter the aggregates, but it is not lost silently."""
+    observer = MetricsObserver()
+    manager = EventManager(dedup=False)
+    manager.register_observer(observer)
+    with caplog.at_level(logging.WARNING, logger="panther_events.observers.metrics"):
+        for value in [1.0, float("nan"), "fast", None]:
+            manager.publish(MetricCollectedEvent("latency", "gauge", value))  # type: ignore[arg-type]
+    manager.close()
+    assert observer.summary()["latency"][0]["count"] == 1
+    assert observer.skipped == {"latency": 3}
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1, warnings
+    assert "'latency'" in warnings[0] and "nan" in warnings[0]
