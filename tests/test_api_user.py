@@ -22,6 +22,7 @@ from panther_events import (
     MetricsObserver,
     Observer,
     ProgressObserver,
+    ServiceEventEmitter,
     ServiceState,
     ServiceStateManager,
     SQLiteEventStore,
@@ -326,3 +327,25 @@ def test_a_metric_sample_that_is_not_a_finite_number_is_counted_and_logged_once(
     warnings = [r.getMessage() for r in caplog.records]
     assert len(warnings) == 1, warnings
     assert "'latency'" in warnings[0] and "nan" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: ServiceEventEmitter(None), r"^ServiceEventEmitter needs an EventManager"),
+        (lambda: EmitterRegistry("x"), r"^EmitterRegistry needs an EventManager .*got 'x'"),
+        (
+            lambda: TestEventEmitter("t1", EventManager()),
+            r"^TestEventEmitter needs an EventManager .*got 't1'",
+        ),
+    ],
+)
+def test_an_emitter_built_without_a_manager_is_refused_at_once(build: Any, message: str) -> None:
+    """Not at its first emit, with "'NoneType' object has no attribute 'notify'"."""
+    with pytest.raises(TypeError, match=message):
+        build()
+
+
+def test_a_bound_emitter_needs_a_string_entity_id() -> None:
+    with pytest.raises(ValueError, match=r"^TestEventEmitter needs a non-empty entity_id, got 7"):
+        TestEventEmitter(EventManager(), 7)  # type: ignore[arg-type]

@@ -58,7 +58,7 @@ from ..states.test import TestState, TestStateManager
 from ._declare import build
 from ._validated import ValidatedLifecycleEmits
 from .assertion import AssertionEventEmitter
-from .base import EventEmitterBase
+from .base import EventEmitterBase, check_sink
 from .environment import EnvironmentEventEmitter
 from .experiment import ExperimentEventEmitter
 from .metrics import MetricsEventEmitter
@@ -141,6 +141,7 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         """Create every domain emitter on ``event_manager`` (default: the process-wide one)."""
         if event_manager is None:
             event_manager = EventManager.get_instance()
+        check_sink("EmitterRegistry", event_manager)
         self.event_manager = event_manager
         self.experiment_emitter = ExperimentEventEmitter(event_manager)
         self.service_emitter = ServiceEventEmitter(event_manager)
