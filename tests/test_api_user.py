@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import pydoc
 import sys
 import threading
 from pathlib import Path
@@ -349,3 +350,12 @@ def test_an_emitter_built_without_a_manager_is_refused_at_once(build: Any, messa
 def test_a_bound_emitter_needs_a_string_entity_id() -> None:
     with pytest.raises(ValueError, match=r"^TestEventEmitter needs a non-empty entity_id, got 7"):
         TestEventEmitter(EventManager(), 7)  # type: ignore[arg-type]
+
+
+def test_help_on_the_manager_states_the_dispatch_contract() -> None:
+    """A user reads ``help(EventManager)``, not the module's source."""
+    text = pydoc.render_doc(EventManager, renderer=pydoc.plaintext)
+    for promise in ["never raises into", "Higher ``priority`` first", "ManagerClosedError"]:
+        assert promise in text, promise
+    publish = pydoc.render_doc(EventManager.publish, renderer=pydoc.plaintext)
+    assert "help(EventManager)" in publish

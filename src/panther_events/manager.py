@@ -208,7 +208,7 @@ class EventManager:
     """Central event coordination and distribution.
 
     Args:
-        dedup: drop content duplicates delivered within the window (see the module docstring).
+        dedup: drop content duplicates delivered within the window (see the contract below).
         dedup_window: how many recent event ids the duplicate check remembers (oldest first out).
         dedup_ttl: if set, also forget ids older than this many seconds.
         history_limit: how many recent events ``get_event_history`` keeps; 0 keeps none.
@@ -661,7 +661,7 @@ class EventManager:
 
         Any object can be published: a ``BaseEvent``, or a plain object (such as a
         ``@dataclass``) whose type comes from ``get_type()``, an ``event_type`` attribute or its
-        class name (see ``type_for_class``). See the module docstring for the full contract.
+        class name (see ``type_for_class``). ``help(EventManager)`` gives the full contract.
 
         Raises:
             EventValidationError: the event's ``validate()`` failed.
@@ -969,3 +969,9 @@ class EventManager:
         if event_type is None:
             return [s.observer for s in subs]
         return [s.observer for s in subs if s.matches(event_type)]
+
+
+# help(EventManager) shows the dispatch contract, written once in the module docstring (both
+# docstrings are None under ``python -OO``).
+if EventManager.__doc__ and __doc__:
+    EventManager.__doc__ += "".join(f"\n    {line}" for line in __doc__.splitlines())
