@@ -120,4 +120,3 @@ def meant_pattern(pattern: str) -> str | None:
         return None
     close = get_close_matches(head, sorted(known), n=1, cutoff=0.75)
     return close[0] + dot + rest if close else None
-
