@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import logging
 import pydoc
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,9 @@ from mypy import api
 from panther_events import (
     EmitterRegistry,
     EventManager,
+    EventStoreObserver,
     EventValidationError,
+    InMemoryEventStore,
     ManagerClosedError,
     MetricCollectedEvent,
     MetricsObserver,
@@ -30,6 +34,7 @@ from panther_events import (
     TestCompletedEvent,
     TestCreatedEvent,
     TestEventEmitter,
+    event_to_dict,
 )
 
 
@@ -359,3 +364,27 @@ def test_help_on_the_manager_states_the_dispatch_contract() -> None:
         assert promise in text, promise
     publish = pydoc.render_doc(EventManager.publish, renderer=pydoc.plaintext)
     assert "help(EventManager)" in publish
+
+
+@dataclasses.dataclass
+class _CustomProtocolEvent:
+    """The observer guide's plain event: a dataclass with its own timestamp."""
+
+    protocol: str
+    payload: dict[str, Any]
+    timestamp: datetime
+
+
+def test_two_observations_of_a_plain_event_at_different_times_are_both_stored() -> None:
+    """Plain objects are never deduplicated: equal content seen twice is two events."""
+    store = InMemoryEventStore()
+    manager = EventManager()
+    manager.register_observer(EventStoreObserver(store, run_id="r1"))
+    first = _CustomProtocolEvent("quic", {"cid": "ab"}, datetime(2026, 1, 1, tzinfo=UTC))
+    later = dataclasses.replace(first, timestamp=datetime(2026, 1, 1, 0, 0, 1, tzinfo=UTC))
+    manager.publish(first)
+    manager.publish(later)
+    manager.close()
+    assert [e.timestamp for e in store.events("r1")] == [first.timestamp, later.timestamp]
+    # The same object written twice keeps one id, so a copy sent twice is still one event.
+    assert event_to_dict(first)["id"] == event_to_dict(first)["id"]
