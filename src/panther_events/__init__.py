@@ -150,22 +150,29 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import a lazily loaded name (or ``__version__``) on first access and keep it."""
-    if name == "__version__":
-        # importlib.metadata costs more than the rest of the package: read it only when asked.
-        from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+#: The installed distribution's version, read on first access (by ``__getattr__``).
+__version__: str
 
-        try:
-            value: Any = version("panther-events")
-        except PackageNotFoundError:  # running from a source tree without installing
-            value = "0.0.0"
-    elif name in _WHERE:
-        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+# Hidden from type checkers: a module ``__getattr__`` would make every name, misspelt ones
+# included, a valid ``Any`` to them. They see the imports under TYPE_CHECKING instead.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        """Import a lazily loaded name (or ``__version__``) on first access and keep it."""
+        if name == "__version__":
+            # importlib.metadata costs more than the rest of the package: read it only when asked.
+            from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+            try:
+                value: Any = version("panther-events")
+            except PackageNotFoundError:  # running from a source tree without installing
+                value = "0.0.0"
+        elif name in _WHERE:
+            value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals()[name] = value
+        return value
 
 
 __all__ = [

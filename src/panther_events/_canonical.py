@@ -166,6 +166,8 @@ def _normalize(value: Any, depth: int, where: str, path: tuple[int, ...] = ()) -
         items = {}
         for key, item in value.items():
             text = key if isinstance(key, str) else _encode_member(key)
+            if text in items:
+                _refuse_alike(where, value, key, text)
             items[text] = _normalize(item, depth + 1, f"{where}[{key!r}]", inner)
         # A user dict with a tag key is wrapped, so it never passes for one of our tags.
         return {_TAG: "dict", "value": items} if _TAG in items else items
@@ -174,6 +176,16 @@ def _normalize(value: Any, depth: int, where: str, path: tuple[int, ...] = ()) -
     tag = _safe_tag(value, where)
     assert isinstance(tag, dict)
     return {k: v if k == _TAG else _normalize(v, depth + 1, where, inner) for k, v in tag.items()}
+
+
+def _refuse_alike(where: str, mapping: dict[Any, Any], key: object, text: str) -> NoReturn:
+    """Refuse a dict with two keys of one JSON text (``1`` and ``"1"``): the wire form would
+    hold that key twice, and a reader keep only the last value."""
+    first = next(k for k in mapping if (k if isinstance(k, str) else _encode_member(k)) == text)
+    raise EventValidationError(
+        f"event data {where}: keys {first!r} and {key!r} are both written {text!r} in JSON, "
+        "so one value would be lost; keep the keys strings"
+    )
 
 
 def _safe_tag(value: object, where: str) -> object:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Coroutine
 from types import BuiltinMethodType, MethodType
 from typing import TYPE_CHECKING, Any, cast, final
 
-from ._aliases import aliases_of
+from ._aliases import GUIDE_ALIASES, aliases_of
 from ._background import Worker
 from ._patterns import Pattern
 from .observer import Observer
@@ -19,6 +20,7 @@ __all__ = [
     "Handler",
     "Subscription",
     "interest_of",
+    "meant_methods",
     "observer_name",
     "resolve_handler",
     "same_observer",
@@ -69,6 +71,32 @@ def resolve_handler(observer: object, event_type: str) -> tuple[Handler, bool] |
     return None
 
 
+def meant_methods(observer: object) -> list[tuple[str, str]]:
+    """``(method, method probably meant)`` for each ``on_*`` method of ``observer``'s class that
+    names no event type nor guide name but is close to one (``on_test_craeted``).
+
+    Only a hint: such a method is never called (unless it names a type of the user's own).
+    """
+    names = [n for n in dir(type(observer)) if n.startswith("on_") and n != "on_event"]
+    if not names:
+        return []
+    from difflib import get_close_matches  # noqa: PLC0415 - rare, and slow to import
+
+    from .events.base import registered_event_types  # noqa: PLC0415 - events import this
+
+    known = {
+        "on_" + t.replace(".", "_").replace("-", "_")
+        for t in (*registered_event_types(), *GUIDE_ALIASES)
+    }
+    meant = []
+    for name in names:
+        if name not in known:
+            close = get_close_matches(name, sorted(known), n=1, cutoff=0.9)
+            if close:
+                meant.append((name, close[0]))
+    return meant
+
+
 def validate_observer(observer: object) -> None:
     """Refuse an object that can never handle anything, naming what is expected.
 
@@ -87,11 +115,13 @@ def validate_observer(observer: object) -> None:
     )
 
 
-def run_coroutine_sync(handler: Handler) -> Handler:
+def run_coroutine_sync(handler: Handler, on_error: Callable[[Any, Exception], None]) -> Handler:
     """Adapt an ``async def`` handler for synchronous ``publish``.
 
     With an event loop running in this thread the coroutine is scheduled on it as a task (and
-    kept referenced until done); otherwise it is run to completion on a fresh loop.
+    kept referenced until done), and an exception it ends with goes to ``on_error(event,
+    exc)`` (publish has returned by then); otherwise it is run to completion on a fresh loop,
+    and an exception propagates to the caller.
     """
     # Imported here, when an async handler is registered: asyncio costs more than importing
     # the rest of panther_events, and most programs never need it.
@@ -108,7 +138,13 @@ def run_coroutine_sync(handler: Handler) -> Handler:
             return
         task = loop.create_task(coroutine)
         tasks.add(task)
-        task.add_done_callback(tasks.discard)
+        task.add_done_callback(functools.partial(finished, event))
+
+    def finished(event: Any, task: asyncio.Task[object]) -> None:
+        tasks.discard(task)
+        exc = None if task.cancelled() else task.exception()
+        if isinstance(exc, Exception):
+            on_error(event, exc)
 
     call.__qualname__ = getattr(handler, "__qualname__", "async handler")
     return call

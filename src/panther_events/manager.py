@@ -77,6 +77,7 @@ from ._routing import (
     Handler,
     Subscription,
     interest_of,
+    meant_methods,
     observer_name,
     resolve_handler,
     run_coroutine_sync,
@@ -98,6 +99,20 @@ _OBSERVER_FAILED = ObserverFailedEvent.EVENT_TYPE
 _async_depth: ContextVar[int] = ContextVar("panther_events_async_depth", default=0)
 
 _T = TypeVar("_T")
+
+
+def _int_argument(name: str, value: object) -> None:
+    """Refuse an argument that must be an int (a bool is refused too: ``priority=True``)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+
+
+def _seconds_argument(name: str, value: object) -> None:
+    """Refuse a duration that is neither a number of seconds nor None."""
+    if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
+        raise TypeError(f"{name} must be seconds (a number) or None, got {value!r}")
+
+
 # A route: the handlers of publish, or the (handler, is_async) pairs of publish_async.
 _R = TypeVar("_R", tuple[Handler, ...], tuple[tuple[Handler, bool], ...])
 
@@ -155,6 +170,22 @@ def _oldest(keys: Iterable[_T], count: int) -> list[_T]:
     return []
 
 
+def _refuse_non_event(value: object, is_async: bool) -> NoReturn:
+    """Refuse what is never an event: a type string (it would reach only ``*`` observers, as a
+    ``str``), a class not called yet, or None."""
+    method = "publish_async()" if is_async else "publish()"
+    if isinstance(value, type):
+        got = f"the class {value.__name__}: call it to build the event"
+    elif value is None:
+        got = "None: build the event"
+    else:
+        got = f"the {type(value).__name__} {value!r}: build the event"
+    raise TypeError(
+        f"{method} takes an event object, got {got} (TestCreatedEvent(test_id=..., ...), or "
+        "GenericEvent(event_type, entity_type, entity_id) for a type of your own)"
+    )
+
+
 def _declared_priority(observer: object, get_priority: Callable[[], object]) -> int:
     """The priority an observer declares with ``get_priority()``; 0 when it gives none."""
     try:
@@ -177,7 +208,7 @@ class EventManager:
     """Central event coordination and distribution.
 
     Args:
-        dedup: drop content duplicates delivered within the window (see the module docstring).
+        dedup: drop content duplicates delivered within the window (see the contract below).
         dedup_window: how many recent event ids the duplicate check remembers (oldest first out).
         dedup_ttl: if set, also forget ids older than this many seconds.
         history_limit: how many recent events ``get_event_history`` keeps; 0 keeps none.
@@ -198,6 +229,13 @@ class EventManager:
         max_depth: int = 32,
         publish_failures: bool = True,
     ) -> None:
+        for name, value in (
+            ("dedup_window", dedup_window),
+            ("history_limit", history_limit),
+            ("max_depth", max_depth),
+        ):
+            _int_argument(name, value)
+        _seconds_argument("dedup_ttl", dedup_ttl)
         if dedup_window < 1:
             raise ValueError(f"dedup_window must be at least 1, got {dedup_window!r}")
         if dedup_ttl is not None and dedup_ttl <= 0:
@@ -291,8 +329,14 @@ class EventManager:
         Raises:
             PatternError: a pattern is malformed (the message says why).
             TypeError: the observer can handle nothing.
+            TypeError: ``priority`` or ``queue_size`` is not an int.
             ValueError: the observer is registered already with the other delivery mode.
+            ManagerClosedError: ``background=True`` once ``close()`` has begun (its worker
+                would never be stopped).
         """
+        if priority is not None:
+            _int_argument("priority", priority)
+        _int_argument("queue_size", queue_size)
         target, patterns = self._parse_registration(pattern_or_observer, observer)
         validate_observer(target)
         interest = interest_of(target) if patterns is None else None
@@ -306,7 +350,20 @@ class EventManager:
                     pattern.text,
                     meant,
                 )
+        for method, meant in meant_methods(target):
+            logger.warning(
+                "%s.%s handles no event type of panther-events and is never called: did you "
+                "mean %r? (fine if you publish a type of your own under that name)",
+                type(target).__qualname__,
+                method,
+                meant,
+            )
         with self._lock:
+            if background and self._closed:
+                raise ManagerClosedError(
+                    f"cannot register {observer_name(target)!r} for background delivery: this "
+                    "EventManager is closed; register before close(), or create a new EventManager"
+                )
             sub = self._find(target)
             if sub is None:
                 if priority is None and interest is not None:
@@ -396,10 +453,8 @@ class EventManager:
         return None
 
     def _make_worker(self, sub: Subscription, queue_size: int, overflow: OverflowPolicy) -> Worker:
-        def on_error(handler: Handler, event: object, exc: Exception) -> None:
-            self._report_failure(sub, sub.name, event, exc, self._state())
-
-        return Worker(sub.name, queue_size, overflow, on_error)
+        report = self._failure_reporter(sub)
+        return Worker(sub.name, queue_size, overflow, lambda _, event, exc: report(event, exc))
 
     def _invalidate(self) -> None:
         self._routes = {}
@@ -422,7 +477,11 @@ class EventManager:
                 if resolved is None:
                     continue
                 handler, is_async = resolved
-                sync = run_coroutine_sync(handler) if is_async else handler
+                sync = (
+                    run_coroutine_sync(handler, self._failure_reporter(sub))
+                    if is_async
+                    else handler
+                )
                 if sub.worker is not None:
                     sync = functools.partial(sub.worker.submit, sync)
                     handler, is_async = sync, False
@@ -463,9 +522,13 @@ class EventManager:
             self._refuse_closed(event)
         event_type = admitted_type(event)
         if event_type is None:  # a plain object: no validation, no dedup
+            if event is None or isinstance(event, str | bytes | type):
+                _refuse_non_event(event, routes is self._async_routes)
             event_type = type_of(event)
         else:
-            if not event_type:
+            if not event_type or type(event_type) is not str:
+                if event_type:  # an event class, not an event: its _type is a descriptor
+                    _refuse_non_event(event, routes is self._async_routes)
                 self._refuse(event, state)
             if self._dedup:
                 # See _is_duplicate: the thread's own state is the insertion marker. Its
@@ -598,10 +661,11 @@ class EventManager:
 
         Any object can be published: a ``BaseEvent``, or a plain object (such as a
         ``@dataclass``) whose type comes from ``get_type()``, an ``event_type`` attribute or its
-        class name (see ``type_for_class``). See the module docstring for the full contract.
+        class name (see ``type_for_class``). ``help(EventManager)`` gives the full contract.
 
         Raises:
             EventValidationError: the event's ``validate()`` failed.
+            TypeError: ``event`` is a string, bytes, None or a class (not an event object).
             ManagerClosedError: ``close()`` has begun (and this is not an observer handling
                 an event accepted before).
             RecursionLimitError: observers nested publishes deeper than ``max_depth``.
@@ -676,6 +740,15 @@ class EventManager:
     ) -> None:
         sub = self._owners.get(id(handler))
         self._report_failure(sub, sub.name if sub else observer_name(handler), event, exc, state)
+
+    def _failure_reporter(self, sub: Subscription) -> Callable[[object, Exception], None]:
+        """Report the failures of ``sub`` that end after their publish returned (on its
+        background worker, or in a task scheduled on the running loop)."""
+
+        def report(event: object, exc: Exception) -> None:
+            self._report_failure(sub, sub.name, event, exc, self._state())
+
+        return report
 
     def _report_failure(
         self,
@@ -755,6 +828,7 @@ class EventManager:
             True when that is done (or nothing was queued), False when ``timeout`` seconds
             passed first.
         """
+        _seconds_argument("timeout", timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             workers = [s.worker for s in self._subscriptions if s.worker is not None]
@@ -772,6 +846,7 @@ class EventManager:
         ``timeout``, what is still queued when it passes is dropped (counted) and logged as a
         warning; the observer is not handed events after its ``close()``.
         """
+        _seconds_argument("timeout", timeout)
         me = threading.get_ident()
         with self._lock:
             first = not self._closed
@@ -894,3 +969,9 @@ class EventManager:
         if event_type is None:
             return [s.observer for s in subs]
         return [s.observer for s in subs if s.matches(event_type)]
+
+
+# help(EventManager) shows the dispatch contract, written once in the module docstring (both
+# docstrings are None under ``python -OO``).
+if EventManager.__doc__ and __doc__:
+    EventManager.__doc__ += "".join(f"\n    {line}" for line in __doc__.splitlines())

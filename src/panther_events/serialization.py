@@ -45,7 +45,10 @@ def _plain_object_dict(obj: object) -> dict[str, Any]:
     else:
         data = {k: v for k, v in getattr(obj, "__dict__", {}).items() if not k.startswith("_")}
     timestamp = data.pop("timestamp", None)
-    if not isinstance(timestamp, datetime):
+    # An object's own time is part of its id: two observations of equal content at two times
+    # are two events (plain objects are never deduplicated), the same object written twice one.
+    own = {"timestamp": timestamp} if isinstance(timestamp, datetime) else {}
+    if not own:
         timestamp = datetime.now(UTC)
     head = event_type.split(".", 1)[0]
     entity_type = head if head in _ENTITY_TYPES else EventType.SYSTEM.value
@@ -54,7 +57,9 @@ def _plain_object_dict(obj: object) -> dict[str, Any]:
     )
     entity_id = str(getattr(obj, "entity_id", None) or event_type)
     return {
-        "id": str(getattr(obj, "id", None) or _plain_id(name, entity_type, entity_id, data)),
+        "id": str(
+            getattr(obj, "id", None) or _plain_id(name, entity_type, entity_id, {**data, **own})
+        ),
         "name": name,
         "type": event_type,
         "entity_type": entity_type,

@@ -9,6 +9,7 @@ bound method shows the constructor's parameters (``help()``, ``inspect.signature
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from collections.abc import Callable
 from types import MethodType
@@ -28,7 +29,7 @@ from ..events.base import BaseEvent
 if TYPE_CHECKING:
     from .base import EntityEventEmitterBase, EventEmitterBase
 
-__all__ = ["emits", "emits_for_entity", "validated"]
+__all__ = ["build", "emits", "emits_for_entity", "validated"]
 
 P = ParamSpec("P")
 E = TypeVar("E", bound=BaseEvent)
@@ -96,7 +97,7 @@ class emits(_Declared[P, E]):  # noqa: N801 - reads as a function where used: x 
         cls: Any = event_class
 
         def method(emitter: EventEmitterBase, /, *args: Any, **kwargs: Any) -> E:
-            event: E = cls(*args, **kwargs)
+            event: E = build(_where(emitter, method), cls, args, kwargs)
             emitter._emit_event(event)
             return event
 
@@ -116,7 +117,10 @@ class emits_for_entity(_Declared[P, E]):  # noqa: N801 - reads as a function whe
         cls: Any = event_class
 
         def method(emitter: EntityEventEmitterBase, /, *args: Any, **kwargs: Any) -> E:
-            event: E = cls(emitter.entity_id, *args, **kwargs)
+            where = _where(emitter, method)
+            event: E = build(
+                where, cls, (emitter.entity_id, *args), kwargs, bound=emitter.entity_id
+            )
             emitter._emit_event(event)
             return event
 
@@ -134,7 +138,7 @@ class validated(_Declared[P, bool]):  # noqa: N801 - reads as a function where u
         cls: Any = event_class
 
         def method(registry: _Validating, /, *args: Any, **kwargs: Any) -> bool:
-            return registry.emit_with_validation(cls(*args, **kwargs))
+            return registry.emit_with_validation(build(_where(registry, method), cls, args, kwargs))
 
         doc = _doc(
             cls,
@@ -146,3 +150,71 @@ class validated(_Declared[P, bool]):  # noqa: N801 - reads as a function where u
 
 def _doc(cls: type[BaseEvent], what: str) -> str:
     return f"Emit ``{cls.EVENT_TYPE}``: build a ``{cls.__name__}`` from the arguments, {what}."
+
+
+def build(
+    where: str,
+    factory: Callable[..., R],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    *,
+    bound: str | None = None,
+) -> R:
+    """Return ``factory(*args, **kwargs)``, for the method ``where`` (``"X.emit_y()"``).
+
+    ``bound`` is the entity id a bound emitter passes as the first argument. Arguments the
+    factory's signature refuses raise one ``TypeError`` that names ``where``, the argument, the
+    parameters taken and, for a misspelt keyword, the one probably meant; any other error of
+    the factory propagates unchanged. Costs nothing more on the way that succeeds.
+
+    Raises:
+        TypeError: ``factory`` is not callable (an event type string instead of its class), or
+            the arguments do not fit its signature.
+    """
+    if not callable(factory):
+        raise TypeError(
+            f"{where} takes an event class such as TestCreatedEvent, got {factory!r}; "
+            "pass the class, not its type string"
+        )
+    try:
+        return factory(*args, **kwargs)
+    except TypeError:
+        try:
+            signature = inspect.signature(factory)
+        except (TypeError, ValueError):  # no signature to explain the call with
+            raise
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as wrong:
+            names = list(signature.parameters)[0 if bound is None else 1 :]
+            raise TypeError(_misfit(where, factory, names, kwargs, bound, wrong)) from None
+        raise
+
+
+def _misfit(
+    where: str,
+    factory: Callable[..., object],
+    names: list[str],
+    kwargs: dict[str, Any],
+    bound: str | None,
+    wrong: TypeError,
+) -> str:
+    """The message of a call to ``where`` whose arguments ``factory`` does not take."""
+    what = getattr(factory, "__name__", repr(factory))
+    unknown = [k for k in kwargs if k not in names]
+    reason = f"unexpected keyword argument {', '.join(map(repr, unknown))}" if unknown else wrong
+    message = f"{where}: {reason}; {what} takes {', '.join(names) or 'no arguments'}"
+    if bound is not None and unknown:
+        first = next(iter(inspect.signature(factory).parameters))
+        if first in unknown:
+            return f"{message}; {first} is this emitter's entity id ({bound!r}): leave it out"
+    for key in unknown:
+        guess = difflib.get_close_matches(key, names, n=1)
+        if guess:
+            return f"{message}; did you mean {guess[0]!r}?"
+    return message
+
+
+def _where(instance: object, method: Callable[..., object]) -> str:
+    """``"TestEventEmitter.emit_test_created()"``: the call as the user wrote it."""
+    return f"{type(instance).__name__}.{method.__name__}()"

@@ -10,6 +10,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 
 from ..events.base import BaseEvent
 from ..manager import EventManager
+from ._declare import build
 
 __all__ = ["EntityEventEmitterBase", "EventEmitter", "EventEmitterBase", "EventSink"]
 
@@ -51,6 +52,19 @@ def id_parameter(event_class: type[BaseEvent]) -> str | None:
     return next((n for n in names if n.endswith("_id")), None)
 
 
+def check_sink(owner: str, sink: object) -> None:
+    """Refuse, naming ``owner``, a manager that cannot take events (None, swapped arguments).
+
+    Raises:
+        TypeError: ``sink`` has no ``notify(event)`` method.
+    """
+    if not callable(getattr(sink, "notify", None)):
+        raise TypeError(
+            f"{owner} needs an EventManager (or any object with notify(event)), got {sink!r}; "
+            "pass the manager first"
+        )
+
+
 class EventEmitterBase(ABC):  # noqa: B024 - abstract by intent, with no abstract method to force
     """Base class of the domain emitters: builds events and emits them through a manager.
 
@@ -70,7 +84,11 @@ class EventEmitterBase(ABC):  # noqa: B024 - abstract by intent, with no abstrac
         Args:
             event_manager: anything with ``notify(event)``; normally an ``EventManager``.
             entity_id: the default entity of the events this emitter builds.
+
+        Raises:
+            TypeError: ``event_manager`` has no ``notify(event)`` (None, swapped arguments).
         """
+        check_sink(type(self).__name__, event_manager)
         self.event_manager = event_manager
         self.entity_id = entity_id
 
@@ -83,7 +101,7 @@ class EventEmitterBase(ABC):  # noqa: B024 - abstract by intent, with no abstrac
         The arguments are checked against the class's constructor by mypy, as a direct call
         would be; nothing is filled in (``_create_and_emit_event`` fills the entity id).
         """
-        event = event_class(*args, **kwargs)
+        event = build(f"{type(self).__name__}.emit()", event_class, args, kwargs)
         self._emit_event(event)
         return event
 
@@ -146,9 +164,11 @@ class EntityEventEmitterBase(EventEmitterBase):
         """Bind the emitter to the entity ``entity_id`` of kind ``entity_type``.
 
         Raises:
-            ValueError: for an empty ``entity_id`` or ``entity_type``.
+            TypeError: ``event_manager`` has no ``notify(event)`` (see ``check_sink``).
+            ValueError: for an empty or non-string ``entity_id``, or an empty ``entity_type``.
         """
-        if not entity_id:
+        super().__init__(event_manager, entity_id)  # refuses a missing manager first
+        if not entity_id or not isinstance(entity_id, str):
             raise ValueError(
                 f"{type(self).__name__} needs a non-empty entity_id, got {entity_id!r}"
             )
@@ -156,7 +176,6 @@ class EntityEventEmitterBase(EventEmitterBase):
             raise ValueError(
                 f"{type(self).__name__} needs a non-empty entity_type, got {entity_type!r}"
             )
-        super().__init__(event_manager, entity_id)
         self.entity_type = entity_type
 
     def __repr__(self) -> str:

@@ -55,9 +55,10 @@ from ..states.plugin import PluginStateManager
 from ..states.service import ServiceStateManager
 from ..states.step import StepStateManager
 from ..states.test import TestState, TestStateManager
+from ._declare import build
 from ._validated import ValidatedLifecycleEmits
 from .assertion import AssertionEventEmitter
-from .base import EventEmitterBase
+from .base import EventEmitterBase, check_sink
 from .environment import EnvironmentEventEmitter
 from .experiment import ExperimentEventEmitter
 from .metrics import MetricsEventEmitter
@@ -140,6 +141,7 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         """Create every domain emitter on ``event_manager`` (default: the process-wide one)."""
         if event_manager is None:
             event_manager = EventManager.get_instance()
+        check_sink("EmitterRegistry", event_manager)
         self.event_manager = event_manager
         self.experiment_emitter = ExperimentEventEmitter(event_manager)
         self.service_emitter = ServiceEventEmitter(event_manager)
@@ -322,7 +324,16 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         Events that concern no machine (metrics, build details...) are always emitted. When the
         lifecycle forbids the event nothing is emitted, the reason is logged (warning, logger
         ``panther_events.registry``) and kept in ``last_refusal``, and False is returned.
+
+        Raises:
+            TypeError: ``event`` is not a ``BaseEvent`` (build it first, or use
+                ``emit_validated(EventClass, ...)``).
         """
+        if not isinstance(event, BaseEvent):
+            raise TypeError(
+                f"EmitterRegistry.emit_with_validation() takes a built event (a BaseEvent), got "
+                f"{event!r}; build it first, or call emit_validated(EventClass, ...)"
+            )
         return self._emit_all([event])
 
     def emit_validated(
@@ -333,7 +344,8 @@ class EmitterRegistry(ValidatedLifecycleEmits):
         The generic form of the ``emit_<event>_with_validation`` methods, for any event class;
         mypy checks the arguments against the class's constructor.
         """
-        return self.emit_with_validation(event_class(*args, **kwargs))
+        event = build("EmitterRegistry.emit_validated()", event_class, args, kwargs)
+        return self.emit_with_validation(event)
 
     def _check(
         self, event: BaseEvent, *, dry_run: bool = False

@@ -15,12 +15,15 @@ Each series is a metric name plus a label set. Sources:
   ``service.started`` (or the reported ``uptime_seconds``) to ``service.stopped``.
 
 Every series keeps count, sum, min, max and mean exactly, and p50/p95 over its samples (a
-uniform reservoir of ``max_samples`` once a series has more).
+uniform reservoir of ``max_samples`` once a series has more). A metric sample that is not a
+finite number (NaN, an infinity, a string) is not aggregated: it is counted in ``skipped`` and
+logged once per metric.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import random
 import re
@@ -29,8 +32,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .._visible import visible
 from ..observer import Observer
 from ._util import EventView, view
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["MetricSeries", "MetricsObserver"]
 
@@ -129,6 +135,8 @@ class MetricsObserver(Observer):
         self._step_start: dict[tuple[str, str], datetime] = {}
         self._service_deploy: dict[str, datetime] = {}
         self._service_start: dict[str, datetime] = {}
+        #: Metric name -> samples that were not finite numbers (not aggregated).
+        self.skipped: dict[str, int] = {}
 
     def record(self, name: str, value: float, labels: dict[str, Any] | None = None) -> None:
         """Add one sample to the series ``name`` with ``labels`` (values are made strings)."""
@@ -168,24 +176,44 @@ class MetricsObserver(Observer):
     def _on_metric(self, ev: EventView) -> None:
         kind = ev.type
         if kind == "metrics.collected":
-            value = _number(ev.get("value"))
+            name = str(ev.get("metric_name", ev.entity_id))
+            value = self._sample(name, ev.get("value"))
             if value is not None:
                 labels = {**self._context(ev), **(ev.get("labels") or {})}
-                self.record(str(ev.get("metric_name", ev.entity_id)), value, labels)
+                self.record(name, value, labels)
         elif kind == "metrics.timing":
-            value = _number(ev.get("duration"))
+            name = f"timing_{ev.get('operation_name', ev.entity_id)}_seconds"
+            value = self._sample(name, ev.get("duration"))
             if value is not None:
-                name = f"timing_{ev.get('operation_name', ev.entity_id)}_seconds"
                 self.record(name, value, self._context(ev))
         elif kind == "metrics.counter":
-            value = _number(ev.get("value"))
+            name = str(ev.get("counter_name", ev.entity_id))
+            value = self._sample(name, ev.get("value"))
             if value is not None:
-                self.record(str(ev.get("counter_name", ev.entity_id)), value, self._context(ev))
+                self.record(name, value, self._context(ev))
         elif kind == "metrics.resource":
-            value = _number(ev.get("usage_value"))
+            name = f"resource_{ev.get('resource_type', ev.entity_id)}"
+            value = self._sample(name, ev.get("usage_value"))
             if value is not None:
                 labels = {k: ev.get(k) for k in ("component", "test_case")}
-                self.record(f"resource_{ev.get('resource_type', ev.entity_id)}", value, labels)
+                self.record(name, value, labels)
+
+    def _sample(self, name: str, raw: Any) -> float | None:
+        """``raw`` as a finite number; else None, counted in ``skipped`` (logged once per
+        metric): NaN, infinities and non-numbers cannot enter the aggregates."""
+        value = _number(raw)
+        if value is None:
+            with self._lock:
+                first = name not in self.skipped
+                self.skipped[name] = self.skipped.get(name, 0) + 1
+            if first:
+                logger.warning(
+                    "metric %r: sample %s is not a finite number and is not aggregated "
+                    "(such samples are counted in MetricsObserver.skipped)",
+                    name,
+                    visible(repr(raw)),
+                )
+        return value
 
     def _elapsed(self, start: datetime | None, ev: EventView, *keys: str) -> float | None:
         for key in keys:

@@ -140,7 +140,8 @@ class ProgressObserver(Observer):
         name = data.get("test_name")
         if name:
             self._names[test_id] = str(name)
-        label = self._names.get(test_id, test_id)
+        # One line whatever the name holds: a line break in it must not forge a verdict line.
+        label = visible(self._names.get(test_id, test_id))
         if test_id not in self._seen_tests:
             self._seen_tests.add(test_id)
             # Without an announced total, the total is the tests seen so far.

@@ -18,7 +18,8 @@ A test fails when this file and the tables in src/panther_events/states/ disagre
 Each entity kind (experiment, test, service, environment, plugin, step, assertion) has a state
 machine. Every machine starts in `pending`: the entity is known but none of its lifecycle
 events has been seen yet. `transition_to` refuses (returns `False`, changing nothing) any move
-its table does not list; `transition_or_raise` raises `InvalidTransitionError` instead. The
+its table does not list; `transition_or_raise` raises `InvalidTransitionError` instead. A
+target that is not a state (`"ready"` for `ServiceState.READY`) is a `TypeError`. The
 `EmitterRegistry`'s validated emits and the `StateTrackingObserver` both follow these tables,
 and so can anyone replaying stored events with `panther_events.states.state_for_event`.
 
@@ -34,8 +35,8 @@ from panther_events import (
     ServiceStartedEvent,
     ServiceState,
     StateTrackingObserver,
-    state_for_event,
 )
+from panther_events.states import state_for_event
 
 manager = EventManager()
 tracker = StateTrackingObserver()  # follows every entity from the events, whoever emits them

@@ -143,7 +143,27 @@ class StateManager(ABC):
     def can_transition_to(self, target_state: BaseState) -> bool:
         """Return True when the table allows moving from the current state to ``target_state``."""
         targets = self.allowed_transitions.get(self.current_state)
-        return targets is not None and target_state in targets
+        if targets is not None and target_state in targets:
+            return True
+        if not isinstance(target_state, BaseState):
+            raise self._not_a_state(target_state)
+        return False
+
+    def _not_a_state(self, target: object) -> TypeError:
+        """The error for a target that is not a state at all (a string): a mistake of the
+        caller, not a forbidden move (a state of another machine is one: False)."""
+        kind = type(self.initial_state)
+        value = getattr(target, "value", target)
+        values = [state.value for state in kind]
+        fix = (
+            f"use {kind.__name__}({value!r})"
+            if value in values
+            else f"its states are {', '.join(map(str, values))}"
+        )
+        return TypeError(
+            f"{type(self).__name__} {self.entity_id!r}: a target must be a {kind.__name__}, "
+            f"got {target!r}; {fix}"
+        )
 
     def transition_to(
         self,

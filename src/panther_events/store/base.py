@@ -138,10 +138,16 @@ class _Selection:
     order: Order = "asc"
     after: StoredEvent | None = None
 
+    def __post_init__(self) -> None:
+        for name, moment in (("since", self.since), ("until", self.until)):
+            if moment is not None and not isinstance(moment, datetime):
+                raise TypeError(f"{name} must be a datetime or None, got {moment!r}")
+
 
 def _check_events_args(limit: int | None, order: str) -> None:
-    if limit is not None and limit < 0:
-        raise ValueError(f"limit must be a non-negative integer or None, got {limit!r}")
+    if limit is not None and (type(limit) is not int or limit < 0):
+        error = ValueError if type(limit) is int else TypeError
+        raise error(f"limit must be a non-negative integer or None, got {limit!r}")
     if order not in ("asc", "desc"):
         raise ValueError(f"order must be 'asc' or 'desc', got {order!r}")
 
