@@ -525,34 +525,44 @@ class EventManager:
             if event is None or isinstance(event, str | bytes | type):
                 _refuse_non_event(event, routes is self._async_routes)
             event_type = type_of(event)
+            dedup = False
+        elif not event_type:
+            self._refuse(event, state)
         else:
-            if not event_type or type(event_type) is not str:
-                if event_type:  # an event class, not an event: its _type is a descriptor
-                    _refuse_non_event(event, routes is self._async_routes)
-                self._refuse(event, state)
-            if self._dedup:
-                # See _is_duplicate: the thread's own state is the insertion marker. Its
-                # common case is written here (a call costs a tenth of a publish).
-                key = event.id
-                seen = self._seen
-                if seen.setdefault(key, state) is not state:
-                    if self._dedup_ttl is None or not self._stale(key):
-                        state.duplicates += 1
-                        return ()
-                elif self._dedup_ttl is None:
-                    seen[key] = None
-                    if len(seen) > self._seen_limit:
-                        self._trim()
-                else:
-                    self._arrived(key)
+            dedup = self._dedup
+        # The route first: an event class passed for an event is refused on the miss, before
+        # anything is counted or recorded, and the common path checks nothing more.
+        try:
+            handlers = routes[event_type]  # cheaper than get() when, as nearly always, it is there
+        except KeyError:
+            handlers = self._missed_route(event, event_type, routes)
+        if dedup:
+            # See _is_duplicate: the thread's own state is the insertion marker. Its
+            # common case is written here (a call costs a tenth of a publish).
+            key = event.id
+            seen = self._seen
+            if seen.setdefault(key, state) is not state:
+                if self._dedup_ttl is None or not self._stale(key):
+                    state.duplicates += 1
+                    return ()
+            elif self._dedup_ttl is None:
+                seen[key] = None
+                if len(seen) > self._seen_limit:
+                    self._trim()
+            else:
+                self._arrived(key)
         state.by_type[event_type] += 1
         record = self._record
         if record is not None:
             record(event)
-        try:
-            return routes[event_type]  # cheaper than get() when, as nearly always, it is there
-        except KeyError:
-            resolved = self._resolve(event_type)
+        return handlers
+
+    def _missed_route(self, event: Any, event_type: Any, routes: dict[str, _R]) -> _R:
+        """Resolve the route of a type seen for the first time since the last registration
+        change; refuse an event class passed for an event (its ``_type`` is a descriptor)."""
+        if type(event_type) is not str:
+            _refuse_non_event(event, routes is self._async_routes)
+        resolved = self._resolve(event_type)
         # The kind ``routes`` holds: mypy cannot tie the two dicts to the TypeVar.
         return cast(_R, resolved[1] if routes is self._async_routes else resolved[0])
 
